@@ -1,0 +1,142 @@
+"""The ``ciforge`` command line. Thin: parse arguments, call the library, print, return a code.
+
+Exit codes: 0 success; 1 ``render --check`` found drift; 2 the manifest (or a path) is bad;
+3 an internal error (a bug: reported in one line, with the traceback only under CIFORGE_DEBUG=1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ciforge import __version__
+from ciforge.diagnostics import FORMATTERS, Diagnostic, format_json, sort_key
+
+EXIT_OK, EXIT_DRIFT, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+TARGET_CHOICES = ("github", "gitlab", "all")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ciforge",
+        description="Compile ciforge.yml into equivalent GitHub Actions and GitLab CI pipelines.",
+    )
+    parser.add_argument("--version", action="version", version=f"ciforge {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-m", "--manifest", default="ciforge.yml", type=Path, help="the manifest (default: ciforge.yml)")
+        p.add_argument(
+            "--format",
+            choices=("text", "github", "json"),
+            default="text",
+            help="diagnostics format: text (path:line:col), github (workflow annotations) or json",
+        )
+
+    render = sub.add_parser("render", help="write the GitHub and GitLab files")
+    common(render)
+    render.add_argument("--target", choices=TARGET_CHOICES, default="all", help="which platform(s) (default: all)")
+    render.add_argument("--out", type=Path, help="output root (default: the manifest's directory)")
+    render.add_argument("--check", action="store_true", help="write nothing; exit 1 with a diff if files are stale")
+
+    validate = sub.add_parser("validate", help="check the manifest and report every problem")
+    common(validate)
+
+    sub.add_parser("schema", help="print the manifest's JSON Schema")
+    return parser
+
+
+def _report(diagnostics: Sequence[Diagnostic], fmt: str) -> None:
+    ordered = sorted(diagnostics, key=sort_key)
+    if fmt == "json":
+        print(format_json(ordered))
+        return
+    for d in ordered:
+        print(FORMATTERS[fmt](d), file=sys.stderr)
+    errors = sum(d.severity == "error" for d in ordered)
+    if errors:
+        print(f"ciforge: {errors} error(s) found; nothing was written", file=sys.stderr)
+
+
+def _targets(choice: str) -> tuple[str, ...]:
+    return ("github", "gitlab") if choice == "all" else (choice,)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from ciforge import output  # noqa: PLC0415
+    from ciforge.compiler import compile_file  # noqa: PLC0415
+
+    manifest: Path = args.manifest
+    out_dir: Path = args.out if args.out is not None else manifest.parent
+    result = compile_file(manifest, out_dir=out_dir, targets=_targets(args.target))
+    if result.diagnostics or args.format == "json":
+        _report(result.diagnostics, args.format)
+    if not result.ok:
+        return EXIT_INPUT
+    try:
+        if args.check:
+            diffs = output.drift(out_dir, result.files)
+            for rel, diff in diffs.items():
+                sys.stdout.write(diff)
+                if args.format == "github":
+                    print(
+                        f"::error file={out_dir / rel},line=1,title=ciforge drift::{rel} is out of date; run ciforge render"
+                    )
+            if diffs:
+                print(f"ciforge: {len(diffs)} file(s) out of date; run `ciforge render`", file=sys.stderr)
+                return EXIT_DRIFT
+            return EXIT_OK
+        for path in output.write_all(out_dir, result.files):
+            print(
+                f"wrote {path}" if args.format != "json" else "",
+                file=sys.stderr,
+                end="\n" if args.format != "json" else "",
+            )
+    except (output.UnsafePathError, OSError) as exc:
+        print(f"{out_dir}: error: {exc} [io-error]", file=sys.stderr)
+        return EXIT_INPUT
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from ciforge.compiler import compile_file  # noqa: PLC0415
+
+    result = compile_file(args.manifest, out_dir=args.manifest.parent, targets=())
+    if result.diagnostics or args.format == "json":
+        _report(result.diagnostics, args.format)
+    if not result.ok:
+        return EXIT_INPUT
+    if args.format != "json":
+        print(f"{args.manifest}: ok", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_schema(_: argparse.Namespace) -> int:
+    from ciforge.schema import schema_text  # noqa: PLC0415
+
+    sys.stdout.write(schema_text())
+    return EXIT_OK
+
+
+COMMANDS = {"render": cmd_render, "validate": cmd_validate, "schema": cmd_schema}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("ciforge: interrupted; files already in place are unchanged", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line, never a traceback unless asked for
+        if os.environ.get("CIFORGE_DEBUG") == "1":
+            raise
+        print(
+            f"ciforge: internal error: {exc.__class__.__name__}: {exc} (set CIFORGE_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

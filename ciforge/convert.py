@@ -1,0 +1,54 @@
+"""The one cattrs converter: manifest dicts <-> model objects.
+
+* keys are the manifest's hyphenated names (``version-file`` <-> ``version_file``);
+* unknown keys are rejected (the schema already reports them with positions);
+* sequences become tuples, so models stay hashable and frozen.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ciforge.model import Manifest
+
+
+def _key(name: str) -> str:
+    return name.replace("_", "-")
+
+
+@functools.cache
+def converter() -> cattrs.Converter:
+    """Build (once) the converter used for every manifest."""
+    conv = cattrs.Converter(forbid_extra_keys=True)
+
+    def structure_factory(cl: type) -> Any:
+        renames: dict[str, Any] = {a.name: override(rename=_key(a.name)) for a in attrs.fields(cl)}
+        return make_dict_structure_fn(cl, conv, _cattrs_forbid_extra_keys=True, **renames)
+
+    def unstructure_factory(cl: type) -> Any:
+        renames: dict[str, Any] = {a.name: override(rename=_key(a.name)) for a in attrs.fields(cl)}
+        return make_dict_unstructure_fn(cl, conv, **renames)
+
+    conv.register_structure_hook_factory(attrs.has, structure_factory)
+    conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    # golangci-lint: a version string, false, or absent. The schema has already checked it.
+    conv.register_structure_hook(str | bool | None, lambda value, _: value)
+    conv.register_structure_hook(str | None, lambda value, _: None if value is None else str(value))
+    conv.register_structure_hook(bool | None, lambda value, _: None if value is None else bool(value))
+    return conv
+
+
+def structure(data: dict[str, Any]) -> Manifest:
+    """Build the model from validated manifest data."""
+    return converter().structure(data, Manifest)
+
+
+def unstructure(manifest: Manifest) -> dict[str, Any]:
+    """The model as manifest-shaped data (every field, defaults included)."""
+    out: dict[str, Any] = converter().unstructure(manifest)
+    return out

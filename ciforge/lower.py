@@ -1,0 +1,294 @@
+"""Lower the manifest model to the IR: defaults, the expanded matrix, scripts and the job graph.
+
+Semantic checks that the schema cannot express happen here and are reported as diagnostics
+with the JSON path of the offending setting (the compiler adds line and column).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Final
+
+from ciforge import ir, matrix, pins, scripts
+from ciforge.diagnostics import Diagnostic, JsonPath
+from ciforge.globs import coverage_exclude_regex
+from ciforge.model import Build, Manifest, MatrixEntry
+
+# Matrix legs per job: GitHub allows 256, GitLab's parallel:matrix 200; ciforge splits a larger
+# matrix into shards of at most this many legs, the same shards on both platforms.
+SHARD_SIZE: Final = 200
+MAX_LEGS: Final = 2000
+COVERAGE_REGEX: Final = r"/total:\s+\(statements\)\s+\d+(?:\.\d+)?%/"
+_DIMENSIONS: Final = ("goos", "goarch", "cgo")
+_GO_DIRECTIVE: Final = re.compile(r"^\s*(toolchain\s+go|go\s+)(\d+\.\d+(?:\.\d+)?)\s*$", re.MULTILINE)
+
+
+class Lowering:
+    """One lowering run: collects diagnostics while building the pipeline."""
+
+    def __init__(self, manifest: Manifest, *, base_dir: Path, manifest_label: str) -> None:
+        self.m = manifest
+        self.base_dir = base_dir
+        self.label = manifest_label
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, code: str, message: str, path: JsonPath) -> None:
+        self.diagnostics.append(Diagnostic(code=code, message=message, path=path))
+
+    def warn(self, code: str, message: str, path: JsonPath) -> None:
+        self.diagnostics.append(Diagnostic(code=code, message=message, path=path, severity="warning"))
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def go_version(self) -> str:
+        """The Go version from ``go.version`` or, read now, from ``go.version-file``."""
+        if self.m.go.version is not None:
+            return self.m.go.version
+        rel = self.m.go.version_file or "go.mod"
+        path = self.base_dir / rel
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.error("go-version-file", f"cannot read {rel}: {exc.__class__.__name__}", ("go", "version-file"))
+            return "0.0"
+        found: dict[str, str] = {kind.strip(): version for kind, version in _GO_DIRECTIVE.findall(text)}
+        version = found.get("toolchain go") or found.get("go")
+        if version is None:
+            self.error("go-version-file", f"{rel} has no go or toolchain directive", ("go", "version-file"))
+            return "0.0"
+        return version
+
+    def pipeline_env(self) -> ir.Env:
+        go = self.m.go
+        env = [("GOPROXY", go.proxy), ("GOSUMDB", go.sumdb)]
+        if go.private:
+            joined = ",".join(go.private)
+            env += [("GOPRIVATE", joined), ("GONOSUMDB", joined)]
+        # Never let the go command download another toolchain: the version is pinned above.
+        env.append(("GOTOOLCHAIN", "local"))
+        return tuple(env)
+
+    # -- jobs -------------------------------------------------------------------------------
+
+    def lint_job(self, go: str) -> ir.Job | None:
+        lint = self.m.lint
+        version = lint.golangci_lint
+        if version is None or version is True:
+            version = pins.golangci_lint_for(go)
+        steps: list[ir.Step] = [ir.Checkout(), ir.SetupGo(version=go)]
+        if lint.vet:
+            steps.append(ir.Run(id="go-vet", name="go vet", script=scripts.go_vet()))
+        if isinstance(version, str):
+            steps.append(
+                ir.Run(id="golangci-lint", name=f"golangci-lint {version}", script=scripts.golangci_lint(version))
+            )
+        if len(steps) == 2:
+            return None
+        return ir.Job(
+            id="lint",
+            name="Lint",
+            stage="check",
+            go=go,
+            env=(("GO_PACKAGES", self.m.go.packages),),
+            steps=tuple(steps),
+            cache=ir.GoCache(),
+            timeout_minutes=20,
+            gates=tuple(ir.Gate(kind="exit_code", block=s.id) for s in steps if isinstance(s, ir.Run)),
+        )
+
+    def test_job(self, go: str) -> ir.Job:
+        test = self.m.test
+        if test.race and test.covermode != "atomic":
+            self.error(
+                "conflict",
+                f"go test -race requires covermode atomic, not {test.covermode!r}",
+                ("test", "covermode"),
+            )
+        threshold = f"{test.coverage.threshold:g}"
+        env: list[tuple[str, str]] = [("GO_PACKAGES", self.m.go.packages), ("COVERAGE_THRESHOLD", threshold)]
+        if test.race:
+            env.append(("CGO_ENABLED", "1"))  # -race needs cgo (semantics.md 13.4)
+        if test.coverage.exclude:
+            env.append(("COVERAGE_EXCLUDE", coverage_exclude_regex(test.coverage.exclude)))
+        steps: tuple[ir.Step, ...] = (
+            ir.Checkout(),
+            ir.SetupGo(version=go),
+            ir.Run(id="go-test", name="go test", script=scripts.go_test(race=test.race, covermode=test.covermode)),
+            ir.Run(
+                id="coverage-total",
+                name="Total coverage",
+                script=scripts.coverage_total(exclude=bool(test.coverage.exclude)),
+            ),
+            ir.Run(
+                id="coverage-summary",
+                name="Coverage summary",
+                script=scripts.coverage_summary(),
+                platforms=frozenset({"github"}),
+            ),
+            ir.Run(
+                id="coverage-cobertura",
+                name="Cobertura report",
+                script=scripts.coverage_cobertura(),
+                platforms=frozenset({"gitlab"}),
+            ),
+            ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate()),
+        )
+        return ir.Job(
+            id="test",
+            name="Test",
+            stage="check",
+            go=go,
+            env=tuple(env),
+            steps=steps,
+            cache=ir.GoCache(),
+            produces=(
+                ir.Artifact(
+                    name="coverage",
+                    paths=("coverage.out", "coverage.filtered.out", "coverage.txt"),
+                    when="always",
+                ),
+            ),
+            coverage=ir.CoverageReport(text="coverage.txt", cobertura="coverage.xml", regex=COVERAGE_REGEX),
+            gates=(
+                ir.Gate(kind="exit_code", block="go-test"),
+                ir.Gate(kind="coverage_total", block="coverage-gate", detail=(("min_pct", threshold),)),
+            ),
+        )
+
+    def legs(self, build: Build) -> list[ir.Leg]:
+        mx = build.matrix
+        self._check_entries(mx.exclude, "exclude", allowed=_DIMENSIONS)
+        self._check_entries(mx.include, "include", allowed=(*_DIMENSIONS, "tags", "cc"))
+        combos = matrix.expand(
+            [("goos", mx.goos), ("goarch", mx.goarch), ("cgo", mx.cgo)],
+            exclude=[_entry_dict(e) for e in mx.exclude],
+            include=[_entry_dict(e) for e in mx.include],
+        )
+        if not combos:
+            self.error("matrix-empty", "the exclude entries remove every build leg", ("build", "matrix"))
+        if len(combos) > MAX_LEGS:
+            self.error(
+                "matrix-limit",
+                f"the build matrix expands to {len(combos)} legs; ciforge splits matrices into jobs of "
+                f"{SHARD_SIZE} but refuses more than {MAX_LEGS} legs in all",
+                ("build", "matrix"),
+            )
+        legs: list[ir.Leg] = []
+        used: set[str] = set()
+        for combo in combos:
+            # a key missing from a leg takes its default: linux, amd64, cgo off (the issue's rule)
+            legs.append(self._leg(combo, used))
+        return legs
+
+    def _check_entries(self, entries: tuple[MatrixEntry, ...], where: str, allowed: tuple[str, ...]) -> None:
+        for i, entry in enumerate(entries):
+            for key, value in _entry_dict(entry).items():
+                if key not in allowed and value is not None:
+                    self.error(
+                        "matrix-key",
+                        f"{where} entries may only use {', '.join(allowed)}; {key!r} is not a matrix "
+                        "dimension, so this entry could never match",
+                        ("build", "matrix", where, i, key),
+                    )
+
+    def _leg(self, combo: dict[str, object], used: set[str]) -> ir.Leg:
+        goos = str(combo.get("goos", "linux"))
+        goarch = str(combo.get("goarch", "amd64"))
+        cgo = bool(combo.get("cgo", False))
+        parts = [goos, goarch] + (["cgo"] if cgo else [])
+        tags = combo.get("tags")
+        if isinstance(tags, str):
+            parts += tags.split(",")
+        key = "-".join(parts)
+        n = 2
+        while key in used:
+            key = "-".join(parts) + f"-{n}"
+            n += 1
+        used.add(key)
+        variables: list[tuple[str, str]] = [
+            (ir.LEG_VARIABLE, key),
+            ("GOOS", goos),
+            ("GOARCH", goarch),
+            ("CGO_ENABLED", "1" if cgo else "0"),
+        ]
+        if isinstance(combo.get("cc"), str):
+            variables.append(("CC", str(combo["cc"])))
+        if isinstance(tags, str):
+            variables.append(("GO_TAGS", tags))
+        return ir.Leg(key=key, variables=tuple(variables))
+
+    def build_jobs(self, go: str, needs: tuple[str, ...]) -> list[ir.Job]:
+        build = self.m.build
+        legs = self.legs(build)
+        shards = [legs[i : i + SHARD_SIZE] for i in range(0, len(legs), SHARD_SIZE)] or [[]]
+        jobs = []
+        for number, shard in enumerate(shards, start=1):
+            suffix = f"-{number}" if len(shards) > 1 else ""
+            jobs.append(
+                ir.Job(
+                    id=f"build{suffix}",
+                    name=f"Build{suffix}",
+                    stage="build",
+                    needs=needs,
+                    go=go,
+                    env=(
+                        ("BINARY", build.binary or self.m.name),
+                        ("LDFLAGS", build.ldflags),
+                        ("MAIN_PACKAGE", build.main),
+                    ),
+                    legs=tuple(shard),
+                    steps=(
+                        ir.Checkout(),
+                        ir.SetupGo(version=go),
+                        ir.Run(id="go-build", name="go build", script=scripts.go_build()),
+                    ),
+                    produces=(ir.Artifact(name=f"build-{ir.LEG_TOKEN}", paths=(f"dist/{ir.LEG_TOKEN}/",)),),
+                    cache=ir.GoCache(),
+                    timeout_minutes=20,
+                    gates=(ir.Gate(kind="exit_code", block="go-build"),),
+                )
+            )
+        return jobs
+
+    def run(self) -> ir.Pipeline:
+        go = self.go_version()
+        jobs: list[ir.Job] = []
+        lint = self.lint_job(go)
+        if lint is not None:
+            jobs.append(lint)
+        jobs.append(self.test_job(go))
+        jobs += self.build_jobs(go, needs=tuple(j.id for j in jobs))
+        t = self.m.triggers
+        triggers = ir.Triggers(branches=t.branches, tags=t.tags, change_requests=t.pull_requests, manual=t.manual)
+        if not (t.branches or t.tags or t.pull_requests or t.manual):
+            self.error("schema", "no trigger is enabled, so the pipeline would never run", ("triggers",))
+        return ir.Pipeline(
+            name=self.m.name,
+            manifest=self.label,
+            triggers=triggers,
+            env=self.pipeline_env(),
+            jobs=tuple(jobs),
+            stages=("check", "build"),
+        )
+
+
+def _entry_dict(entry: MatrixEntry) -> dict[str, object]:
+    return {
+        k: v
+        for k, v in (
+            ("goos", entry.goos),
+            ("goarch", entry.goarch),
+            ("cgo", entry.cgo),
+            ("tags", entry.tags),
+            ("cc", entry.cc),
+        )
+        if v is not None
+    }
+
+
+def lower(manifest: Manifest, *, base_dir: Path, manifest_label: str) -> tuple[ir.Pipeline, list[Diagnostic]]:
+    """Lower a manifest; the pipeline is only usable when no diagnostic is an error."""
+    lowering = Lowering(manifest, base_dir=base_dir, manifest_label=manifest_label)
+    pipeline = lowering.run()
+    return pipeline, lowering.diagnostics

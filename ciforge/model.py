@@ -1,0 +1,104 @@
+"""The manifest model: frozen attrs classes in the user's vocabulary.
+
+Defaults here are the documented defaults (they mirror the schema's ``default`` keywords; a test
+keeps the two in step). Field names are the manifest keys with ``-`` spelled ``_``.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+DEFAULT_PROXY = "https://proxy.golang.org,direct"
+DEFAULT_SUMDB = "sum.golang.org"
+
+
+@attrs.frozen(kw_only=True)
+class GoSettings:
+    """``go:`` — toolchain and module settings."""
+
+    version: str | None = None
+    version_file: str | None = None
+    packages: str = "./..."
+    proxy: str = DEFAULT_PROXY
+    sumdb: str = DEFAULT_SUMDB
+    private: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Triggers:
+    """``triggers:`` — which events run the pipeline."""
+
+    branches: tuple[str, ...] = ("main",)
+    pull_requests: bool = True
+    tags: tuple[str, ...] = ("v*",)
+    manual: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class Lint:
+    """``lint:`` — go vet and golangci-lint. ``golangci_lint`` None means "pick for my Go"."""
+
+    vet: bool = True
+    golangci_lint: str | bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Coverage:
+    """``test.coverage:`` — the coverage gate."""
+
+    threshold: float = 80.0
+    exclude: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Test:
+    """``test:`` — go test with the race detector and coverage."""
+
+    race: bool = True
+    covermode: str = "atomic"
+    coverage: Coverage = Coverage()
+
+
+@attrs.frozen(kw_only=True)
+class MatrixEntry:
+    """One ``include`` or ``exclude`` entry; unset keys are None."""
+
+    goos: str | None = None
+    goarch: str | None = None
+    cgo: bool | None = None
+    tags: str | None = None
+    cc: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Matrix:
+    """``build.matrix:`` — dimensions plus include/exclude, expanded by :mod:`ciforge.matrix`."""
+
+    goos: tuple[str, ...] = ("linux",)
+    goarch: tuple[str, ...] = ("amd64",)
+    cgo: tuple[bool, ...] = (False,)
+    exclude: tuple[MatrixEntry, ...] = ()
+    include: tuple[MatrixEntry, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Build:
+    """``build:`` — the cross-build of the main package."""
+
+    main: str = "."
+    binary: str | None = None
+    ldflags: str = "-s -w"
+    matrix: Matrix = Matrix()
+
+
+@attrs.frozen(kw_only=True)
+class Manifest:
+    """A whole ``ciforge.yml``."""
+
+    version: int
+    name: str
+    go: GoSettings
+    triggers: Triggers = Triggers()
+    lint: Lint = Lint()
+    test: Test = Test()
+    build: Build = Build()

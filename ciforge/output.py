@@ -1,0 +1,74 @@
+"""Writing and checking generated files. Writes are atomic: a temp file, then a rename."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+FILE_MODE = 0o644
+
+
+class UnsafePathError(Exception):
+    """An output path would leave the output directory."""
+
+
+def resolve_inside(out_dir: Path, rel: str) -> Path:
+    """``out_dir/rel``, refusing any path that escapes ``out_dir`` (also through symlinks)."""
+    root = out_dir.resolve()
+    target = (root / rel).resolve()
+    if target != root and root not in target.parents:
+        raise UnsafePathError(f"{rel} resolves outside {out_dir}")
+    return target
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same directory and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_all(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
+    """Write every file (paths checked first, so a bad path writes nothing)."""
+    targets = {rel: resolve_inside(out_dir, rel) for rel in files}
+    written = []
+    for rel, path in targets.items():
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current != files[rel]:
+            write_atomic(path, files[rel])
+        written.append(path)
+    return written
+
+
+def drift(out_dir: Path, files: Mapping[str, str]) -> dict[str, str]:
+    """Unified diffs (path -> diff) for each file on disk that differs from what was rendered."""
+    out: dict[str, str] = {}
+    for rel, text in files.items():
+        path = resolve_inside(out_dir, rel)
+        try:
+            current = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            current = ""
+        except (OSError, UnicodeDecodeError):
+            current = "<unreadable>\n"
+        if current != text:
+            diff = difflib.unified_diff(
+                current.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                fromfile=f"a/{rel}" if current else "/dev/null",
+                tofile=f"b/{rel}",
+            )
+            out[rel] = "".join(diff)
+    return out

@@ -1,0 +1,184 @@
+"""The manifest's JSON Schema (package data) and validation into positioned diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+from importlib import resources
+from typing import Any, Final
+
+from ciforge.diagnostics import Diagnostic, JsonPath
+from ciforge.source import SourceDoc
+
+SCHEMA_RESOURCE: Final = "ciforge.schema.json"
+
+# Version strings that YAML turns into numbers when unquoted (1.20 -> 1.2). The loader kept the
+# original text, so these are read back losslessly instead of being silently changed.
+VERSION_PATHS: Final = frozenset({("go", "version"), ("lint", "golangci-lint")})
+
+_TYPE_NAMES: Final = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "number": "a number",
+    "integer": "an integer",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def schema_text() -> str:
+    """The schema exactly as shipped."""
+    return resources.files("ciforge.data").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The parsed schema (cached)."""
+    loaded: dict[str, Any] = json.loads(schema_text())
+    return loaded
+
+
+@functools.cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 - lazy: keeps CLI start-up fast
+
+    return Draft202012Validator(schema())
+
+
+def restore_version_strings(doc: SourceDoc) -> Any:
+    """Replace unquoted version numbers with the exact text the user wrote."""
+    data = doc.data
+    if not isinstance(data, dict):
+        return data
+    for path in VERSION_PATHS:
+        raw = doc.raw_scalars.get(path)
+        parent: Any = data
+        for part in path[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if raw is not None and isinstance(parent, dict) and isinstance(parent.get(path[-1]), int | float):
+            parent[path[-1]] = raw
+    return data
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _unknown_keys(error: Any) -> list[tuple[str, JsonPath, str]]:
+    allowed = sorted(error.schema.get("properties", {}))
+    out = []
+    for key in sorted(set(error.instance) - set(allowed)):
+        hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        message = f"unknown key {key!r}"
+        message += f" (did you mean {hint[0]!r}?)" if hint else f" (allowed: {', '.join(allowed)})"
+        out.append(("unknown-key", (*error.absolute_path, key), message))
+    return out
+
+
+def _one_of(error: Any, path: JsonPath) -> tuple[str, str]:
+    if path == ("go",):
+        both = "version" in error.instance and "version-file" in error.instance
+        if both:
+            return "conflict", "set either go.version or go.version-file, not both"
+        return "missing-key", 'go needs a version (e.g. "1.23") or a version-file (e.g. go.mod)'
+    if path == ("lint", "golangci-lint"):
+        return "type", f'golangci-lint must be a version like "v2.1.6" or false, got {_short(error.instance)}'
+    return "schema", f"{_short(error.instance)} does not match any allowed form"
+
+
+def _convert(error: Any) -> list[tuple[str, JsonPath, str]]:
+    path: JsonPath = tuple(error.absolute_path)
+    kind = error.validator
+    value = error.instance
+    if kind == "additionalProperties":
+        return _unknown_keys(error)
+    if kind == "required":
+        missing = [k for k in error.validator_value if k not in value]
+        return [("missing-key", path, f"missing required key {k!r}") for k in missing]
+    if kind == "type":
+        expected = error.validator_value
+        names = [expected] if isinstance(expected, str) else expected
+        want = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
+        return [("type", path, f"expected {want}, got {_describe(value)} ({_short(value)})")]
+    if kind in ("enum", "const"):
+        choices = error.validator_value if kind == "enum" else [error.validator_value]
+        listed = ", ".join(_short(c) for c in choices)
+        hint = ""
+        if isinstance(value, str):
+            close = difflib.get_close_matches(value, [c for c in choices if isinstance(c, str)], n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return [("enum", path, f"{_short(value)} is not one of: {listed}{hint}")]
+    if kind == "pattern":
+        described = error.schema.get("description", "")
+        detail = f": {described}" if described else f" (must match {error.validator_value})"
+        return [("pattern", path, f"invalid value {_short(value)}{detail}")]
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return [("range", path, f"{_short(value)} is out of range ({kind} {error.validator_value})")]
+    if kind in ("minItems", "maxItems", "minLength", "maxLength", "minProperties"):
+        return [("length", path, f"{_short(value)} is too short or too long ({kind} {error.validator_value})")]
+    if kind == "uniqueItems":
+        return [("unique", path, f"the list repeats an item: {_short(value)}")]
+    if kind == "oneOf":
+        code, message = _one_of(error, path)
+        return [(code, path, message)]
+    return [("schema", path, error.message)]
+
+
+def _suggestions(found: list[tuple[str, JsonPath, str]]) -> set[tuple[JsonPath, str]]:
+    """(parent path, suggested key) for every unknown key with a did-you-mean hint."""
+    out = set()
+    for code, path, message in found:
+        hint = re.search(r"did you mean '([^']+)'", message)
+        if code == "unknown-key" and hint:
+            out.add((path[:-1], hint[1]))
+    return out
+
+
+def _is_cascade(code: str, path: JsonPath, message: str, hints: set[tuple[JsonPath, str]]) -> bool:
+    """A missing key that is really the misspelt key already reported as unknown."""
+    if code == "missing-key":
+        missing = re.findall(r"'([^']+)'|(version-file|version)\b", message)
+        names = {a or b for a, b in missing}
+        return any((path, name) in hints for name in names)
+    return False
+
+
+def validate(doc: SourceDoc, *, skip: frozenset[JsonPath] = frozenset()) -> list[Diagnostic]:
+    """Every schema violation in the document, each positioned at the offending key or value.
+
+    ``skip`` holds paths the loader already reported (a custom tag, say): errors at or below
+    them would only repeat the same problem.
+    """
+    data = restore_version_strings(doc)
+    out: list[Diagnostic] = []
+    found = [item for error in _validator().iter_errors(data) for item in _convert(error)]
+    hints = _suggestions(found)
+    seen: set[tuple[str, JsonPath, str]] = set()
+    for code, path, message in found:
+        if (code, path, message) in seen or _is_cascade(code, path, message, hints):
+            continue
+        if any(path[: len(s)] == s for s in skip):
+            continue
+        seen.add((code, path, message))
+        at_key = code in ("unknown-key", "missing-key", "conflict")
+        line, col = doc.source_map.locate(path, key=at_key)
+        out.append(Diagnostic(code=code, message=message, path=path, file=doc.path, line=line, col=col))
+    return out

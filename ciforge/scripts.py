@@ -1,0 +1,144 @@
+"""The bash blocks the pipeline runs, identical on both platforms unless marked otherwise.
+
+Every block starts with ``set -euo pipefail`` and gets fresh-shell semantics on both platforms
+(semantics.md section 12). Values reach scripts only through environment variables that the job
+sets, never through template expressions, so no block ever contains ``${{ }}`` or ``$[[ ]]``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+PRELUDE: Final = "set -euo pipefail\n"
+
+
+def block(*lines: str) -> str:
+    """Join lines into one block with the strict-mode prelude and a final newline."""
+    return PRELUDE + "\n".join(lines) + "\n"
+
+
+def go_vet() -> str:
+    """``go vet`` over the configured packages."""
+    return block('go vet "$GO_PACKAGES"')
+
+
+def golangci_lint(version: str) -> str:
+    """Install golangci-lint at the pinned release with the job's Go, then run it."""
+    major = version.split(".", maxsplit=1)[0]
+    module = "github.com/golangci/golangci-lint/cmd/golangci-lint"
+    if major != "v1":
+        module = f"github.com/golangci/golangci-lint/{major}/cmd/golangci-lint"
+    return block(
+        f"go install {module}@{version}",
+        '"$(go env GOPATH)/bin/golangci-lint" run "$GO_PACKAGES"',
+    )
+
+
+def go_test(*, race: bool, covermode: str) -> str:
+    """Unit tests with a coverage profile."""
+    race_flag = "-race " if race else ""
+    return block(f'go test {race_flag}-covermode={covermode} -coverprofile=coverage.out "$GO_PACKAGES"')
+
+
+def coverage_total(*, exclude: bool) -> str:
+    """Drop excluded files from the profile, then total it with ``go tool cover -func``.
+
+    The exclude regex comes from the environment (awk's ENVIRON), so awk applies no escape
+    processing to it; line 1 of a profile is the ``mode:`` header and is always kept.
+    """
+    filter_line = (
+        "awk 'NR == 1 || $0 !~ ENVIRON[\"COVERAGE_EXCLUDE\"]' coverage.out > coverage.filtered.out"
+        if exclude
+        else "cp coverage.out coverage.filtered.out"
+    )
+    return block(
+        filter_line,
+        "go tool cover -func=coverage.filtered.out > coverage.txt",
+        "tail -n 1 coverage.txt",
+    )
+
+
+def coverage_gate() -> str:
+    """Fail when the total is below ``COVERAGE_THRESHOLD``; the message names both numbers."""
+    return block(
+        'total="$(awk \'$1 == "total:" { sub(/%$/, "", $NF); print $NF }\' coverage.txt)"',
+        'awk -v total="$total" -v required="$COVERAGE_THRESHOLD" \'BEGIN {',
+        '  if (total == "" || total + 0 < required + 0) {',
+        '    printf "coverage gate failed: total coverage %s%% is below the required %s%%\\n", total, required',
+        "    exit 1",
+        "  }",
+        '  printf "coverage gate passed: total coverage %s%% meets the required %s%%\\n", total, required',
+        "}'",
+    )
+
+
+def coverage_summary() -> str:
+    """GitHub only: the coverage table as the job summary."""
+    return block(
+        'total="$(awk \'$1 == "total:" { print $NF }\' coverage.txt)"',
+        "{",
+        '  echo "## Coverage"',
+        "  echo",
+        '  echo "Total statement coverage: ${total} (required: ${COVERAGE_THRESHOLD}%)"',
+        "  echo",
+        "  echo '<details><summary>Per function</summary>'",
+        "  echo",
+        "  echo '```'",
+        "  cat coverage.txt",
+        "  echo '```'",
+        "  echo '</details>'",
+        '} >> "$GITHUB_STEP_SUMMARY"',
+    )
+
+
+# Cobertura from a Go cover profile, in awk, so the GitLab job needs no download at run time.
+# GitLab maps <source> + filename onto the MR diff, so the source is the project directory and
+# file names are relative to the module root.
+# https://docs.gitlab.com/ci/testing/code_coverage/cobertura/
+_COBERTURA_LINES: Final = r"""awk 'NR > 1 {
+  split($1, loc, ":"); split(loc[2], span, ","); split(span[1], s, "."); split(span[2], e, ".")
+  for (l = s[1] + 0; l <= e[1] + 0; l++) {
+    k = loc[1] SUBSEP l
+    if (!(k in hits) || $3 + 0 > hits[k]) hits[k] = $3 + 0
+  }
+} END { for (k in hits) { split(k, p, SUBSEP); printf "%s\t%d\t%d\n", p[1], p[2], hits[k] } }' \
+  coverage.filtered.out | LC_ALL=C sort -t "$(printf '\t')" -k1,1 -k2,2n > coverage.lines"""
+
+_COBERTURA_XML: Final = r"""awk -F '\t' -v module="$(go list -m)/" -v source="$CI_PROJECT_DIR" '
+function rate(c, v) { return v ? sprintf("%.4f", c / v) : "1.0000" }
+{
+  f = $1; if (index(f, module) == 1) f = substr(f, length(module) + 1)
+  if (!(f in valid)) order[++n] = f
+  valid[f]++; if ($3 > 0) covered[f]++
+  body[f] = body[f] sprintf("          <line number=\"%d\" hits=\"%d\"/>\n", $2, $3)
+  tv++; if ($3 > 0) tc++
+}
+END {
+  print "<?xml version=\"1.0\" ?>"
+  print "<!DOCTYPE coverage SYSTEM \"http://cobertura.sourceforge.net/xml/coverage-04.dtd\">"
+  printf "<coverage line-rate=\"%s\" branch-rate=\"0\" lines-covered=\"%d\" lines-valid=\"%d\" branches-covered=\"0\" branches-valid=\"0\" complexity=\"0\" version=\"ciforge\" timestamp=\"0\">\n", rate(tc, tv), tc, tv
+  printf "  <sources>\n    <source>%s</source>\n  </sources>\n  <packages>\n", source
+  printf "    <package name=\".\" line-rate=\"%s\" branch-rate=\"0\" complexity=\"0\">\n      <classes>\n", rate(tc, tv)
+  for (i = 1; i <= n; i++) {
+    f = order[i]
+    printf "        <class name=\"%s\" filename=\"%s\" line-rate=\"%s\" branch-rate=\"0\" complexity=\"0\">\n", f, f, rate(covered[f], valid[f])
+    printf "          <methods/>\n          <lines>\n%s          </lines>\n        </class>\n", body[f]
+  }
+  print "      </classes>\n    </package>\n  </packages>\n</coverage>"
+}' coverage.lines > coverage.xml"""
+
+
+def coverage_cobertura() -> str:
+    """GitLab only: convert the filtered profile to Cobertura XML for MR diff annotations."""
+    return block(_COBERTURA_LINES, _COBERTURA_XML)
+
+
+def go_build() -> str:
+    """Build one matrix leg reproducibly into ``dist/<leg>/``."""
+    return block(
+        'ext=""',
+        'if [ "$GOOS" = "windows" ]; then ext=".exe"; fi',
+        'out="dist/${BUILD_LEG}/${BINARY}${ext}"',
+        'go build -trimpath -buildvcs=false -tags "${GO_TAGS:-}" -ldflags "${LDFLAGS}" -o "$out" "$MAIN_PACKAGE"',
+        'sha256sum "$out"',
+    )

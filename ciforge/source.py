@@ -1,0 +1,228 @@
+"""Load a manifest: YAML text -> plain data plus a map from JSON paths to source positions.
+
+The loader composes the YAML node graph with ruamel.yaml (which keeps every node's
+position) and builds plain Python data from it itself, so that it can:
+
+* report *every* duplicate key and custom tag, not just the first;
+* bound alias expansion ("billion laughs") by counting constructed nodes;
+* remember the position of every key and value for diagnostics.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import attrs
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ciforge.diagnostics import Diagnostic, JsonPath
+
+# A generous ceiling: the biggest real manifest is a few hundred nodes.
+MAX_NODES: Final = 100_000
+MAX_DEPTH: Final = 64
+
+_STANDARD_TAGS: Final = frozenset(
+    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "merge", "timestamp")
+)
+Position = tuple[int, int]  # 1-based line, col
+
+
+@attrs.frozen
+class SourceMap:
+    """Positions of values (and of keys) by JSON path."""
+
+    values: dict[JsonPath, Position]
+    keys: dict[JsonPath, Position]
+
+    def locate(self, path: JsonPath, *, key: bool = False) -> Position:
+        """Best position for ``path``: the key or value itself, else its nearest ancestor."""
+        table = self.keys if key else self.values
+        probe = path
+        while True:
+            if probe in table:
+                return table[probe]
+            if key and probe in self.values:
+                return self.values[probe]
+            if not probe:
+                return (1, 1)
+            probe = probe[:-1]
+
+
+@attrs.frozen
+class SourceDoc:
+    """A loaded manifest."""
+
+    path: str
+    data: Any
+    source_map: SourceMap
+    raw_scalars: dict[JsonPath, str]  # the text of plain (unquoted) number scalars
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.values: dict[JsonPath, Position] = {}
+        self.keys: dict[JsonPath, Position] = {}
+        self.raw: dict[JsonPath, str] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self.count = 0
+        self.bomb = False
+
+    def error(self, code: str, message: str, node: Node, path: JsonPath) -> None:
+        line, col = _pos(node)
+        self.diagnostics.append(Diagnostic(code=code, message=message, path=path, file=self.file, line=line, col=col))
+
+    def build(self, node: Node, path: JsonPath, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES or depth > MAX_DEPTH:
+            if not self.bomb:
+                self.bomb = True
+                what = f"more than {MAX_NODES} nodes" if self.count > MAX_NODES else "too deep"
+                self.error(
+                    "yaml-alias-bomb",
+                    f"the document expands to {what} (anchors and aliases are bounded)",
+                    node,
+                    path,
+                )
+            return None
+        self.values.setdefault(path, _pos(node))
+        if node.tag not in _STANDARD_TAGS:
+            self.error("yaml-tag", f"custom YAML tag {node.tag!r} is not allowed", node, path)
+            return None
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        return self._scalar(node, path)
+
+    def _mapping(self, node: MappingNode, path: JsonPath, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        seen: dict[str, Node] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                merged.update(self._merge(value_node, path, depth))
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.error("type", "mapping keys must be plain strings", key_node, path)
+                continue
+            key = str(key_node.value)
+            if key in seen:
+                first_line, first_col = _pos(seen[key])
+                self.error(
+                    "yaml-duplicate-key",
+                    f"duplicate key {key!r} (first defined at line {first_line}, col {first_col})",
+                    key_node,
+                    (*path, key),
+                )
+                continue
+            seen[key] = key_node
+            self.keys[(*path, key)] = _pos(key_node)
+            out[key] = self.build(value_node, (*path, key), depth + 1)
+        return {**{k: v for k, v in merged.items() if k not in out}, **out}
+
+    def _merge(self, node: Node, path: JsonPath, depth: int) -> dict[str, Any]:
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        result: dict[str, Any] = {}
+        for source in reversed(sources):  # earlier sources win (YAML merge-key spec)
+            value = self.build(source, path, depth + 1)
+            if not isinstance(value, dict):
+                self.error("type", "a merge key (<<) takes a mapping or a list of them", node, path)
+                continue
+            result.update(value)
+        return result
+
+    def _scalar(self, node: ScalarNode, path: JsonPath) -> Any:
+        text = str(node.value)
+        tag = node.tag
+        plain = node.style is None
+        if tag == "tag:yaml.org,2002:str":
+            return text
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return text.lower() == "true"
+        if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+            if plain:
+                self.raw[path] = text
+            return _number(text, tag)
+        return text  # timestamps stay strings, as check-jsonschema does
+
+
+def _number(text: str, tag: str) -> int | float | str:
+    clean = text.replace("_", "")
+    try:
+        if tag.endswith("int"):
+            if clean.lower().startswith(("0x", "-0x", "+0x")):
+                return int(clean, 16)
+            if clean.lower().startswith(("0o", "-0o", "+0o")):
+                return int(clean, 8)
+            return int(clean)
+        lowered = clean.lower()
+        if lowered in (".inf", "+.inf", "-.inf", ".nan"):
+            return text  # not representable in JSON; the schema rejects it as a string
+        return float(clean)
+    except ValueError:
+        return text
+
+
+def _pos(node: Node) -> Position:
+    mark = node.start_mark
+    return (mark.line + 1, mark.column + 1)
+
+
+def load_text(text: str, file: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
+    """Parse manifest text. Returns the document (None if unusable) and every problem found."""
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        node = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
+            mark = exc.context_mark  # an unterminated quote: point where it starts, not at EOF
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        problem = exc.problem or exc.context or "malformed YAML"
+        message = f"invalid YAML: {problem}"
+        if exc.context and exc.problem:
+            message = f"invalid YAML: {problem} ({exc.context})"
+        return None, [Diagnostic(code="yaml-syntax", message=message, file=file, line=line, col=col)]
+    except (YAMLError, RecursionError) as exc:
+        message = f"invalid YAML: {exc}".splitlines()[0]
+        return None, [Diagnostic(code="yaml-syntax", message=message, file=file, line=1, col=1)]
+    if node is None:
+        return None, [Diagnostic(code="yaml-empty", message="the manifest is empty", file=file, line=1, col=1)]
+    builder = _Builder(file)
+    data = builder.build(node, ())
+    doc = SourceDoc(
+        path=file,
+        data=data,
+        source_map=SourceMap(values=builder.values, keys=builder.keys),
+        raw_scalars=builder.raw,
+    )
+    return doc, builder.diagnostics
+
+
+def load_bytes(raw: bytes, file: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
+    """Decode (UTF-8, optional BOM) and parse."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [
+            Diagnostic(
+                code="yaml-encoding",
+                message=f"the manifest is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+                file=file,
+                line=line,
+                col=col,
+            )
+        ]
+    if "\x00" in text:
+        return None, [
+            Diagnostic(code="yaml-encoding", message="the manifest contains a NUL byte", file=file, line=1, col=1)
+        ]
+    return load_text(text, file)

@@ -1,0 +1,156 @@
+"""GitLab CI: the IR as one pipeline, ``.gitlab-ci.yml``.
+
+A table of small pure functions; each returns YAML-shaped data. Every job states its ``needs``
+(``[]`` for roots), so stage order adds no hidden edges and the DAG equals GitHub's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from ciforge import ir
+from ciforge.globs import gitlab_regex_literal, ref_regex
+from ciforge.yamldata import Script, Yaml, drop_none
+
+NAME: Final = "gitlab"
+OUTPUT_PATH: Final = ".gitlab-ci.yml"
+LEG_VARIABLE: Final = "$" + ir.LEG_VARIABLE
+
+# Creation-time job rules per abstract event.
+# https://docs.gitlab.com/ci/jobs/job_rules/#ci_pipeline_source-predefined-variable
+EVENT_RULES: Final[Mapping[ir.Event, str]] = {
+    ir.Event.PUSH_BRANCH: '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH',
+    ir.Event.PUSH_TAG: '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_TAG',
+    ir.Event.CHANGE_REQUEST: '$CI_PIPELINE_SOURCE == "merge_request_event"',
+    ir.Event.MANUAL: '$CI_PIPELINE_SOURCE == "web"',
+}
+
+# GitLab caches must live inside the project directory.
+# https://docs.gitlab.com/ci/caching/#cache-go-dependencies
+CACHE_VARIABLES: Final = (
+    ("GOMODCACHE", "${CI_PROJECT_DIR}/.go/pkg/mod"),
+    ("GOCACHE", "${CI_PROJECT_DIR}/.cache/go-build"),
+)
+CACHE_PATHS: Final = (".go/pkg/mod/", ".cache/go-build/")
+
+
+def workflow_rules(t: ir.Triggers) -> list[Yaml]:
+    """``workflow:rules``: which pipelines exist at all; the same events as GitHub's ``on:``."""
+    rules: list[Yaml] = []
+    if t.change_requests:
+        rules.append({"if": EVENT_RULES[ir.Event.CHANGE_REQUEST]})
+    if t.branches:
+        regex = gitlab_regex_literal(ref_regex(t.branches))
+        rules.append({"if": f'$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH =~ {regex}'})
+    if t.tags:
+        regex = gitlab_regex_literal(ref_regex(t.tags))
+        rules.append({"if": f'$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_TAG =~ {regex}'})
+    if t.manual:
+        rules.append({"if": EVENT_RULES[ir.Event.MANUAL]})
+    return rules
+
+
+def variable(value: str) -> Yaml:
+    """A variable value. GitLab expands ``$NAME`` in values, GitHub never does, so a literal
+    ``$`` is written with ``expand: false`` (semantics.md 15.4 #21)."""
+    return {"value": value, "expand": False} if "$" in value else value
+
+
+def job_rules(job: ir.Job) -> list[Yaml]:
+    """Every job has rules: without them a job is left out of merge request pipelines."""
+    if job.events == ir.ALL_EVENTS:
+        return [{"when": "on_success"}]
+    return [{"if": EVENT_RULES[e]} for e in ir.Event if e in job.events]
+
+
+def needs(job: ir.Job) -> list[Yaml]:
+    """Explicit needs; artifacts are fetched only from the jobs this one consumes."""
+    consumed = {c.producer for c in job.consumes}
+    return [{"job": n, "artifacts": n in consumed} for n in job.needs]
+
+
+def image(job: ir.Job) -> str | None:
+    return f"golang:{job.go}" if job.go else None
+
+
+def parallel(job: ir.Job) -> Yaml:
+    """One single-valued hash per leg, so GitLab's per-hash product is exactly the leg list.
+    https://docs.gitlab.com/ci/yaml/#parallelmatrix"""
+    if not job.legs:
+        return None
+    return {"matrix": [dict(leg.variables) for leg in job.legs]}
+
+
+def variables(job: ir.Job) -> Yaml:
+    out: dict[str, Yaml] = {name: variable(value) for name, value in job.env}
+    if job.cache is not None:
+        out.update(CACHE_VARIABLES)
+    return out or None
+
+
+def cache(job: ir.Job) -> Yaml:
+    if job.cache is None:
+        return None
+    return {
+        "key": {"files": list(job.cache.key_files), "prefix": f"go-{job.id}"},
+        "paths": list(CACHE_PATHS),
+    }
+
+
+def script(job: ir.Job) -> list[Yaml]:
+    return [Script(s.script) for s in job.steps if isinstance(s, ir.Run) and NAME in s.platforms]
+
+
+def _leg(template: str) -> str:
+    return template.replace(ir.LEG_TOKEN, LEG_VARIABLE)
+
+
+def artifacts(job: ir.Job) -> Yaml:
+    out: dict[str, Yaml] = {}
+    if job.produces:
+        first = job.produces[0]
+        out["name"] = _leg(first.name)
+        out["paths"] = [_leg(p) for a in job.produces for p in a.paths]
+        out["when"] = "always" if any(a.when == "always" for a in job.produces) else "on_success"
+        out["expire_in"] = f"{max(a.retention_days for a in job.produces)} days"
+    if job.coverage is not None:
+        # https://docs.gitlab.com/ci/yaml/artifacts_reports/#artifactsreportscoverage_report
+        out["reports"] = {"coverage_report": {"coverage_format": "cobertura", "path": job.coverage.cobertura}}
+    return out or None
+
+
+def emit_job(job: ir.Job) -> dict[str, Yaml]:
+    return drop_none(
+        {
+            "stage": job.stage,
+            "image": image(job),
+            "needs": needs(job),
+            "rules": job_rules(job),
+            "variables": variables(job),
+            "parallel": parallel(job),
+            "timeout": f"{job.timeout_minutes} minutes",
+            "interruptible": job.interruptible,
+            "cache": cache(job),
+            "script": script(job),
+            # Records the total from the job log; the gate itself is a script block.
+            "coverage": job.coverage.regex if job.coverage else None,
+            "artifacts": artifacts(job),
+        }
+    )
+
+
+def emit(pipeline: ir.Pipeline) -> dict[str, Yaml]:
+    """The whole pipeline document."""
+    doc: dict[str, Yaml] = {
+        "workflow": {
+            "name": pipeline.name,
+            "rules": workflow_rules(pipeline.triggers),
+            "auto_cancel": {"on_new_commit": "interruptible"},
+        },
+        "stages": list(pipeline.stages),
+        "variables": {name: variable(value) for name, value in pipeline.env},
+    }
+    for job in pipeline.jobs:
+        doc[job.id] = emit_job(job)
+    return doc

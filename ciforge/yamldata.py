@@ -1,0 +1,31 @@
+"""The data shapes emitters return: plain dicts, lists and scalars, plus two markers.
+
+Emitters never produce text; :mod:`ciforge.yamlout` is the one module that does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import attrs
+
+Yaml: TypeAlias = Any  # dict[str, Yaml] | list[Yaml] | str | int | float | bool | None | Script | Pinned
+
+
+class Script(str):
+    """A shell script, written as a literal block scalar (``|``)."""
+
+    __slots__ = ()
+
+
+@attrs.frozen
+class Pinned:
+    """An action reference pinned to a commit, written with its version as a comment."""
+
+    ref: str
+    version: str
+
+
+def drop_none(mapping: dict[str, Yaml]) -> dict[str, Yaml]:
+    """The mapping without keys whose value is None (emitters use None for "not present")."""
+    return {k: v for k, v in mapping.items() if v is not None}

