@@ -31,7 +31,30 @@ class Event(enum.Enum):
 
 
 ALL_EVENTS: Final = frozenset(Event)
-Env = tuple[tuple[str, str], ...]
+
+
+class Runtime(enum.Enum):
+    """Where a job runs: the tools it needs. Each target maps this to a runner setup (GitHub) or
+    a pinned image (GitLab)."""
+
+    GO = "go"  # the Go toolchain (also curl, git, sha256sum on GitLab's golang image)
+    DOCKER = "docker"  # docker with buildx (GitLab: docker:cli + docker:dind service)
+    SYFT = "syft"
+    TRIVY = "trivy"
+    COSIGN = "cosign"
+
+
+@attrs.frozen
+class PlatformValue:
+    """An environment value each platform spells its own way (semantics.md 15.2 #5), e.g. the
+    registry, the commit SHA, or the signing identity. ``arg`` carries a manifest setting."""
+
+    name: str
+    arg: str = ""
+
+
+EnvValue = str | PlatformValue
+Env = tuple[tuple[str, EnvValue], ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -49,7 +72,7 @@ class Leg:
     """One concrete matrix leg: a unique key and the variables it sets."""
 
     key: str
-    variables: Env
+    variables: tuple[tuple[str, str], ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -76,7 +99,34 @@ class Run:
     always: bool = False  # also after a failed step (reports)
 
 
-Step = Checkout | SetupGo | Run
+def only_on(platform: Platform, *, id: str, name: str, script: str) -> Run:
+    """A platform-only block: a reporting sink or a platform API call, each listed as a named
+    exception in docs/equivalence.md."""
+    return Run(id=id, name=name, script=script, platforms=frozenset({platform}))
+
+
+@attrs.frozen(kw_only=True)
+class SetupTool:
+    """Install a pinned CLI on GitHub (setup action); GitLab jobs use the tool's pinned image."""
+
+    tool: str  # syft | trivy | cosign | buildx
+    version: str
+
+
+@attrs.frozen(kw_only=True)
+class BuildImage:
+    """A BuildKit build of ``context`` with ``dockerfile`` (a contract-level builtin: the GitHub
+    action and the GitLab buildx command line implement the same contract). Reads IMAGE and
+    IMAGE_TAGS from ``image.env``; when ``push``, appends IMAGE_DIGEST to ``outputs.env``."""
+
+    context: str
+    dockerfile: str
+    platforms: tuple[str, ...]
+    push: bool
+    cache: bool
+
+
+Step = Checkout | SetupGo | SetupTool | BuildImage | Run
 
 
 @attrs.frozen(kw_only=True)
@@ -116,6 +166,14 @@ class CoverageReport:
 
 
 @attrs.frozen(kw_only=True)
+class OutputInput:
+    """Job outputs a job reads (as environment variables) from one of its direct needs."""
+
+    producer: str
+    names: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
 class Gate:
     """A check whose failure fails the job (recorded for the execution plan)."""
 
@@ -134,6 +192,7 @@ class Job:
     needs: tuple[str, ...] = ()
     events: frozenset[Event] = ALL_EVENTS
     go: str | None = None
+    runtime: Runtime = Runtime.GO
     env: Env = ()
     legs: tuple[Leg, ...] = ()
     steps: tuple[Step, ...] = ()
@@ -145,6 +204,12 @@ class Job:
     coverage: CoverageReport | None = None
     gates: tuple[Gate, ...] = ()
     interruptible: bool = True
+    # Job outputs: each a KEY=VALUE line the job's blocks append to outputs.env.
+    outputs: tuple[str, ...] = ()
+    inputs: tuple[OutputInput, ...] = ()
+    oidc: bool = False  # needs an OIDC token for Sigstore (GitHub id-token: write; GitLab id_tokens)
+    secrets: tuple[str, ...] = ()  # CI secrets the job reads, by name
+    reports: tuple[tuple[str, str], ...] = ()  # platform-native report artifacts: (kind, path)
 
 
 @attrs.frozen(kw_only=True)
@@ -157,6 +222,7 @@ class Pipeline:
     env: Env
     jobs: tuple[Job, ...]
     stages: tuple[str, ...]
+    tools: tuple[tuple[str, str], ...] = ()  # pinned tool versions, by tool name
 
     def job(self, job_id: str) -> Job:
         """The job with this id."""

@@ -13,6 +13,7 @@ from typing import Final
 from ciforge import ir, matrix, pins, scripts
 from ciforge.diagnostics import Diagnostic, JsonPath
 from ciforge.globs import coverage_exclude_regex
+from ciforge.lower_supply import SupplyChain
 from ciforge.model import Build, Manifest, MatrixEntry
 
 # Matrix legs per job: GitHub allows 256, GitLab's parallel:matrix 200; ciforge splits a larger
@@ -21,6 +22,8 @@ SHARD_SIZE: Final = 200
 MAX_LEGS: Final = 2000
 COVERAGE_REGEX: Final = r"/total:\s+\(statements\)\s+\d+(?:\.\d+)?%/"
 _DIMENSIONS: Final = ("goos", "goarch", "cgo")
+STAGES: Final = ("check", "build", "package", "verify", "sign", "release")
+TOOLS: Final = ("buildx", "syft", "trivy", "cosign")
 _GO_DIRECTIVE: Final = re.compile(r"^\s*(toolchain\s+go|go\s+)(\d+\.\d+(?:\.\d+)?)\s*$", re.MULTILINE)
 
 
@@ -120,18 +123,8 @@ class Lowering:
                 name="Total coverage",
                 script=scripts.coverage_total(exclude=bool(test.coverage.exclude)),
             ),
-            ir.Run(
-                id="coverage-summary",
-                name="Coverage summary",
-                script=scripts.coverage_summary(),
-                platforms=frozenset({"github"}),
-            ),
-            ir.Run(
-                id="coverage-cobertura",
-                name="Cobertura report",
-                script=scripts.coverage_cobertura(),
-                platforms=frozenset({"gitlab"}),
-            ),
+            ir.only_on("github", id="coverage-summary", name="Coverage summary", script=scripts.coverage_summary()),
+            ir.only_on("gitlab", id="coverage-cobertura", name="Cobertura report", script=scripts.coverage_cobertura()),
             ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate()),
         )
         return ir.Job(
@@ -243,7 +236,7 @@ class Lowering:
                         ir.SetupGo(version=go),
                         ir.Run(id="go-build", name="go build", script=scripts.go_build()),
                     ),
-                    produces=(ir.Artifact(name=f"build-{ir.LEG_TOKEN}", paths=(f"dist/{ir.LEG_TOKEN}/",)),),
+                    produces=(ir.Artifact(name=f"build-{ir.LEG_TOKEN}", paths=(f"dist/build-{ir.LEG_TOKEN}/",)),),
                     cache=ir.GoCache(),
                     timeout_minutes=20,
                     gates=(ir.Gate(kind="exit_code", block="go-build"),),
@@ -258,7 +251,13 @@ class Lowering:
         if lint is not None:
             jobs.append(lint)
         jobs.append(self.test_job(go))
-        jobs += self.build_jobs(go, needs=tuple(j.id for j in jobs))
+        checks = tuple(j.id for j in jobs)
+        builds = self.build_jobs(go, needs=checks)
+        jobs += builds
+        supply = SupplyChain(self.m, checks=checks, builds=tuple(b.id for b in builds))
+        jobs += supply.jobs()
+        self.diagnostics += supply.diagnostics
+        _check_graph(jobs)
         t = self.m.triggers
         triggers = ir.Triggers(branches=t.branches, tags=t.tags, change_requests=t.pull_requests, manual=t.manual)
         if not (t.branches or t.tags or t.pull_requests or t.manual):
@@ -269,7 +268,8 @@ class Lowering:
             triggers=triggers,
             env=self.pipeline_env(),
             jobs=tuple(jobs),
-            stages=("check", "build"),
+            stages=tuple(stage for stage in STAGES if any(j.stage == stage for j in jobs)),
+            tools=tuple((name, pins.tool_version(name)) for name in TOOLS),
         )
 
 
@@ -285,6 +285,18 @@ def _entry_dict(entry: MatrixEntry) -> dict[str, object]:
         )
         if v is not None
     }
+
+
+def _check_graph(jobs: list[ir.Job]) -> None:
+    """Invariants both emitters rely on; a failure here is a ciforge bug, not a user error."""
+    by_id = {j.id: j for j in jobs}
+    for job in jobs:
+        for need in job.needs:
+            assert need in by_id, f"{job.id} needs unknown job {need}"
+            assert job.events <= by_id[need].events, f"{job.id} runs on events where {need} does not"
+            assert STAGES.index(by_id[need].stage) <= STAGES.index(job.stage), f"{job.id} needs a later stage"
+        for producer in [c.producer for c in job.consumes] + [i.producer for i in job.inputs]:
+            assert producer in job.needs, f"{job.id} reads from {producer} without needing it"
 
 
 def lower(manifest: Manifest, *, base_dir: Path, manifest_label: str) -> tuple[ir.Pipeline, list[Diagnostic]]:

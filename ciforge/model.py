@@ -92,6 +92,51 @@ class Build:
 
 
 @attrs.frozen(kw_only=True)
+class Image:
+    """``image:`` — the BuildKit image build."""
+
+    repository: str | None = None
+    dockerfile: str = "Dockerfile"
+    context: str = "."
+    platforms: tuple[str, ...] = ("linux/amd64",)
+    cache: bool = True
+    push: tuple[str, ...] = ("tags", "branches")
+
+
+@attrs.frozen(kw_only=True)
+class Sbom:
+    """``sbom:`` — Syft SBOM of the pushed image."""
+
+    format: str = "spdx-json"
+
+
+@attrs.frozen(kw_only=True)
+class Scan:
+    """``scan:`` — Trivy scan with a severity gate."""
+
+    severity: tuple[str, ...] = ("CRITICAL", "HIGH")
+    ignore_unfixed: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class Sign:
+    """``sign:`` — Cosign signing and the verification gate."""
+
+    keyless: bool = True
+    key: str | None = None
+    public_key: str = "env:COSIGN_PUBLIC_KEY"
+    verify: bool = True
+    gitlab_url: str = "https://gitlab.com"
+
+
+@attrs.frozen(kw_only=True)
+class Release:
+    """``release:`` — releases on tags."""
+
+    on_tags: bool = True
+
+
+@attrs.frozen(kw_only=True)
 class Manifest:
     """A whole ``ciforge.yml``."""
 
@@ -102,3 +147,8 @@ class Manifest:
     lint: Lint = Lint()
     test: Test = Test()
     build: Build = Build()
+    image: Image | None = None
+    sbom: Sbom | None = None
+    scan: Scan | None = None
+    sign: Sign | None = None
+    release: Release | None = None

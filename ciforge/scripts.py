@@ -134,11 +134,12 @@ def coverage_cobertura() -> str:
 
 
 def go_build() -> str:
-    """Build one matrix leg reproducibly into ``dist/<leg>/``."""
+    """Build one matrix leg reproducibly into ``dist/build-<leg>/`` (the artifact's own name, so
+    downloads land at the same path on both platforms)."""
     return block(
         'ext=""',
         'if [ "$GOOS" = "windows" ]; then ext=".exe"; fi',
-        'out="dist/${BUILD_LEG}/${BINARY}${ext}"',
+        'out="dist/build-${BUILD_LEG}/${BINARY}${ext}"',
         'go build -trimpath -buildvcs=false -tags "${GO_TAGS:-}" -ldflags "${LDFLAGS}" -o "$out" "$MAIN_PACKAGE"',
         'sha256sum "$out"',
     )

@@ -26,6 +26,14 @@ class Pinned:
     version: str
 
 
+@attrs.frozen
+class Commented:
+    """A scalar written with an end-of-line comment (e.g. why a token permission is needed)."""
+
+    value: str
+    comment: str
+
+
 def drop_none(mapping: dict[str, Yaml]) -> dict[str, Yaml]:
     """The mapping without keys whose value is None (emitters use None for "not present")."""
     return {k: v for k, v in mapping.items() if v is not None}

@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
 
-from ciforge.yamldata import Pinned, Script, Yaml
+from ciforge.yamldata import Commented, Pinned, Script, Yaml
 
 # Plain scalars that some YAML 1.1 or 1.2 resolver reads as a non-string.
 _AMBIGUOUS: Final = re.compile(
@@ -42,24 +42,37 @@ def _needs_quotes(value: str) -> bool:
     return value == "" or bool(_AMBIGUOUS.match(value)) or value != value.strip()
 
 
-def _convert(value: Yaml) -> object:
+def _scalar(value: str) -> object:
+    if "\n" in value:
+        return LiteralScalarString(value if value.endswith("\n") else value + "\n")
+    return SingleQuotedScalarString(value) if _needs_quotes(value) else value
+
+
+def _comment_column(indent: int, key: str, value: str) -> int:
+    # two spaces between the value and its comment (yamllint's "comments" rule)
+    quoted = 2 if _needs_quotes(value) else 0
+    return indent + len(key) + 2 + len(value) + quoted + 2
+
+
+def _convert(value: Yaml, indent: int = 0) -> object:
+    """Plain data -> ruamel nodes. ``indent`` is the column of this node's keys (mappings are
+    indented by 2, sequences by 4 with the dash at offset 2), used to place comments."""
     if isinstance(value, Script):
         return LiteralScalarString(str(value))
     if isinstance(value, dict):
         out = CommentedMap()
         for key, item in value.items():
-            if isinstance(item, Pinned):
-                out[key] = item.ref
-                out.yaml_add_eol_comment(item.version, key)
+            if isinstance(item, Pinned | Commented):
+                text, comment = (item.ref, item.version) if isinstance(item, Pinned) else (item.value, item.comment)
+                out[key] = _scalar(text)
+                out.yaml_add_eol_comment("# " + comment, key, column=_comment_column(indent, key, text))
             else:
-                out[key] = _convert(item)
+                out[key] = _convert(item, indent + 2)
         return out
     if isinstance(value, list | tuple):
-        return CommentedSeq(_convert(item) for item in value)
+        return CommentedSeq(_convert(item, indent + 2) for item in value)
     if isinstance(value, str):
-        if "\n" in value:
-            return LiteralScalarString(value if value.endswith("\n") else value + "\n")
-        return SingleQuotedScalarString(value) if _needs_quotes(value) else value
+        return _scalar(value)
     return value
 
 

@@ -9,8 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Final
 
-from ciforge import ir, pins
-from ciforge.yamldata import Pinned, Script, Yaml, drop_none
+from ciforge import ir
+from ciforge.targets.github_supply import (
+    build_image,
+    env_value,
+    export_outputs,
+    input_env,
+    job_outputs,
+    report_steps,
+    setup_tool,
+    uses,
+)
+from ciforge.yamldata import Commented, Script, Yaml, drop_none
 
 NAME: Final = "github"
 OUTPUT_PATH: Final = ".github/workflows/ciforge.yml"
@@ -25,12 +35,6 @@ EVENT_CONDITIONS: Final[Mapping[ir.Event, str]] = {
     ir.Event.CHANGE_REQUEST: "github.event_name == 'pull_request'",
     ir.Event.MANUAL: "github.event_name == 'workflow_dispatch'",
 }
-
-
-def uses(action: str) -> Pinned:
-    """A lockfile pin: full commit SHA, release tag as the comment."""
-    pin = pins.action(action)
-    return Pinned(ref=pin.ref, version=pin.version)
 
 
 def on_events(t: ir.Triggers) -> dict[str, Yaml]:
@@ -55,9 +59,25 @@ def job_condition(job: ir.Job) -> str | None:
     return " || ".join(parts)
 
 
+# Why each GITHUB_TOKEN scope is granted; written beside it (zizmor undocumented-permissions).
+PERMISSION_REASONS: Final[Mapping[str, str]] = {
+    "contents:read": "read the repository",
+    "contents:write": "create the release",
+    "packages:read": "pull the image from the registry",
+    "packages:write": "push the image, its signature and attestation",
+    "security-events:write": "upload SARIF to code scanning",
+    "id-token:write": "Sigstore keyless signing with the job's OIDC token",
+}
+
+
 def permissions(job: ir.Job) -> dict[str, Yaml]:
-    """Least-privilege token scopes, e.g. ``contents:read`` -> ``{contents: read}``."""
-    return dict(scope.split(":", 1) for scope in job.permissions)
+    """Least-privilege token scopes, e.g. ``contents:read`` -> ``{contents: read}``, each with
+    the reason it is needed."""
+    out: dict[str, Yaml] = {}
+    for entry in job.permissions:
+        scope, level = entry.split(":", 1)
+        out[scope] = Commented(level, PERMISSION_REASONS[entry])
+    return out
 
 
 def matrix_strategy(job: ir.Job) -> dict[str, Yaml] | None:
@@ -69,8 +89,14 @@ def matrix_strategy(job: ir.Job) -> dict[str, Yaml] | None:
 
 
 def job_env(job: ir.Job) -> dict[str, Yaml] | None:
-    """Job env plus each matrix variable (matrix values are not env vars on GitHub)."""
-    env: dict[str, Yaml] = dict(job.env)
+    """Job env (platform values spelt as expressions), the outputs it reads from its needs, and
+    each matrix variable (matrix values are not env vars on GitHub)."""
+    env: dict[str, Yaml] = {}
+    for name, value in job.env:
+        resolved = env_value(value)
+        if resolved is not None:
+            env[name] = resolved
+    env.update(input_env(job))
     seen: list[str] = []
     for leg in job.legs:
         seen += [name for name, _ in leg.variables if name not in seen]
@@ -83,8 +109,8 @@ def _leg(template: str) -> str:
     return template.replace(ir.LEG_TOKEN, LEG_EXPRESSION)
 
 
-def step_checkout(step: ir.Checkout, job: ir.Job, pipeline: ir.Pipeline) -> Yaml:
-    return {"name": "Check out", "uses": uses("actions/checkout"), "with": {"persist-credentials": False}}
+def step_checkout(step: ir.Checkout, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
+    return [{"name": "Check out", "uses": uses("actions/checkout"), "with": {"persist-credentials": False}}]
 
 
 # Runs on a tag ref (a tag push, or a manual run on a tag) never restore a cache that a branch
@@ -93,7 +119,7 @@ def step_checkout(step: ir.Checkout, job: ir.Job, pipeline: ir.Pipeline) -> Yaml
 NO_CACHE_ON_TAGS: Final = "${{ !startsWith(github.ref, 'refs/tags/') }}"
 
 
-def step_setup_go(step: ir.SetupGo, job: ir.Job, pipeline: ir.Pipeline) -> Yaml:
+def step_setup_go(step: ir.SetupGo, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     # setup-go caches GOMODCACHE and GOCACHE keyed on go.mod (v6.3+); go.sum may not exist.
     cached: Yaml = NO_CACHE_ON_TAGS if job.cache is not None else False
     if any(glob.startswith("release") for glob in pipeline.triggers.branches):
@@ -103,40 +129,54 @@ def step_setup_go(step: ir.SetupGo, job: ir.Job, pipeline: ir.Pipeline) -> Yaml:
     with_: dict[str, Yaml] = {"go-version": step.version, "cache": cached}
     if job.cache is not None:
         with_["cache-dependency-path"] = job.cache.key_files[0]
-    return {"name": "Set up Go", "uses": uses("actions/setup-go"), "with": with_}
+    return [{"name": "Set up Go", "uses": uses("actions/setup-go"), "with": with_}]
 
 
-def step_run(step: ir.Run, job: ir.Job, pipeline: ir.Pipeline) -> Yaml:
+def step_run(step: ir.Run, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     if NAME not in step.platforms:
-        return None
-    return drop_none(
-        {
-            "name": step.name,
-            "id": step.id,
-            "if": "${{ !cancelled() }}" if step.always else None,
-            "run": Script(step.script),
-        }
-    )
+        return []
+    always = "${{ !cancelled() }}" if step.always else None
+    return [drop_none({"name": step.name, "id": step.id, "if": always, "run": Script(step.script)})]
 
 
-STEPS: Final[Mapping[type, Callable[..., Yaml]]] = {
+def step_setup_tool(step: ir.SetupTool, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
+    return setup_tool(step)
+
+
+def step_build_image(step: ir.BuildImage, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
+    return build_image(step)
+
+
+STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.Checkout: step_checkout,
     ir.SetupGo: step_setup_go,
+    ir.SetupTool: step_setup_tool,
+    ir.BuildImage: step_build_image,
     ir.Run: step_run,
 }
 
 
-def download(item: ir.ArtifactInput) -> Yaml:
+def _download_path(item: ir.ArtifactInput, pipeline: ir.Pipeline) -> str:
+    """Where the files land: the same relative paths the producer uploaded from. A single
+    directory is uploaded as its contents, so it is downloaded into that directory."""
+    if item.all_legs:
+        return "dist/"  # each leg's artifact build-<leg> lands in dist/build-<leg>/
+    producer = pipeline.job(item.producer)
+    artifact = next(a for a in producer.produces if a.name == item.name)
+    if len(artifact.paths) == 1 and artifact.paths[0].endswith("/"):
+        return artifact.paths[0]
+    return "."
+
+
+def download(item: ir.ArtifactInput, pipeline: ir.Pipeline) -> Yaml:
     with_: dict[str, Yaml] = (
-        {"pattern": item.name.replace(ir.LEG_TOKEN, "*"), "merge-multiple": True}
+        {"pattern": item.name.replace(ir.LEG_TOKEN, "*"), "merge-multiple": False}
         if item.all_legs
         else {"name": item.name}
     )
-    return {
-        "name": f"Download {item.name.replace(ir.LEG_TOKEN, 'legs')}",
-        "uses": uses("actions/download-artifact"),
-        "with": with_,
-    }
+    with_["path"] = _download_path(item, pipeline)
+    label = item.name.replace(ir.LEG_TOKEN, "legs")
+    return {"name": f"Download {label}", "uses": uses("actions/download-artifact"), "with": with_}
 
 
 def upload(artifact: ir.Artifact) -> Yaml:
@@ -158,13 +198,15 @@ def upload(artifact: ir.Artifact) -> Yaml:
 
 def steps(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     """Checkout and toolchain, then downloads, then the blocks, then uploads."""
-    setup = [s for s in job.steps if not isinstance(s, ir.Run)]
-    runs = [s for s in job.steps if isinstance(s, ir.Run)]
-    out = [STEPS[type(s)](s, job, pipeline) for s in setup]
-    out += [download(c) for c in job.consumes]
-    out += [STEPS[type(s)](s, job, pipeline) for s in runs]
+    setup = [s for s in job.steps if isinstance(s, ir.Checkout | ir.SetupGo | ir.SetupTool)]
+    work = [s for s in job.steps if not isinstance(s, ir.Checkout | ir.SetupGo | ir.SetupTool)]
+    out: list[Yaml] = [y for s in setup for y in STEPS[type(s)](s, job, pipeline)]
+    out += [download(c, pipeline) for c in job.consumes]
+    out += [y for s in work for y in STEPS[type(s)](s, job, pipeline)]
+    out += export_outputs(job)
+    out += report_steps(job)
     out += [upload(a) for a in job.produces]
-    return [s for s in out if s is not None]
+    return out
 
 
 def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
@@ -175,6 +217,7 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "needs": list(job.needs) or None,
             "if": job_condition(job),
             "runs-on": RUNNER,
+            "outputs": job_outputs(job),
             "timeout-minutes": job.timeout_minutes,
             "permissions": permissions(job),
             "strategy": matrix_strategy(job),

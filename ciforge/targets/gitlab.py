@@ -11,6 +11,7 @@ from typing import Final
 
 from ciforge import ir
 from ciforge.globs import gitlab_regex_literal, ref_regex
+from ciforge.targets import gitlab_supply as supply
 from ciforge.yamldata import Script, Yaml, drop_none
 
 NAME: Final = "gitlab"
@@ -61,17 +62,21 @@ def job_rules(job: ir.Job) -> list[Yaml]:
     """Every job has rules: without them a job is left out of merge request pipelines."""
     if job.events == ir.ALL_EVENTS:
         return [{"when": "on_success"}]
-    return [{"if": EVENT_RULES[e]} for e in ir.Event if e in job.events]
+    rules: list[Yaml] = []
+    for event in ir.Event:
+        if event in job.events:
+            rule: dict[str, Yaml] = {"if": EVENT_RULES[event]}
+            variables = supply.identity_rule_variables(job, event)
+            if variables:
+                rule["variables"] = variables
+            rules.append(rule)
+    return rules
 
 
 def needs(job: ir.Job) -> list[Yaml]:
     """Explicit needs; artifacts are fetched only from the jobs this one consumes."""
-    consumed = {c.producer for c in job.consumes}
+    consumed = {c.producer for c in job.consumes} | {i.producer for i in job.inputs}
     return [{"job": n, "artifacts": n in consumed} for n in job.needs]
-
-
-def image(job: ir.Job) -> str | None:
-    return f"golang:{job.go}" if job.go else None
 
 
 def parallel(job: ir.Job) -> Yaml:
@@ -83,7 +88,13 @@ def parallel(job: ir.Job) -> Yaml:
 
 
 def variables(job: ir.Job) -> Yaml:
-    out: dict[str, Yaml] = {name: variable(value) for name, value in job.env}
+    out: dict[str, Yaml] = {}
+    for name, value in job.env:
+        resolved = supply.env_value(name, value)
+        if resolved is not None:
+            out[name] = resolved if isinstance(value, ir.PlatformValue) else variable(resolved)
+    if job.runtime == ir.Runtime.DOCKER:
+        out.update(supply.DIND_VARIABLES)
     if job.cache is not None:
         out.update(CACHE_VARIABLES)
     return out or None
@@ -98,8 +109,15 @@ def cache(job: ir.Job) -> Yaml:
     }
 
 
-def script(job: ir.Job) -> list[Yaml]:
-    return [Script(s.script) for s in job.steps if isinstance(s, ir.Run) and NAME in s.platforms]
+def script(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
+    tools = dict(pipeline.tools)
+    out: list[Yaml] = []
+    for step in job.steps:
+        if isinstance(step, ir.Run) and NAME in step.platforms:
+            out.append(Script(step.script))
+        elif isinstance(step, ir.BuildImage):
+            out.append(Script(supply.build_image_script(step, tools["buildx"])))
+    return out
 
 
 def _leg(template: str) -> str:
@@ -114,17 +132,31 @@ def artifacts(job: ir.Job) -> Yaml:
         out["paths"] = [_leg(p) for a in job.produces for p in a.paths]
         out["when"] = "always" if any(a.when == "always" for a in job.produces) else "on_success"
         out["expire_in"] = f"{max(a.retention_days for a in job.produces)} days"
+    reports: dict[str, Yaml] = {}
     if job.coverage is not None:
         # https://docs.gitlab.com/ci/yaml/artifacts_reports/#artifactsreportscoverage_report
-        out["reports"] = {"coverage_report": {"coverage_format": "cobertura", "path": job.coverage.cobertura}}
+        reports["coverage_report"] = {"coverage_format": "cobertura", "path": job.coverage.cobertura}
+    if job.outputs:
+        # Job outputs reach the jobs that need this one as variables.
+        # https://docs.gitlab.com/ci/yaml/artifacts_reports/#artifactsreportsdotenv
+        reports["dotenv"] = "outputs.env"
+    for kind, path in job.reports:
+        if kind in supply.REPORTS:
+            reports[kind] = supply.REPORTS[kind](path)
+    if reports:
+        out["reports"] = reports
+        # Keep reports of a failed gate (coverage, vulnerabilities): that is when they matter.
+        keep = job.coverage is not None or any(kind == "container_scanning" for kind, _ in job.reports)
+        out.setdefault("when", "always" if keep else "on_success")
     return out or None
 
 
-def emit_job(job: ir.Job) -> dict[str, Yaml]:
+def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
     return drop_none(
         {
             "stage": job.stage,
-            "image": image(job),
+            "image": supply.image(job, dict(pipeline.tools)),
+            "services": supply.services(job),
             "needs": needs(job),
             "rules": job_rules(job),
             "variables": variables(job),
@@ -132,7 +164,8 @@ def emit_job(job: ir.Job) -> dict[str, Yaml]:
             "timeout": f"{job.timeout_minutes} minutes",
             "interruptible": job.interruptible,
             "cache": cache(job),
-            "script": script(job),
+            "id_tokens": supply.id_tokens(job),
+            "script": script(job, pipeline),
             # Records the total from the job log; the gate itself is a script block.
             "coverage": job.coverage.regex if job.coverage else None,
             "artifacts": artifacts(job),
@@ -149,8 +182,8 @@ def emit(pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "auto_cancel": {"on_new_commit": "interruptible"},
         },
         "stages": list(pipeline.stages),
-        "variables": {name: variable(value) for name, value in pipeline.env},
+        "variables": {name: variable(value) for name, value in pipeline.env if isinstance(value, str)},
     }
     for job in pipeline.jobs:
-        doc[job.id] = emit_job(job)
+        doc[job.id] = emit_job(job, pipeline)
     return doc

@@ -1,0 +1,719 @@
+#!/usr/bin/env python3
+"""Cold-process benchmark of ``ciforge render``.
+
+Every measurement is a fresh ``<this interpreter> -m ciforge render -m MANIFEST --out TMPDIR``
+subprocess, so each figure includes interpreter start-up, imports, YAML load, schema validation,
+lowering, emission and the atomic file writes: what a user or a CI job actually waits for.
+
+Cases
+  baseline   ``python -c pass`` and ``python -c "import ciforge.cli"``
+  (a)        the bundled example, examples/go-service/ciforge.yml
+  (b)        a generated manifest with every section the schema accepts and a 250-leg build matrix
+  (c)        a series of generated manifests with growing matrices (default 1 … 800 legs), with a
+             least-squares fit (ms per leg, R²) so linear growth can be judged
+
+Per case: median and min wall time, median CPU time (user+sys of the child), and peak memory
+(the child's max RSS from os.wait4). It never asserts on timings; the PASS/MISS against the
+targets is informational.
+
+Usage: .venv/bin/python benchmarks/render_bench.py [--runs 15] [--json out.json]
+POSIX only (os.wait4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import marshal
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "go-service" / "ciforge.yml"
+
+TARGET_WALL_MS = 100.0  # cold render of the example, median wall time
+TARGET_RSS_MIB = 60.0  # cold render of the example, peak RSS
+DEFAULT_SIZES = (1, 10, 50, 100, 200, 400, 800)
+LARGE_LEGS = 250
+SHARD_SIZE = 200  # ciforge/lower.py: a build job holds at most this many legs (only used for display)
+MAX_LEGS = 2000  # ciforge/lower.py: hard cap
+
+# --------------------------------------------------------------------------------------------
+# Running one cold process
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    wall_s: float
+    cpu_s: float
+    maxrss_mib: float
+
+
+def _maxrss_mib(ru_maxrss: int) -> float:
+    # Linux reports KiB, macOS bytes
+    return ru_maxrss / (1024 * 1024) if sys.platform == "darwin" else ru_maxrss / 1024
+
+
+# Why children are not simply started from this process: on Linux, exec() records the *old* address
+# space's high-water RSS in the new program's maxrss. subprocess uses vfork (3.10+), where the old
+# address space is this benchmark's, so every child would report at least the benchmark's own peak RSS
+# (measured: `python -c pass` 10.7 MiB instead of its real 8.5). Forcing fork() only lowers that floor
+# to this process's current private RSS (~13 MiB after its imports: still above `python -c pass`).
+# So a tiny spawner (python -S -I, builtin modules only) forks, execs and reaps every child with
+# os.wait4 and reports wall time and rusage. The floor it leaves is measured (a `true` child) and
+# printed; it is far below every Python child.
+_SPAWNER = r"""
+import os, sys, time, marshal
+rd, wr = sys.stdin.buffer, sys.stdout.buffer
+while True:
+    head = rd.read(4)
+    if len(head) < 4:
+        break
+    argv, cwd, errpath = marshal.loads(rd.read(int.from_bytes(head, "little")))
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.chdir(cwd)
+            null = os.open(os.devnull, os.O_RDWR)
+            os.dup2(null, 0)
+            os.dup2(null, 1)
+            os.dup2(os.open(errpath, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
+            os.execv(argv[0], argv)
+        finally:
+            os._exit(127)
+    _, status, ru = os.wait4(pid, 0)
+    wall = time.perf_counter() - start
+    out = marshal.dumps((wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, os.waitstatus_to_exitcode(status)))
+    wr.write(len(out).to_bytes(4, "little") + out)
+    wr.flush()
+"""
+
+
+def _force_fork() -> None:
+    """A no-op ``preexec_fn``: its presence makes subprocess use fork()+exec instead of vfork."""
+
+
+class Runner:
+    """Runs one cold child process; returns its wall time, CPU time (user+sys) and peak RSS.
+
+    ``spawner`` (default): through the small spawner process above. ``popen``: Popen from this
+    process with fork forced, reaped by os.wait4 on the Popen pid (simpler, but peak RSS figures
+    at or below the printed floor are then meaningless).
+    """
+
+    def __init__(self, mode: str, env: dict[str, str], scratch: Path) -> None:
+        self.mode, self.env, self.errpath = mode, env, scratch / "child-stderr.txt"
+        self.spawner: subprocess.Popen[bytes] | None = None
+        if mode == "spawner":
+            self.spawner = subprocess.Popen(
+                [sys.executable, "-S", "-I", "-c", _SPAWNER], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            )
+
+    def close(self) -> None:
+        if self.spawner is not None:
+            assert self.spawner.stdin is not None
+            self.spawner.stdin.close()
+            self.spawner.wait()
+            self.spawner = None
+
+    def run(self, argv: Sequence[str]) -> Sample:
+        if self.spawner is not None:
+            assert self.spawner.stdin is not None and self.spawner.stdout is not None
+            msg = marshal.dumps((list(argv), str(REPO), str(self.errpath)))
+            self.spawner.stdin.write(len(msg).to_bytes(4, "little") + msg)
+            self.spawner.stdin.flush()
+            head = self.spawner.stdout.read(4)
+            if len(head) < 4:
+                raise RuntimeError("the spawner process died")
+            wall, cpu, maxrss, code = marshal.loads(self.spawner.stdout.read(int.from_bytes(head, "little")))
+        else:
+            with self.errpath.open("wb") as err:
+                start = time.perf_counter()
+                proc = subprocess.Popen(  # noqa: PLW1509 - preexec_fn on purpose: fork, not vfork
+                    list(argv),
+                    cwd=REPO,
+                    env=self.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                    preexec_fn=_force_fork,
+                )
+                _, status, usage = os.wait4(proc.pid, 0)
+                wall = time.perf_counter() - start
+                proc.returncode = code = os.waitstatus_to_exitcode(status)
+                cpu, maxrss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+        if code != 0:
+            stderr = self.errpath.read_text(errors="replace")
+            raise RuntimeError(f"{' '.join(argv)} exited {code}:\n{stderr}")
+        return Sample(wall, cpu, _maxrss_mib(maxrss))
+
+
+# --------------------------------------------------------------------------------------------
+# Cases
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    name: str
+    group: str  # baseline | example | large | series
+    argv: list[str]
+    legs: int | None = None
+    manifest: Path | None = None
+    out_root: Path | None = None  # render cases: a fresh output directory per run under here
+    samples: list[Sample] = field(default_factory=list)
+    output_bytes: int | None = None
+    shards: int | None = None
+
+    def command(self, run_dir: Path | None) -> list[str]:
+        return [*self.argv, "--out", str(run_dir)] if run_dir is not None else self.argv
+
+    def summary(self) -> dict[str, Any]:
+        walls = [s.wall_s * 1000 for s in self.samples]
+        cpus = [s.cpu_s * 1000 for s in self.samples]
+        rss = [s.maxrss_mib for s in self.samples]
+        return {
+            "name": self.name,
+            "group": self.group,
+            "legs": self.legs,
+            "shards": self.shards,
+            "manifest": str(self.manifest) if self.manifest else None,
+            "runs": len(self.samples),
+            "wall_ms_median": statistics.median(walls),
+            "wall_ms_min": min(walls),
+            "wall_ms_max": max(walls),
+            "wall_ms_stdev": statistics.stdev(walls) if len(walls) > 1 else 0.0,
+            "cpu_ms_median": statistics.median(cpus),
+            "maxrss_mib_peak": max(rss),
+            "maxrss_mib_median": statistics.median(rss),
+            "output_bytes": self.output_bytes,
+            "wall_ms_samples": [round(w, 3) for w in walls],
+        }
+
+
+def _render_argv(manifest: Path) -> list[str]:
+    return [sys.executable, "-m", "ciforge", "render", "-m", str(manifest)]
+
+
+# --------------------------------------------------------------------------------------------
+# Manifest generation
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Ctx:
+    """What a section builder may use."""
+
+    legs: int
+    schema: dict[str, Any]
+
+    def enum(self, name: str) -> list[str]:
+        return list(self.schema["$defs"][name]["enum"])
+
+
+def _front(values: Sequence[str], first: Sequence[str]) -> list[str]:
+    return [v for v in first if v in values] + [v for v in values if v not in first]
+
+
+def _extra_entries(n: int, a: int, b: int, c: int, n_goos: int) -> int | None:
+    """Matrix entries needed to reach n legs from an a x b x c product (None: impossible)."""
+    product = a * b * c
+    if product >= n:
+        surplus = product - n
+        if surplus // c > a * b - 1:  # keep at least one (goos, goarch) pair
+            return None
+        return surplus // c + surplus % c  # pair excludes (c legs each) + at most one full exclude
+    return n - product if a < n_goos else None  # one include per extra leg, on a goos left out
+
+
+def _shape(n: int, n_goos: int, n_goarch: int) -> tuple[int, int, int]:
+    """(goos count, goarch count, cgo count) that reaches n legs with the fewest entries."""
+    best: tuple[int, int, int, int] | None = None
+    for c in (2, 1):
+        for a in range(1, n_goos + 1):
+            for b in range(1, n_goarch + 1):
+                entries = _extra_entries(n, a, b, c, n_goos)
+                if entries is not None and (best is None or (entries, -c, -a, -b) < best):
+                    best = (entries, -c, -a, -b)
+    if best is None:
+        raise ValueError(f"no matrix shape reaches {n} legs")
+    return -best[2], -best[3], -best[1]
+
+
+def plan_matrix(n: int, goos_all: Sequence[str], goarch_all: Sequence[str]) -> dict[str, Any]:
+    """A ``build.matrix`` that expands to exactly ``n`` legs under GitHub's semantics.
+
+    Picks goos x goarch x cgo with the fewest extra entries: partial excludes ``{goos, goarch}``
+    (one leg per cgo value each) and at most one full exclude trim a product down to n. Above the
+    full product (15 x 14 x 2 = 420) one goos value is left out of the product and every extra leg
+    is an ``include`` with that goos (it matches no original leg, so it adds one; a ``tags`` value
+    keeps leg keys unique once its goarch x cgo combinations are used up). Two includes that only
+    *extend* existing legs (``tags`` on linux, ``cc`` on a cgo leg) exercise the include path
+    without changing the count. Schema-valid, not necessarily real Go ports.
+    """
+    if not 1 <= n <= MAX_LEGS:
+        raise ValueError(f"legs must be in 1..{MAX_LEGS}")
+    goos_order = _front(goos_all, ("linux", "darwin", "windows"))
+    goarch_order = _front(goarch_all, ("amd64", "arm64"))
+    a, b, c = _shape(n, len(goos_order), len(goarch_order))
+    goos, goarch, cgo = goos_order[:a], goarch_order[:b], [False, True][:c]
+    exclude: list[dict[str, Any]] = []
+    include: list[dict[str, Any]] = []
+    removed: set[tuple[str, str, bool]] = set()
+    surplus = a * b * c - n
+    if surplus >= 0:
+        pairs = [(o, r) for o in reversed(goos) for r in reversed(goarch)]  # trim from the far end
+        for o, r in pairs[: surplus // c]:
+            exclude.append({"goos": o, "goarch": r})
+            removed.update((o, r, x) for x in cgo)
+        if surplus % c:
+            o, r = pairs[surplus // c]
+            exclude.append({"goos": o, "goarch": r, "cgo": cgo[-1]})
+            removed.add((o, r, cgo[-1]))
+    else:
+        spare = [(o, r, x) for o in goos_order[a:] for r in goarch_order for x in (False, True)]
+        for i in range(-surplus):
+            o, r, x = spare[i % len(spare)]
+            entry: dict[str, Any] = {"goos": o, "goarch": r, "cgo": x}
+            if i >= len(spare):
+                entry["tags"] = f"bench{i // len(spare)}"
+            include.append(entry)
+    # extending includes, only where they surely match a surviving original leg
+    if "linux" in goos:
+        include.append({"goos": "linux", "tags": "netgo"})
+        if True in cgo and ("linux", goarch[0], True) not in removed:
+            include.append({"goos": "linux", "goarch": goarch[0], "cgo": True, "cc": "gcc"})
+    matrix: dict[str, Any] = {"goos": goos, "goarch": goarch, "cgo": cgo}
+    if exclude:
+        matrix["exclude"] = exclude
+    if include:
+        matrix["include"] = include
+    return matrix
+
+
+# One builder per top-level section. To benchmark a new section (image, sbom, scan, sign, release…),
+# add a builder here; it is used as soon as `ciforge schema` lists the key, and skipped (with a note)
+# until then, so the benchmark never feeds ciforge a manifest it rejects.
+SectionBuilder = Callable[[Ctx], Any]
+SECTIONS: dict[str, SectionBuilder] = {
+    "version": lambda ctx: 1,
+    "name": lambda ctx: f"bench-{ctx.legs}-legs",
+    "go": lambda ctx: {
+        "version": "1.23.9",
+        "packages": "./...",
+        "proxy": "https://proxy.golang.org,direct",
+        "sumdb": "sum.golang.org",
+        "private": ["git.example.com/*", "github.com/example-private/*"],
+    },
+    "triggers": lambda ctx: {
+        "branches": ["main", "release/**"],
+        "pull-requests": True,
+        "tags": ["v*"],
+        "manual": True,
+    },
+    "lint": lambda ctx: {"vet": True, "golangci-lint": "v2.3.1"},
+    "test": lambda ctx: {
+        "race": True,
+        "covermode": "atomic",
+        "coverage": {"threshold": 80, "exclude": ["**/mocks/**", "**/*_gen.go"]},
+    },
+    "build": lambda ctx: {
+        "main": "./cmd/server",
+        "binary": "server",
+        "ldflags": "-s -w",
+        "matrix": plan_matrix(ctx.legs, ctx.enum("goos"), ctx.enum("goarch")),
+    },
+}
+
+
+def build_manifest(legs: int, schema: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The manifest for ``legs`` legs, and the builder sections the schema does not accept yet."""
+    accepted = schema.get("properties", {})
+    ctx = Ctx(legs=legs, schema=schema)
+    manifest = {name: build(ctx) for name, build in SECTIONS.items() if name in accepted}
+    return manifest, [name for name in SECTIONS if name not in accepted]
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(str(value))  # a double-quoted YAML string: never re-typed
+
+
+def to_yaml(data: Any, indent: int = 0) -> str:
+    """Block-style YAML like a hand-written manifest (scalar lists and matrix entries in flow style)."""
+    pad = " " * indent
+    lines: list[str] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            lines.append(f"{pad}{key}:")
+            lines.append(to_yaml(value, indent + 2))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            lines.append(f"{pad}{key}:")
+            for item in value:
+                body = ", ".join(f"{k}: {_scalar(v)}" for k, v in item.items())
+                lines.append(f"{pad}  - {{{body}}}")
+        elif isinstance(value, list):
+            lines.append(f"{pad}{key}: [{', '.join(_scalar(v) for v in value)}]")
+        else:
+            lines.append(f"{pad}{key}: {_scalar(value)}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Analysis
+# --------------------------------------------------------------------------------------------
+
+
+def linear_fit(xs: Sequence[float], ys: Sequence[float]) -> dict[str, float]:
+    """Least squares y = intercept + slope·x, with R²."""
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    slope = sxy / sxx if sxx else 0.0
+    intercept = my - slope * mx
+    ss_tot = sum((y - my) ** 2 for y in ys)
+    ss_res = sum((y - (intercept + slope * x)) ** 2 for x, y in zip(xs, ys, strict=True))
+    r2 = 1 - ss_res / ss_tot if ss_tot else 1.0
+    return {"slope": slope, "intercept": intercept, "r2": r2}
+
+
+_LEG_LINE = re.compile(r"^\s*- BUILD_LEG: ", re.MULTILINE)
+_BUILD_JOB_GITLAB = re.compile(r"^build(?:-\d+)?:\s*$", re.MULTILINE)
+
+
+def inspect_output(run_dir: Path) -> tuple[int, dict[str, int], int]:
+    """Total bytes written, legs per output file, and GitLab build jobs (shards)."""
+    total, legs, shards = 0, {}, 0
+    for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
+        text = path.read_text(encoding="utf-8")
+        total += len(text.encode("utf-8"))
+        legs[str(path.relative_to(run_dir))] = len(_LEG_LINE.findall(text))
+        if path.name == ".gitlab-ci.yml":
+            shards = len(_BUILD_JOB_GITLAB.findall(text))
+    return total, legs, shards
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------
+
+
+def _child_env(pycache_prefix: Path | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode caches allowed, as for an installed CLI
+    for var in ("PYTHONPROFILEIMPORTTIME", "PYTHONTRACEMALLOC", "PYTHONDEVMODE", "PYTHONSTARTUP"):
+        env.pop(var, None)
+    if pycache_prefix is not None:
+        env["PYTHONPYCACHEPREFIX"] = str(pycache_prefix)
+    else:
+        env.pop("PYTHONPYCACHEPREFIX", None)
+    return env
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Cold-process benchmark of `ciforge render`.")
+    p.add_argument("--runs", type=int, default=15, help="measured runs per case (default 15)")
+    p.add_argument("--warmups", type=int, default=2, help="uncounted warm-up runs per case (default 2)")
+    p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    p.add_argument(
+        "--sizes",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=list(DEFAULT_SIZES),
+        help="matrix sizes for the growth series, comma-separated (default 1,10,50,100,200,400,800)",
+    )
+    p.add_argument("--large-legs", type=int, default=LARGE_LEGS, help="legs of the large manifest (default 250)")
+    p.add_argument(
+        "--pycache-prefix",
+        default=str(Path(tempfile.gettempdir()) / "ciforge-bench-pycache"),
+        help="PYTHONPYCACHEPREFIX for the children, so bytecode caches are used without writing into the "
+        "source tree; 'none' uses the ordinary __pycache__ directories (default: %(default)s)",
+    )
+    p.add_argument(
+        "--spawn",
+        choices=("spawner", "popen"),
+        default="spawner",
+        help="how children are started: through a tiny fork/exec helper (default; exact peak RSS) or by "
+        "Popen from this process (peak RSS floored by this process's own RSS)",
+    )
+    p.add_argument("--keep", action="store_true", help="keep the generated manifests (path printed)")
+    args = p.parse_args(argv)
+    if args.runs < 1 or args.warmups < 0:
+        p.error("--runs must be >= 1 and --warmups >= 0")
+    for n in [*args.sizes, args.large_legs]:
+        if not 1 <= n <= MAX_LEGS:
+            p.error(f"matrix sizes must be in 1..{MAX_LEGS}")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse_args(argv)
+    pycache = None if args.pycache_prefix == "none" else Path(args.pycache_prefix)
+    env = _child_env(pycache)
+    cache_warm = bool(pycache and pycache.is_dir() and any(pycache.rglob("*.pyc")))
+    work = Path(tempfile.mkdtemp(prefix="ciforge-bench-"))
+    runner = Runner(args.spawn, env, work)
+    try:
+        return _bench(args, env, pycache, cache_warm, runner, work)
+    finally:
+        runner.close()
+        if args.keep:
+            print(f"\nkept generated manifests and outputs in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _bench(
+    args: argparse.Namespace, env: dict[str, str], pycache: Path | None, cache_warm: bool, runner: Runner, work: Path
+) -> int:
+    # The schema ciforge accepts today decides which sections the generator may use.
+    schema = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "ciforge", "schema"], cwd=REPO, env=env, check=True, capture_output=True
+        ).stdout
+    )
+    version = subprocess.run(
+        [sys.executable, "-m", "ciforge", "--version"], cwd=REPO, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+    cases: list[Case] = [
+        Case("python -c pass", "baseline", [sys.executable, "-c", "pass"]),
+        Case("python -c 'import ciforge.cli'", "baseline", [sys.executable, "-c", "import ciforge.cli"]),
+        Case("(a) example", "example", _render_argv(EXAMPLE), manifest=EXAMPLE),
+    ]
+    skipped: list[str] = []
+    manifests = work / "manifests"
+    manifests.mkdir()
+    for group, sizes in (("large", [args.large_legs]), ("series", args.sizes)):
+        for legs in sizes:
+            data, skipped = build_manifest(legs, schema)
+            path = manifests / f"{group}-{legs}.yml"
+            path.write_text(f"# generated by benchmarks/render_bench.py: {legs} legs\n" + to_yaml(data) + "\n")
+            label = f"(b) large, {legs} legs" if group == "large" else f"(c) {legs} legs"
+            cases.append(Case(label, group, _render_argv(path), legs=legs, manifest=path))
+
+    # Every generated manifest must pass `ciforge validate` (the public contract) before timing.
+    for case in cases:
+        if case.manifest is not None and case.group != "example":
+            subprocess.run(
+                [sys.executable, "-m", "ciforge", "validate", "-m", str(case.manifest)],
+                cwd=REPO, env=env, check=True, capture_output=True,
+            )  # fmt: skip
+        if case.manifest is not None:
+            case.out_root = work / "out" / re.sub(r"\W+", "_", case.name).strip("_")
+            case.out_root.mkdir(parents=True)
+
+    # The RSS floor the spawning method leaves: the figure reported for a trivial non-Python child.
+    true = shutil.which("true")
+    floor = max(runner.run([true]).maxrss_mib for _ in range(3)) if true else None
+    load_before = os.getloadavg()
+    print(f"{version} · Python {platform.python_version()} ({sys.executable})")
+    print(
+        f"{platform.platform()} · {os.cpu_count()} CPUs · load {load_before[0]:.2f} · "
+        f"{args.warmups} warm-up + {args.runs} measured runs per case, interleaved round-robin"
+    )
+    print(
+        f"bytecode cache: {'PYTHONPYCACHEPREFIX=' + str(pycache) if pycache else 'in-tree __pycache__'}"
+        f" (PYTHONDONTWRITEBYTECODE unset; {'already warm' if cache_warm else 'empty'} before this run;"
+        f" warm after the {args.warmups} warm-up run(s))"
+    )
+    if skipped:
+        print(f"generator sections not in `ciforge schema` yet, left out: {', '.join(skipped)}")
+    print(f"running {len(cases)} cases × {args.warmups + args.runs} runs …", file=sys.stderr, flush=True)
+
+    counter = 0
+
+    def one(case: Case, measured: bool) -> None:
+        nonlocal counter
+        run_dir = None
+        if case.out_root is not None:
+            counter += 1
+            run_dir = case.out_root / f"run{counter}"  # fresh, absent output directory every run
+        sample = runner.run(case.command(run_dir))
+        if run_dir is not None:
+            if case.output_bytes is None:  # first run of this case: check what it produced
+                size, legs, shards = inspect_output(run_dir)
+                case.output_bytes, case.shards = size, shards
+                if case.legs is not None and set(legs.values()) != {case.legs}:
+                    raise RuntimeError(f"{case.name}: expected {case.legs} legs per file, rendered {legs}")
+            shutil.rmtree(run_dir)
+        if measured:
+            case.samples.append(sample)
+
+    for _ in range(args.warmups):
+        for case in cases:
+            one(case, measured=False)
+    for _ in range(args.runs):
+        for case in cases:
+            one(case, measured=True)
+    load_after = os.getloadavg()
+
+    results = {c.name: c.summary() for c in cases}
+    _print_table(cases, results, floor)
+
+    # growth series
+    series = [results[c.name] for c in cases if c.group == "series"]
+    growth: dict[str, Any] = {}
+    if len(series) >= 2:
+        xs = [float(r["legs"]) for r in series]
+        fit = linear_fit(xs, [r["wall_ms_median"] for r in series])
+        fit_cpu = linear_fit(xs, [r["cpu_ms_median"] for r in series])
+        fit_bytes = linear_fit(xs, [float(r["output_bytes"]) for r in series])
+        fit_rss = linear_fit(xs, [r["maxrss_mib_peak"] for r in series])
+        growth = {
+            "wall_ms": fit,
+            "cpu_ms": fit_cpu,
+            "output_bytes": fit_bytes,
+            "maxrss_mib": fit_rss,
+            "marginal_ms_per_leg": [
+                {
+                    "from": a["legs"],
+                    "to": b["legs"],
+                    "ms_per_leg": (b["wall_ms_median"] - a["wall_ms_median"]) / (b["legs"] - a["legs"]),
+                }
+                for a, b in zip(series, series[1:], strict=False)
+            ],
+        }
+        by_legs = {r["legs"]: r for r in series}
+        if 100 in by_legs and 800 in by_legs:
+            t100, t800 = by_legs[100]["wall_ms_median"], by_legs[800]["wall_ms_median"]
+            growth["ratio_800_100"] = t800 / t100
+            growth["ratio_800_100_if_linear"] = (fit["intercept"] + 800 * fit["slope"]) / (
+                fit["intercept"] + 100 * fit["slope"]
+            )
+            growth["ratio_800_100_increment_over_1_leg"] = (
+                (t800 - by_legs[1]["wall_ms_median"]) / (t100 - by_legs[1]["wall_ms_median"]) if 1 in by_legs else None
+            )
+        _print_growth(series, growth)
+
+    example = results["(a) example"]
+    targets = {
+        "wall_ms": {
+            "target": TARGET_WALL_MS,
+            "measured_median": example["wall_ms_median"],
+            "pass": example["wall_ms_median"] <= TARGET_WALL_MS,
+        },
+        "maxrss_mib": {
+            "target": TARGET_RSS_MIB,
+            "measured_peak": example["maxrss_mib_peak"],
+            "pass": example["maxrss_mib_peak"] <= TARGET_RSS_MIB,
+        },
+    }
+    print("\nTargets (cold render of the example; informational, never a failure):")
+    print(
+        f"  wall ≤ {TARGET_WALL_MS:.0f} ms : median {example['wall_ms_median']:7.1f} ms   "
+        f"{'PASS' if targets['wall_ms']['pass'] else 'MISS'}"
+        f"  (of which interpreter start-up ≈ {results['python -c pass']['wall_ms_median']:.1f} ms)"
+    )
+    print(
+        f"  RSS  ≤ {TARGET_RSS_MIB:.0f} MiB : peak   {example['maxrss_mib_peak']:7.1f} MiB  "
+        f"{'PASS' if targets['maxrss_mib']['pass'] else 'MISS'}"
+    )
+    print(
+        f"\nnotes: {args.warmups} warm-up run(s) per case, not counted. Peak RSS = the child's ru_maxrss from "
+        f"os.wait4 ({args.spawn}); measurement floor {floor or 0:.1f} MiB (a `true` child), figures at or "
+        f"below it would be meaningless. Load average {load_before[0]:.2f} → {load_after[0]:.2f}."
+    )
+
+    if args.json:
+        payload = {
+            "tool": "benchmarks/render_bench.py",
+            "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "ciforge": version,
+            "python": platform.python_version(),
+            "executable": sys.executable,
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "loadavg_before": load_before,
+            "loadavg_after": load_after,
+            "runs": args.runs,
+            "warmups": args.warmups,
+            "warmup_done": args.warmups > 0,
+            "order": "interleaved round-robin over cases",
+            "pythondontwritebytecode": "unset",
+            "pycache_prefix": str(pycache) if pycache else None,
+            "bytecode_cache_warm_before_warmups": cache_warm,
+            "spawn": args.spawn,
+            "maxrss_floor_mib": floor,
+            "sections_left_out": skipped,
+            "cases": list(results.values()),
+            "growth": growth,
+            "targets": targets,
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _print_table(cases: Sequence[Case], results: dict[str, dict[str, Any]], floor: float | None) -> None:
+    head = (
+        f"{'case':34} {'legs':>5} {'jobs':>4} {'median ms':>10} {'min ms':>8} {'cpu ms':>8} "
+        f"{'peak MiB':>9} {'out bytes':>10}"
+    )
+    print("\n" + head + "\n" + "-" * len(head))
+    group = None
+
+    def flag(mib: float) -> str:
+        return "!" if floor is not None and mib <= floor + 0.5 else " "
+
+    for case in cases:
+        r = results[case.name]
+        if group is not None and case.group != group:
+            print()
+        group = case.group
+        legs = "" if r["legs"] is None else str(r["legs"])
+        shards = "" if r["shards"] is None else str(r["shards"])
+        out = "" if r["output_bytes"] is None else f"{r['output_bytes']:,}"
+        print(
+            f"{case.name:34} {legs:>5} {shards:>4} {r['wall_ms_median']:10.1f} {r['wall_ms_min']:8.1f} "
+            f"{r['cpu_ms_median']:8.1f} {r['maxrss_mib_peak']:8.1f}{flag(r['maxrss_mib_peak'])} {out:>10}"
+        )
+    print("(jobs: GitLab build jobs; over 200 legs ciforge shards the build job; ! = peak RSS at the floor)")
+
+
+def _print_growth(series: Sequence[dict[str, Any]], growth: dict[str, Any]) -> None:
+    fit = growth["wall_ms"]
+    print("\nGrowth series (c): least-squares fit over the medians")
+    print(
+        f"  wall  : {fit['slope']:.4f} ms/leg, intercept {fit['intercept']:.1f} ms, R² {fit['r2']:.4f}"
+        f"   (cpu: {growth['cpu_ms']['slope']:.4f} ms/leg, R² {growth['cpu_ms']['r2']:.4f})"
+    )
+    fb = growth["output_bytes"]
+    print(f"  output: {fb['slope']:.1f} bytes/leg, intercept {fb['intercept']:.0f} B, R² {fb['r2']:.5f}")
+    fr = growth["maxrss_mib"]
+    print(f"  RSS   : {fr['slope'] * 1000:.2f} MiB per 1000 legs, intercept {fr['intercept']:.1f} MiB, R² {fr['r2']:.4f}")
+    print("  marginal cost between consecutive sizes (ms/leg): " + ", ".join(
+        f"{m['from']}→{m['to']}: {m['ms_per_leg']:.3f}" for m in growth["marginal_ms_per_leg"]
+    ))  # fmt: skip
+    print("  residuals of the linear fit (ms): " + ", ".join(
+        f"{r['legs']}: {r['wall_ms_median'] - (fit['intercept'] + fit['slope'] * r['legs']):+.1f}" for r in series
+    ))  # fmt: skip
+    if "ratio_800_100" in growth:
+        inc = growth.get("ratio_800_100_increment_over_1_leg")
+        print(
+            f"  time(800)/time(100) = {growth['ratio_800_100']:.2f}"
+            f"  (the linear fit predicts {growth['ratio_800_100_if_linear']:.2f}"
+            + (f"; excess over the 1-leg render grows {inc:.1f}× for 8× the legs)" if inc else ")")
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,363 @@
+"""Lowering of the supply-chain stages: image, SBOM, scan, signing, verification, release.
+
+The job graph (each edge an explicit ``needs`` on both platforms):
+
+    lint, test ─▶ image            (pull requests, manual runs: build only, never push)
+    lint, test ─▶ image-publish ─▶ sbom, scan ─▶ sign ─▶ verify
+    build-*, sbom ─▶ release-assets ─▶ release              (tag pushes)
+
+A job's events are always a subset of each needed job's events, so GitHub's skip propagation and
+GitLab's "needs on an absent job" never come into play (semantics.md 15.4 #10).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ciforge import ir, pins
+from ciforge import scripts_supply as s
+from ciforge.diagnostics import Diagnostic
+from ciforge.model import Manifest
+
+IMAGE_OUTPUTS: Final = ("IMAGE", "IMAGE_DIGEST")
+SBOM_FILES: Final = {"spdx-json": ("sbom.spdx.json", "spdxjson"), "cyclonedx-json": ("sbom.cdx.json", "cyclonedx")}
+
+
+class SupplyChain:
+    """Builds the supply-chain jobs for one manifest."""
+
+    def __init__(self, manifest: Manifest, checks: tuple[str, ...], builds: tuple[str, ...]) -> None:
+        self.m = manifest
+        self.checks = checks
+        self.builds = builds
+        self.diagnostics: list[Diagnostic] = []
+        image = manifest.image
+        push = image.push if image else ()
+        self.publish_events = frozenset(
+            ([ir.Event.PUSH_TAG] if "tags" in push else []) + ([ir.Event.PUSH_BRANCH] if "branches" in push else [])
+        )
+
+    def error(self, code: str, message: str, path: tuple[str | int, ...]) -> None:
+        self.diagnostics.append(Diagnostic(code=code, message=message, path=path))
+
+    def registry_env(self) -> ir.Env:
+        """Registry and credentials. For the platform's own registry the job token is used; for
+        any other registry, the REGISTRY_USER and REGISTRY_PASSWORD CI secrets."""
+        image = self.m.image
+        host = image.repository.split("/")[0] if image is not None and image.repository else ""
+        registry: ir.EnvValue = host or ir.PlatformValue("registry")
+        return (
+            ("REGISTRY", registry),
+            ("REGISTRY_USER", ir.PlatformValue("registry_user", host)),
+            ("REGISTRY_PASSWORD", ir.PlatformValue("registry_password", host)),
+        )
+
+    def tool(self, name: str) -> ir.SetupTool:
+        return ir.SetupTool(tool=name, version=pins.tool_version(name))
+
+    # -- image --------------------------------------------------------------------------------
+
+    def image_env(self) -> ir.Env:
+        image = self.m.image
+        assert image is not None
+        repository: ir.EnvValue = image.repository or ir.PlatformValue("image_repository")
+        return (
+            ("IMAGE_REPOSITORY", repository),
+            ("REF_NAME", ir.PlatformValue("ref_name")),
+            ("COMMIT_SHA", ir.PlatformValue("commit_sha")),
+        )
+
+    def image_job(self, *, publish: bool) -> ir.Job:
+        image = self.m.image
+        assert image is not None
+        steps: list[ir.Step] = [
+            ir.Checkout(),
+            self.tool("buildx"),
+            ir.Run(id="image-ref", name="Image name and tags", script=s.image_ref()),
+            ir.BuildImage(
+                context=image.context,
+                dockerfile=image.dockerfile,
+                platforms=image.platforms,
+                push=publish,
+                cache=image.cache,
+            ),
+        ]
+        if publish:
+            steps.append(ir.Run(id="image-output", name="Image digest", script=s.record_image_output()))
+        events = self.publish_events if publish else ir.ALL_EVENTS - self.publish_events
+        return ir.Job(
+            id="image-publish" if publish else "image-build",
+            name="Image (publish)" if publish else "Image (build only)",
+            stage="package",
+            needs=self.checks,
+            events=events,
+            runtime=ir.Runtime.DOCKER,
+            env=self.image_env() + (self.registry_env() if publish or image.cache else ()),
+            steps=tuple(steps),
+            permissions=("contents:read", "packages:write") if publish else ("contents:read",),
+            timeout_minutes=45,
+            outputs=IMAGE_OUTPUTS if publish else (),
+            gates=(ir.Gate(kind="exit_code", block="image-build"),),
+        )
+
+    def image_input(self) -> ir.OutputInput:
+        return ir.OutputInput(producer="image-publish", names=IMAGE_OUTPUTS)
+
+    # -- SBOM and scan --------------------------------------------------------------------------
+
+    def sbom_file(self) -> tuple[str, str]:
+        assert self.m.sbom is not None
+        return SBOM_FILES[self.m.sbom.format]
+
+    def sbom_job(self) -> ir.Job:
+        assert self.m.sbom is not None
+        file, _ = self.sbom_file()
+        reports = (("cyclonedx", file),) if self.m.sbom.format == "cyclonedx-json" else ()
+        return ir.Job(
+            id="sbom",
+            name="SBOM",
+            stage="verify",
+            needs=("image-publish",),
+            events=self.publish_events,
+            runtime=ir.Runtime.SYFT,
+            env=(("SBOM_FORMAT", self.m.sbom.format), ("SBOM_FILE", file), *self.registry_env()),
+            steps=(self.tool("syft"), ir.Run(id="sbom", name="Syft SBOM", script=s.sbom())),
+            inputs=(self.image_input(),),
+            produces=(ir.Artifact(name="sbom", paths=(file,)),),
+            permissions=("contents:read", "packages:read"),
+            timeout_minutes=20,
+            reports=reports,
+            gates=(ir.Gate(kind="exit_code", block="sbom"),),
+        )
+
+    def scan_job(self) -> ir.Job:
+        scan = self.m.scan
+        assert scan is not None
+        severity = ",".join(scan.severity)
+        return ir.Job(
+            id="scan",
+            name="Vulnerability scan",
+            stage="verify",
+            needs=("image-publish",),
+            events=self.publish_events,
+            runtime=ir.Runtime.TRIVY,
+            env=(("SCAN_SEVERITY", severity), *self.registry_env()),
+            steps=(
+                self.tool("trivy"),
+                ir.only_on(
+                    "github", id="scan-report-sarif", name="Trivy report (SARIF)", script=s.scan_report("sarif")
+                ),
+                ir.only_on(
+                    "gitlab",
+                    id="scan-report-gitlab",
+                    name="Trivy report (container scanning)",
+                    script=s.scan_report("gitlab"),
+                ),
+                ir.Run(id="scan-gate", name="Trivy gate", script=s.scan_gate(ignore_unfixed=scan.ignore_unfixed)),
+            ),
+            inputs=(self.image_input(),),
+            # security-events: write is only for the SARIF upload to code scanning.
+            permissions=("contents:read", "packages:read", "security-events:write"),
+            timeout_minutes=20,
+            reports=(("sarif", "trivy.sarif"), ("container_scanning", "gl-container-scanning-report.json")),
+            gates=(
+                ir.Gate(
+                    kind="vulnerabilities",
+                    block="scan-gate",
+                    detail=(("severity", severity), ("ignore_unfixed", str(scan.ignore_unfixed).lower())),
+                ),
+            ),
+        )
+
+    # -- signing --------------------------------------------------------------------------------
+
+    def signing_env(self, *, private: bool) -> ir.Env:
+        sign = self.m.sign
+        assert sign is not None
+        if sign.key is not None:
+            env: list[tuple[str, ir.EnvValue]] = [
+                ("COSIGN_PUBLIC_KEY", ir.PlatformValue("variable", sign.public_key[4:]))
+            ]
+            if private:
+                env += [
+                    ("COSIGN_PRIVATE_KEY", ir.PlatformValue("secret", sign.key[4:])),
+                    ("COSIGN_PASSWORD", ir.PlatformValue("secret", "COSIGN_PASSWORD")),
+                ]
+            return tuple(env)
+        return (
+            ("CERT_IDENTITY", ir.PlatformValue("signing_identity", sign.gitlab_url)),
+            ("CERT_ISSUER", ir.PlatformValue("signing_issuer", sign.gitlab_url)),
+        )
+
+    def secrets(self) -> tuple[str, ...]:
+        sign = self.m.sign
+        return (sign.key[4:], "COSIGN_PASSWORD") if sign is not None and sign.key is not None else ()
+
+    def sbom_env(self) -> ir.Env:
+        if self.m.sbom is None:
+            return ()
+        file, predicate = self.sbom_file()
+        return (("SBOM_FILE", file), ("SBOM_PREDICATE_TYPE", predicate))
+
+    def sign_job(self) -> ir.Job:
+        sign = self.m.sign
+        assert sign is not None
+        key = sign.key is not None
+        needs = ("image-publish",) + (("sbom",) if self.m.sbom else ()) + (("scan",) if self.m.scan else ())
+        return ir.Job(
+            id="sign",
+            name="Sign",
+            stage="sign",
+            needs=needs,
+            events=self.publish_events,
+            runtime=ir.Runtime.COSIGN,
+            env=(*self.registry_env(), *self.sbom_env(), *self.signing_env(private=True)),
+            steps=(
+                self.tool("cosign"),
+                ir.Run(id="sign", name="Cosign sign", script=s.sign(key=key, attest_sbom=self.m.sbom is not None)),
+            ),
+            inputs=(self.image_input(),),
+            consumes=(ir.ArtifactInput(producer="sbom", name="sbom"),) if self.m.sbom else (),
+            permissions=("contents:read", "packages:write") + (() if key else ("id-token:write",)),
+            oidc=not key,
+            secrets=self.secrets(),
+            timeout_minutes=15,
+            interruptible=False,
+            gates=(ir.Gate(kind="exit_code", block="sign"),),
+        )
+
+    def verify_job(self) -> ir.Job:
+        sign = self.m.sign
+        assert sign is not None
+        key = sign.key is not None
+        return ir.Job(
+            id="verify",
+            name="Verify signature",
+            stage="sign",
+            needs=("image-publish", "sign"),
+            events=self.publish_events,
+            runtime=ir.Runtime.COSIGN,
+            env=(*self.registry_env(), *self.sbom_env(), *self.signing_env(private=False)),
+            steps=(
+                self.tool("cosign"),
+                ir.Run(
+                    id="verify",
+                    name="Cosign verify",
+                    script=s.verify(key=key, attestation=self.m.sbom is not None),
+                ),
+            ),
+            inputs=(self.image_input(),),
+            permissions=("contents:read", "packages:read"),
+            timeout_minutes=10,
+            gates=(ir.Gate(kind="signature", block="verify"),),
+        )
+
+    # -- release --------------------------------------------------------------------------------
+
+    def release_jobs(self) -> list[ir.Job]:
+        sign = self.m.sign
+        key = sign is not None and sign.key is not None
+        tag_sbom = self.m.sbom is not None and ir.Event.PUSH_TAG in self.publish_events
+        tag_verify = sign is not None and sign.verify and ir.Event.PUSH_TAG in self.publish_events
+        tags = frozenset({ir.Event.PUSH_TAG})
+        consumes = [ir.ArtifactInput(producer=b, name=f"build-{ir.LEG_TOKEN}", all_legs=True) for b in self.builds]
+        if tag_sbom:
+            consumes.append(ir.ArtifactInput(producer="sbom", name="sbom"))
+        assets_env: list[tuple[str, ir.EnvValue]] = []
+        if tag_sbom:
+            assets_env.append(("SBOM_FILE", self.sbom_file()[0]))
+        if sign is not None:
+            assets_env += self.signing_env(private=True)
+        assets = ir.Job(
+            id="release-assets",
+            name="Release assets",
+            stage="release",
+            needs=self.builds + (("sbom",) if tag_sbom else ()),
+            events=tags,
+            runtime=ir.Runtime.COSIGN if sign else ir.Runtime.GO,
+            env=tuple(assets_env),
+            steps=((self.tool("cosign"),) if sign else ())
+            + (
+                ir.Run(
+                    id="release-assets",
+                    name="Checksums and signature",
+                    script=s.release_assets(sbom=tag_sbom, sign=sign is not None, key=key),
+                ),
+            ),
+            consumes=tuple(consumes),
+            produces=(ir.Artifact(name="release", paths=("release/",)),),
+            permissions=("contents:read",) + (("id-token:write",) if sign is not None and not key else ()),
+            oidc=sign is not None and not key,
+            secrets=self.secrets(),
+            timeout_minutes=15,
+            interruptible=False,
+            gates=(ir.Gate(kind="exit_code", block="release-assets"),),
+        )
+        publish = ir.Job(
+            id="release",
+            name="Release",
+            stage="release",
+            needs=("release-assets",) + (("verify",) if tag_verify else ()),
+            events=tags,
+            runtime=ir.Runtime.GO,
+            env=(("RELEASE_TAG", ir.PlatformValue("ref_name")), ("GH_TOKEN", ir.PlatformValue("github_token"))),
+            steps=(
+                ir.only_on(
+                    "github", id="release-github", name="Publish the release", script=s.publish_release_github()
+                ),
+                ir.only_on(
+                    "gitlab", id="release-gitlab", name="Publish the release", script=s.publish_release_gitlab()
+                ),
+            ),
+            consumes=(ir.ArtifactInput(producer="release-assets", name="release"),),
+            permissions=("contents:write",),
+            timeout_minutes=15,
+            interruptible=False,
+        )
+        return [assets, publish]
+
+    # -- all ------------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        m = self.m
+        needs_push = [name for name in ("sbom", "scan", "sign") if getattr(m, name) is not None]
+        if needs_push and m.image is None:
+            self.error("conflict", f"{', '.join(needs_push)} need an image: add an image section", (needs_push[0],))
+        if needs_push and m.image is not None and not m.image.push:
+            self.error(
+                "conflict",
+                f"{', '.join(needs_push)} work on the pushed image digest, but image.push is empty",
+                ("image", "push"),
+            )
+        if m.sign is not None and m.sign.key is None and not m.sign.keyless:
+            self.error("conflict", "set sign.keyless to true or give sign.key", ("sign",))
+        if m.sign is not None and m.sign.key is not None and m.sign.keyless:
+            self.error("conflict", "sign.key is given, so set sign.keyless to false", ("sign", "keyless"))
+        if m.release is not None and m.release.on_tags and not m.triggers.tags:
+            self.error(
+                "conflict", "release.on-tags needs tag triggers (triggers.tags is empty)", ("release", "on-tags")
+            )
+
+    def jobs(self) -> list[ir.Job]:
+        """Every supply-chain job the manifest asks for, in pipeline order."""
+        self.check()
+        if self.diagnostics:
+            return []
+        m = self.m
+        jobs: list[ir.Job] = []
+        if m.image is not None:
+            if ir.ALL_EVENTS - self.publish_events:
+                jobs.append(self.image_job(publish=False))
+            if self.publish_events:
+                jobs.append(self.image_job(publish=True))
+                if m.sbom is not None:
+                    jobs.append(self.sbom_job())
+                if m.scan is not None:
+                    jobs.append(self.scan_job())
+                if m.sign is not None:
+                    jobs.append(self.sign_job())
+                    if m.sign.verify:
+                        jobs.append(self.verify_job())
+        if m.release is not None and m.release.on_tags:
+            jobs += self.release_jobs()
+        return jobs

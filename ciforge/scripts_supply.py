@@ -1,0 +1,183 @@
+"""Bash blocks of the supply-chain stages (image, SBOM, scan, signing, release).
+
+These blocks also run in the tools' own images on GitLab (busybox or Alpine ``sh``), so they are
+POSIX shell plus ``pipefail``; bash on GitHub runs them unchanged. Every value comes from the
+environment: ``IMAGE``/``IMAGE_DIGEST`` from the image job's outputs, registry credentials and
+identities from platform values (see ciforge.ir.PlatformValue).
+"""
+
+from __future__ import annotations
+
+from ciforge.scripts import block
+
+IMAGE_REF = '"${IMAGE}@${IMAGE_DIGEST}"'
+
+
+def image_ref() -> str:
+    """Lower-case the repository and derive the tags (ref slug and short SHA) into image.env."""
+    return block(
+        "image=\"$(printf '%s' \"$IMAGE_REPOSITORY\" | tr '[:upper:]' '[:lower:]')\"",
+        "ref=\"$(printf '%s' \"$REF_NAME\" | tr '[:upper:]' '[:lower:]' | sed -e 's/[^a-z0-9._-]/-/g' -e 's/^[.-]*//' | cut -c1-120)\"",
+        'sha="$(printf \'%s\' "$COMMIT_SHA" | cut -c1-12)"',
+        "{",
+        '  echo "IMAGE=${image}"',
+        '  echo "IMAGE_TAGS=${image}:${ref:-build},${image}:sha-${sha}"',
+        "} > image.env",
+        "cat image.env",
+    )
+
+
+def record_image_output() -> str:
+    """After a pushed build: IMAGE joins IMAGE_DIGEST in outputs.env (the job's outputs)."""
+    return block(
+        "# shellcheck source=/dev/null",
+        ". ./image.env",
+        'echo "IMAGE=${IMAGE}" >> outputs.env',
+        'grep -q "^IMAGE_DIGEST=sha256:[0-9a-f]\\{64\\}$" outputs.env',
+        "cat outputs.env",
+    )
+
+
+def sbom() -> str:
+    """Syft SBOM of the pushed digest."""
+    return block(
+        'export SYFT_REGISTRY_AUTH_AUTHORITY="$REGISTRY" SYFT_REGISTRY_AUTH_USERNAME="$REGISTRY_USER"',
+        'export SYFT_REGISTRY_AUTH_PASSWORD="$REGISTRY_PASSWORD"',
+        'syft scan "registry:${IMAGE}@${IMAGE_DIGEST}" -o "${SBOM_FORMAT}=${SBOM_FILE}"',
+        'ls -l "$SBOM_FILE"',
+    )
+
+
+def _trivy(*flags: str) -> str:
+    return " ".join(("trivy image --image-src remote", *flags, IMAGE_REF))
+
+
+def scan_report(fmt: str) -> str:
+    """The report invocation (all severities, never fails); separate from the gate because the
+    GitHub action drops the severity filter when it writes SARIF (semantics.md 13.9)."""
+    if fmt == "sarif":
+        output = "--format sarif --output trivy.sarif"
+    else:  # GitLab's container-scanning report, from the template shipped in Trivy's image
+        output = '--format template --template "@/contrib/gitlab.tpl" --output gl-container-scanning-report.json'
+    return block(
+        'export TRIVY_USERNAME="$REGISTRY_USER" TRIVY_PASSWORD="$REGISTRY_PASSWORD"',
+        _trivy("--severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --exit-code 0", output),
+    )
+
+
+def scan_gate(*, ignore_unfixed: bool) -> str:
+    """The gate: fails on findings at SCAN_SEVERITY, honouring ignore-unfixed."""
+    flags = ['--severity "$SCAN_SEVERITY"'] + (["--ignore-unfixed"] if ignore_unfixed else [])
+    return block(
+        'export TRIVY_USERNAME="$REGISTRY_USER" TRIVY_PASSWORD="$REGISTRY_PASSWORD"',
+        _trivy(*flags, "--exit-code 1 --format table"),
+    )
+
+
+def _cosign_login() -> str:
+    return 'printf \'%s\' "$REGISTRY_PASSWORD" | cosign login "$REGISTRY" -u "$REGISTRY_USER" --password-stdin'
+
+
+def _signing_flags(key: bool) -> str:
+    return "--key env://COSIGN_PRIVATE_KEY" if key else ""
+
+
+def _verify_flags(key: bool) -> str:
+    if key:
+        return "--key env://COSIGN_PUBLIC_KEY"
+    return '--certificate-identity "$CERT_IDENTITY" --certificate-oidc-issuer "$CERT_ISSUER"'
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def sign(*, key: bool, attest_sbom: bool) -> str:
+    """Sign the digest, and attach the SBOM as a signed attestation."""
+    lines = [_cosign_login(), _join("cosign sign --yes", _signing_flags(key), IMAGE_REF)]
+    if attest_sbom:
+        lines.append(
+            _join(
+                "cosign attest --yes",
+                _signing_flags(key),
+                '--type "$SBOM_PREDICATE_TYPE" --predicate "$SBOM_FILE"',
+                IMAGE_REF,
+            )
+        )
+    return block(*lines)
+
+
+def verify(*, key: bool, attestation: bool) -> str:
+    """The verification gate: exact identity and issuer (or the public key)."""
+    lines = [_cosign_login(), _join("cosign verify", _verify_flags(key), IMAGE_REF, "> cosign-verify.json")]
+    if attestation:
+        lines.append(
+            _join(
+                'cosign verify-attestation --type "$SBOM_PREDICATE_TYPE"',
+                _verify_flags(key),
+                IMAGE_REF,
+                "> cosign-verify-attestation.json",
+            )
+        )
+    lines.append('echo "verified ${IMAGE}@${IMAGE_DIGEST}"')
+    return block(*lines)
+
+
+def release_assets(*, sbom: bool, sign: bool, key: bool) -> str:
+    """Collect the binaries (renamed <binary>-<leg>[.exe]), the SBOM, SHA256SUMS and, when
+    signing, the checksums' cosign bundle, verified straight away."""
+    lines = [
+        "mkdir -p release",
+        "for dir in dist/build-*/; do",
+        '  leg="${dir#dist/build-}"',
+        '  leg="${leg%/}"',
+        '  for file in "$dir"*; do',
+        '    name="$(basename "$file")"',
+        '    case "$name" in',
+        '      *.exe) cp "$file" "release/${name%.exe}-${leg}.exe" ;;',
+        '      *) cp "$file" "release/${name}-${leg}" ;;',
+        "    esac",
+        "  done",
+        "done",
+    ]
+    if sbom:
+        lines.append('cp "$SBOM_FILE" release/')
+    lines += [
+        "cd release",
+        "sha256sum -- * | LC_ALL=C sort -k 2 > ../SHA256SUMS",
+        "mv ../SHA256SUMS SHA256SUMS",
+    ]
+    if sign:
+        lines += [
+            _join("cosign sign-blob --yes", _signing_flags(key), "--bundle SHA256SUMS.sigstore.json SHA256SUMS"),
+            _join("cosign verify-blob", _verify_flags(key), "--bundle SHA256SUMS.sigstore.json SHA256SUMS"),
+        ]
+    lines += ["cat SHA256SUMS"]
+    return block(*lines)
+
+
+def publish_release_github() -> str:
+    """GitHub only: create the release with the gh CLI that the runner image ships."""
+    return block(
+        'gh release create "$RELEASE_TAG" --repo "$GITHUB_REPOSITORY" --verify-tag --title "$RELEASE_TAG" '
+        "--generate-notes release/*",
+    )
+
+
+def publish_release_gitlab() -> str:
+    """GitLab only: upload the assets to the generic package registry, then create the release
+    with links to them, both with the job token.
+    https://docs.gitlab.com/api/releases/#create-a-release"""
+    return block(
+        'package_url="${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/packages/generic/${CI_PROJECT_NAME}/${RELEASE_TAG}"',
+        'links=""',
+        "for file in release/*; do",
+        '  name="$(basename "$file")"',
+        '  curl --fail-with-body --silent --show-error --header "JOB-TOKEN: ${CI_JOB_TOKEN}" \\',
+        '    --upload-file "$file" "${package_url}/${name}"',
+        '  links="${links}${links:+,}{\\"name\\":\\"${name}\\",\\"url\\":\\"${package_url}/${name}\\",\\"link_type\\":\\"package\\"}"',
+        "done",
+        'body="{\\"tag_name\\":\\"${RELEASE_TAG}\\",\\"name\\":\\"${RELEASE_TAG}\\",\\"assets\\":{\\"links\\":[${links}]}}"',
+        'curl --fail-with-body --silent --show-error --header "JOB-TOKEN: ${CI_JOB_TOKEN}" \\',
+        '  --header "Content-Type: application/json" --data "$body" "${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/releases"',
+    )

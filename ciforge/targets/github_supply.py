@@ -1,0 +1,150 @@
+"""GitHub Actions spellings of the supply-chain builtins: tool setup, the image build, platform
+values and native reports. Used only by :mod:`ciforge.targets.github`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from ciforge import ir, pins
+from ciforge.yamldata import Pinned, Script, Yaml, drop_none
+
+
+def uses(action: str) -> Pinned:
+    """A lockfile pin: full commit SHA, release tag as the comment."""
+    pin = pins.action(action)
+    return Pinned(ref=pin.ref, version=pin.version)
+
+
+def _registry_user(host: str) -> str:
+    return "${{ github.actor }}" if host in ("", "ghcr.io") else "${{ secrets.REGISTRY_USER }}"
+
+
+def _registry_password(host: str) -> str:
+    return "${{ secrets.GITHUB_TOKEN }}" if host in ("", "ghcr.io") else "${{ secrets.REGISTRY_PASSWORD }}"
+
+
+# https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#github-context
+PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
+    "registry": lambda _: "ghcr.io",
+    "registry_user": _registry_user,
+    "registry_password": _registry_password,
+    # GHCR repositories must be lower case; the image-ref block lower-cases this value.
+    "image_repository": lambda _: "ghcr.io/${{ github.repository }}",
+    "ref_name": lambda _: "${{ github.ref_name }}",
+    "commit_sha": lambda _: "${{ github.sha }}",
+    # Fulcio's SAN for GitHub is {server_url}/{job_workflow_ref}; for a workflow that is not
+    # reusable, job_workflow_ref equals github.workflow_ref:
+    # .../.github/workflows/ciforge.yml@refs/heads/main (or @refs/tags/v1.2.3).
+    "signing_identity": lambda _: "${{ github.server_url }}/${{ github.workflow_ref }}",
+    "signing_issuer": lambda _: "https://token.actions.githubusercontent.com",
+    "secret": lambda name: "${{ secrets." + name + " }}",
+    "variable": lambda name: "${{ vars." + name + " }}",
+    "github_token": lambda _: "${{ secrets.GITHUB_TOKEN }}",
+}
+
+
+def env_value(value: ir.EnvValue) -> str | None:
+    """A literal stays literal; a platform value becomes its GitHub expression."""
+    if isinstance(value, str):
+        return value
+    return PLATFORM_VALUES[value.name](value.arg)
+
+
+TOOL_SETUP: Final[Mapping[str, tuple[str, str]]] = {
+    # tool -> (action, the input that pins the tool's own version)
+    "buildx": ("docker/setup-buildx-action", "version"),
+    "syft": ("anchore/sbom-action/download-syft", "syft-version"),
+    "trivy": ("aquasecurity/setup-trivy", "version"),
+    "cosign": ("sigstore/cosign-installer", "cosign-release"),
+}
+
+
+def setup_tool(step: ir.SetupTool) -> list[Yaml]:
+    action, version_input = TOOL_SETUP[step.tool]
+    with_: dict[str, Yaml] = {version_input: step.version}
+    # No cached tool binaries in publishing runs (zizmor cache-poisoning).
+    if step.tool == "trivy":
+        with_["cache"] = False
+    if step.tool == "buildx":
+        with_["cache-binary"] = False
+    return [{"name": f"Set up {step.tool} {step.version}", "uses": uses(action), "with": with_}]
+
+
+def build_image(step: ir.BuildImage) -> list[Yaml]:
+    """docker/build-push-action implements the BuildImage contract: context from the working tree
+    (never the git ref), no provenance/SBOM attestations (set identically on GitLab), the GitHub
+    Actions cache backend. https://github.com/docker/build-push-action#inputs"""
+    out: list[Yaml] = []
+    if step.push:
+        out.append(
+            {
+                "name": "Log in to the registry",
+                "uses": uses("docker/login-action"),
+                "with": {
+                    "registry": "${{ env.REGISTRY }}",
+                    "username": "${{ env.REGISTRY_USER }}",
+                    "password": "${{ env.REGISTRY_PASSWORD }}",
+                },
+            }
+        )
+    out.append({"name": "Export image name and tags", "run": Script('cat image.env >> "$GITHUB_ENV"\n')})
+    with_: dict[str, Yaml] = {
+        "context": step.context,
+        "file": step.dockerfile,
+        "platforms": ",".join(step.platforms),
+        "push": step.push,
+        "tags": "${{ env.IMAGE_TAGS }}",
+        "provenance": False,
+        "sbom": False,
+    }
+    if step.cache:
+        with_["cache-from"] = "type=gha"
+        with_["cache-to"] = "type=gha,mode=max"
+    out.append({"name": "Build image", "id": "image-build", "uses": uses("docker/build-push-action"), "with": with_})
+    if step.push:
+        out.append(
+            {
+                "name": "Record the digest",
+                "env": {"DIGEST": "${{ steps.image-build.outputs.digest }}"},
+                "run": Script('echo "IMAGE_DIGEST=${DIGEST}" >> outputs.env\n'),
+            }
+        )
+    return out
+
+
+def export_outputs(job: ir.Job) -> list[Yaml]:
+    """The job's outputs.env lines become step outputs, read by the job's ``outputs:``."""
+    if not job.outputs:
+        return []
+    return [{"name": "Export job outputs", "id": "outputs", "run": Script('cat outputs.env >> "$GITHUB_OUTPUT"\n')}]
+
+
+def job_outputs(job: ir.Job) -> dict[str, Yaml] | None:
+    if not job.outputs:
+        return None
+    return {name: "${{ steps.outputs.outputs." + name + " }}" for name in job.outputs}
+
+
+def input_env(job: ir.Job) -> dict[str, Yaml]:
+    return {
+        name: "${{ needs." + item.producer + ".outputs." + name + " }}" for item in job.inputs for name in item.names
+    }
+
+
+def report_steps(job: ir.Job) -> list[Yaml]:
+    """SARIF goes to code scanning (a separate invocation from the gate, semantics.md 13.9)."""
+    out: list[Yaml] = []
+    for kind, path in job.reports:
+        if kind == "sarif":
+            out.append(
+                drop_none(
+                    {
+                        "name": "Upload SARIF to code scanning",
+                        "if": "${{ !cancelled() }}",
+                        "uses": uses("github/codeql-action/upload-sarif"),
+                        "with": {"sarif_file": path, "category": job.id},
+                    }
+                )
+            )
+    return out

@@ -1,0 +1,142 @@
+"""GitLab CI spellings of the supply-chain builtins: job images per runtime, the buildx command
+line that implements BuildImage, platform values, id_tokens and native reports. Used only by
+:mod:`ciforge.targets.gitlab`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from ciforge import ir
+from ciforge.scripts import block
+from ciforge.yamldata import Yaml
+
+DOCKER_VERSION: Final = "28.2.2"
+
+
+def _same_registry(host: str) -> bool:
+    return host in ("", "registry.gitlab.com")
+
+
+# https://docs.gitlab.com/ci/variables/predefined_variables/
+PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
+    "registry": lambda _: "$CI_REGISTRY",
+    "registry_user": lambda host: "$CI_REGISTRY_USER" if _same_registry(host) else "$REGISTRY_USER",
+    "registry_password": lambda host: "$CI_REGISTRY_PASSWORD" if _same_registry(host) else "$REGISTRY_PASSWORD",
+    "image_repository": lambda _: "$CI_REGISTRY_IMAGE",
+    "ref_name": lambda _: "$CI_COMMIT_REF_NAME",
+    "commit_sha": lambda _: "$CI_COMMIT_SHA",
+    "signing_identity": lambda _: None,  # set per rule (refs/heads vs refs/tags): see identity_rule_variables
+    "signing_issuer": lambda url: url,
+    "secret": lambda name: "$" + name,
+    "variable": lambda name: "$" + name,
+    "github_token": lambda _: None,
+}
+
+
+def env_value(name: str, value: ir.EnvValue) -> str | None:
+    """A literal stays literal; a platform value becomes its GitLab variable (None: not set,
+    e.g. a project variable that already has this name and would only refer to itself)."""
+    if isinstance(value, str):
+        return value
+    resolved = PLATFORM_VALUES[value.name](value.arg)
+    return None if resolved == "$" + name else resolved
+
+
+def identity_rule_variables(job: ir.Job, event: ir.Event) -> dict[str, Yaml] | None:
+    """Fulcio's SAN for GitLab is https://{ci_config_ref_uri}, i.e.
+    <instance>/<group>/<project>//.gitlab-ci.yml@refs/heads/<branch> (note the double slash),
+    or @refs/tags/<tag>. https://docs.gitlab.com/ci/yaml/signing_examples/"""
+    for name, value in job.env:
+        if isinstance(value, ir.PlatformValue) and value.name == "signing_identity":
+            ref = "refs/tags/$CI_COMMIT_TAG" if event == ir.Event.PUSH_TAG else "refs/heads/$CI_COMMIT_BRANCH"
+            return {name: f"{value.arg}/$CI_PROJECT_PATH//.gitlab-ci.yml@{ref}"}
+    return None
+
+
+def _tool_image(name: str) -> Yaml:
+    # The tools' official images, whose entrypoint is the tool itself, so it is reset to a shell.
+    return {"name": name, "entrypoint": [""]}
+
+
+def image(job: ir.Job, tools: Mapping[str, str]) -> Yaml:
+    """The pinned image each runtime runs in. The syft and cosign images are their debug
+    variants, which carry a busybox shell."""
+    if job.runtime == ir.Runtime.GO:
+        return f"golang:{job.go}"
+    if job.runtime == ir.Runtime.DOCKER:
+        return f"docker:{DOCKER_VERSION}-cli"
+    if job.runtime == ir.Runtime.SYFT:
+        return _tool_image(f"anchore/syft:{tools['syft']}-debug")
+    if job.runtime == ir.Runtime.TRIVY:
+        return _tool_image(f"aquasec/trivy:{tools['trivy'].removeprefix('v')}")
+    return _tool_image(f"ghcr.io/sigstore/cosign/cosign:{tools['cosign']}-dev")
+
+
+def services(job: ir.Job) -> Yaml:
+    """Docker-in-Docker for the image build. https://docs.gitlab.com/ci/docker/using_docker_build/"""
+    return [f"docker:{DOCKER_VERSION}-dind"] if job.runtime == ir.Runtime.DOCKER else None
+
+
+DIND_VARIABLES: Final = (
+    ("DOCKER_HOST", "tcp://docker:2376"),
+    ("DOCKER_TLS_CERTDIR", "/certs"),
+    ("DOCKER_TLS_VERIFY", "1"),
+    ("DOCKER_CERT_PATH", "/certs/client"),
+)
+
+
+def build_image_script(step: ir.BuildImage, buildx: str) -> str:
+    """The buildx command line that implements the BuildImage contract (same inputs as GitHub's
+    docker/build-push-action: working-tree context, no attestations; registry cache)."""
+    lines = [
+        "# shellcheck source=/dev/null",
+        ". ./image.env",
+        "# buildx at the pinned release, from its official binary image",
+        'mkdir -p "$HOME/.docker/cli-plugins"',
+        f'id="$(docker create docker/buildx-bin:{buildx.removeprefix("v")} /buildx)"',
+        'docker cp "${id}:/buildx" "$HOME/.docker/cli-plugins/docker-buildx"',
+        'docker rm "$id" > /dev/null',
+        "docker buildx version",
+    ]
+    if step.push or step.cache:
+        lines.append(
+            'printf \'%s\' "$REGISTRY_PASSWORD" | docker login "$REGISTRY" -u "$REGISTRY_USER" --password-stdin'
+        )
+    lines += [
+        "docker buildx create --use --driver docker-container --name ciforge > /dev/null",
+        "set --",
+        "for tag in $(printf '%s' \"$IMAGE_TAGS\" | tr ',' ' '); do set -- \"$@\" --tag \"$tag\"; done",
+    ]
+    flags = [
+        f"--platform {','.join(step.platforms)}",
+        f"--file {step.dockerfile}",
+        '"$@"',
+        "--provenance=false --sbom=false",
+        "--metadata-file image-metadata.json",
+    ]
+    if step.cache:
+        flags.append('--cache-from "type=registry,ref=${IMAGE}:buildcache"')
+        if step.push:
+            flags.append('--cache-to "type=registry,ref=${IMAGE}:buildcache,mode=max"')
+    flags.append("--push" if step.push else "--output type=cacheonly")
+    lines.append("docker buildx build " + " ".join(flags) + f" {step.context}")
+    if step.push:
+        lines += [
+            'digest="$(sed -n \'s/.*"containerimage.digest": *"\\(sha256:[0-9a-f]*\\)".*/\\1/p\' image-metadata.json'
+            ' | head -n 1)"',
+            'echo "IMAGE_DIGEST=${digest}" >> outputs.env',
+        ]
+    return block(*lines)
+
+
+def id_tokens(job: ir.Job) -> Yaml:
+    """Only signing jobs get an OIDC token, for Sigstore. https://docs.gitlab.com/ci/yaml/#id_tokens"""
+    return {"SIGSTORE_ID_TOKEN": {"aud": "sigstore"}} if job.oidc else None
+
+
+REPORTS: Final[Mapping[str, Callable[[str], Yaml]]] = {
+    # https://docs.gitlab.com/ci/yaml/artifacts_reports/
+    "cyclonedx": lambda path: [path],
+    "container_scanning": lambda path: path,
+}
