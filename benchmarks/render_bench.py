@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import hashlib
+import itertools
 import json
 import marshal
 import os
@@ -132,7 +134,8 @@ class Runner:
 
     def run(self, argv: Sequence[str]) -> Sample:
         if self.spawner is not None:
-            assert self.spawner.stdin is not None and self.spawner.stdout is not None
+            assert self.spawner.stdin is not None
+            assert self.spawner.stdout is not None
             msg = marshal.dumps((list(argv), str(REPO), str(self.errpath)))
             self.spawner.stdin.write(len(msg).to_bytes(4, "little") + msg)
             self.spawner.stdin.flush()
@@ -143,14 +146,14 @@ class Runner:
         else:
             with self.errpath.open("wb") as err:
                 start = time.perf_counter()
-                proc = subprocess.Popen(  # noqa: PLW1509 - preexec_fn on purpose: fork, not vfork
+                proc = subprocess.Popen(
                     list(argv),
                     cwd=REPO,
                     env=self.env,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=err,
-                    preexec_fn=_force_fork,
+                    preexec_fn=_force_fork,  # noqa: PLW1509 - on purpose: fork, not vfork
                 )
                 _, status, usage = os.wait4(proc.pid, 0)
                 wall = time.perf_counter() - start
@@ -305,10 +308,12 @@ def plan_matrix(n: int, goos_all: Sequence[str], goarch_all: Sequence[str]) -> d
     return matrix
 
 
-# One builder per top-level section. To benchmark a new section (image, sbom, scan, sign, release…),
-# add a builder here; it is used as soon as `ciforge schema` lists the key, and skipped (with a note)
-# until then, so the benchmark never feeds ciforge a manifest it rejects.
+# One builder per top-level section, in manifest order. A builder is used only while `ciforge schema`
+# lists its key, so the generator can run ahead of (or behind) the format: to benchmark a new section,
+# add a builder here; schema sections without a builder are reported as "not generated". CORE sections
+# must validate; if ciforge rejects the manifest with the others, they are left out (and reported).
 SectionBuilder = Callable[[Ctx], Any]
+CORE = ("version", "name", "go", "triggers", "lint", "test", "build")
 SECTIONS: dict[str, SectionBuilder] = {
     "version": lambda ctx: 1,
     "name": lambda ctx: f"bench-{ctx.legs}-legs",
@@ -337,15 +342,27 @@ SECTIONS: dict[str, SectionBuilder] = {
         "ldflags": "-s -w",
         "matrix": plan_matrix(ctx.legs, ctx.enum("goos"), ctx.enum("goarch")),
     },
+    # supply chain (every key set, mirroring examples/go-service/ciforge.yml)
+    "image": lambda ctx: {
+        "repository": "ghcr.io/acme/bench-api",
+        "dockerfile": "Dockerfile",
+        "context": ".",
+        "platforms": ["linux/amd64", "linux/arm64"],
+        "cache": True,
+        "push": ["tags", "branches"],
+    },
+    "sbom": lambda ctx: {"format": "spdx-json"},
+    "scan": lambda ctx: {"severity": ["CRITICAL", "HIGH"], "ignore-unfixed": True},
+    "sign": lambda ctx: {"keyless": True, "verify": True, "gitlab-url": "https://gitlab.com"},
+    "release": lambda ctx: {"on-tags": True},
 }
 
 
-def build_manifest(legs: int, schema: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The manifest for ``legs`` legs, and the builder sections the schema does not accept yet."""
+def build_manifest(legs: int, schema: dict[str, Any], leave_out: Sequence[str] = ()) -> dict[str, Any]:
+    """The manifest for ``legs`` legs: every section that has a builder and that the schema lists."""
     accepted = schema.get("properties", {})
     ctx = Ctx(legs=legs, schema=schema)
-    manifest = {name: build(ctx) for name, build in SECTIONS.items() if name in accepted}
-    return manifest, [name for name in SECTIONS if name not in accepted]
+    return {name: build(ctx) for name, build in SECTIONS.items() if name in accepted and name not in leave_out}
 
 
 def _scalar(value: Any) -> str:
@@ -467,200 +484,225 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     pycache = None if args.pycache_prefix == "none" else Path(args.pycache_prefix)
     env = _child_env(pycache)
-    cache_warm = bool(pycache and pycache.is_dir() and any(pycache.rglob("*.pyc")))
+    meta: dict[str, Any] = {
+        "tool": "benchmarks/render_bench.py",
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "executable": sys.executable,
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "runs": args.runs,
+        "warmups": args.warmups,
+        "warmup_done": args.warmups > 0,
+        "order": "interleaved round-robin over the cases",
+        "pythondontwritebytecode": "unset",
+        "pycache_prefix": str(pycache) if pycache else None,
+        "bytecode_cache_warm_before_warmups": bool(pycache and pycache.is_dir() and any(pycache.rglob("*.pyc"))),
+        "spawn": args.spawn,
+    }
     work = Path(tempfile.mkdtemp(prefix="ciforge-bench-"))
     runner = Runner(args.spawn, env, work)
     try:
-        return _bench(args, env, pycache, cache_warm, runner, work)
+        meta["ciforge"] = _ciforge(env, "--version").decode().strip()
+        # The schema ciforge accepts today decides which sections the generator may use.
+        meta["source_digest_before"] = source_digest()
+        cases, meta["generator"] = _make_cases(args, json.loads(_ciforge(env, "schema")), env, work)
+        true = shutil.which("true")  # the RSS floor the spawning method leaves: a trivial child's figure
+        meta["maxrss_floor_mib"] = max(runner.run([true]).maxrss_mib for _ in range(3)) if true else None
+        meta["loadavg_before"] = os.getloadavg()
+        _print_header(meta)
+        print(f"running {len(cases)} cases x {args.warmups + args.runs} runs …", file=sys.stderr, flush=True)
+        _measure(cases, runner, runs=args.runs, warmups=args.warmups)
+        meta["loadavg_after"] = os.getloadavg()
+        meta["source_digest_after"] = source_digest()
     finally:
         runner.close()
         if args.keep:
-            print(f"\nkept generated manifests and outputs in {work}")
+            print(f"kept generated manifests and outputs in {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
 
-
-def _bench(
-    args: argparse.Namespace, env: dict[str, str], pycache: Path | None, cache_warm: bool, runner: Runner, work: Path
-) -> int:
-    # The schema ciforge accepts today decides which sections the generator may use.
-    schema = json.loads(
-        subprocess.run(
-            [sys.executable, "-m", "ciforge", "schema"], cwd=REPO, env=env, check=True, capture_output=True
-        ).stdout
+    results = {c.name: c.summary() for c in cases}
+    _print_table(cases, results, meta["maxrss_floor_mib"])
+    series = [results[c.name] for c in cases if c.group == "series"]
+    growth = _growth(series)
+    if growth:
+        _print_growth(series, growth)
+    targets = _targets(results["(a) example"], results["python -c pass"])
+    print(
+        f"\nnotes: {args.warmups} warm-up run(s) per case, not counted. Peak RSS = the child's ru_maxrss from "
+        f"os.wait4 ({args.spawn}); measurement floor {meta['maxrss_floor_mib'] or 0:.1f} MiB (a `true` child). "
+        f"Load average {meta['loadavg_before'][0]:.2f} → {meta['loadavg_after'][0]:.2f}."
     )
-    version = subprocess.run(
-        [sys.executable, "-m", "ciforge", "--version"], cwd=REPO, env=env, check=True, capture_output=True, text=True
-    ).stdout.strip()
+    if meta["source_digest_before"] != meta["source_digest_after"]:
+        print("WARNING: ciforge's sources changed while the benchmark ran; the figures mix versions. Run again.")
+    if args.json:
+        payload = {**meta, "cases": list(results.values()), "growth": growth, "targets": targets}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0
 
+
+def _ciforge(env: dict[str, str], *args: str) -> bytes:
+    return subprocess.run(
+        [sys.executable, "-m", "ciforge", *args], cwd=REPO, env=env, check=True, capture_output=True
+    ).stdout
+
+
+def _make_cases(
+    args: argparse.Namespace, schema: dict[str, Any], env: dict[str, str], work: Path
+) -> tuple[list[Case], dict[str, Any]]:
+    """The cases, in run order; writes the generated manifests and checks each with `ciforge validate`."""
     cases: list[Case] = [
         Case("python -c pass", "baseline", [sys.executable, "-c", "pass"]),
         Case("python -c 'import ciforge.cli'", "baseline", [sys.executable, "-c", "import ciforge.cli"]),
         Case("(a) example", "example", _render_argv(EXAMPLE), manifest=EXAMPLE),
     ]
-    skipped: list[str] = []
-    manifests = work / "manifests"
-    manifests.mkdir()
+    accepted = list(schema.get("properties", {}))
+    notes: dict[str, Any] = {
+        "sections_generated": [],
+        "builders_not_in_schema": [name for name in SECTIONS if name not in accepted],
+        "schema_sections_not_generated": [name for name in accepted if name not in SECTIONS],
+        "left_out_rejected": [],
+        "rejection": None,
+    }
+    (work / "manifests").mkdir()
     for group, sizes in (("large", [args.large_legs]), ("series", args.sizes)):
         for legs in sizes:
-            data, skipped = build_manifest(legs, schema)
-            path = manifests / f"{group}-{legs}.yml"
-            path.write_text(f"# generated by benchmarks/render_bench.py: {legs} legs\n" + to_yaml(data) + "\n")
+            path = work / "manifests" / f"{group}-{legs}.yml"
+            data = build_manifest(legs, schema, notes["left_out_rejected"])
+            path.write_text(f"# generated by benchmarks/render_bench.py: {legs} legs\n{to_yaml(data)}\n")
+            problem = _validate(env, path)
+            if problem and not notes["left_out_rejected"]:  # retry once with the core sections only
+                notes["left_out_rejected"] = [name for name in data if name not in CORE]
+                notes["rejection"] = problem
+                data = build_manifest(legs, schema, notes["left_out_rejected"])
+                path.write_text(f"# generated by benchmarks/render_bench.py: {legs} legs\n{to_yaml(data)}\n")
+                problem = _validate(env, path)
+            if problem:
+                raise RuntimeError(f"ciforge validate rejects the generated {path.name}:\n{problem}")
+            notes["sections_generated"] = list(data)
             label = f"(b) large, {legs} legs" if group == "large" else f"(c) {legs} legs"
             cases.append(Case(label, group, _render_argv(path), legs=legs, manifest=path))
-
-    # Every generated manifest must pass `ciforge validate` (the public contract) before timing.
-    for case in cases:
-        if case.manifest is not None and case.group != "example":
-            subprocess.run(
-                [sys.executable, "-m", "ciforge", "validate", "-m", str(case.manifest)],
-                cwd=REPO, env=env, check=True, capture_output=True,
-            )  # fmt: skip
+    for i, case in enumerate(cases):
         if case.manifest is not None:
-            case.out_root = work / "out" / re.sub(r"\W+", "_", case.name).strip("_")
+            case.out_root = work / "out" / f"case{i}"
             case.out_root.mkdir(parents=True)
+    return cases, notes
 
-    # The RSS floor the spawning method leaves: the figure reported for a trivial non-Python child.
-    true = shutil.which("true")
-    floor = max(runner.run([true]).maxrss_mib for _ in range(3)) if true else None
-    load_before = os.getloadavg()
-    print(f"{version} · Python {platform.python_version()} ({sys.executable})")
-    print(
-        f"{platform.platform()} · {os.cpu_count()} CPUs · load {load_before[0]:.2f} · "
-        f"{args.warmups} warm-up + {args.runs} measured runs per case, interleaved round-robin"
-    )
-    print(
-        f"bytecode cache: {'PYTHONPYCACHEPREFIX=' + str(pycache) if pycache else 'in-tree __pycache__'}"
-        f" (PYTHONDONTWRITEBYTECODE unset; {'already warm' if cache_warm else 'empty'} before this run;"
-        f" warm after the {args.warmups} warm-up run(s))"
-    )
-    if skipped:
-        print(f"generator sections not in `ciforge schema` yet, left out: {', '.join(skipped)}")
-    print(f"running {len(cases)} cases × {args.warmups + args.runs} runs …", file=sys.stderr, flush=True)
 
+def _validate(env: dict[str, str], manifest: Path) -> str | None:
+    """None if `ciforge validate` accepts the manifest, else its diagnostics."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "ciforge", "validate", "-m", str(manifest)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    return None if proc.returncode == 0 else proc.stderr.decode(errors="replace").strip()
+
+
+def source_digest() -> str | None:
+    """A digest of ciforge's sources, to notice edits made while the benchmark runs."""
+    root = REPO / "ciforge"
+    if not root.is_dir():
+        return None
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _measure(cases: Sequence[Case], runner: Runner, *, runs: int, warmups: int) -> None:
+    """Warm-up rounds, then measured rounds; each round runs every case once (round-robin)."""
     counter = 0
-
-    def one(case: Case, measured: bool) -> None:
-        nonlocal counter
-        run_dir = None
-        if case.out_root is not None:
-            counter += 1
-            run_dir = case.out_root / f"run{counter}"  # fresh, absent output directory every run
-        sample = runner.run(case.command(run_dir))
-        if run_dir is not None:
-            if case.output_bytes is None:  # first run of this case: check what it produced
-                size, legs, shards = inspect_output(run_dir)
-                case.output_bytes, case.shards = size, shards
-                if case.legs is not None and set(legs.values()) != {case.legs}:
-                    raise RuntimeError(f"{case.name}: expected {case.legs} legs per file, rendered {legs}")
-            shutil.rmtree(run_dir)
-        if measured:
-            case.samples.append(sample)
-
-    for _ in range(args.warmups):
+    for round_no in range(warmups + runs):
         for case in cases:
-            one(case, measured=False)
-    for _ in range(args.runs):
-        for case in cases:
-            one(case, measured=True)
-    load_after = os.getloadavg()
+            run_dir = None
+            if case.out_root is not None:
+                counter += 1
+                run_dir = case.out_root / f"run{counter}"  # a fresh, absent output directory every run
+            sample = runner.run(case.command(run_dir))
+            if run_dir is not None:
+                if case.output_bytes is None:  # first run of the case: check what it rendered
+                    case.output_bytes, legs, case.shards = inspect_output(run_dir)
+                    if case.legs is not None and set(legs.values()) != {case.legs}:
+                        raise RuntimeError(f"{case.name}: expected {case.legs} legs per file, rendered {legs}")
+                shutil.rmtree(run_dir)
+            if round_no >= warmups:
+                case.samples.append(sample)
 
-    results = {c.name: c.summary() for c in cases}
-    _print_table(cases, results, floor)
 
-    # growth series
-    series = [results[c.name] for c in cases if c.group == "series"]
-    growth: dict[str, Any] = {}
-    if len(series) >= 2:
-        xs = [float(r["legs"]) for r in series]
-        fit = linear_fit(xs, [r["wall_ms_median"] for r in series])
-        fit_cpu = linear_fit(xs, [r["cpu_ms_median"] for r in series])
-        fit_bytes = linear_fit(xs, [float(r["output_bytes"]) for r in series])
-        fit_rss = linear_fit(xs, [r["maxrss_mib_peak"] for r in series])
-        growth = {
-            "wall_ms": fit,
-            "cpu_ms": fit_cpu,
-            "output_bytes": fit_bytes,
-            "maxrss_mib": fit_rss,
-            "marginal_ms_per_leg": [
-                {
-                    "from": a["legs"],
-                    "to": b["legs"],
-                    "ms_per_leg": (b["wall_ms_median"] - a["wall_ms_median"]) / (b["legs"] - a["legs"]),
-                }
-                for a, b in zip(series, series[1:], strict=False)
-            ],
-        }
-        by_legs = {r["legs"]: r for r in series}
-        if 100 in by_legs and 800 in by_legs:
-            t100, t800 = by_legs[100]["wall_ms_median"], by_legs[800]["wall_ms_median"]
-            growth["ratio_800_100"] = t800 / t100
-            growth["ratio_800_100_if_linear"] = (fit["intercept"] + 800 * fit["slope"]) / (
-                fit["intercept"] + 100 * fit["slope"]
-            )
-            growth["ratio_800_100_increment_over_1_leg"] = (
-                (t800 - by_legs[1]["wall_ms_median"]) / (t100 - by_legs[1]["wall_ms_median"]) if 1 in by_legs else None
-            )
-        _print_growth(series, growth)
+def _growth(series: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    if len(series) < 2:
+        return {}
+    xs = [float(r["legs"]) for r in series]
+    fit = linear_fit(xs, [r["wall_ms_median"] for r in series])
+    growth: dict[str, Any] = {
+        "wall_ms": fit,
+        "wall_ms_min": linear_fit(xs, [r["wall_ms_min"] for r in series]),
+        "cpu_ms": linear_fit(xs, [r["cpu_ms_median"] for r in series]),
+        "output_bytes": linear_fit(xs, [float(r["output_bytes"]) for r in series]),
+        "maxrss_mib": linear_fit(xs, [r["maxrss_mib_peak"] for r in series]),
+        "marginal_ms_per_leg": [
+            {"from": a["legs"], "to": b["legs"], "ms_per_leg": (b["wall_ms_median"] - a["wall_ms_median"]) / (b["legs"] - a["legs"])}
+            for a, b in itertools.pairwise(series)
+        ],
+        "residual_ms": {r["legs"]: r["wall_ms_median"] - (fit["intercept"] + fit["slope"] * r["legs"]) for r in series},
+    }  # fmt: skip
+    by_legs = {r["legs"]: r["wall_ms_median"] for r in series}
+    if 100 in by_legs and 800 in by_legs:
+        growth["ratio_800_100"] = by_legs[800] / by_legs[100]
+        growth["ratio_800_100_if_linear"] = (fit["intercept"] + 800 * fit["slope"]) / (
+            fit["intercept"] + 100 * fit["slope"]
+        )
+        if 1 in by_legs and by_legs[100] - by_legs[1] > 1.0:  # the part above the 1-leg render: 8x if linear
+            growth["ratio_800_100_above_1_leg"] = (by_legs[800] - by_legs[1]) / (by_legs[100] - by_legs[1])
+    return growth
 
-    example = results["(a) example"]
+
+def _targets(example: dict[str, Any], python: dict[str, Any]) -> dict[str, Any]:
+    wall, rss = example["wall_ms_median"], example["maxrss_mib_peak"]
     targets = {
-        "wall_ms": {
-            "target": TARGET_WALL_MS,
-            "measured_median": example["wall_ms_median"],
-            "pass": example["wall_ms_median"] <= TARGET_WALL_MS,
-        },
-        "maxrss_mib": {
-            "target": TARGET_RSS_MIB,
-            "measured_peak": example["maxrss_mib_peak"],
-            "pass": example["maxrss_mib_peak"] <= TARGET_RSS_MIB,
-        },
+        "wall_ms": {"target": TARGET_WALL_MS, "measured_median": wall, "pass": wall <= TARGET_WALL_MS},
+        "maxrss_mib": {"target": TARGET_RSS_MIB, "measured_peak": rss, "pass": rss <= TARGET_RSS_MIB},
     }
     print("\nTargets (cold render of the example; informational, never a failure):")
     print(
-        f"  wall ≤ {TARGET_WALL_MS:.0f} ms : median {example['wall_ms_median']:7.1f} ms   "
-        f"{'PASS' if targets['wall_ms']['pass'] else 'MISS'}"
-        f"  (of which interpreter start-up ≈ {results['python -c pass']['wall_ms_median']:.1f} ms)"
+        f"  wall ≤ {TARGET_WALL_MS:.0f} ms : median {wall:7.1f} ms   {'PASS' if targets['wall_ms']['pass'] else 'MISS'}"
+        f"  (bare interpreter start-up alone: {python['wall_ms_median']:.1f} ms)"
     )
     print(
-        f"  RSS  ≤ {TARGET_RSS_MIB:.0f} MiB : peak   {example['maxrss_mib_peak']:7.1f} MiB  "
-        f"{'PASS' if targets['maxrss_mib']['pass'] else 'MISS'}"
+        f"  RSS  ≤ {TARGET_RSS_MIB:.0f} MiB : peak   {rss:7.1f} MiB  {'PASS' if targets['maxrss_mib']['pass'] else 'MISS'}"
     )
-    print(
-        f"\nnotes: {args.warmups} warm-up run(s) per case, not counted. Peak RSS = the child's ru_maxrss from "
-        f"os.wait4 ({args.spawn}); measurement floor {floor or 0:.1f} MiB (a `true` child), figures at or "
-        f"below it would be meaningless. Load average {load_before[0]:.2f} → {load_after[0]:.2f}."
-    )
+    return targets
 
-    if args.json:
-        payload = {
-            "tool": "benchmarks/render_bench.py",
-            "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "ciforge": version,
-            "python": platform.python_version(),
-            "executable": sys.executable,
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "loadavg_before": load_before,
-            "loadavg_after": load_after,
-            "runs": args.runs,
-            "warmups": args.warmups,
-            "warmup_done": args.warmups > 0,
-            "order": "interleaved round-robin over cases",
-            "pythondontwritebytecode": "unset",
-            "pycache_prefix": str(pycache) if pycache else None,
-            "bytecode_cache_warm_before_warmups": cache_warm,
-            "spawn": args.spawn,
-            "maxrss_floor_mib": floor,
-            "sections_left_out": skipped,
-            "cases": list(results.values()),
-            "growth": growth,
-            "targets": targets,
-        }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=2) + "\n")
-        print(f"wrote {args.json}")
-    return 0
+
+def _print_header(meta: dict[str, Any]) -> None:
+    print(f"{meta['ciforge']} · Python {meta['python']} ({meta['executable']})")
+    print(
+        f"{meta['platform']} · {meta['cpus']} CPUs · load {meta['loadavg_before'][0]:.2f} · "
+        f"{meta['warmups']} warm-up + {meta['runs']} measured runs per case, interleaved round-robin"
+    )
+    cache = f"PYTHONPYCACHEPREFIX={meta['pycache_prefix']}" if meta["pycache_prefix"] else "in-tree __pycache__"
+    state = "already warm" if meta["bytecode_cache_warm_before_warmups"] else "empty"
+    print(
+        f"bytecode cache: {cache} (PYTHONDONTWRITEBYTECODE unset; {state} before this run, "
+        f"{'warm after the warm-up runs' if meta['warmup_done'] else 'no warm-up run'})"
+    )
+    gen = meta["generator"]
+    print(f"generated manifests (b, c) have sections: {', '.join(gen['sections_generated'])}")
+    for key, text in (
+        ("builders_not_in_schema", "generator sections not in `ciforge schema`, left out"),
+        ("schema_sections_not_generated", "schema sections the generator has no builder for"),
+        ("left_out_rejected", "left out because `ciforge validate` rejected them"),
+    ):
+        if gen[key]:
+            print(f"  {text}: {', '.join(gen[key])}")
+    if gen["rejection"]:
+        print("  " + gen["rejection"].replace("\n", "\n  "))
 
 
 def _print_table(cases: Sequence[Case], results: dict[str, dict[str, Any]], floor: float | None) -> None:
@@ -670,10 +712,6 @@ def _print_table(cases: Sequence[Case], results: dict[str, dict[str, Any]], floo
     )
     print("\n" + head + "\n" + "-" * len(head))
     group = None
-
-    def flag(mib: float) -> str:
-        return "!" if floor is not None and mib <= floor + 0.5 else " "
-
     for case in cases:
         r = results[case.name]
         if group is not None and case.group != group:
@@ -682,36 +720,37 @@ def _print_table(cases: Sequence[Case], results: dict[str, dict[str, Any]], floo
         legs = "" if r["legs"] is None else str(r["legs"])
         shards = "" if r["shards"] is None else str(r["shards"])
         out = "" if r["output_bytes"] is None else f"{r['output_bytes']:,}"
+        at_floor = "!" if floor is not None and r["maxrss_mib_peak"] <= floor + 0.5 else " "
         print(
             f"{case.name:34} {legs:>5} {shards:>4} {r['wall_ms_median']:10.1f} {r['wall_ms_min']:8.1f} "
-            f"{r['cpu_ms_median']:8.1f} {r['maxrss_mib_peak']:8.1f}{flag(r['maxrss_mib_peak'])} {out:>10}"
+            f"{r['cpu_ms_median']:8.1f} {r['maxrss_mib_peak']:8.1f}{at_floor} {out:>10}"
         )
-    print("(jobs: GitLab build jobs; over 200 legs ciforge shards the build job; ! = peak RSS at the floor)")
+    print("(cpu: child user+sys, median; jobs: GitLab build jobs, over 200 legs ciforge shards the build job;")
+    print(" out bytes: both rendered files; ! = peak RSS at the measurement floor)")
 
 
 def _print_growth(series: Sequence[dict[str, Any]], growth: dict[str, Any]) -> None:
-    fit = growth["wall_ms"]
-    print("\nGrowth series (c): least-squares fit over the medians")
+    fit, cpu, out, rss = growth["wall_ms"], growth["cpu_ms"], growth["output_bytes"], growth["maxrss_mib"]
+    print("\nGrowth series (c): least-squares linear fit over the medians")
+    print(f"  wall  : {fit['slope']:.4f} ms/leg, intercept {fit['intercept']:.1f} ms, R² {fit['r2']:.4f}")
+    low = growth["wall_ms_min"]
     print(
-        f"  wall  : {fit['slope']:.4f} ms/leg, intercept {fit['intercept']:.1f} ms, R² {fit['r2']:.4f}"
-        f"   (cpu: {growth['cpu_ms']['slope']:.4f} ms/leg, R² {growth['cpu_ms']['r2']:.4f})"
+        f"  min wall: {low['slope']:.4f} ms/leg, R² {low['r2']:.4f};  cpu: {cpu['slope']:.4f} ms/leg, "
+        f"R² {cpu['r2']:.4f}  (less sensitive to other load on the machine)"
     )
-    fb = growth["output_bytes"]
-    print(f"  output: {fb['slope']:.1f} bytes/leg, intercept {fb['intercept']:.0f} B, R² {fb['r2']:.5f}")
-    fr = growth["maxrss_mib"]
-    print(f"  RSS   : {fr['slope'] * 1000:.2f} MiB per 1000 legs, intercept {fr['intercept']:.1f} MiB, R² {fr['r2']:.4f}")
-    print("  marginal cost between consecutive sizes (ms/leg): " + ", ".join(
-        f"{m['from']}→{m['to']}: {m['ms_per_leg']:.3f}" for m in growth["marginal_ms_per_leg"]
-    ))  # fmt: skip
-    print("  residuals of the linear fit (ms): " + ", ".join(
-        f"{r['legs']}: {r['wall_ms_median'] - (fit['intercept'] + fit['slope'] * r['legs']):+.1f}" for r in series
-    ))  # fmt: skip
+    print(f"  output: {out['slope']:.1f} bytes/leg, intercept {out['intercept']:.0f} B, R² {out['r2']:.5f}")
+    print(
+        f"  RSS   : {rss['slope'] * 1000:.2f} MiB/1000 legs, intercept {rss['intercept']:.1f} MiB, R² {rss['r2']:.4f}"
+    )
+    marginal = ", ".join(f"{m['from']}→{m['to']}: {m['ms_per_leg']:.3f}" for m in growth["marginal_ms_per_leg"])
+    print(f"  marginal cost between consecutive sizes (ms/leg): {marginal}")
+    print("  residuals of the fit (ms): " + ", ".join(f"{k}: {v:+.1f}" for k, v in growth["residual_ms"].items()))
     if "ratio_800_100" in growth:
-        inc = growth.get("ratio_800_100_increment_over_1_leg")
+        above = growth.get("ratio_800_100_above_1_leg")
         print(
-            f"  time(800)/time(100) = {growth['ratio_800_100']:.2f}"
-            f"  (the linear fit predicts {growth['ratio_800_100_if_linear']:.2f}"
-            + (f"; excess over the 1-leg render grows {inc:.1f}× for 8× the legs)" if inc else ")")
+            f"  time(800)/time(100) = {growth['ratio_800_100']:.2f} (the linear fit predicts "
+            f"{growth['ratio_800_100_if_linear']:.2f})"
+            + (f"; time above the 1-leg render: 800 vs 100 legs = {above:.1f}x (linear: 8x)" if above else "")
         )
 
 

@@ -254,7 +254,7 @@ class Lowering:
         checks = tuple(j.id for j in jobs)
         builds = self.build_jobs(go, needs=checks)
         jobs += builds
-        supply = SupplyChain(self.m, checks=checks, builds=tuple(b.id for b in builds))
+        supply = SupplyChain(self.m, go=go, checks=checks, builds=tuple(b.id for b in builds))
         jobs += supply.jobs()
         self.diagnostics += supply.diagnostics
         _check_graph(jobs)
@@ -291,6 +291,7 @@ def _check_graph(jobs: list[ir.Job]) -> None:
     """Invariants both emitters rely on; a failure here is a ciforge bug, not a user error."""
     by_id = {j.id: j for j in jobs}
     for job in jobs:
+        assert (job.runtime == ir.Runtime.GO) == (job.go is not None), f"{job.id}: go version iff Go runtime"
         for need in job.needs:
             assert need in by_id, f"{job.id} needs unknown job {need}"
             assert job.events <= by_id[need].events, f"{job.id} runs on events where {need} does not"

@@ -26,8 +26,9 @@ SBOM_FILES: Final = {"spdx-json": ("sbom.spdx.json", "spdxjson"), "cyclonedx-jso
 class SupplyChain:
     """Builds the supply-chain jobs for one manifest."""
 
-    def __init__(self, manifest: Manifest, checks: tuple[str, ...], builds: tuple[str, ...]) -> None:
+    def __init__(self, manifest: Manifest, *, go: str, checks: tuple[str, ...], builds: tuple[str, ...]) -> None:
         self.m = manifest
+        self.go = go  # GO-runtime jobs run in the pipeline's golang image on GitLab
         self.checks = checks
         self.builds = builds
         self.diagnostics: list[Diagnostic] = []
@@ -275,6 +276,7 @@ class SupplyChain:
             needs=self.builds + (("sbom",) if tag_sbom else ()),
             events=tags,
             runtime=ir.Runtime.COSIGN if sign else ir.Runtime.GO,
+            go=None if sign else self.go,
             env=tuple(assets_env),
             steps=((self.tool("cosign"),) if sign else ())
             + (
@@ -300,6 +302,7 @@ class SupplyChain:
             needs=("release-assets",) + (("verify",) if tag_verify else ()),
             events=tags,
             runtime=ir.Runtime.GO,
+            go=self.go,
             env=(("RELEASE_TAG", ir.PlatformValue("ref_name")), ("GH_TOKEN", ir.PlatformValue("github_token"))),
             steps=(
                 ir.only_on(

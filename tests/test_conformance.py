@@ -128,3 +128,35 @@ def test_gitlab_ci_local_lists_the_expected_jobs(case: Path, tmp_path: Path) -> 
     assert {j["name"] for j in jobs} == expected
     proc = run(oracle("node22"), oracle("gitlab-ci-local"), "--validate-dependency-chain", "--list", cwd=work)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "go-service"
+
+
+def test_example_dockerfile_has_no_high_or_critical_misconfigurations() -> None:
+    """trivy config (embedded checks, offline) finds no HIGH/CRITICAL issue in the Dockerfile."""
+    proc = run(
+        oracle("trivy"),
+        "config",
+        "--skip-check-update",
+        "--severity",
+        "HIGH,CRITICAL",
+        "--exit-code",
+        "1",
+        "--format",
+        "json",
+        "Dockerfile",
+        cwd=EXAMPLE,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    results = {r["Target"]: r for r in report["Results"]}
+    assert results["Dockerfile"]["MisconfSummary"]["Successes"] > 10  # the checks really ran
+    assert results["Dockerfile"]["MisconfSummary"]["Failures"] == 0
+
+
+def test_example_dockerfile_passes_hadolint() -> None:
+    """hadolint reports nothing for the example Dockerfile."""
+    proc = run(oracle("hadolint"), "Dockerfile", cwd=EXAMPLE)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == ""
