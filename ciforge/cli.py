@@ -27,8 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ciforge {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def common(p: argparse.ArgumentParser) -> None:
+    def common(p: argparse.ArgumentParser, *, diagnostics_format: bool = True) -> None:
         p.add_argument("-m", "--manifest", default="ciforge.yml", type=Path, help="the manifest (default: ciforge.yml)")
+        if not diagnostics_format:
+            p.set_defaults(format="text")
+            return
         p.add_argument(
             "--format",
             choices=("text", "github", "json"),
@@ -44,6 +47,21 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check the manifest and report every problem")
     common(validate)
+
+    plan = sub.add_parser("plan", help="show which jobs run on which event")
+    common(plan, diagnostics_format=False)
+    plan.add_argument(
+        "--event",
+        default="all",
+        help="push:main, push:<branch>, tag:<name>, pr, manual, or all (default: the five standard events)",
+    )
+    plan.add_argument(
+        "--format", dest="plan_format", choices=("table", "json", "mermaid"), default="table", help="output format"
+    )
+
+    verify = sub.add_parser("verify", help="check that the files on disk still mean what the manifest means")
+    common(verify)
+    verify.add_argument("--out", type=Path, help="where the outputs are (default: the manifest's directory)")
 
     sub.add_parser("schema", help="print the manifest's JSON Schema")
     return parser
@@ -121,7 +139,65 @@ def cmd_schema(_: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"render": cmd_render, "validate": cmd_validate, "schema": cmd_schema}
+def _pipeline(args: argparse.Namespace, out_dir: Path) -> tuple[object, int]:
+    from ciforge.compiler import compile_file  # noqa: PLC0415
+
+    result = compile_file(args.manifest, out_dir=out_dir, targets=())
+    if result.diagnostics:
+        _report(result.diagnostics, args.format)
+    if not result.ok or result.pipeline is None:
+        return None, EXIT_INPUT
+    return result.pipeline, EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from ciforge.plan import EVENTS, event_from_cli, from_ir, show  # noqa: PLC0415
+
+    pipeline, code = _pipeline(args, args.manifest.parent)
+    if pipeline is None:
+        return code
+    try:
+        events = list(EVENTS.values()) if args.event == "all" else [event_from_cli(args.event)]
+    except ValueError as exc:
+        print(f"ciforge: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    plans = [from_ir.plan(pipeline, e) for e in events]  # type: ignore[arg-type]
+    if args.plan_format == "json":
+        sys.stdout.write(show.as_json(plans))
+    elif args.plan_format == "mermaid":
+        if len(plans) != 1:
+            print("ciforge: error: --format mermaid draws one event; pass --event", file=sys.stderr)
+            return EXIT_INPUT
+        sys.stdout.write(show.mermaid(plans[0]))
+    else:
+        sys.stdout.write(show.table(plans))
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from ciforge.plan import verify  # noqa: PLC0415
+
+    out_dir: Path = args.out if args.out is not None else args.manifest.parent
+    pipeline, code = _pipeline(args, out_dir)
+    if pipeline is None:
+        return code
+    problems = verify.check(pipeline, out_dir)  # type: ignore[arg-type]
+    for line in problems:
+        print(line)
+    if problems:
+        print(f"ciforge: {len(problems)} difference(s) between the files and the manifest", file=sys.stderr)
+        return EXIT_DRIFT
+    print("ciforge: the files on disk are equivalent to the manifest on every event", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "render": cmd_render,
+    "validate": cmd_validate,
+    "schema": cmd_schema,
+    "plan": cmd_plan,
+    "verify": cmd_verify,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

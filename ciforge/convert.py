@@ -44,11 +44,15 @@ def converter() -> cattrs.Converter:
 
 
 def structure(data: dict[str, Any]) -> Manifest:
-    """Build the model from validated manifest data."""
+    """Build the model from validated manifest data (``build: false`` becomes ``build=None``)."""
+    if data.get("build") is False:
+        data = {**data, "build": None}
     return converter().structure(data, Manifest)
 
 
 def unstructure(manifest: Manifest) -> dict[str, Any]:
     """The model as manifest-shaped data (every field, defaults included)."""
     out: dict[str, Any] = converter().unstructure(manifest)
+    if out.get("build") is None:
+        out["build"] = False
     return out

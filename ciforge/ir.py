@@ -18,7 +18,10 @@ import attrs
 Platform = Literal["github", "gitlab"]
 BOTH: Final[frozenset[Platform]] = frozenset(("github", "gitlab"))
 LEG_TOKEN: Final = "{leg}"
-LEG_VARIABLE: Final = "BUILD_LEG"
+LEG_VARIABLE: Final = "BUILD_LEG"  # the leg key variable of the build matrix
+TEST_LEG_VARIABLE: Final = "TEST_LEG"  # ... and of the test matrix over Go versions
+# SetupGo.version / Job.go when each leg has its own Go: GO_VERSION from the leg.
+MATRIX_GO: Final = "{matrix.GO_VERSION}"
 
 
 class Event(enum.Enum):
@@ -37,7 +40,8 @@ class Runtime(enum.Enum):
     """Where a job runs: the tools it needs. Each target maps this to a runner setup (GitHub) or
     a pinned image (GitLab)."""
 
-    GO = "go"  # the Go toolchain (also curl, git, sha256sum on GitLab's golang image)
+    GO = "go"  # the Go toolchain
+    SHELL = "shell"  # a POSIX shell with curl and coreutils, no toolchain
     DOCKER = "docker"  # docker with buildx (GitLab: docker:cli + docker:dind service)
     SYFT = "syft"
     TRIVY = "trivy"
@@ -189,6 +193,7 @@ class Job:
     id: str
     name: str
     stage: str
+    leg_variable: str = LEG_VARIABLE
     needs: tuple[str, ...] = ()
     events: frozenset[Event] = ALL_EVENTS
     go: str | None = None

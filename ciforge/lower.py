@@ -127,17 +127,25 @@ class Lowering:
             ir.only_on("gitlab", id="coverage-cobertura", name="Cobertura report", script=scripts.coverage_cobertura()),
             ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate()),
         )
+        legs = tuple(
+            ir.Leg(key=f"go{v}", variables=((ir.TEST_LEG_VARIABLE, f"go{v}"), ("GO_VERSION", v)))
+            for v in test.go_versions
+        )
+        if legs:  # each leg sets up its own Go release
+            steps = tuple(ir.SetupGo(version=ir.MATRIX_GO) if isinstance(s, ir.SetupGo) else s for s in steps)
         return ir.Job(
             id="test",
             name="Test",
             stage="check",
-            go=go,
+            leg_variable=ir.TEST_LEG_VARIABLE,
+            go=ir.MATRIX_GO if legs else go,
             env=tuple(env),
+            legs=legs,
             steps=steps,
             cache=ir.GoCache(),
             produces=(
                 ir.Artifact(
-                    name="coverage",
+                    name=f"coverage-{ir.LEG_TOKEN}" if legs else "coverage",
                     paths=("coverage.out", "coverage.filtered.out", "coverage.txt"),
                     when="always",
                 ),
@@ -213,6 +221,7 @@ class Lowering:
 
     def build_jobs(self, go: str, needs: tuple[str, ...]) -> list[ir.Job]:
         build = self.m.build
+        assert build is not None
         legs = self.legs(build)
         shards = [legs[i : i + SHARD_SIZE] for i in range(0, len(legs), SHARD_SIZE)] or [[]]
         jobs = []
@@ -252,7 +261,7 @@ class Lowering:
             jobs.append(lint)
         jobs.append(self.test_job(go))
         checks = tuple(j.id for j in jobs)
-        builds = self.build_jobs(go, needs=checks)
+        builds = self.build_jobs(go, needs=checks) if self.m.build is not None else []
         jobs += builds
         supply = SupplyChain(self.m, go=go, checks=checks, builds=tuple(b.id for b in builds))
         jobs += supply.jobs()

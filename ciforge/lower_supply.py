@@ -110,6 +110,25 @@ class SupplyChain:
         assert self.m.sbom is not None
         return SBOM_FILES[self.m.sbom.format]
 
+    def source_sbom_job(self) -> ir.Job:
+        """Without an image, the SBOM describes the source tree (its Go modules)."""
+        assert self.m.sbom is not None
+        file, _ = self.sbom_file()
+        reports = (("cyclonedx", file),) if self.m.sbom.format == "cyclonedx-json" else ()
+        return ir.Job(
+            id="sbom",
+            name="SBOM",
+            stage="verify",
+            needs=self.checks,
+            runtime=ir.Runtime.SYFT,
+            env=(("SBOM_FORMAT", self.m.sbom.format), ("SBOM_FILE", file)),
+            steps=(ir.Checkout(), self.tool("syft"), ir.Run(id="sbom", name="Syft SBOM", script=s.source_sbom())),
+            produces=(ir.Artifact(name="sbom", paths=(file,)),),
+            timeout_minutes=20,
+            reports=reports,
+            gates=(ir.Gate(kind="exit_code", block="sbom"),),
+        )
+
     def sbom_job(self) -> ir.Job:
         assert self.m.sbom is not None
         file, _ = self.sbom_file()
@@ -258,8 +277,9 @@ class SupplyChain:
     def release_jobs(self) -> list[ir.Job]:
         sign = self.m.sign
         key = sign is not None and sign.key is not None
-        tag_sbom = self.m.sbom is not None and ir.Event.PUSH_TAG in self.publish_events
-        tag_verify = sign is not None and sign.verify and ir.Event.PUSH_TAG in self.publish_events
+        image = self.m.image is not None
+        tag_sbom = self.m.sbom is not None and (not image or ir.Event.PUSH_TAG in self.publish_events)
+        tag_verify = image and sign is not None and sign.verify and ir.Event.PUSH_TAG in self.publish_events
         tags = frozenset({ir.Event.PUSH_TAG})
         consumes = [ir.ArtifactInput(producer=b, name=f"build-{ir.LEG_TOKEN}", all_legs=True) for b in self.builds]
         if tag_sbom:
@@ -275,8 +295,7 @@ class SupplyChain:
             stage="release",
             needs=self.builds + (("sbom",) if tag_sbom else ()),
             events=tags,
-            runtime=ir.Runtime.COSIGN if sign else ir.Runtime.GO,
-            go=None if sign else self.go,
+            runtime=ir.Runtime.COSIGN if sign else ir.Runtime.SHELL,
             env=tuple(assets_env),
             steps=((self.tool("cosign"),) if sign else ())
             + (
@@ -301,8 +320,7 @@ class SupplyChain:
             stage="release",
             needs=("release-assets",) + (("verify",) if tag_verify else ()),
             events=tags,
-            runtime=ir.Runtime.GO,
-            go=self.go,
+            runtime=ir.Runtime.SHELL,
             env=(("RELEASE_TAG", ir.PlatformValue("ref_name")), ("GH_TOKEN", ir.PlatformValue("github_token"))),
             steps=(
                 ir.only_on(
@@ -324,8 +342,12 @@ class SupplyChain:
     def check(self) -> None:
         m = self.m
         needs_push = [name for name in ("sbom", "scan", "sign") if getattr(m, name) is not None]
-        if needs_push and m.image is None:
-            self.error("conflict", f"{', '.join(needs_push)} need an image: add an image section", (needs_push[0],))
+        if m.scan is not None and m.image is None:
+            self.error("conflict", "scan works on the image: add an image section", ("scan",))
+        if m.sign is not None and m.image is None and (m.release is None or not m.release.on_tags):
+            self.error("conflict", "sign needs something to sign: an image section or release.on-tags", ("sign",))
+        if m.release is not None and m.release.on_tags and m.build is None:
+            self.error("conflict", "a release publishes the built binaries, but build is false", ("release",))
         if needs_push and m.image is not None and not m.image.push:
             self.error(
                 "conflict",
@@ -348,6 +370,8 @@ class SupplyChain:
             return []
         m = self.m
         jobs: list[ir.Job] = []
+        if m.image is None and m.sbom is not None:
+            jobs.append(self.source_sbom_job())
         if m.image is not None:
             if ir.ALL_EVENTS - self.publish_events:
                 jobs.append(self.image_job(publish=False))

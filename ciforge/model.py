@@ -57,6 +57,7 @@ class Test:
     race: bool = True
     covermode: str = "atomic"
     coverage: Coverage = Coverage()
+    go_versions: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -143,10 +144,11 @@ class Manifest:
     version: int
     name: str
     go: GoSettings
+    preset: str | None = None
     triggers: Triggers = Triggers()
     lint: Lint = Lint()
     test: Test = Test()
-    build: Build = Build()
+    build: Build | None = Build()  # None: ``build: false``
     image: Image | None = None
     sbom: Sbom | None = None
     scan: Scan | None = None

@@ -17,6 +17,7 @@ SCHEMA_RESOURCE: Final = "ciforge.schema.json"
 # Version strings that YAML turns into numbers when unquoted (1.20 -> 1.2). The loader kept the
 # original text, so these are read back losslessly instead of being silently changed.
 VERSION_PATHS: Final = frozenset({("go", "version"), ("lint", "golangci-lint")})
+VERSION_LISTS: Final = frozenset({("test", "go-versions")})
 
 _TYPE_NAMES: Final = {
     "object": "a mapping",
@@ -60,6 +61,15 @@ def restore_version_strings(doc: SourceDoc) -> Any:
             parent = parent.get(part) if isinstance(parent, dict) else None
         if raw is not None and isinstance(parent, dict) and isinstance(parent.get(path[-1]), int | float):
             parent[path[-1]] = raw
+    for path in VERSION_LISTS:
+        parent = data
+        for part in path:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if isinstance(parent, list):
+            for i, item in enumerate(parent):
+                raw = doc.raw_scalars.get((*path, i))
+                if raw is not None and isinstance(item, int | float):
+                    parent[i] = raw
     return data
 
 
@@ -99,9 +109,24 @@ def _one_of(error: Any, path: JsonPath) -> tuple[str, str]:
         if both:
             return "conflict", "set either go.version or go.version-file, not both"
         return "missing-key", 'go needs a version (e.g. "1.23") or a version-file (e.g. go.mod)'
+    if path == ("build",):
+        return "type", f"build must be a mapping of build settings or false, got {_short(error.instance)}"
     if path == ("lint", "golangci-lint"):
         return "type", f'golangci-lint must be a version like "v2.1.6" or false, got {_short(error.instance)}'
     return "schema", f"{_short(error.instance)} does not match any allowed form"
+
+
+def _matching_branch(error: Any) -> list[Any]:
+    """The errors of the one oneOf branch whose type matches the value (a mapping given where a
+    mapping or false is allowed), so the message names the real problem inside it."""
+    if not isinstance(error.instance, dict):
+        return []
+    for index, branch in enumerate(error.validator_value):
+        if isinstance(branch, dict) and branch.get("type") == "object" and "properties" in branch:
+            found = [e for e in error.context if e.schema_path and e.schema_path[0] == index]
+            if found:
+                return found
+    return []
 
 
 def _convert(error: Any) -> list[tuple[str, JsonPath, str]]:
@@ -137,6 +162,9 @@ def _convert(error: Any) -> list[tuple[str, JsonPath, str]]:
     if kind == "uniqueItems":
         return [("unique", path, f"the list repeats an item: {_short(value)}")]
     if kind == "oneOf":
+        branch = _matching_branch(error)
+        if branch:  # e.g. build: {...} with a mistake inside: report the mistake itself
+            return [item for sub in branch for item in _convert(sub)]
         code, message = _one_of(error, path)
         return [(code, path, message)]
     return [("schema", path, error.message)]

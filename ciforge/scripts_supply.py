@@ -48,6 +48,11 @@ def sbom() -> str:
     )
 
 
+def source_sbom() -> str:
+    """Syft SBOM of the source tree (the Go modules it depends on)."""
+    return block('syft scan dir:. -o "${SBOM_FORMAT}=${SBOM_FILE}"', 'ls -l "$SBOM_FILE"')
+
+
 def _trivy(*flags: str) -> str:
     return " ".join(("trivy image --image-src remote", *flags, IMAGE_REF))
 

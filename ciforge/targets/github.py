@@ -25,7 +25,11 @@ from ciforge.yamldata import Commented, Script, Yaml, drop_none
 NAME: Final = "github"
 OUTPUT_PATH: Final = ".github/workflows/ciforge.yml"
 RUNNER: Final = "ubuntu-24.04"
-LEG_EXPRESSION: Final = "${{ matrix." + ir.LEG_VARIABLE + " }}"
+
+
+def leg_expression(job: ir.Job) -> str:
+    """This job's matrix leg key, as an expression."""
+    return "${{ matrix." + job.leg_variable + " }}"
 
 # Job-level `if:` per abstract event. Only the github context is available there.
 # https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#context-availability
@@ -105,8 +109,8 @@ def job_env(job: ir.Job) -> dict[str, Yaml] | None:
     return env or None
 
 
-def _leg(template: str) -> str:
-    return template.replace(ir.LEG_TOKEN, LEG_EXPRESSION)
+def _leg(template: str, job: ir.Job) -> str:
+    return template.replace(ir.LEG_TOKEN, leg_expression(job))
 
 
 def step_checkout(step: ir.Checkout, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
@@ -126,7 +130,8 @@ def step_setup_go(step: ir.SetupGo, job: ir.Job, pipeline: ir.Pipeline) -> list[
         # Release branches publish too, and no expression can tell them apart reliably for every
         # glob, so such pipelines build without the Go cache on GitHub (zizmor cache-poisoning).
         cached = False
-    with_: dict[str, Yaml] = {"go-version": step.version, "cache": cached}
+    version = "${{ matrix.GO_VERSION }}" if step.version == ir.MATRIX_GO else step.version
+    with_: dict[str, Yaml] = {"go-version": version, "cache": cached}
     if job.cache is not None:
         with_["cache-dependency-path"] = job.cache.key_files[0]
     return [{"name": "Set up Go", "uses": uses("actions/setup-go"), "with": with_}]
@@ -179,7 +184,7 @@ def download(item: ir.ArtifactInput, pipeline: ir.Pipeline) -> Yaml:
     return {"name": f"Download {label}", "uses": uses("actions/download-artifact"), "with": with_}
 
 
-def upload(artifact: ir.Artifact) -> Yaml:
+def upload(artifact: ir.Artifact, job: ir.Job) -> Yaml:
     always = artifact.when == "always"
     return drop_none(
         {
@@ -187,8 +192,8 @@ def upload(artifact: ir.Artifact) -> Yaml:
             "if": "${{ !cancelled() }}" if always else None,
             "uses": uses("actions/upload-artifact"),
             "with": {
-                "name": _leg(artifact.name),
-                "path": "\n".join(_leg(p) for p in artifact.paths),
+                "name": _leg(artifact.name, job),
+                "path": "\n".join(_leg(p, job) for p in artifact.paths),
                 "if-no-files-found": "warn" if always else "error",
                 "retention-days": artifact.retention_days,
             },
@@ -205,12 +210,12 @@ def steps(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     out += [y for s in work for y in STEPS[type(s)](s, job, pipeline)]
     out += export_outputs(job)
     out += report_steps(job)
-    out += [upload(a) for a in job.produces]
+    out += [upload(a, job) for a in job.produces]
     return out
 
 
 def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
-    name = f"{job.name} ({LEG_EXPRESSION})" if job.legs else job.name
+    name = f"{job.name} ({leg_expression(job)})" if job.legs else job.name
     return drop_none(
         {
             "name": name,

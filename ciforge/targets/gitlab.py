@@ -16,7 +16,6 @@ from ciforge.yamldata import Script, Yaml, drop_none
 
 NAME: Final = "gitlab"
 OUTPUT_PATH: Final = ".gitlab-ci.yml"
-LEG_VARIABLE: Final = "$" + ir.LEG_VARIABLE
 
 # Creation-time job rules per abstract event.
 # https://docs.gitlab.com/ci/jobs/job_rules/#ci_pipeline_source-predefined-variable
@@ -120,16 +119,16 @@ def script(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     return out
 
 
-def _leg(template: str) -> str:
-    return template.replace(ir.LEG_TOKEN, LEG_VARIABLE)
+def _leg(template: str, job: ir.Job) -> str:
+    return template.replace(ir.LEG_TOKEN, "$" + job.leg_variable)
 
 
 def artifacts(job: ir.Job) -> Yaml:
     out: dict[str, Yaml] = {}
     if job.produces:
         first = job.produces[0]
-        out["name"] = _leg(first.name)
-        out["paths"] = [_leg(p) for a in job.produces for p in a.paths]
+        out["name"] = _leg(first.name, job)
+        out["paths"] = [_leg(p, job) for a in job.produces for p in a.paths]
         out["when"] = "always" if any(a.when == "always" for a in job.produces) else "on_success"
         out["expire_in"] = f"{max(a.retention_days for a in job.produces)} days"
     reports: dict[str, Yaml] = {}

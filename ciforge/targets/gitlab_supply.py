@@ -12,6 +12,8 @@ from ciforge.scripts import block
 from ciforge.yamldata import Yaml
 
 DOCKER_VERSION: Final = "28.2.2"
+# Debian with curl, ca-certificates and coreutils: the official image the golang image builds on.
+SHELL_IMAGE: Final = "buildpack-deps:bookworm-curl"
 
 
 def _same_registry(host: str) -> bool:
@@ -63,7 +65,10 @@ def image(job: ir.Job, tools: Mapping[str, str]) -> Yaml:
     """The pinned image each runtime runs in. The syft and cosign images are their debug
     variants, which carry a busybox shell."""
     if job.runtime == ir.Runtime.GO:
-        return f"golang:{job.go}"
+        # GitLab expands matrix variables in image names.
+        return "golang:$GO_VERSION" if job.go == ir.MATRIX_GO else f"golang:{job.go}"
+    if job.runtime == ir.Runtime.SHELL:
+        return SHELL_IMAGE
     if job.runtime == ir.Runtime.DOCKER:
         return f"docker:{DOCKER_VERSION}-cli"
     if job.runtime == ir.Runtime.SYFT:

@@ -1,0 +1,120 @@
+"""The plan the IR means: what both emitted files must be lifted back to."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from ciforge import ir
+from ciforge.globs import ref_regex
+from ciforge.plan import register
+from ciforge.plan.model import Artifact, Plan, PlanEvent, PlanJob, gates_of, image_build_command, job_key
+
+PLATFORM_TOKENS: Final = {
+    "registry": "@REGISTRY",
+    "image_repository": "@IMAGE_REPOSITORY",
+    "ref_name": "@REF_NAME",
+    "commit_sha": "@COMMIT_SHA",
+    "registry_user": "@credential",
+    "registry_password": "@credential",
+    "signing_identity": "@signing-identity",
+    "signing_issuer": "@signing-issuer",
+    "github_token": "@github-token",
+}
+
+
+def triggered(triggers: ir.Triggers, event: PlanEvent) -> bool:
+    """Whether the event creates a pipeline at all."""
+    if event.kind == "push_branch":
+        return bool(triggers.branches) and re.match(ref_regex(triggers.branches), event.ref_name) is not None
+    if event.kind == "push_tag":
+        return bool(triggers.tags) and re.match(ref_regex(triggers.tags), event.ref_name) is not None
+    if event.kind == "change_request":
+        return triggers.change_requests
+    return triggers.manual
+
+
+def _value(value: ir.EnvValue) -> str:
+    if isinstance(value, str):
+        return value
+    if value.name in ("secret", "variable"):
+        return f"@setting({value.arg})"
+    return PLATFORM_TOKENS[value.name]
+
+
+def _env(pipeline: ir.Pipeline, job: ir.Job, leg: ir.Leg | None) -> dict[str, str]:
+    env = {name: _value(value) for name, value in (*pipeline.env, *job.env)}
+    if env.get("REGISTRY") == "ghcr.io":
+        env["REGISTRY"] = "@REGISTRY"
+    if leg is not None:
+        env.update(dict(leg.variables))
+    for item in job.inputs:
+        env.update({name: f"@output({item.producer}.{name})" for name in item.names})
+    return env
+
+
+def _commands(job: ir.Job) -> tuple[str, ...]:
+    out: list[str] = []
+    for step in job.steps:
+        if isinstance(step, ir.Run):
+            if step.platforms != ir.BOTH:
+                # every platform-only block must be a registered exception
+                assert register.platform_block(step.script) is not None, f"unregistered platform block {step.id}"
+                continue
+            out.append(step.script)
+        elif isinstance(step, ir.BuildImage):
+            out.append(
+                image_build_command(
+                    context=step.context,
+                    dockerfile=step.dockerfile,
+                    platforms=",".join(step.platforms),
+                    push=step.push,
+                    cache=step.cache,
+                )
+            )
+    return tuple(out)
+
+
+def _tools(job: ir.Job, leg: ir.Leg | None) -> tuple[tuple[str, str], ...]:
+    tools = [(s.tool, s.version) for s in job.steps if isinstance(s, ir.SetupTool)]
+    if job.go is not None and any(isinstance(s, ir.SetupGo) for s in job.steps):
+        go = dict(leg.variables)["GO_VERSION"] if job.go == ir.MATRIX_GO and leg is not None else job.go
+        tools.append(("go", go))
+    return tuple(sorted(tools))
+
+
+def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
+    """The execution plan of the IR for one event."""
+    if not triggered(pipeline.triggers, event):
+        return Plan(event=event.name, jobs={})
+    kind = ir.Event(event.kind)
+    running = [j for j in pipeline.jobs if kind in j.events]
+    keys = {j.id: [job_key(j.id, leg.variables) for leg in j.legs] or [j.id] for j in running}
+    jobs: dict[str, PlanJob] = {}
+    for job in running:
+        for leg in job.legs or (None,):
+            env = _env(pipeline, job, leg)
+            commands = _commands(job)
+            leg_key = leg.key if leg is not None else ""
+            key = job_key(job.id, leg.variables if leg is not None else ())
+            jobs[key] = PlanJob(
+                key=key,
+                logical_id=job.id,
+                needs=frozenset(k for need in job.needs for k in keys[need]),
+                commands=commands,
+                env=register.normalize_env(env),
+                tools=_tools(job, leg),
+                consumes=frozenset(c.producer for c in job.consumes) | frozenset(i.producer for i in job.inputs),
+                produces=tuple(
+                    Artifact(
+                        name=a.name.replace(ir.LEG_TOKEN, leg_key),
+                        paths=tuple(p.replace(ir.LEG_TOKEN, leg_key) for p in a.paths),
+                        when=a.when,
+                    )
+                    for a in job.produces
+                ),
+                outputs=tuple(sorted(job.outputs)),
+                gates=gates_of(commands, env),
+                timeout_minutes=job.timeout_minutes,
+            )
+    return Plan(event=event.name, jobs=jobs)

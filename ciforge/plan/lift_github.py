@@ -1,0 +1,308 @@
+"""Lift an emitted GitHub Actions workflow back into execution plans, with GitHub's semantics:
+``on:`` filters, job ``if:``, skip propagation through ``needs``, and matrix include/exclude.
+
+It reads only the YAML; it shares no code with the emitters.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any, Final
+
+from ruamel.yaml import YAML
+
+from ciforge.plan import gh_expr, register
+from ciforge.plan.model import Artifact, Plan, PlanEvent, PlanJob, gates_of, image_build_command, job_key
+
+
+class LiftError(ValueError):
+    """The workflow uses something the lifter does not model."""
+
+
+TOOL_ACTIONS: Final = {
+    "actions/setup-go": ("go", "go-version"),
+    "docker/setup-buildx-action": ("buildx", "version"),
+    "anchore/sbom-action/download-syft": ("syft", "syft-version"),
+    "aquasecurity/setup-trivy": ("trivy", "version"),
+    "sigstore/cosign-installer": ("cosign", "cosign-release"),
+}
+# Actions that are part of a contract or a registered exception, not commands.
+CONTRACT_ACTIONS: Final = {"actions/checkout", "docker/login-action", "github/codeql-action/upload-sarif"}
+# Expressions each mean a platform value (semantics.md 15.2 #5).
+TOKENS: Final = {
+    "github.ref_name": "@REF_NAME",
+    "github.sha": "@COMMIT_SHA",
+    "github.actor": "@credential",
+    "secrets.GITHUB_TOKEN": "@github-token",
+}
+
+
+def load(text: str) -> dict[str, Any]:
+    """Parse the workflow (YAML 1.2: ``on`` stays a string key)."""
+    data = YAML(typ="safe", pure=True).load(text)
+    if not isinstance(data, dict) or "jobs" not in data:
+        raise LiftError("not a workflow")
+    return data
+
+
+# -- triggers ---------------------------------------------------------------------------------
+
+
+def _glob_regex(pattern: str) -> str:
+    # GitHub filter patterns: ** any characters, * any but /, ? zero or one of the previous char.
+    out = ""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] in "?+":
+            out, i = out + pattern[i], i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return out
+
+
+def filters_match(patterns: list[str], name: str) -> bool:
+    """GitHub's ordered include/``!``-exclude filter evaluation."""
+    matched = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        if re.fullmatch(_glob_regex(pattern[1:] if negate else pattern), name):
+            matched = not negate
+    return matched
+
+
+def triggered(on: Any, event: PlanEvent) -> bool:
+    """Whether ``on:`` accepts the event."""
+    events = {on: None} if isinstance(on, str) else (dict.fromkeys(on) if isinstance(on, list) else on)
+    if event.kind in ("push_branch", "push_tag"):
+        if "push" not in events:
+            return False
+        push = events["push"] or {}
+        own, other = ("branches", "tags") if event.kind == "push_branch" else ("tags", "branches")
+        if own in push:
+            return filters_match(list(push[own]), event.ref_name)
+        if f"{own}-ignore" in push:
+            return not filters_match(list(push[f"{own}-ignore"]), event.ref_name)
+        return other not in push and f"{other}-ignore" not in push
+    if event.kind == "change_request":
+        if "pull_request" not in events:
+            return False
+        pr = events["pull_request"] or {}
+        types = pr.get("types", ["opened", "synchronize", "reopened"])
+        if "opened" not in types and "synchronize" not in types:
+            return False
+        return filters_match(list(pr["branches"]), event.base) if "branches" in pr else True
+    return "workflow_dispatch" in events
+
+
+def github_context(event: PlanEvent) -> dict[str, Any]:
+    """The github context for an event."""
+    if event.kind == "change_request":
+        return {
+            "event_name": "pull_request",
+            "ref": "refs/pull/7/merge",
+            "ref_name": "7/merge",
+            "ref_type": "branch",
+            "base_ref": event.base,
+            "head_ref": event.ref_name,
+            "event": {"pull_request": {"number": 7}},
+        }
+    tag = event.kind == "push_tag"
+    return {
+        "event_name": "workflow_dispatch" if event.kind == "manual" else "push",
+        "ref": ("refs/tags/" if tag else "refs/heads/") + event.ref_name,
+        "ref_name": event.ref_name,
+        "ref_type": "tag" if tag else "branch",
+    }
+
+
+# -- matrix -----------------------------------------------------------------------------------
+
+
+def expand_matrix(strategy: Any) -> list[dict[str, str]]:
+    """GitHub's documented expansion: product, exclude (partial match), include."""
+    if not strategy or "matrix" not in strategy:
+        return []
+    matrix = dict(strategy["matrix"])
+    include = list(matrix.pop("include", []) or [])
+    exclude = list(matrix.pop("exclude", []) or [])
+    names = list(matrix)
+    combos = [dict(zip(names, values, strict=True)) for values in itertools.product(*matrix.values())] if names else []
+    combos = [c for c in combos if not any(all(c.get(k) == v for k, v in e.items()) for e in exclude)]
+    originals = [dict(c) for c in combos]
+    added: list[dict[str, Any]] = []
+    for entry in include:
+        hit = False
+        for combo, original in zip(combos, originals, strict=True):
+            if all(original[k] == v for k, v in entry.items() if k in original):
+                combo.update(entry)
+                hit = True
+        if not hit:
+            added.append(dict(entry))
+    return [{k: _scalar(v) for k, v in c.items()} for c in combos + added]
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+# -- one job ----------------------------------------------------------------------------------
+
+
+def _normalize_value(name: str, value: Any, leg: dict[str, str]) -> str:
+    text = _scalar(value)
+
+    def resolve(expr: str) -> str:
+        if expr.startswith("matrix."):
+            return leg.get(expr[len("matrix.") :], "")
+        needs = re.fullmatch(r"needs\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_]+)", expr)
+        if needs:
+            return f"@output({needs[1]}.{needs[2]})"
+        setting = re.fullmatch(r"(?:secrets|vars)\.([A-Za-z_][A-Za-z0-9_]*)", expr)
+        if setting and expr != "secrets.GITHUB_TOKEN":
+            return f"@setting({setting[1]})"
+        if expr in TOKENS:
+            return TOKENS[expr]
+        return "${{ " + expr + " }}"
+
+    text = gh_expr.substitute(text, resolve)
+    if name == "REGISTRY" and text == "ghcr.io":
+        return "@REGISTRY"
+    if text == "ghcr.io/${{ github.repository }}":
+        return "@IMAGE_REPOSITORY"
+    return text
+
+
+def _artifact_producers(workflow: dict[str, Any]) -> dict[str, str]:
+    """Artifact name pattern (matrix part as *) -> the job that uploads it."""
+    out = {}
+    for job_id, job in workflow["jobs"].items():
+        for step in job.get("steps", []):
+            if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
+                name = re.sub(r"\$\{\{.*?\}\}", "*", str(step["with"]["name"]))
+                out[name] = job_id
+    return out
+
+
+def _step(step: dict[str, Any], leg: dict[str, str], producers: dict[str, str], acc: dict[str, Any]) -> None:
+    """Fold one step into the job's commands, tools, artifacts and consumption."""
+    if "run" in step:
+        script = str(step["run"])
+        if register.platform_block(script) is None:
+            if step.get("env"):
+                raise LiftError(f"step {step.get('name')} has its own env")
+            acc["commands"].append(script)
+        return
+    uses = str(step.get("uses", ""))
+    action = uses.split("@", 1)[0]
+    with_ = step.get("with", {}) or {}
+    if action in TOOL_ACTIONS:
+        tool, key = TOOL_ACTIONS[action]
+        acc["tools"].append((tool, _normalize_value("", with_[key], leg)))
+    elif action == "actions/upload-artifact":
+        always = "cancelled()" in str(step.get("if", "")) or "always()" in str(step.get("if", ""))
+        name = _normalize_value("", with_["name"], leg)
+        paths = tuple(p for p in (_normalize_value("", p, leg) for p in str(with_["path"]).splitlines()) if p)
+        acc["produces"].append(Artifact(name=name, paths=paths, when="always" if always else "on_success"))
+    elif action == "actions/download-artifact":
+        wanted = str(with_.get("name") or with_.get("pattern"))
+        if wanted not in producers:
+            raise LiftError(f"no job uploads {wanted}")
+        acc["consumes"].add(producers[wanted])
+    elif action == "docker/build-push-action":
+        acc["commands"].append(
+            image_build_command(
+                context=_scalar(with_["context"]),
+                dockerfile=_scalar(with_["file"]),
+                platforms=_scalar(with_["platforms"]),
+                push=with_.get("push") is True,
+                cache="cache-from" in with_,
+            )
+        )
+    elif action not in CONTRACT_ACTIONS:
+        raise LiftError(f"unknown action {uses}")
+
+
+def _plan_job(job_id: str, job: dict[str, Any], leg: dict[str, str], workflow: dict[str, Any]) -> PlanJob:
+    raw_env = {**(workflow.get("env") or {}), **(job.get("env") or {})}
+    env = {name: _normalize_value(name, value, leg) for name, value in raw_env.items()}
+    acc: dict[str, Any] = {"commands": [], "tools": [], "produces": [], "consumes": set()}
+    producers = _artifact_producers(workflow)
+    for step in job.get("steps", []):
+        _step(step, leg, producers, acc)
+    consumes = set(acc["consumes"])
+    consumes |= {m[1] for v in env.values() for m in [re.match(r"@output\(([^.]+)\.", v)] if m}
+    commands = tuple(acc["commands"])
+    return PlanJob(
+        key=job_key(job_id, tuple(leg.items())),
+        logical_id=job_id,
+        needs=frozenset(),  # filled in by lift()
+        commands=commands,
+        env=register.normalize_env(env),
+        tools=tuple(sorted(acc["tools"])),
+        consumes=frozenset(consumes),
+        produces=tuple(acc["produces"]),
+        outputs=tuple(sorted((job.get("outputs") or {}).keys())),
+        gates=gates_of(commands, env),
+        timeout_minutes=int(job.get("timeout-minutes", 360)),
+    )
+
+
+def _needs(job: dict[str, Any]) -> list[str]:
+    needs = job.get("needs", [])
+    return [needs] if isinstance(needs, str) else list(needs)
+
+
+def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
+    """The plan a workflow (its text, or the parsed document) runs for an event."""
+    workflow = load(source) if isinstance(source, str) else source
+    if not triggered(workflow.get("on"), event):
+        return Plan(event=event.name, jobs={})
+    context = github_context(event)
+    results: dict[str, str] = {}  # job id -> success | skipped
+
+    def result(job_id: str) -> str:
+        if job_id in results:
+            return results[job_id]
+        job = workflow["jobs"][job_id]
+        needed = {n: result(n) for n in _needs(job)}
+        condition = str(job.get("if", "success()"))
+        if not gh_expr.has_status_function(condition):
+            condition = f"success() && ({condition})"
+        functions = {
+            "success": lambda: all(r == "success" for r in needed.values()),
+            "always": lambda: True,
+            "failure": lambda: False,
+            "cancelled": lambda: False,
+        }
+        ctx = {"github": context, "needs": {n: {"result": r} for n, r in needed.items()}}
+        runs = gh_expr.truthy(gh_expr.evaluate(condition, ctx, functions))
+        results[job_id] = "success" if runs else "skipped"
+        return results[job_id]
+
+    jobs: dict[str, PlanJob] = {}
+    keys: dict[str, list[str]] = {}
+    for job_id, job in workflow["jobs"].items():
+        if result(job_id) != "success":
+            continue
+        legs = expand_matrix(job.get("strategy")) or [{}]
+        for leg in legs:
+            planned = _plan_job(job_id, job, leg, workflow)
+            jobs[planned.key] = planned
+            keys.setdefault(job_id, []).append(planned.key)
+    for key, planned in list(jobs.items()):
+        needs = frozenset(k for n in _needs(workflow["jobs"][planned.logical_id]) for k in keys.get(n, []))
+        jobs[key] = _with_needs(planned, needs)
+    return Plan(event=event.name, jobs=jobs)
+
+
+def _with_needs(job: PlanJob, needs: frozenset[str]) -> PlanJob:
+    import attrs  # noqa: PLC0415
+
+    return attrs.evolve(job, needs=needs)

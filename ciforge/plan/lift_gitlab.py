@@ -1,0 +1,263 @@
+"""Lift an emitted GitLab CI pipeline back into execution plans, with GitLab's semantics:
+``workflow:rules``, first-match job ``rules``, ``needs``, ``parallel:matrix`` and variables.
+
+It reads only the YAML; it shares no code with the emitters.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shlex
+from typing import Any, Final
+
+import attrs
+from ruamel.yaml import YAML
+
+from ciforge.plan import gl_expr, register
+from ciforge.plan.model import Artifact, Plan, PlanEvent, PlanJob, gates_of, image_build_command, job_key
+
+# Top-level keys that are not jobs. https://docs.gitlab.com/ci/yaml/
+RESERVED: Final = frozenset(
+    {
+        "image",
+        "services",
+        "stages",
+        "before_script",
+        "after_script",
+        "variables",
+        "cache",
+        "include",
+        "workflow",
+        "default",
+        "spec",
+    }
+)
+TOKENS: Final = {
+    "$CI_COMMIT_REF_NAME": "@REF_NAME",
+    "$CI_COMMIT_SHA": "@COMMIT_SHA",
+    "$CI_REGISTRY_IMAGE": "@IMAGE_REPOSITORY",
+    "$CI_REGISTRY": "@REGISTRY",
+    "$CI_REGISTRY_USER": "@credential",
+    "$CI_REGISTRY_PASSWORD": "@credential",
+}
+IMAGE_TOOLS: Final = (
+    (re.compile(r"^golang:(?P<v>[0-9.]+)$"), "go", ""),
+    (re.compile(r"^anchore/syft:(?P<v>v[0-9.]+)-debug$"), "syft", ""),
+    (re.compile(r"^aquasec/trivy:(?P<v>[0-9.]+)$"), "trivy", "v"),
+    (re.compile(r"^ghcr\.io/sigstore/cosign/cosign:(?P<v>v[0-9.]+)-dev$"), "cosign", ""),
+)
+
+
+class LiftError(ValueError):
+    """The pipeline uses something the lifter does not model."""
+
+
+def load(text: str) -> dict[str, Any]:
+    """Parse the pipeline."""
+    data = YAML(typ="safe", pure=True).load(text)
+    if not isinstance(data, dict):
+        raise LiftError("not a pipeline")
+    return data
+
+
+def ci_variables(event: PlanEvent) -> dict[str, str]:
+    """Predefined variables for an event. https://docs.gitlab.com/ci/variables/predefined_variables/"""
+    if event.kind == "change_request":
+        return {
+            "CI_PIPELINE_SOURCE": "merge_request_event",
+            "CI_COMMIT_REF_NAME": event.ref_name,
+            "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": event.ref_name,
+            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": event.base,
+        }
+    if event.kind == "push_tag":
+        return {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": event.ref_name, "CI_COMMIT_REF_NAME": event.ref_name}
+    source = "web" if event.kind == "manual" else "push"
+    return {"CI_PIPELINE_SOURCE": source, "CI_COMMIT_BRANCH": event.ref_name, "CI_COMMIT_REF_NAME": event.ref_name}
+
+
+def first_rule(rules: list[Any], variables: dict[str, str]) -> dict[str, Any] | None:
+    """The first rule whose ``if`` holds (a rule without ``if`` always holds)."""
+    for rule in rules:
+        if "if" not in rule or gl_expr.evaluate(str(rule["if"]), variables):
+            return dict(rule)
+    return None
+
+
+def pipeline_created(doc: dict[str, Any], variables: dict[str, str]) -> bool:
+    """``workflow:rules`` decide whether the pipeline exists at all."""
+    rules = (doc.get("workflow") or {}).get("rules")
+    if rules is None:
+        return variables.get("CI_PIPELINE_SOURCE") != "merge_request_event"
+    rule = first_rule(rules, variables)
+    return rule is not None and rule.get("when", "always") != "never"
+
+
+def _value(raw: Any) -> str:
+    if isinstance(raw, dict):
+        return str(raw.get("value", ""))
+    if isinstance(raw, bool):
+        return str(raw).lower()
+    return str(raw)
+
+
+def _normalize(name: str, value: str) -> str:
+    if value in TOKENS:
+        return TOKENS[value]
+    if name == "REGISTRY" and value == "ghcr.io":
+        return "@REGISTRY"
+    setting = re.fullmatch(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", value)
+    if setting and not setting[1].startswith("CI_"):
+        return f"@setting({setting[1]})"
+    return value
+
+
+def expand_parallel(job: dict[str, Any]) -> list[dict[str, str]]:
+    """``parallel:matrix``: each hash is its own product; the union of all of them."""
+    matrix = (job.get("parallel") or {}).get("matrix") if isinstance(job.get("parallel"), dict) else None
+    if not matrix:
+        return []
+    legs = []
+    for entry in matrix:
+        names = list(entry)
+        values = [v if isinstance(v, list) else [v] for v in entry.values()]
+        legs += [dict(zip(names, map(_value, combo), strict=True)) for combo in itertools.product(*values)]
+    return legs
+
+
+def _tools(job: dict[str, Any], leg: dict[str, str]) -> list[tuple[str, str]]:
+    image = job.get("image")
+    name = gl_expr.expand(str(image.get("name") if isinstance(image, dict) else image), leg)
+    out = []
+    for pattern, tool, prefix in IMAGE_TOOLS:
+        match = pattern.match(str(name))
+        if match:
+            out.append((tool, prefix + match["v"]))
+    for block in job.get("script", []):
+        buildx = re.search(r"docker/buildx-bin:([0-9.]+)", str(block))
+        if buildx:
+            out.append(("buildx", "v" + buildx[1]))
+    return out
+
+
+def _buildx(block: str) -> str:
+    line = next(line for line in block.splitlines() if line.startswith("docker buildx build "))
+    words = shlex.split(line)
+    return image_build_command(
+        context=words[-1],
+        dockerfile=words[words.index("--file") + 1],
+        platforms=words[words.index("--platform") + 1],
+        push="--push" in words,
+        cache="--cache-from" in words,
+    )
+
+
+def _dotenv_names(job: dict[str, Any]) -> tuple[str, ...]:
+    """The variables a job passes on through its dotenv report, read from its scripts."""
+    report = ((job.get("artifacts") or {}).get("reports") or {}).get("dotenv")
+    if not report:
+        return ()
+    found = re.findall(
+        rf'echo "([A-Z_][A-Z0-9_]*)=[^"]*" >> {re.escape(str(report))}', "\n".join(job.get("script", []))
+    )
+    return tuple(sorted(set(found), key=found.index))
+
+
+def _artifacts(job: dict[str, Any], variables: dict[str, str]) -> tuple[Artifact, ...]:
+    artifacts = job.get("artifacts") or {}
+    if not artifacts.get("paths"):
+        return ()
+    return (
+        Artifact(
+            name=gl_expr.expand(str(artifacts.get("name", "default")), variables),
+            paths=tuple(gl_expr.expand(str(p), variables) for p in artifacts["paths"]),
+            when=str(artifacts.get("when", "on_success")),
+        ),
+    )
+
+
+def _needs(job: dict[str, Any]) -> list[tuple[str, bool]]:
+    out = []
+    for need in job.get("needs", []):
+        if isinstance(need, dict):
+            out.append((str(need["job"]), bool(need.get("artifacts", True))))
+        else:
+            out.append((str(need), True))
+    return out
+
+
+def _plan_job(
+    name: str, job: dict[str, Any], doc: dict[str, Any], leg: dict[str, str], rule_vars: dict[str, str]
+) -> PlanJob:
+    raw = {**{k: _value(v) for k, v in (doc.get("variables") or {}).items()}}
+    raw.update({k: _value(v) for k, v in (job.get("variables") or {}).items()})
+    raw.update(rule_vars)
+    raw.update(leg)
+    env = {k: _normalize(k, v) for k, v in raw.items()}
+    consumes = set()
+    for producer, artifacts in _needs(job):
+        if not artifacts:
+            continue
+        upstream = doc[producer]
+        if _artifacts(upstream, {}) or (upstream.get("artifacts") or {}).get("paths"):
+            consumes.add(producer)
+        for output in _dotenv_names(upstream):
+            env[output] = f"@output({producer}.{output})"
+            consumes.add(producer)
+    commands: list[str] = []
+    for block in job.get("script", []):
+        text = str(block)
+        if "docker buildx build " in text:
+            commands.append(_buildx(text))
+        elif register.platform_block(text) is None:
+            commands.append(text)
+    timeout = re.fullmatch(r"(\d+) minutes?", str(job.get("timeout", "60 minutes")))
+    if timeout is None:
+        raise LiftError(f"{name}: timeout {job.get('timeout')!r}")
+    return PlanJob(
+        key=job_key(name, tuple(leg.items())),
+        logical_id=name,
+        needs=frozenset(),
+        commands=tuple(commands),
+        env=register.normalize_env(env),
+        tools=tuple(sorted(_tools(job, leg))),
+        consumes=frozenset(consumes),
+        produces=_artifacts(job, raw),
+        outputs=tuple(sorted(_dotenv_names(job))),
+        gates=gates_of(tuple(commands), env),
+        timeout_minutes=int(timeout[1]),
+    )
+
+
+def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
+    """The plan a pipeline (its text, or the parsed document) runs for an event."""
+    doc = load(source) if isinstance(source, str) else source
+    variables = ci_variables(event)
+    if not pipeline_created(doc, variables):
+        return Plan(event=event.name, jobs={})
+    jobs: dict[str, PlanJob] = {}
+    keys: dict[str, list[str]] = {}
+    for name, job in doc.items():
+        if name in RESERVED or name.startswith(".") or not isinstance(job, dict):
+            continue
+        if "rules" in job:
+            rule = first_rule(job["rules"], variables)
+            if rule is None or rule.get("when", "on_success") == "never":
+                continue
+            rule_vars = {k: gl_expr.expand(_value(v), variables) for k, v in (rule.get("variables") or {}).items()}
+        elif variables["CI_PIPELINE_SOURCE"] == "merge_request_event":
+            continue  # a job without rules is not part of merge request pipelines
+        else:
+            rule_vars = {}
+        rule_vars = {k: "@signing-identity" if k == "CERT_IDENTITY" else v for k, v in rule_vars.items()}
+        for leg in expand_parallel(job) or [{}]:
+            planned = _plan_job(name, job, doc, leg, rule_vars)
+            jobs[planned.key] = planned
+            keys.setdefault(name, []).append(planned.key)
+    for key, planned in list(jobs.items()):
+        needed = [n for n, _ in _needs(doc[planned.logical_id])]
+        missing = [n for n in needed if n not in keys]
+        if missing:
+            raise LiftError(f"{event.name}: {planned.logical_id} needs {missing}, which are not in the pipeline")
+        jobs[key] = attrs.evolve(planned, needs=frozenset(k for n in needed for k in keys[n]))
+    return Plan(event=event.name, jobs=jobs)

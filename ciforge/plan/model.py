@@ -1,0 +1,144 @@
+"""The platform-neutral execution plan (semantics.md section 15): for one event, the set of
+concrete jobs (matrix expanded) with what each one does. Plans are built three ways — from the
+IR, and by lifting each emitted file — and compared for equality."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import attrs
+
+Pairs = tuple[tuple[str, str], ...]
+
+
+@attrs.frozen
+class PlanEvent:
+    """A concrete event: the abstract kind plus the refs it carries."""
+
+    name: str  # push:feature | push:main | tag | pr | manual
+    kind: str  # push_branch | push_tag | change_request | manual
+    ref_name: str  # branch or tag name (for pr: the source branch)
+    base: str = ""  # pr: the target branch
+
+
+DEFAULT_BRANCH: Final = "main"
+EVENTS: Final[dict[str, PlanEvent]] = {
+    "push:feature": PlanEvent("push:feature", "push_branch", "feature/login"),
+    "push:main": PlanEvent("push:main", "push_branch", DEFAULT_BRANCH),
+    "tag": PlanEvent("tag", "push_tag", "v1.2.3"),
+    "pr": PlanEvent("pr", "change_request", "feature/login", base=DEFAULT_BRANCH),
+    "manual": PlanEvent("manual", "manual", DEFAULT_BRANCH),
+}
+
+
+def event_from_cli(spec: str) -> PlanEvent:
+    """``push:main``, ``push:<branch>``, ``tag:<name>``, ``pr``, ``manual``."""
+    if spec in EVENTS:
+        return EVENTS[spec]
+    kind, _, ref = spec.partition(":")
+    if kind == "push" and ref:
+        return PlanEvent(spec, "push_branch", ref)
+    if kind == "tag" and ref:
+        return PlanEvent(spec, "push_tag", ref)
+    raise ValueError(f"unknown event {spec!r} (push:main, push:<branch>, tag:<name>, pr, manual)")
+
+
+@attrs.frozen(kw_only=True)
+class Artifact:
+    """An artifact a job keeps: its (leg-expanded) name, paths and when it is kept."""
+
+    name: str
+    paths: tuple[str, ...]
+    when: str  # on_success | always
+
+
+@attrs.frozen(kw_only=True)
+class Gate:
+    """A check whose failure fails the job."""
+
+    kind: str
+    detail: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class PlanJob:
+    """One concrete job of the plan."""
+
+    key: str  # logical id, plus [K=V,...] for a matrix leg
+    logical_id: str
+    needs: frozenset[str]  # job keys
+    commands: tuple[str, ...]  # shell blocks and builtins, in order, after the exception register
+    env: Pairs  # normalized, sorted
+    tools: Pairs  # tool -> pinned version
+    consumes: frozenset[str]  # producer job ids whose artifacts or outputs this job reads
+    produces: tuple[Artifact, ...]
+    outputs: tuple[str, ...]
+    gates: tuple[Gate, ...]
+    timeout_minutes: int
+
+
+@attrs.frozen(kw_only=True)
+class Plan:
+    """All jobs that run for one event (none if the event creates no pipeline)."""
+
+    event: str
+    jobs: dict[str, PlanJob] = attrs.field(eq=True)
+
+    def keys(self) -> list[str]:
+        """Job keys in a stable order."""
+        return sorted(self.jobs)
+
+
+def job_key(logical_id: str, matrix: Pairs) -> str:
+    """``build[BUILD_LEG=linux-amd64,GOARCH=amd64,...]`` with keys sorted."""
+    if not matrix:
+        return logical_id
+    return logical_id + "[" + ",".join(f"{k}={v}" for k, v in sorted(matrix)) + "]"
+
+
+def differences(left: Plan, right: Plan, *, names: tuple[str, str] = ("left", "right")) -> list[str]:
+    """Human-readable differences between two plans of the same event (empty when equal)."""
+    out: list[str] = []
+    a, b = names
+    for key in sorted(set(left.jobs) - set(right.jobs)):
+        out.append(f"{left.event}: job {key} runs in {a} but not in {b}")
+    for key in sorted(set(right.jobs) - set(left.jobs)):
+        out.append(f"{left.event}: job {key} runs in {b} but not in {a}")
+    for key in sorted(set(left.jobs) & set(right.jobs)):
+        x, y = left.jobs[key], right.jobs[key]
+        for field in attrs.fields(PlanJob):
+            vx, vy = getattr(x, field.name), getattr(y, field.name)
+            if vx != vy:
+                out.append(f"{left.event}: job {key}: {field.name} differs: {a}={_show(vx)} {b}={_show(vy)}")
+    return out
+
+
+def _show(value: object) -> str:
+    if isinstance(value, frozenset):
+        value = sorted(value)
+    text = repr(value)
+    return text if len(text) < 300 else text[:297] + "..."
+
+
+def gates_of(commands: tuple[str, ...], env: dict[str, str]) -> tuple[Gate, ...]:
+    """The gates a job's commands implement, with the settings they read."""
+    out: list[Gate] = []
+    for command in commands:
+        if "coverage gate failed" in command:
+            out.append(Gate(kind="coverage", detail=f"min={env.get('COVERAGE_THRESHOLD', '?')}"))
+        elif "trivy image" in command and "--exit-code 1" in command:
+            unfixed = "--ignore-unfixed" in command
+            out.append(
+                Gate(kind="vulnerabilities", detail=f"severity={env.get('SCAN_SEVERITY', '?')} unfixed={unfixed}")
+            )
+        elif "cosign verify " in command or "cosign verify-blob" in command:
+            out.append(Gate(kind="signature"))
+    return tuple(out)
+
+
+def image_build_command(*, context: str, dockerfile: str, platforms: str, push: bool, cache: bool) -> str:
+    """The image build as a contract, the same text whichever implementation ran it."""
+    return (
+        f"builtin image-build context={context} file={dockerfile} platforms={platforms} "
+        f"push={str(push).lower()} cache={str(cache).lower()}"
+    )

@@ -1,0 +1,159 @@
+"""The non-equivalence register: everything the two platforms deliberately do not share, each a
+named exception that the comparison applies explicitly (docs/equivalence.md lists them, and
+tests/test_equivalence.py has a test for each).
+
+The lifters and the IR planner use this module; the emitters never do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Final
+
+import attrs
+
+
+@attrs.frozen
+class NamedException:
+    """One named exception."""
+
+    id: str
+    title: str
+    why: str
+
+
+REGISTER: Final = {
+    e.id: e
+    for e in (
+        NamedException(
+            "coverage-report",
+            "Coverage reporting sinks",
+            "GitHub shows the coverage table in the job summary; GitLab records it with the coverage: "
+            "regex and a Cobertura report. The gate itself is one shared block.",
+        ),
+        NamedException(
+            "scan-report",
+            "Vulnerability report formats",
+            "GitHub uploads SARIF to code scanning, GitLab keeps a container-scanning report. Both come "
+            "from a separate Trivy invocation that never fails; the gate is one shared block.",
+        ),
+        NamedException(
+            "release-publish",
+            "Release publishing API",
+            "GitHub creates the release with gh; GitLab uploads assets to the generic package registry "
+            "and calls the Releases API. The assets are built by one shared block.",
+        ),
+        NamedException(
+            "output-plumbing",
+            "How job outputs travel",
+            "GitHub copies outputs.env into $GITHUB_ENV/$GITHUB_OUTPUT and needs.*.outputs; GitLab "
+            "passes it as a dotenv report. The values are the same lines of outputs.env.",
+        ),
+        NamedException(
+            "image-build-contract",
+            "The image build is a contract",
+            "GitHub runs docker/build-push-action, GitLab the buildx command line; the plan compares "
+            "their inputs (context, Dockerfile, platforms, push, cache), not their code.",
+        ),
+        NamedException(
+            "checkout",
+            "Checkout",
+            "GitHub jobs check out explicitly with actions/checkout; GitLab clones implicitly.",
+        ),
+        NamedException(
+            "caches",
+            "Caches are not semantic",
+            "setup-go's cache on GitHub, cache: with project-local GOMODCACHE/GOCACHE on GitLab; the "
+            "Go caches are content-addressed, so they cannot change a result.",
+        ),
+        NamedException(
+            "platform-env",
+            "Platform-only environment",
+            "GitLab's Docker-in-Docker variables and cache directories, GitHub's GH_TOKEN for gh.",
+        ),
+        NamedException(
+            "settings-variables",
+            "CI settings variables",
+            "A GitLab project variable is injected into every job under its own name, so GitLab needs no "
+            "X: $X line where GitHub writes X: ${{ secrets.X }}.",
+        ),
+        NamedException(
+            "unset-is-empty",
+            "Unset equals empty",
+            "A matrix key absent from a leg is an empty string on GitHub and unset on GitLab; scripts "
+            "read such keys as ${KEY:-}.",
+        ),
+        NamedException(
+            "registry-credentials",
+            "Registry credentials",
+            "Each platform logs in to its own registry with its own job token (github.actor/GITHUB_TOKEN, "
+            "CI_REGISTRY_USER/CI_REGISTRY_PASSWORD), or with CI secrets for another registry.",
+        ),
+        NamedException(
+            "signing-identity",
+            "Signing identity and issuer are parameters",
+            "The certificate identity and OIDC issuer are each platform's own strings (semantics.md "
+            "15.4 #16); their exact values are tested per platform in tests/test_supply_chain.py.",
+        ),
+        NamedException(
+            "permissions",
+            "Token permissions",
+            "GitHub scopes GITHUB_TOKEN per job in YAML; GitLab's job token follows the user's role and "
+            "cannot be narrowed in YAML (semantics.md 15.4 #15).",
+        ),
+        NamedException(
+            "scheduling",
+            "Scheduling and cancellation",
+            "Concurrency groups, interruptible, stages as display groups, fail-fast: not part of a run's "
+            "outcome (semantics.md 15.3).",
+        ),
+    )
+}
+
+# Blocks that only one platform runs, recognised by what they do.
+_PLATFORM_BLOCKS: Final[tuple[tuple[str, Callable[[str], bool]], ...]] = (
+    ("coverage-report", lambda s: "GITHUB_STEP_SUMMARY" in s or "coverage.xml" in s),
+    ("scan-report", lambda s: "trivy image" in s and "--exit-code 0" in s),
+    ("release-publish", lambda s: "gh release create" in s or "/releases" in s),
+    ("output-plumbing", lambda s: "$GITHUB_ENV" in s or "$GITHUB_OUTPUT" in s or 'DIGEST}" >> outputs.env' in s),
+)
+
+
+def platform_block(script: str) -> str | None:
+    """The exception id that covers a platform-only block, or None for a shared block."""
+    for exception_id, matches in _PLATFORM_BLOCKS:
+        if matches(script):
+            return exception_id
+    return None
+
+
+# Environment: names that only one platform sets, and names whose values are parameters.
+PLATFORM_ENV: Final = frozenset(
+    {"DOCKER_HOST", "DOCKER_TLS_CERTDIR", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "GOMODCACHE", "GOCACHE", "GH_TOKEN"}
+)
+# registry-credentials: where they come from differs per platform (and may be implicit on GitLab).
+CREDENTIAL_ENV: Final = frozenset({"REGISTRY_USER", "REGISTRY_PASSWORD"})
+PARAMETER_ENV: Final = {
+    "CERT_IDENTITY": "@signing-identity",
+    "CERT_ISSUER": "@signing-issuer",
+}
+SETTING: Final = re.compile(r"^@setting\((?P<name>[A-Z_][A-Z0-9_]*)\)$")
+
+
+def normalize_env(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """Apply the env exceptions: platform-only names, parameters, settings variables, empties."""
+    out = []
+    for name, value in env.items():
+        if name in PLATFORM_ENV or name in CREDENTIAL_ENV:
+            continue  # platform-env, registry-credentials
+        if name in PARAMETER_ENV:
+            out.append((name, PARAMETER_ENV[name]))  # signing-identity
+            continue
+        if value == "":
+            continue  # unset-is-empty
+        setting = SETTING.match(value)
+        if setting and setting["name"] == name:
+            continue  # settings-variables
+        out.append((name, value))
+    return tuple(sorted(out))

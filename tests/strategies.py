@@ -1,0 +1,94 @@
+"""Hypothesis strategies for manifests, in the manifest's own vocabulary (plain dicts, as a user
+would write them). Identifiers come from small alphabets so shrunk failures stay readable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+GO_VERSIONS = ["1.23", "1.23.9", "1.24", "1.24.11", "1.25.5"]
+GOOS = ["linux", "darwin", "windows", "freebsd"]
+GOARCH = ["amd64", "arm64", "386"]
+BRANCH_GLOBS = ["main", "develop", "release/**", "hotfix-*", "feature/*"]
+TAG_GLOBS = ["v*", "v1.*", "release-*"]
+
+
+def _subset(values: list[str], *, min_size: int = 0) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(values), min_size=min_size, max_size=len(values), unique=True)
+
+
+@st.composite
+def matrix_entries(draw: st.DrawFn, *, include: bool) -> dict[str, Any]:
+    """An include (may set tags/cc) or exclude (dimensions only) entry."""
+    keys = ["goos", "goarch", "cgo"] + (["tags", "cc"] if include else [])
+    chosen = draw(st.lists(st.sampled_from(keys), min_size=1, max_size=len(keys), unique=True))
+    values = {
+        "goos": st.sampled_from(GOOS),
+        "goarch": st.sampled_from(GOARCH),
+        "cgo": st.booleans(),
+        "tags": st.sampled_from(["netgo", "osusergo", "netgo,osusergo"]),
+        "cc": st.sampled_from(["gcc", "clang"]),
+    }
+    return {key: draw(values[key]) for key in chosen}
+
+
+@st.composite
+def builds(draw: st.DrawFn) -> dict[str, Any]:
+    """A build section with a small matrix."""
+    matrix: dict[str, Any] = {
+        "goos": draw(_subset(GOOS, min_size=1)),
+        "goarch": draw(_subset(GOARCH, min_size=1)),
+        "cgo": draw(st.sampled_from([[False], [True], [False, True]])),
+    }
+    matrix["exclude"] = draw(st.lists(matrix_entries(include=False), max_size=2))
+    matrix["include"] = draw(st.lists(matrix_entries(include=True), max_size=3))
+    out: dict[str, Any] = {"main": draw(st.sampled_from([".", "./cmd/app"])), "matrix": matrix}
+    if draw(st.booleans()):
+        out["ldflags"] = draw(st.sampled_from(["", "-s -w", "-X main.version=dev"]))
+    return out
+
+
+@st.composite
+def manifests(draw: st.DrawFn) -> dict[str, Any]:
+    """A manifest that passes the schema (it may still break a semantic rule, e.g. an empty
+    matrix: callers keep only the ones that compile)."""
+    m: dict[str, Any] = {"version": 1, "name": draw(st.sampled_from(["svc", "orders-api", "tool"]))}
+    m["go"] = {"version": draw(st.sampled_from(GO_VERSIONS))}
+    if draw(st.booleans()):
+        m["go"]["private"] = draw(_subset(["git.example.com/*", "github.com/acme/*"], min_size=1))
+    if draw(st.booleans()):
+        m["go"]["proxy"] = draw(st.sampled_from(["https://goproxy.example.com", "off", "direct"]))
+    m["triggers"] = {
+        "branches": draw(_subset(BRANCH_GLOBS)),
+        "tags": draw(_subset(TAG_GLOBS)),
+        "pull-requests": draw(st.booleans()),
+        "manual": draw(st.booleans()),
+    }
+    m["lint"] = {"vet": draw(st.booleans()), "golangci-lint": draw(st.sampled_from([False, "v2.3.1"]))}
+    race = draw(st.booleans())
+    m["test"] = {
+        "race": race,
+        "covermode": "atomic" if race else draw(st.sampled_from(["set", "count", "atomic"])),
+        "coverage": {
+            "threshold": draw(st.sampled_from([0, 50, 80, 72.5])),
+            "exclude": draw(_subset(["**/mocks/**", "**/*_gen.go", "internal/testutil/*"])),
+        },
+    }
+    m["build"] = draw(builds())
+    if draw(st.booleans()):
+        push = draw(st.sampled_from([["tags", "branches"], ["tags"], ["branches"]]))
+        m["image"] = {"push": push, "cache": draw(st.booleans())}
+        if draw(st.booleans()):
+            m["image"]["repository"] = draw(st.sampled_from(["ghcr.io/acme/svc", "registry.example.com/a/b"]))
+        if draw(st.booleans()):
+            m["sbom"] = {"format": draw(st.sampled_from(["spdx-json", "cyclonedx-json"]))}
+        if draw(st.booleans()):
+            m["scan"] = {"severity": draw(_subset(["CRITICAL", "HIGH", "MEDIUM"], min_size=1))}
+        if draw(st.booleans()):
+            keyless = draw(st.booleans())
+            m["sign"] = {"keyless": True} if keyless else {"keyless": False, "key": "env:SIGNING_KEY"}
+            m["sign"]["verify"] = draw(st.booleans())
+    if m["triggers"]["tags"] and draw(st.booleans()):
+        m["release"] = {"on-tags": True}
+    return m

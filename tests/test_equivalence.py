@@ -1,0 +1,305 @@
+"""The equivalence proof on the golden cases: for every event, the plan lifted from the GitHub
+file, the plan lifted from the GitLab file and the plan of the IR are equal; seeded mutations of
+either file are caught; and each named exception of the register is applied and tested."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from ciforge import yamlout
+from ciforge.compiler import Result
+from ciforge.plan import EVENTS, differences, from_ir, lift_github, lift_gitlab, register
+from tests.helpers import CASES, case_dirs, render_case
+
+ALL = case_dirs()
+GITHUB, GITLAB = ".github/workflows/ciforge.yml", ".gitlab-ci.yml"
+
+
+def plans_differ(result: Result, github: str | None = None, gitlab: str | None = None) -> list[str]:
+    """Every difference between the IR plan and the lifted plans, over the five events."""
+    assert result.pipeline is not None
+    out: list[str] = []
+    for event in EVENTS.values():
+        expected = from_ir.plan(result.pipeline, event)
+        gh = lift_github.lift(github or result.files[GITHUB], event)
+        gl = lift_gitlab.lift(gitlab or result.files[GITLAB], event)
+        out += differences(expected, gh, names=("ir", "github"))
+        out += differences(expected, gl, names=("ir", "gitlab"))
+    return out
+
+
+@pytest.mark.parametrize("case", ALL, ids=[c.name for c in ALL])
+def test_equivalent_on_every_event(case: Path) -> None:
+    """plan(GitHub) == plan(GitLab) == plan(IR) for push:feature, push:main, tag, pr, manual."""
+    assert plans_differ(render_case(case)) == []
+
+
+def test_plans_are_not_vacuous() -> None:
+    """The example's tag plan really holds the whole pipeline (a lifter that returned nothing
+    would make the equality above trivially true)."""
+    result = render_case(CASES / "go-service")
+    assert result.pipeline is not None
+    tag = lift_gitlab.lift(result.files[GITLAB], EVENTS["tag"])
+    logical = {job.logical_id for job in tag.jobs.values()}
+    assert logical == {
+        "lint",
+        "test",
+        "build",
+        "image-publish",
+        "sbom",
+        "scan",
+        "sign",
+        "verify",
+        "release-assets",
+        "release",
+    }
+    assert sum(job.logical_id == "build" for job in tag.jobs.values()) == 6
+    test_job = tag.jobs["test"]
+    assert [g.kind for g in test_job.gates] == ["coverage"]
+    assert len(test_job.commands) == 3  # go test, total, gate (the reporting sinks are exceptions)
+    assert dict(test_job.tools) == {"go": "1.23.9"}
+    assert tag.jobs["release"].needs == {"release-assets", "verify"}
+
+
+# -- seeded mutations -------------------------------------------------------------------------
+
+
+def _load(text: str) -> Any:
+    return YAML(typ="safe", pure=True).load(text)
+
+
+def _dump(data: Any) -> str:
+    return yamlout.dump(data)
+
+
+def drop_leg_github(wf: Any) -> None:
+    wf["jobs"]["build"]["strategy"]["matrix"]["include"].pop()
+
+
+def add_leg_gitlab(gl: Any) -> None:
+    matrix = gl["build"]["parallel"]["matrix"]
+    extra = copy.deepcopy(matrix[0])
+    extra["BUILD_LEG"] = "freebsd-amd64"
+    extra["GOOS"] = "freebsd"
+    matrix.append(extra)
+
+
+def drop_needs_gitlab(gl: Any) -> None:
+    gl["sign"]["needs"] = [n for n in gl["sign"]["needs"] if n["job"] != "scan"]
+
+
+def threshold_gitlab(gl: Any) -> None:
+    gl["test"]["variables"]["COVERAGE_THRESHOLD"] = "70"
+
+
+def widen_trigger_github(wf: Any) -> None:
+    wf["on"]["push"]["branches"].append("feature/**")
+
+
+def narrow_trigger_gitlab(gl: Any) -> None:
+    gl["workflow"]["rules"] = [r for r in gl["workflow"]["rules"] if "merge_request_event" not in r["if"]]
+
+
+def env_value_github(wf: Any) -> None:
+    wf["env"]["GOPROXY"] = "https://evil.example.com"
+
+
+def reorder_commands_gitlab(gl: Any) -> None:
+    script = gl["test"]["script"]
+    script[0], script[1] = script[1], script[0]
+
+
+def drop_gate_github(wf: Any) -> None:
+    wf["jobs"]["scan"]["steps"] = [s for s in wf["jobs"]["scan"]["steps"] if s.get("id") != "scan-gate"]
+
+
+def tool_version_gitlab(gl: Any) -> None:
+    gl["sign"]["image"]["name"] = "ghcr.io/sigstore/cosign/cosign:v2.4.1-dev"
+
+
+def job_condition_github(wf: Any) -> None:
+    wf["jobs"]["release-assets"]["if"] = "github.event_name == 'push'"
+
+
+MUTATIONS: dict[str, tuple[str, Callable[[Any], None]]] = {
+    "drop a matrix leg": ("github", drop_leg_github),
+    "add a matrix leg": ("gitlab", add_leg_gitlab),
+    "drop a needs edge": ("gitlab", drop_needs_gitlab),
+    "change a gate threshold": ("gitlab", threshold_gitlab),
+    "widen a trigger": ("github", widen_trigger_github),
+    "narrow a trigger": ("gitlab", narrow_trigger_gitlab),
+    "change an env value": ("github", env_value_github),
+    "reorder commands": ("gitlab", reorder_commands_gitlab),
+    "drop a gate": ("github", drop_gate_github),
+    "change a tool version": ("gitlab", tool_version_gitlab),
+    "widen a job condition": ("github", job_condition_github),
+}
+
+
+@pytest.mark.parametrize("name", list(MUTATIONS))
+def test_seeded_mutation_is_caught(name: str) -> None:
+    """Each mutation of an emitted file makes the equivalence check fail."""
+    result = render_case(CASES / "go-service")
+    platform, mutate = MUTATIONS[name]
+    rel = GITHUB if platform == "github" else GITLAB
+    data = _load(result.files[rel])
+    mutate(data)
+    mutated = _dump(data)
+    assert mutated != result.files[rel]
+    found = plans_differ(result, **{platform: mutated})
+    assert found, f"mutation {name!r} was not caught"
+
+
+def test_unmutated_roundtrip_through_the_mutation_harness_is_clean() -> None:
+    """Loading and dumping without a mutation changes nothing the check sees (so the mutation
+    tests catch the mutation, not the harness)."""
+    result = render_case(CASES / "go-service")
+    gh = _dump(_load(result.files[GITHUB]))
+    gl = _dump(_load(result.files[GITLAB]))
+    assert plans_differ(result, github=gh, gitlab=gl) == []
+
+
+# -- the named exceptions -----------------------------------------------------------------------
+
+
+def _scripts_gitlab(result: Result, job: str) -> list[str]:
+    return [str(s) for s in _load(result.files[GITLAB])[job]["script"]]
+
+
+def _runs_github(result: Result, job: str) -> list[str]:
+    return [str(s["run"]) for s in _load(result.files[GITHUB])["jobs"][job]["steps"] if "run" in s]
+
+
+def check_coverage_report(result: Result) -> None:
+    gh, gl = _runs_github(result, "test"), _scripts_gitlab(result, "test")
+    assert sum(register.platform_block(s) == "coverage-report" for s in gh) == 1
+    assert sum(register.platform_block(s) == "coverage-report" for s in gl) == 1
+    assert [s for s in gh if register.platform_block(s) is None] == [
+        s for s in gl if register.platform_block(s) is None
+    ]
+
+
+def check_scan_report(result: Result) -> None:
+    assert register.platform_block(_runs_github(result, "scan")[0]) == "scan-report"
+    assert register.platform_block(_scripts_gitlab(result, "scan")[0]) == "scan-report"
+    assert _runs_github(result, "scan")[1] == _scripts_gitlab(result, "scan")[1]
+
+
+def check_release_publish(result: Result) -> None:
+    assert [register.platform_block(s) for s in _runs_github(result, "release")] == ["release-publish"]
+    assert [register.platform_block(s) for s in _scripts_gitlab(result, "release")] == ["release-publish"]
+
+
+def check_output_plumbing(result: Result) -> None:
+    gh = _runs_github(result, "image-publish")
+    assert sum(register.platform_block(s) == "output-plumbing" for s in gh) == 3
+    assert _load(result.files[GITLAB])["image-publish"]["artifacts"]["reports"]["dotenv"] == "outputs.env"
+
+
+def check_image_build_contract(result: Result) -> None:
+    event = EVENTS["tag"]
+    gh = lift_github.lift(result.files[GITHUB], event).jobs["image-publish"].commands
+    gl = lift_gitlab.lift(result.files[GITLAB], event).jobs["image-publish"].commands
+    assert gh[1] == gl[1]
+    assert gh[1].startswith("builtin image-build context=. file=Dockerfile platforms=linux/amd64,linux/arm64 push=true")
+
+
+def check_checkout(result: Result) -> None:
+    steps = _load(result.files[GITHUB])["jobs"]["lint"]["steps"]
+    assert "actions/checkout@" in steps[0]["uses"]
+    assert "checkout" not in result.files[GITLAB]
+
+
+def check_caches(result: Result) -> None:
+    assert _load(result.files[GITLAB])["test"]["cache"]["paths"] == [".go/pkg/mod/", ".cache/go-build/"]
+    setup_go = _load(result.files[GITHUB])["jobs"]["test"]["steps"][1]
+    assert "cache" in setup_go["with"]
+
+
+def check_platform_env(result: Result) -> None:
+    gl = _load(result.files[GITLAB])
+    assert "DOCKER_HOST" in gl["image-publish"]["variables"]
+    assert "GOMODCACHE" in gl["test"]["variables"]
+    assert "GH_TOKEN" in _load(result.files[GITHUB])["jobs"]["release"]["env"]
+
+
+def check_settings_variables(result: Result) -> None:
+    keyed = render_case(CASES / "stage-sign-key")
+    gh = _load(keyed.files[GITHUB])["jobs"]["sign"]["env"]
+    gl = _load(keyed.files[GITLAB])["sign"]["variables"]
+    assert gh["COSIGN_PASSWORD"] == "${{ secrets.COSIGN_PASSWORD }}"
+    assert "COSIGN_PASSWORD" not in gl  # injected by GitLab under its own name
+    assert plans_differ(keyed) == []
+
+
+def check_unset_is_empty(result: Result) -> None:
+    gh_env = _load(result.files[GITHUB])["jobs"]["build"]["env"]
+    assert gh_env["CC"] == "${{ matrix.CC }}"
+    legs = _load(result.files[GITLAB])["build"]["parallel"]["matrix"]
+    assert sum("CC" in leg for leg in legs) == 1
+
+
+def check_registry_credentials(result: Result) -> None:
+    gh = _load(result.files[GITHUB])["jobs"]["sbom"]["env"]
+    gl = _load(result.files[GITLAB])["sbom"]["variables"]
+    assert (gh["REGISTRY_USER"], gl["REGISTRY_USER"]) == ("${{ github.actor }}", "$CI_REGISTRY_USER")
+
+
+def check_signing_identity(result: Result) -> None:
+    gh = _load(result.files[GITHUB])["jobs"]["verify"]["env"]
+    assert gh["CERT_ISSUER"] == "https://token.actions.githubusercontent.com"
+    gl = _load(result.files[GITLAB])["verify"]
+    assert gl["variables"]["CERT_ISSUER"] == "https://gitlab.com"
+    assert all("CERT_IDENTITY" in rule["variables"] for rule in gl["rules"])
+
+
+def check_permissions(result: Result) -> None:
+    assert _load(result.files[GITHUB])["jobs"]["sign"]["permissions"]["id-token"] == "write"
+    assert all("permissions" not in job for job in _load(result.files[GITLAB]).values() if isinstance(job, dict))
+
+
+def check_scheduling(result: Result) -> None:
+    assert _load(result.files[GITHUB])["concurrency"]["cancel-in-progress"] is True
+    assert _load(result.files[GITLAB])["workflow"]["auto_cancel"] == {"on_new_commit": "interruptible"}
+
+
+EXCEPTION_CHECKS: dict[str, Callable[[Result], None]] = {
+    "coverage-report": check_coverage_report,
+    "scan-report": check_scan_report,
+    "release-publish": check_release_publish,
+    "output-plumbing": check_output_plumbing,
+    "image-build-contract": check_image_build_contract,
+    "checkout": check_checkout,
+    "caches": check_caches,
+    "platform-env": check_platform_env,
+    "settings-variables": check_settings_variables,
+    "unset-is-empty": check_unset_is_empty,
+    "registry-credentials": check_registry_credentials,
+    "signing-identity": check_signing_identity,
+    "permissions": check_permissions,
+    "scheduling": check_scheduling,
+}
+
+
+def test_every_exception_has_a_check() -> None:
+    """The register and the checks list the same exceptions."""
+    assert set(EXCEPTION_CHECKS) == set(register.REGISTER)
+
+
+@pytest.mark.parametrize("exception_id", sorted(EXCEPTION_CHECKS))
+def test_named_exception(exception_id: str) -> None:
+    """The difference the exception names really exists in the outputs, and is handled."""
+    EXCEPTION_CHECKS[exception_id](render_case(CASES / "go-service"))
+
+
+def test_register_matches_the_docs() -> None:
+    """docs/equivalence.md documents exactly the register's exceptions."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "equivalence.md").read_text()
+    documented = set(__import__("re").findall(r"^### `([a-z-]+)`", text, flags=__import__("re").MULTILINE))
+    assert documented == set(register.REGISTER)

@@ -1,0 +1,135 @@
+"""The lifters against independent implementations, on every golden case and event:
+
+* GitHub: GitHub's own parser (@actions/workflow-parser) with ``if:`` evaluated by
+  @actions/expressions (tests/oracles/gha-plan.mjs): trigger decision, jobs that run, matrix legs,
+  needs.
+* GitLab: gitlab-ci-local --list-json: jobs created by the rules, parallel:matrix instances, needs.
+
+A disagreement fails the test."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ciforge.plan import EVENTS, lift_github, lift_gitlab
+from ciforge.plan.model import PlanEvent, job_key
+from tests.conftest import ROOT, oracle
+from tests.helpers import case_dirs
+
+pytestmark = pytest.mark.oracle
+CASES = case_dirs()
+ORACLE_DIR = ROOT / "tests" / "oracles"
+
+
+def github_event(event: PlanEvent) -> dict[str, Any]:
+    if event.kind == "change_request":
+        return {
+            "event_name": "pull_request",
+            "ref": "refs/pull/7/merge",
+            "base_ref": event.base,
+            "head_ref": event.ref_name,
+        }
+    if event.kind == "push_tag":
+        return {"event_name": "push", "ref": f"refs/tags/{event.ref_name}"}
+    name = "workflow_dispatch" if event.kind == "manual" else "push"
+    return {"event_name": name, "ref": f"refs/heads/{event.ref_name}"}
+
+
+def gha_plan(workflow: Path, events: list[PlanEvent]) -> list[dict[str, Any]]:
+    proc = subprocess.run(
+        [
+            oracle("node22"),
+            "--import",
+            str(ORACLE_DIR / "json-hook.mjs"),
+            str(ORACLE_DIR / "gha-plan.mjs"),
+            str(workflow),
+            json.dumps([github_event(e) for e in events]),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "CIFORGE_ORACLE_NODE_MODULES": str(ROOT / ".oracles" / "node" / "node_modules")},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result: list[dict[str, Any]] = json.loads(proc.stdout)
+    return result
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_github_lifter_agrees_with_githubs_parser(case: Path) -> None:
+    """Same trigger decision, same running jobs, same legs, same needs."""
+    workflow = case / ".github/workflows/ciforge.yml"
+    doc = lift_github.load(workflow.read_text())
+    events = list(EVENTS.values())
+    for event, theirs in zip(events, gha_plan(workflow, events), strict=True):
+        assert theirs["errors"] == [], theirs["errors"]
+        assert theirs["triggered"] == lift_github.triggered(doc["on"], event), event.name
+        ours = lift_github.lift(doc, event)
+        running = {j: v for j, v in theirs["jobs"].items() if theirs["triggered"] and v["runs"]}
+        expected_keys = {
+            job_key(j, tuple((k, str(x)) for k, x in leg.items()))
+            for j, v in running.items()
+            for leg in (v["legs"] or [{}])
+        }
+        assert set(ours.jobs) == expected_keys, event.name
+        for planned in ours.jobs.values():
+            assert {ours.jobs[k].logical_id for k in planned.needs} == set(running[planned.logical_id]["needs"])
+
+
+def gitlab_ci_local(work: Path, variables: dict[str, str]) -> list[dict[str, Any]]:
+    args = [oracle("node22"), oracle("gitlab-ci-local"), "--list-json", "--ignore-predefined-vars", ",".join(variables)]
+    for name, value in variables.items():
+        args += ["--variable", f"{name}={value}"]
+    proc = subprocess.run(args, cwd=work, capture_output=True, text=True, check=False, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    start = proc.stdout.index("\n[") + 1 if not proc.stdout.startswith("[") else 0
+    result: list[dict[str, Any]] = json.loads(proc.stdout[start:])
+    return result
+
+
+ALL_VARIABLES = (
+    "CI_PIPELINE_SOURCE",
+    "CI_COMMIT_BRANCH",
+    "CI_COMMIT_TAG",
+    "CI_COMMIT_REF_NAME",
+    "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+    "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_gitlab_lifter_agrees_with_gitlab_ci_local(case: Path, tmp_path: Path) -> None:
+    """Same jobs (rules evaluated, matrix expanded into instance names) and same needs, for every
+    event that creates a pipeline. (gitlab-ci-local does not gate on workflow:rules, so the
+    pipeline-creation decision is checked against GitLab's documented rules by the lifter tests.)"""
+    work = tmp_path / "repo"
+    work.mkdir()
+    shutil.copy(case / ".gitlab-ci.yml", work / ".gitlab-ci.yml")
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    doc = lift_gitlab.load((case / ".gitlab-ci.yml").read_text())
+    compared = 0
+    for event in EVENTS.values():
+        variables = dict.fromkeys(ALL_VARIABLES, "") | lift_gitlab.ci_variables(event)
+        if not lift_gitlab.pipeline_created(doc, variables):
+            continue
+        ours = lift_gitlab.lift(doc, event)
+        expected: dict[str, set[str]] = {}
+        for planned in ours.jobs.values():
+            legs = lift_gitlab.expand_parallel(doc[planned.logical_id])
+            leg = next((x for x in legs if job_key(planned.logical_id, tuple(x.items())) == planned.key), None)
+            name = planned.logical_id if leg is None else f"{planned.logical_id}: [{','.join(leg.values())}]"
+            expected[name] = {ours.jobs[k].logical_id for k in planned.needs}
+        theirs = {
+            j["name"]: {n["job"] for n in j["needs"]} for j in gitlab_ci_local(work, variables) if j["when"] != "never"
+        }
+        assert theirs == expected, event.name
+        compared += 1
+    assert compared >= 1 or case.name == "triggers-narrow"

@@ -1,0 +1,127 @@
+"""Property tests: for generated manifests, the GitHub plan, the GitLab plan and the IR plan are
+equal on every event; rendering is deterministic; the cattrs model round-trips; and the generator
+really reaches every feature (so the equality is not vacuously about trivial pipelines).
+
+Profiles (tests/conftest.py): "fast" by default, CIFORGE_HYPOTHESIS=thorough for many more examples.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis_jsonschema import from_schema
+
+from ciforge import yamlout
+from ciforge.compiler import compile_pipeline, emit
+from ciforge.convert import structure, unstructure
+from ciforge.plan import EVENTS, differences, from_ir, lift_github, lift_gitlab
+from ciforge.schema import schema
+from tests.strategies import manifests
+
+CHECKED: dict[str, int] = {"manifests": 0, "events": 0}
+
+
+def compile_dict(manifest: dict[str, Any]) -> tuple[Any, list[Any]]:
+    raw = yamlout.dump(manifest).encode()
+    return compile_pipeline(raw, file="ciforge.yml", base_dir=Path("."), label="ciforge.yml")
+
+
+def assert_equivalent(manifest: dict[str, Any]) -> bool:
+    """The three plans agree on all five events; False when the manifest does not compile."""
+    pipeline, diagnostics = compile_dict(manifest)
+    if pipeline is None:
+        note(f"rejected: {[d.code for d in diagnostics]}")
+        return False
+    files = emit(pipeline, ("github", "gitlab"))
+    gh_doc = lift_github.load(files[".github/workflows/ciforge.yml"])
+    gl_doc = lift_gitlab.load(files[".gitlab-ci.yml"])
+    for event in EVENTS.values():
+        expected = from_ir.plan(pipeline, event)
+        found = differences(expected, lift_github.lift(gh_doc, event), names=("ir", "github"))
+        found += differences(expected, lift_gitlab.lift(gl_doc, event), names=("ir", "gitlab"))
+        assert found == [], "\n".join(found)
+        CHECKED["events"] += 1
+    CHECKED["manifests"] += 1
+    return True
+
+
+@given(manifests())
+def test_equivalent_targets_from_model_strategy(manifest: dict[str, Any]) -> None:
+    """plan(GitHub) == plan(GitLab) == plan(IR) for every event, for generated manifests.
+    (assume: if no generated manifest compiled, Hypothesis fails the test as unsatisfiable.)"""
+    assume(assert_equivalent(manifest))
+
+
+@settings(suppress_health_check=(HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large))
+@given(from_schema(json.loads(json.dumps(schema()))))
+def test_equivalent_targets_from_json_schema(manifest: dict[str, Any]) -> None:
+    """The same property, with manifests drawn straight from the JSON Schema."""
+    assume(assert_equivalent(manifest))
+
+
+@given(manifests())
+def test_render_is_deterministic(manifest: dict[str, Any]) -> None:
+    """The same manifest always renders to the same bytes."""
+    first, _ = compile_dict(manifest)
+    second, _ = compile_dict(manifest)
+    if first is None:
+        assert second is None
+        return
+    assert emit(first, ("github", "gitlab")) == emit(second, ("github", "gitlab"))
+
+
+@given(manifests())
+def test_roundtrip_converter(manifest: dict[str, Any]) -> None:
+    """structure(unstructure(m)) == m for every model cattrs builds."""
+    model = structure(json.loads(json.dumps(manifest)))
+    assert structure(unstructure(model)) == model
+
+
+def _features(manifest: dict[str, Any]) -> set[str]:
+    found = set()
+    matrix = manifest.get("build", {}).get("matrix", {})
+    if matrix.get("include"):
+        found.add("matrix include")
+    if matrix.get("exclude"):
+        found.add("matrix exclude")
+    triggers = manifest.get("triggers", {})
+    for key in ("branches", "tags"):
+        if triggers.get(key):
+            found.add(f"trigger {key}")
+    for key in ("pull-requests", "manual"):
+        if triggers.get(key):
+            found.add(f"trigger {key}")
+    found |= {f"stage {s}" for s in ("image", "sbom", "scan", "sign", "release") if s in manifest}
+    return found
+
+
+ALL_FEATURES = {
+    "matrix include",
+    "matrix exclude",
+    "trigger branches",
+    "trigger tags",
+    "trigger pull-requests",
+    "trigger manual",
+    "stage image",
+    "stage sbom",
+    "stage scan",
+    "stage sign",
+    "stage release",
+}
+
+
+def test_generator_reaches_every_feature() -> None:
+    """find_any-style: within a bounded number of draws, compiling manifests use every feature."""
+    seen: set[str] = set()
+
+    @settings(max_examples=300, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(manifests())
+    def collect(manifest: dict[str, Any]) -> None:
+        if compile_dict(manifest)[0] is not None:
+            seen.update(_features(manifest))
+
+    collect()
+    assert seen == ALL_FEATURES
