@@ -31,6 +31,7 @@ def leg_expression(job: ir.Job) -> str:
     """This job's matrix leg key, as an expression."""
     return "${{ matrix." + job.leg_variable + " }}"
 
+
 # Job-level `if:` per abstract event. Only the github context is available there.
 # https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#context-availability
 EVENT_CONDITIONS: Final[Mapping[ir.Event, str]] = {
