@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     common(verify)
     verify.add_argument("--out", type=Path, help="where the outputs are (default: the manifest's directory)")
 
+    init = sub.add_parser("init", help="write a starter ciforge.yml for the Go module here")
+    init.add_argument("--dir", type=Path, default=Path("."), help="the Go module's directory (default: .)")
+    init.add_argument("-m", "--manifest", default="ciforge.yml", help="file name to write (default: ciforge.yml)")
+    init.add_argument("--preset", choices=("go-service", "go-cli", "go-library"), help="default: from the module")
+    init.add_argument("--force", action="store_true", help="overwrite an existing manifest")
+
     sub.add_parser("schema", help="print the manifest's JSON Schema")
     return parser
 
@@ -191,7 +197,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from ciforge import init  # noqa: PLC0415
+
+    try:
+        path = init.write(args.dir, args.manifest, args.preset, force=args.force)
+    except init.InitError as exc:
+        print(f"ciforge: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    print(f"wrote {path}; now run: ciforge render -m {path}", file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS = {
+    "init": cmd_init,
     "render": cmd_render,
     "validate": cmd_validate,
     "schema": cmd_schema,

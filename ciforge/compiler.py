@@ -47,6 +47,9 @@ def compile_pipeline(
     doc, diagnostics = source.load_bytes(raw, file)
     if doc is None:
         return None, diagnostics
+    from ciforge import presets  # noqa: PLC0415
+
+    doc = attrs.evolve(doc, data=presets.apply(doc.data))
     reported = frozenset(d.path for d in diagnostics)
     diagnostics += schema.validate(doc, skip=reported)
     if _errors(diagnostics):
