@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--target", choices=TARGET_CHOICES, default="all", help="which platform(s) (default: all)")
     render.add_argument("--out", type=Path, help="output root (default: the manifest's directory)")
     render.add_argument("--check", action="store_true", help="write nothing; exit 1 with a diff if files are stale")
+    render.add_argument(
+        "--gitlab-component",
+        action="store_true",
+        help="write the GitLab pipeline as a CI/CD component (templates/<name>.yml, with spec:inputs)",
+    )
 
     validate = sub.add_parser("validate", help="check the manifest and report every problem")
     common(validate)
@@ -69,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--preset", choices=("go-service", "go-cli", "go-library"), help="default: from the module")
     init.add_argument("--force", action="store_true", help="overwrite an existing manifest")
 
-    sub.add_parser("schema", help="print the manifest's JSON Schema")
+    schema_cmd = sub.add_parser("schema", help="print the manifest's JSON Schema (or its reference page)")
+    schema_cmd.add_argument("--format", choices=("json", "markdown"), default="json", help="default: json")
     return parser
 
 
@@ -95,7 +101,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     manifest: Path = args.manifest
     out_dir: Path = args.out if args.out is not None else manifest.parent
-    result = compile_file(manifest, out_dir=out_dir, targets=_targets(args.target))
+    result = compile_file(
+        manifest, out_dir=out_dir, targets=_targets(args.target), gitlab_component=args.gitlab_component
+    )
     if result.diagnostics or args.format == "json":
         _report(result.diagnostics, args.format)
     if not result.ok:
@@ -138,7 +146,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_schema(_: argparse.Namespace) -> int:
+def cmd_schema(args: argparse.Namespace) -> int:
+    if args.format == "markdown":
+        from ciforge.schema_docs import markdown  # noqa: PLC0415
+
+        sys.stdout.write(markdown())
+        return EXIT_OK
     from ciforge.schema import schema_text  # noqa: PLC0415
 
     sys.stdout.write(schema_text())

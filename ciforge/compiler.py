@@ -85,18 +85,30 @@ def header(label: str) -> tuple[str, ...]:
     )
 
 
-def emit(pipeline: ir.Pipeline, targets: Iterable[str]) -> dict[str, str]:
-    """Render the pipeline for each target; returns path -> text."""
-    from ciforge.targets import TARGETS  # noqa: PLC0415
+def emit(pipeline: ir.Pipeline, targets: Iterable[str], *, gitlab_component: bool = False) -> dict[str, str]:
+    """Render the pipeline for each target; returns path -> text. With ``gitlab_component`` the
+    GitLab pipeline is written as a CI/CD component, templates/<name>.yml."""
+    from ciforge.targets import TARGETS, gitlab  # noqa: PLC0415
 
     files: dict[str, str] = {}
     for name in targets:
+        if name == "gitlab" and gitlab_component:
+            spec, body = gitlab.as_component(pipeline)
+            files[f"templates/{pipeline.name}.yml"] = yamlout.dump_documents([spec, body], header(pipeline.manifest))
+            continue
         target = TARGETS[name]
         files[target.OUTPUT_PATH] = yamlout.dump(target.emit(pipeline), header(pipeline.manifest))
     return files
 
 
-def compile_file(manifest: Path, *, out_dir: Path, targets: Iterable[str], display: str | None = None) -> Result:
+def compile_file(
+    manifest: Path,
+    *,
+    out_dir: Path,
+    targets: Iterable[str],
+    display: str | None = None,
+    gitlab_component: bool = False,
+) -> Result:
     """Compile a manifest file for the given targets."""
     file = display or str(manifest)
     try:
@@ -112,4 +124,5 @@ def compile_file(manifest: Path, *, out_dir: Path, targets: Iterable[str], displ
     )
     if pipeline is None:
         return Result(files={}, diagnostics=tuple(diagnostics))
-    return Result(files=emit(pipeline, targets), diagnostics=tuple(diagnostics), pipeline=pipeline)
+    files = emit(pipeline, targets, gitlab_component=gitlab_component)
+    return Result(files=files, diagnostics=tuple(diagnostics), pipeline=pipeline)

@@ -93,3 +93,10 @@ def dump(data: dict[str, Yaml], header: tuple[str, ...] = ()) -> str:
     _yaml().dump(root, stream)
     text = stream.getvalue()
     return text if text.endswith("\n") else text + "\n"
+
+
+def dump_documents(documents: list[dict[str, Yaml]], header: tuple[str, ...] = ()) -> str:
+    """Several documents separated by ``---`` (a GitLab component: spec header, then body)."""
+    parts = [dump(documents[0], header)]
+    parts += [dump(document) for document in documents[1:]]
+    return "---\n".join(parts)

@@ -186,3 +186,39 @@ def emit(pipeline: ir.Pipeline) -> dict[str, Yaml]:
     for job in pipeline.jobs:
         doc[job.id] = emit_job(job, pipeline)
     return doc
+
+
+def component_inputs(pipeline: ir.Pipeline) -> dict[str, Yaml]:
+    """The ``spec:inputs`` of the pipeline as a CI/CD component: the settings a central project
+    lets its includers change. https://docs.gitlab.com/ci/inputs/"""
+    go = next((j.go for j in pipeline.jobs if j.go and j.go != ir.MATRIX_GO), None)
+    threshold = next((dict(j.env).get("COVERAGE_THRESHOLD") for j in pipeline.jobs if j.id == "test"), None)
+    inputs: dict[str, Yaml] = {}
+    if go is not None:
+        inputs["go-version"] = {
+            "description": "The Go release of the Go jobs (the golang image tag).",
+            "default": go,
+            "regex": r"^1\.[0-9]+(\.[0-9]+)?$",
+        }
+    if isinstance(threshold, str):
+        inputs["coverage-threshold"] = {
+            "description": "Minimum total statement coverage in percent; the test job fails below it.",
+            "default": threshold,
+            "regex": r"^[0-9]+(\.[0-9]+)?$",
+        }
+    return {"spec": {"inputs": inputs}}
+
+
+def as_component(pipeline: ir.Pipeline) -> tuple[dict[str, Yaml], dict[str, Yaml]]:
+    """The pipeline as a component: a ``spec:inputs`` header and a body that reads them."""
+    header = component_inputs(pipeline)
+    inputs = header["spec"]["inputs"]
+    body = emit(pipeline)
+    for job in pipeline.jobs:
+        data = body[job.id]
+        if "go-version" in inputs and data.get("image") == f"golang:{job.go}":
+            data["image"] = "golang:$[[ inputs.go-version ]]"
+        variables = data.get("variables") or {}
+        if "coverage-threshold" in inputs and "COVERAGE_THRESHOLD" in variables:
+            variables["COVERAGE_THRESHOLD"] = "$[[ inputs.coverage-threshold ]]"
+    return header, body
