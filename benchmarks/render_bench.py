@@ -49,7 +49,6 @@ TARGET_WALL_MS = 100.0  # cold render of the example, median wall time
 TARGET_RSS_MIB = 60.0  # cold render of the example, peak RSS
 DEFAULT_SIZES = (1, 10, 50, 100, 200, 400, 800)
 LARGE_LEGS = 250
-SHARD_SIZE = 200  # ciforge/lower.py: a build job holds at most this many legs (only used for display)
 MAX_LEGS = 2000  # ciforge/lower.py: hard cap
 
 # --------------------------------------------------------------------------------------------
@@ -534,6 +533,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"os.wait4 ({args.spawn}); measurement floor {meta['maxrss_floor_mib'] or 0:.1f} MiB (a `true` child). "
         f"Load average {meta['loadavg_before'][0]:.2f} → {meta['loadavg_after'][0]:.2f}."
     )
+    busy = max(meta["loadavg_before"][0], meta["loadavg_after"][0])
+    if busy > 0.5 * (os.cpu_count() or 1):
+        print(
+            f"WARNING: the machine was busy (1-min load up to {busy:.1f} on {os.cpu_count()} CPUs): medians are "
+            "inflated by other work; the min and cpu columns are more trustworthy. Run again on a quiet machine."
+        )
     if meta["source_digest_before"] != meta["source_digest_after"]:
         print("WARNING: ciforge's sources changed while the benchmark ran; the figures mix versions. Run again.")
     if args.json:

@@ -55,9 +55,9 @@ def _rows(node: dict[str, Any], prefix: str, out: list[str]) -> None:
     for branch in node.get("oneOf", []):
         if isinstance(branch, dict) and branch.get("type") == "object":
             node = {**branch, "description": node.get("description", ""), "examples": node.get("examples", [])}
-    for key, child in node.get("properties", {}).items():
+    for key, raw in node.get("properties", {}).items():
         path = f"{prefix}.{key}" if prefix else key
-        child = _resolve(child)
+        child = _resolve(raw)
         default = f"`{json.dumps(child['default'])}`" if "default" in child else ""
         example = f"`{json.dumps(child['examples'][0])}`" if child.get("examples") else ""
         description = str(child.get("description", "")).replace("|", "\\|")
