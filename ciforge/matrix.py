@@ -33,16 +33,32 @@ def expand(
             base.append(dict(zip(names, values, strict=True)))
     base = [c for c in base if not any(_matches(c, e) for e in exclude)]
     originals = [dict(c) for c in base]  # the values an include must not overwrite
+    # Index the original combinations by their values on each set of dimension keys an include
+    # uses, so each include finds its matches without scanning every leg (linear growth).
+    indexes: dict[tuple[str, ...], dict[tuple[Any, ...], list[int]]] = {}
     extra: list[Combination] = []
     for entry in include:
-        hit = False
-        for combo, original in zip(base, originals, strict=True):
-            if all(original[k] == v for k, v in entry.items() if k in original):
-                combo.update(entry)
-                hit = True
-        if not hit:
+        keys = tuple(k for k in names if k in entry)
+        if keys not in indexes:
+            index: dict[tuple[Any, ...], list[int]] = {}
+            for i, original in enumerate(originals):
+                index.setdefault(tuple(_hashable(original[k]) for k in keys), []).append(i)
+            indexes[keys] = index
+        hits = indexes[keys].get(tuple(_hashable(entry[k]) for k in keys), []) if base else []
+        for i in hits:
+            base[i].update(entry)
+        if not hits:
             extra.append(dict(entry))
     return base + extra
+
+
+def _hashable(value: Any) -> Any:
+    # matrix values may be mappings or lists in GitHub's model; compare them by content
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    return value
 
 
 def _matches(combo: Mapping[str, Any], entry: Mapping[str, Any]) -> bool:

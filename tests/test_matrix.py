@@ -5,6 +5,9 @@ https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ciforge.matrix import expand
 
 
@@ -83,3 +86,24 @@ def test_exclude_then_include() -> None:
     """Exclude runs before include, so an include can add back an excluded combination."""
     legs = expand([("os", ["linux", "windows"])], exclude=[{"os": "windows"}], include=[{"os": "windows"}])
     assert legs == [{"os": "linux"}, {"os": "windows"}]
+
+
+VALUES = st.sampled_from(["a", "b", "c"])
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["x", "y", "z"]), st.lists(VALUES, min_size=1, max_size=3, unique=True), max_size=3
+    ),
+    st.lists(st.dictionaries(st.sampled_from(["x", "y", "z"]), VALUES, min_size=1, max_size=2), max_size=3),
+    st.lists(st.dictionaries(st.sampled_from(["x", "y", "z", "t"]), VALUES, min_size=1, max_size=3), max_size=4),
+)
+def test_expand_agrees_with_the_independent_lifter(
+    dims: dict[str, list[str]], exclude: list[dict[str, str]], include: list[dict[str, str]]
+) -> None:
+    """The compiler's (indexed) expansion equals the GitHub lifter's straightforward one."""
+    from ciforge.plan.lift_github import expand_matrix
+
+    ours = expand([(k, v) for k, v in dims.items()], exclude=exclude, include=include)
+    theirs = expand_matrix({"matrix": {**dims, "exclude": exclude, "include": include}})
+    assert ours == theirs or (not dims and not include)
