@@ -111,17 +111,30 @@ all_present() {
   while read -r f; do [ -e "$f" ] || return 1; done < <(required_files)
 }
 
-ensure_rsync() {  # gitlab-ci-local copies the project with rsync when executing jobs
-  command -v rsync >/dev/null 2>&1 && return 0
+# Debian packages needed on the host, as command:package[,package...]. rsync: gitlab-ci-local
+# copies the project with it when executing jobs. gcc + libc6-dev: cgo, for `go test -race` and
+# the example's cgo build leg, which tests/execution runs on the host.
+APT_TOOLS=("rsync:rsync" "gcc:gcc,libc6-dev")
+ensure_apt_tools() {
+  local entry pkgs=() missing=()
+  for entry in "${APT_TOOLS[@]}"; do
+    if ! command -v "${entry%%:*}" >/dev/null 2>&1; then
+      IFS=, read -r -a pkgs <<<"${entry#*:}"
+      missing+=("${pkgs[@]}")
+    fi
+  done
+  [ "${#missing[@]}" -gt 0 ] || return 0
   local sudo=()
   if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || die "rsync missing and not root (apt-get install rsync)"
+    command -v sudo >/dev/null 2>&1 || die "${missing[*]} missing and not root (apt-get install ${missing[*]})"
     sudo=(sudo)
   fi
-  say "apt: installing rsync"
+  say "apt: installing ${missing[*]}"
   run "${sudo[@]}" apt-get update
-  run "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends rsync
-  command -v rsync >/dev/null 2>&1 || die "rsync still missing after apt-get install"
+  run "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  for entry in "${APT_TOOLS[@]}"; do
+    command -v "${entry%%:*}" >/dev/null 2>&1 || die "${entry%%:*} still missing after apt-get install"
+  done
 }
 
 # ------------------------------------------------------ fast path (warm) ----
@@ -131,7 +144,7 @@ if command -v flock >/dev/null 2>&1; then exec 9>"$O/.lock"; flock 9; fi
 
 STAMP="$( { cat "$SCRIPT"; echo "$O"; } | hash_str)"
 if [ "$FORCE" = 0 ] && [ -f "$O/.stamp" ] && [ "$(cat "$O/.stamp")" = "$STAMP" ] && all_present; then
-  ensure_rsync
+  ensure_apt_tools
   say "up to date ($O)"
   [ "$CHECK" = 1 ] || exit 0
 else
@@ -207,7 +220,7 @@ else
   else say "npm: node up to date"; fi
 
   # 5. apt
-  ensure_rsync
+  ensure_apt_tools
 
   # 6. env.sh
   go_exports=""
@@ -259,6 +272,7 @@ gitlab-ci-verify --help >/dev/null 2>&1 || die "gitlab-ci-verify does not run"
 verlabel gitlab-ci-verify "$O/venv/bin/python" -c 'import importlib.metadata as m; print("gitlab-ci-verify-bin", m.version("gitlab-ci-verify-bin"))'
 verlabel sigstore         sigstore --version
 verlabel rsync            rsync --version
+verlabel gcc              gcc --version
 
 # -------------------------------------------------------------- smoke -----
 if [ "$CHECK" = 1 ]; then

@@ -104,6 +104,6 @@ def test_expand_agrees_with_the_independent_lifter(
     """The compiler's (indexed) expansion equals the GitHub lifter's straightforward one."""
     from ciforge.plan.lift_github import expand_matrix
 
-    ours = expand([(k, v) for k, v in dims.items()], exclude=exclude, include=include)
+    ours = expand(list(dims.items()), exclude=exclude, include=include)
     theirs = expand_matrix({"matrix": {**dims, "exclude": exclude, "include": include}})
     assert ours == theirs or (not dims and not include)
