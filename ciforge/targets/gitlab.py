@@ -103,7 +103,9 @@ def cache(job: ir.Job) -> Yaml:
     if job.cache is None:
         return None
     return {
-        "key": {"files": list(job.cache.key_files), "prefix": f"go-{job.id}"},
+        # One cache per job, and per matrix leg (the slug carries the leg's values), so parallel
+        # legs do not overwrite each other's build cache.
+        "key": {"files": list(job.cache.key_files), "prefix": "go-$CI_JOB_NAME_SLUG"},
         "paths": list(CACHE_PATHS),
     }
 

@@ -1,0 +1,115 @@
+"""Session fixtures of the execution suite: one temporary directory (removed at the end), the
+tools, and the two pull-request runs every pipeline test reads."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.execution.harness import (
+    GO_JOBS,
+    MR_VARIABLES,
+    REPORT,
+    ActHost,
+    GitLabHost,
+    RunnerRun,
+    Tools,
+    Variant,
+    commit_all,
+    find_tools,
+    go_version_of_example,
+    make_project,
+    rmtree,
+    strip_go_images,
+)
+
+GITHUB_REMOTE = "https://github.com/acme/orders-api.git"
+GITLAB_REMOTE = "https://gitlab.com/acme/orders-api.git"
+# The pipelines the suite runs are rendered from the example with this one change: golangci-lint
+# off. Its block installs golangci-lint with `go install ...@v2.3.1`, which needs the Go module
+# proxy, unreachable here; test_golangci_lint_block_offline runs the unchanged lint job on both.
+RUNNABLE = Variant(golangci_lint=False)
+_DURATIONS: list[float] = []
+
+
+@pytest.fixture(scope="session")
+def execution_base() -> Iterator[Path]:
+    base = Path(tempfile.mkdtemp(prefix="ciforge-execution-"))
+    try:
+        yield base
+    finally:
+        rmtree(base)
+
+
+@pytest.fixture(scope="session")
+def tools() -> Tools:
+    return find_tools()
+
+
+@pytest.fixture(scope="session")
+def act_host(tools: Tools, execution_base: Path) -> ActHost:
+    return ActHost(tools, execution_base)
+
+
+@pytest.fixture(scope="session")
+def gitlab_host(tools: Tools, execution_base: Path) -> GitLabHost:
+    return GitLabHost(tools, execution_base)
+
+
+def github_project(base: Path, name: str, variant: Variant) -> Path:
+    return make_project(base / name, variant, GITHUB_REMOTE)
+
+
+def gitlab_project(base: Path, name: str, variant: Variant) -> Path:
+    project = make_project(base / name, variant, GITLAB_REMOTE)
+    strip_go_images(project, GO_JOBS, f"golang:{go_version_of_example()}")
+    commit_all(project, "shell executor: Go from the host (see harness.strip_go_images)")
+    return project
+
+
+@pytest.fixture(scope="session")
+def example_project(execution_base: Path) -> Path:
+    """The example exactly as shipped, rendered (for static checks; never executed)."""
+    return make_project(execution_base / "example", Variant(), GITHUB_REMOTE)
+
+
+@pytest.fixture(scope="session")
+def pull_request_runs(act_host: ActHost, gitlab_host: GitLabHost, execution_base: Path) -> tuple[RunnerRun, RunnerRun]:
+    """The pull-request pipeline on both runners, cold, side by side (two processes: the runs are
+    independent, and together they take about the time of the slower one):
+    * GitHub: `act pull_request -j build`, i.e. build and the jobs it needs, lint and test (act's
+      planner follows `needs`);
+    * GitLab: a merge-request pipeline `build --needs`: lint, test and the six build instances."""
+    github = github_project(execution_base, "github-pr", RUNNABLE)
+    gitlab = gitlab_project(execution_base, "gitlab-pr", RUNNABLE)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        gh = pool.submit(act_host.run, github, "pull_request", "build")
+        gl = pool.submit(gitlab_host.run, gitlab, ["build"], MR_VARIABLES, needs=True)
+        return gh.result(), gl.result()
+
+
+@pytest.fixture(scope="session")
+def github_pr(pull_request_runs: tuple[RunnerRun, RunnerRun]) -> RunnerRun:
+    return pull_request_runs[0]
+
+
+@pytest.fixture(scope="session")
+def gitlab_pr(pull_request_runs: tuple[RunnerRun, RunnerRun]) -> RunnerRun:
+    return pull_request_runs[1]
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.nodeid.startswith("tests/execution/"):
+        _DURATIONS.append(report.duration)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if REPORT:
+        terminalreporter.section("ciforge execution report")
+        for line in REPORT:
+            terminalreporter.write_line(line)
+        terminalreporter.write_line(f"execution suite: {sum(_DURATIONS):.0f} s (setup + call + teardown of its tests)")
