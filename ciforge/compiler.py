@@ -44,16 +44,23 @@ def compile_pipeline(
     raw: bytes, *, file: str, base_dir: Path, label: str
 ) -> tuple[ir.Pipeline | None, list[Diagnostic]]:
     """Manifest bytes -> IR, collecting every diagnostic along the way."""
+    pipeline, diagnostics, _ = _compile(raw, file=file, base_dir=base_dir, label=label)
+    return pipeline, diagnostics
+
+
+def _compile(
+    raw: bytes, *, file: str, base_dir: Path, label: str
+) -> tuple[ir.Pipeline | None, list[Diagnostic], source.SourceDoc | None]:
     doc, diagnostics = source.load_bytes(raw, file)
     if doc is None:
-        return None, diagnostics
+        return None, diagnostics, None
     from ciforge import presets  # noqa: PLC0415
 
     doc = attrs.evolve(doc, data=presets.apply(doc.data))
     reported = frozenset(d.path for d in diagnostics)
     diagnostics += schema.validate(doc, skip=reported)
     if _errors(diagnostics):
-        return None, diagnostics
+        return None, diagnostics, doc
     from ciforge.convert import structure  # noqa: PLC0415 - lazy import keeps --help fast
 
     manifest = structure(doc.data)
@@ -63,7 +70,7 @@ def compile_pipeline(
         key = d.code == "matrix-key" or isinstance(_value_at(doc.data, d.path), dict | list)
         line, col = doc.source_map.locate(d.path, key=key)
         diagnostics.append(attrs.evolve(d, file=file, line=line, col=col))
-    return (None if _errors(diagnostics) else pipeline), diagnostics
+    return (None if _errors(diagnostics) else pipeline), diagnostics, doc
 
 
 def _value_at(data: object, path: tuple[str | int, ...]) -> object:
@@ -119,10 +126,64 @@ def compile_file(
             files={},
             diagnostics=(Diagnostic(code="io-error", message=f"cannot read the manifest: {reason}", file=file),),
         )
-    pipeline, diagnostics = compile_pipeline(
+    pipeline, diagnostics, doc = _compile(
         raw, file=file, base_dir=manifest.parent, label=manifest_label(manifest, out_dir)
     )
-    if pipeline is None:
+    if pipeline is None or doc is None:
         return Result(files={}, diagnostics=tuple(diagnostics))
     files = emit(pipeline, targets, gitlab_component=gitlab_component)
+    limits = _limits(pipeline, files, doc)
+    if limits:
+        return Result(files={}, diagnostics=tuple(diagnostics + limits))
     return Result(files=files, diagnostics=tuple(diagnostics), pipeline=pipeline)
+
+
+def _leg_origin(doc: source.SourceDoc, variables: dict[str, str]) -> tuple[str | int, ...]:
+    """The include entry that gave a leg its tags or C compiler (else the matrix itself)."""
+    build = doc.data.get("build") if isinstance(doc.data, dict) else None
+    matrix = build.get("matrix") if isinstance(build, dict) else None
+    includes = matrix.get("include") if isinstance(matrix, dict) else None
+    for index, entry in enumerate(includes or []):
+        if isinstance(entry, dict) and (
+            ("tags" in entry and entry["tags"] == variables.get("GO_TAGS"))
+            or ("cc" in entry and entry["cc"] == variables.get("CC"))
+        ):
+            return ("build", "matrix", "include", index)
+    return ("build", "matrix")
+
+
+def _limits(pipeline: ir.Pipeline, files: dict[str, str], doc: source.SourceDoc) -> list[Diagnostic]:
+    """Platform limits that only the rendered result shows, as positioned errors.
+
+    * GitLab job names: at most 255 characters, 128 for a job other jobs need (the matrix suffix
+      counts). https://docs.gitlab.com/ci/jobs/#job-names
+    * GitHub does not start runs of a workflow file over 500 KB.
+      https://docs.github.com/en/actions/reference/limits
+    """
+    out: list[Diagnostic] = []
+
+    def at(message: str, path: tuple[str | int, ...]) -> None:
+        line, col = doc.source_map.locate(path, key=True)
+        out.append(Diagnostic(code="limit", message=message, path=path, file=doc.path, line=line, col=col))
+
+    needed = {n for j in pipeline.jobs for n in j.needs}
+    for job in pipeline.jobs:
+        limit = 128 if job.id in needed else 255
+        for leg in job.legs:
+            name = f"{job.id}: [{', '.join(v for _, v in leg.variables)}]"
+            if len(name) > limit:
+                at(
+                    f"the GitLab job {name[:40]}... would have a {len(name)}-character name; GitLab allows "
+                    f"{limit}{' for a job that other jobs need' if limit == 128 else ''}",
+                    _leg_origin(doc, dict(leg.variables)),
+                )
+                break
+    text = files.get(".github/workflows/ciforge.yml")
+    if text is not None and len(text.encode()) > 500_000:
+        legs = sum(len(j.legs) for j in pipeline.jobs)
+        at(
+            f"the GitHub workflow would be {len(text.encode()) // 1000} KB; GitHub does not start runs of "
+            "workflow files over 500 KB",
+            ("build", "matrix") if legs > 200 else (),
+        )
+    return out

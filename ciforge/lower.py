@@ -52,7 +52,7 @@ class Lowering:
         path = self.base_dir / rel
         try:
             text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, ValueError) as exc:
             self.error("go-version-file", f"cannot read {rel}: {exc.__class__.__name__}", ("go", "version-file"))
             return "0.0"
         found: dict[str, str] = {kind.strip(): version for kind, version in _GO_DIRECTIVE.findall(text)}

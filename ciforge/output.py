@@ -40,16 +40,47 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _write_temp(path: Path, text: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, FILE_MODE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
+
+
 def write_all(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write every file (paths checked first, so a bad path writes nothing)."""
+    """Write every file or none: temp files first, then renames, rolled back on any failure."""
     targets = {rel: resolve_inside(out_dir, rel) for rel in files}
-    written = []
-    for rel, path in targets.items():
-        current = path.read_text(encoding="utf-8") if path.is_file() else None
-        if current != files[rel]:
-            write_atomic(path, files[rel])
-        written.append(path)
-    return written
+    previous: dict[Path, bytes | None] = {}
+    temps: dict[Path, str] = {}
+    replaced: list[Path] = []
+    try:
+        for rel, path in targets.items():
+            current = path.read_bytes() if path.is_file() else None
+            if current != files[rel].encode("utf-8"):
+                previous[path] = current
+                temps[path] = _write_temp(path, files[rel])
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+            replaced.append(path)
+    except BaseException:
+        for tmp in temps.values():
+            Path(tmp).unlink(missing_ok=True)
+        for path in replaced:
+            old = previous[path]
+            if old is None:
+                path.unlink(missing_ok=True)
+            else:
+                os.rename(_write_temp(path, old.decode("utf-8")), path)
+        raise
+    return list(targets.values())
 
 
 def drift(out_dir: Path, files: Mapping[str, str]) -> dict[str, str]:

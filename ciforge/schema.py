@@ -42,11 +42,35 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
+def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Any:
+    from jsonschema.exceptions import ValidationError  # noqa: PLC0415
+
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[str] = set()
+    for item in instance:
+        key = json.dumps(item, sort_keys=True, default=str)
+        if key in seen:
+            yield ValidationError("has non-unique elements")
+            return
+        seen.add(key)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    from jsonschema.exceptions import ValidationError  # noqa: PLC0415
+
+    if validator.is_type(instance, "string") and (
+        not re.search(pattern, instance) or (pattern.endswith("$") and instance.endswith("\n"))
+    ):
+        yield ValidationError(f"does not match {pattern!r}")
+
+
 @functools.cache
 def _validator() -> Any:
-    from jsonschema import Draft202012Validator  # noqa: PLC0415 - lazy: keeps CLI start-up fast
+    from jsonschema import Draft202012Validator, validators  # noqa: PLC0415 - lazy: keeps CLI start-up fast
 
-    return Draft202012Validator(schema())
+    cls = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items, "pattern": _pattern})  # type: ignore[no-untyped-call]
+    return cls(schema())
 
 
 def restore_version_strings(doc: SourceDoc) -> Any:
@@ -88,7 +112,12 @@ def _describe(value: Any) -> str:
 
 
 def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    text = (
+        json.dumps(value, ensure_ascii=False)
+        if not isinstance(value, list | dict)
+        else json.dumps(value, ensure_ascii=False)[:400]
+    )
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text[:200])
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -104,6 +133,8 @@ def _unknown_keys(error: Any) -> list[tuple[str, JsonPath, str]]:
 
 
 def _one_of(error: Any, path: JsonPath) -> tuple[str, str]:
+    if path == ("go",) and not isinstance(error.instance, dict):
+        return "", ""  # the type error already says go must be a mapping
     if path == ("go",):
         both = "version" in error.instance and "version-file" in error.instance
         if both:
@@ -166,7 +197,7 @@ def _convert(error: Any) -> list[tuple[str, JsonPath, str]]:
         if branch:  # e.g. build: {...} with a mistake inside: report the mistake itself
             return [item for sub in branch for item in _convert(sub)]
         code, message = _one_of(error, path)
-        return [(code, path, message)]
+        return [(code, path, message)] if code else []
     return [("schema", path, error.message)]
 
 

@@ -10,11 +10,12 @@ position) and builds plain Python data from it itself, so that it can:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Final
 
 import attrs
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ciforge.diagnostics import Diagnostic, JsonPath
@@ -76,6 +77,8 @@ class _Builder:
 
     def build(self, node: Node, path: JsonPath, depth: int = 0) -> Any:
         self.count += 1
+        if isinstance(node, ScalarNode):
+            self.count += len(str(node.value)) // 64  # long strings weigh what they cost
         if self.count > MAX_NODES or depth > MAX_DEPTH:
             if not self.bomb:
                 self.bomb = True
@@ -109,6 +112,9 @@ class _Builder:
             if not isinstance(key_node, ScalarNode):
                 self.error("type", "mapping keys must be plain strings", key_node, path)
                 continue
+            if key_node.tag not in _STANDARD_TAGS:
+                self.error("yaml-tag", f"custom YAML tag {key_node.tag!r} is not allowed", key_node, path)
+                continue
             key = str(key_node.value)
             if key in seen:
                 first_line, first_col = _pos(seen[key])
@@ -137,6 +143,9 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode, path: JsonPath) -> Any:
         text = str(node.value)
+        if any("\ud800" <= ch <= "\udfff" for ch in text):
+            self.error("yaml-encoding", "a \\u escape names a lone surrogate, not a character", node, path)
+            return None
         tag = node.tag
         plain = node.style is None
         if tag == "tag:yaml.org,2002:str":
@@ -178,7 +187,9 @@ def load_text(text: str, file: str) -> tuple[SourceDoc | None, list[Diagnostic]]
     """Parse manifest text. Returns the document (None if unusable) and every problem found."""
     yaml = YAML(typ="rt", pure=True)
     try:
-        node = yaml.compose(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ReusedAnchorWarning)  # YAML 1.2 allows redefining anchors
+            node = yaml.compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
