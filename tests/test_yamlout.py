@@ -113,9 +113,7 @@ def test_any_data_reads_back(data: dict[str, Any]) -> None:
     assert load(text, "1.1") == data
 
 
-@given(
-    st.text(alphabet=st.characters(codec="utf-8", blacklist_characters="\r"), min_size=1, max_size=60)
-)
+@given(st.text(alphabet=st.characters(codec="utf-8", blacklist_characters="\r"), min_size=1, max_size=60))
 def test_scripts_read_back(script: str) -> None:
     """Multi-line strings and scripts survive as literal blocks (or quoted when they must be)."""
     data = {"script": [Script(script)], "run": script}
