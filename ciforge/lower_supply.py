@@ -110,43 +110,28 @@ class SupplyChain:
         assert self.m.sbom is not None
         return SBOM_FILES[self.m.sbom.format]
 
-    def source_sbom_job(self) -> ir.Job:
-        """Without an image, the SBOM describes the source tree (its Go modules)."""
+    def sbom_job(self, *, of_image: bool) -> ir.Job:
+        """Syft SBOM of the pushed image or, without an image, of the source tree."""
         assert self.m.sbom is not None
         file, _ = self.sbom_file()
-        reports = (("cyclonedx", file),) if self.m.sbom.format == "cyclonedx-json" else ()
+        env: ir.Env = (("SBOM_FORMAT", self.m.sbom.format), ("SBOM_FILE", file))
+        steps: tuple[ir.Step, ...] = (self.tool("syft"), ir.Run(id="sbom", name="Syft SBOM", script=s.sbom()))
+        if not of_image:
+            steps = (ir.Checkout(), self.tool("syft"), ir.Run(id="sbom", name="Syft SBOM", script=s.source_sbom()))
         return ir.Job(
             id="sbom",
             name="SBOM",
             stage="verify",
-            needs=self.checks,
+            needs=("image-publish",) if of_image else self.checks,
+            events=self.publish_events if of_image else ir.ALL_EVENTS,
             runtime=ir.Runtime.SYFT,
-            env=(("SBOM_FORMAT", self.m.sbom.format), ("SBOM_FILE", file)),
-            steps=(ir.Checkout(), self.tool("syft"), ir.Run(id="sbom", name="Syft SBOM", script=s.source_sbom())),
+            env=env + (self.registry_env() if of_image else ()),
+            steps=steps,
+            inputs=(self.image_input(),) if of_image else (),
             produces=(ir.Artifact(name="sbom", paths=(file,)),),
+            permissions=("contents:read", "packages:read") if of_image else ("contents:read",),
             timeout_minutes=20,
-            reports=reports,
-            gates=(ir.Gate(kind="exit_code", block="sbom"),),
-        )
-
-    def sbom_job(self) -> ir.Job:
-        assert self.m.sbom is not None
-        file, _ = self.sbom_file()
-        reports = (("cyclonedx", file),) if self.m.sbom.format == "cyclonedx-json" else ()
-        return ir.Job(
-            id="sbom",
-            name="SBOM",
-            stage="verify",
-            needs=("image-publish",),
-            events=self.publish_events,
-            runtime=ir.Runtime.SYFT,
-            env=(("SBOM_FORMAT", self.m.sbom.format), ("SBOM_FILE", file), *self.registry_env()),
-            steps=(self.tool("syft"), ir.Run(id="sbom", name="Syft SBOM", script=s.sbom())),
-            inputs=(self.image_input(),),
-            produces=(ir.Artifact(name="sbom", paths=(file,)),),
-            permissions=("contents:read", "packages:read"),
-            timeout_minutes=20,
-            reports=reports,
+            reports=(("cyclonedx", file),) if self.m.sbom.format == "cyclonedx-json" else (),
             gates=(ir.Gate(kind="exit_code", block="sbom"),),
         )
 
@@ -371,14 +356,14 @@ class SupplyChain:
         m = self.m
         jobs: list[ir.Job] = []
         if m.image is None and m.sbom is not None:
-            jobs.append(self.source_sbom_job())
+            jobs.append(self.sbom_job(of_image=False))
         if m.image is not None:
             if ir.ALL_EVENTS - self.publish_events:
                 jobs.append(self.image_job(publish=False))
             if self.publish_events:
                 jobs.append(self.image_job(publish=True))
                 if m.sbom is not None:
-                    jobs.append(self.sbom_job())
+                    jobs.append(self.sbom_job(of_image=True))
                 if m.scan is not None:
                     jobs.append(self.scan_job())
                 if m.sign is not None:
