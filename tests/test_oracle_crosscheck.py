@@ -133,3 +133,49 @@ def test_gitlab_lifter_agrees_with_gitlab_ci_local(case: Path, tmp_path: Path) -
         assert theirs == expected, event.name
         compared += 1
     assert compared >= 1 or case.name == "triggers-narrow"
+
+
+def _neutralized(workflow: Path) -> str:
+    """The workflow with every step replaced by `true`: act then plans (and, in host mode,
+    "runs") exactly the same jobs, `if:`s, needs and matrices, and executes nothing of ours."""
+    doc = lift_github.load(workflow.read_text())
+    for job in doc["jobs"].values():
+        job["steps"] = [{"run": "true"}]
+        job.pop("env", None)  # env may read needs.*.outputs, which act would try to resolve
+        job.pop("outputs", None)
+    doc.pop("env", None)
+    from ciforge import yamlout  # noqa: PLC0415
+
+    return yamlout.dump(doc)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_matrix_legs_agree_with_act(case: Path, tmp_path: Path) -> None:
+    """act (nektos, an independent reimplementation of GitHub's runner) expands the same matrix
+    legs and runs the same jobs on a push to main as the GitHub lifter says."""
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ciforge.yml").write_text(_neutralized(case / ".github/workflows/ciforge.yml"))
+    git = ["git", "-c", "user.name=ciforge", "-c", "user.email=ci@example.com"]
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "."], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], cwd=repo, check=True)
+    proc = subprocess.run(
+        [oracle("act"), "push", "-n", "--json", "-P", "ubuntu-24.04=-self-hosted", "--action-offline-mode"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    legs: set[str] = set()
+    for line in proc.stdout.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("jobID") and isinstance(entry.get("matrix"), dict):
+            legs.add(job_key(entry["jobID"], tuple((k, str(v)) for k, v in entry["matrix"].items())))
+    ours = lift_github.lift((case / ".github/workflows/ciforge.yml").read_text(), EVENTS["push:main"])
+    assert legs == set(ours.jobs), proc.stderr[-2000:]
