@@ -144,7 +144,7 @@ def _neutralized(workflow: Path) -> str:
         job.pop("env", None)  # env may read needs.*.outputs, which act would try to resolve
         job.pop("outputs", None)
     doc.pop("env", None)
-    from ciforge import yamlout  # noqa: PLC0415
+    from ciforge import yamlout
 
     return yamlout.dump(doc)
 
