@@ -11,9 +11,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ciforge import __version__
 from ciforge.diagnostics import FORMATTERS, Diagnostic, format_json, sort_key
+
+if TYPE_CHECKING:
+    from ciforge import ir
 
 EXIT_OK, EXIT_DRIFT, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 TARGET_CHOICES = ("github", "gitlab", "all")
@@ -122,11 +126,8 @@ def cmd_render(args: argparse.Namespace) -> int:
                 return EXIT_DRIFT
             return EXIT_OK
         for path in output.write_all(out_dir, result.files):
-            print(
-                f"wrote {path}" if args.format != "json" else "",
-                file=sys.stderr,
-                end="\n" if args.format != "json" else "",
-            )
+            if args.format != "json":
+                print(f"wrote {path}", file=sys.stderr)
     except (output.UnsafePathError, OSError) as exc:
         print(f"{out_dir}: error: {exc} [io-error]", file=sys.stderr)
         return EXIT_INPUT
@@ -158,7 +159,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _pipeline(args: argparse.Namespace, out_dir: Path) -> tuple[object, int]:
+def _pipeline(args: argparse.Namespace, out_dir: Path) -> tuple[ir.Pipeline | None, int]:
     from ciforge.compiler import compile_file  # noqa: PLC0415
 
     result = compile_file(args.manifest, out_dir=out_dir, targets=())
@@ -180,7 +181,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"ciforge: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    plans = [from_ir.plan(pipeline, e) for e in events]  # type: ignore[arg-type]
+    plans = [from_ir.plan(pipeline, e) for e in events]
     if args.plan_format == "json":
         sys.stdout.write(show.as_json(plans))
     elif args.plan_format == "mermaid":
@@ -200,7 +201,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     pipeline, code = _pipeline(args, out_dir)
     if pipeline is None:
         return code
-    problems = verify.check(pipeline, out_dir)  # type: ignore[arg-type]
+    problems = verify.check(pipeline, out_dir)
     for line in problems:
         print(line)
     if problems:

@@ -164,7 +164,6 @@ class CoverageReport:
     """Where the coverage numbers are shown: a job summary on GitHub, the ``coverage:`` regex and
     a Cobertura report on GitLab. Reporting only; the gate itself is a :class:`Run` block."""
 
-    text: str  # output of go tool cover -func
     cobertura: str
     regex: str
 
@@ -213,7 +212,6 @@ class Job:
     outputs: tuple[str, ...] = ()
     inputs: tuple[OutputInput, ...] = ()
     oidc: bool = False  # needs an OIDC token for Sigstore (GitHub id-token: write; GitLab id_tokens)
-    secrets: tuple[str, ...] = ()  # CI secrets the job reads, by name
     reports: tuple[tuple[str, str], ...] = ()  # platform-native report artifacts: (kind, path)
 
 

@@ -150,7 +150,7 @@ class Lowering:
                     when="always",
                 ),
             ),
-            coverage=ir.CoverageReport(text="coverage.txt", cobertura="coverage.xml", regex=COVERAGE_REGEX),
+            coverage=ir.CoverageReport(cobertura="coverage.xml", regex=COVERAGE_REGEX),
             gates=(
                 ir.Gate(kind="exit_code", block="go-test"),
                 ir.Gate(kind="coverage_total", block="coverage-gate", detail=(("min_pct", threshold),)),

@@ -194,10 +194,6 @@ class SupplyChain:
             ("CERT_ISSUER", ir.PlatformValue("signing_issuer", sign.gitlab_url)),
         )
 
-    def secrets(self) -> tuple[str, ...]:
-        sign = self.m.sign
-        return (sign.key[4:], "COSIGN_PASSWORD") if sign is not None and sign.key is not None else ()
-
     def sbom_env(self) -> ir.Env:
         if self.m.sbom is None:
             return ()
@@ -225,7 +221,6 @@ class SupplyChain:
             consumes=(ir.ArtifactInput(producer="sbom", name="sbom"),) if self.m.sbom else (),
             permissions=("contents:read", "packages:write") + (() if key else ("id-token:write",)),
             oidc=not key,
-            secrets=self.secrets(),
             timeout_minutes=15,
             interruptible=False,
             gates=(ir.Gate(kind="exit_code", block="sign"),),
@@ -294,7 +289,6 @@ class SupplyChain:
             produces=(ir.Artifact(name="release", paths=("release/",)),),
             permissions=("contents:read",) + (("id-token:write",) if sign is not None and not key else ()),
             oidc=sign is not None and not key,
-            secrets=self.secrets(),
             timeout_minutes=15,
             interruptible=False,
             gates=(ir.Gate(kind="exit_code", block="release-assets"),),

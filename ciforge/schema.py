@@ -112,12 +112,9 @@ def _describe(value: Any) -> str:
 
 
 def _short(value: Any) -> str:
-    text = (
-        json.dumps(value, ensure_ascii=False)
-        if not isinstance(value, list | dict)
-        else json.dumps(value, ensure_ascii=False)[:400]
-    )
-    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text[:200])
+    # bounded (a value may be huge) and one line (a value may hold line breaks)
+    text = json.dumps(value[:200] if isinstance(value, str) else value, ensure_ascii=False)[:200]
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -133,8 +130,6 @@ def _unknown_keys(error: Any) -> list[tuple[str, JsonPath, str]]:
 
 
 def _one_of(error: Any, path: JsonPath) -> tuple[str, str]:
-    if path == ("go",) and not isinstance(error.instance, dict):
-        return "", ""  # the type error already says go must be a mapping
     if path == ("go",):
         both = "version" in error.instance and "version-file" in error.instance
         if both:
@@ -196,8 +191,10 @@ def _convert(error: Any) -> list[tuple[str, JsonPath, str]]:
         branch = _matching_branch(error)
         if branch:  # e.g. build: {...} with a mistake inside: report the mistake itself
             return [item for sub in branch for item in _convert(sub)]
+        if path == ("go",) and not isinstance(value, dict):
+            return []  # the type error already says go must be a mapping
         code, message = _one_of(error, path)
-        return [(code, path, message)] if code else []
+        return [(code, path, message)]
     return [("schema", path, error.message)]
 
 

@@ -5,6 +5,7 @@ either file are caught; and each named exception of the register is applied and 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -301,5 +302,5 @@ def test_named_exception(exception_id: str) -> None:
 def test_register_matches_the_docs() -> None:
     """docs/equivalence.md documents exactly the register's exceptions."""
     text = (Path(__file__).resolve().parent.parent / "docs" / "equivalence.md").read_text()
-    documented = set(__import__("re").findall(r"^### `([a-z-]+)`", text, flags=__import__("re").MULTILINE))
+    documented = set(re.findall(r"^### `([a-z-]+)`", text, flags=re.MULTILINE))
     assert documented == set(register.REGISTER)

@@ -44,8 +44,6 @@ def _value(value: ir.EnvValue) -> str:
 
 def _env(pipeline: ir.Pipeline, job: ir.Job, leg: ir.Leg | None) -> dict[str, str]:
     env = {name: _value(value) for name, value in (*pipeline.env, *job.env)}
-    if env.get("REGISTRY") == "ghcr.io":
-        env["REGISTRY"] = "@REGISTRY"
     if leg is not None:
         env.update(dict(leg.variables))
     for item in job.inputs:

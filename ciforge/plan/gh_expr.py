@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ciforge.plan.lexing import tokenize
+
 _TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<op>&&|\|\||==|!=|<=|>=|[!<>(),\[\]])"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_*][A-Za-z0-9_-]*)*))"
@@ -24,19 +26,7 @@ class ExpressionError(ValueError):
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    out = []
-    pos = 0
-    text = text.strip()
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if not match or match.end() == pos:
-            raise ExpressionError(f"cannot read expression at {text[pos:]!r}")
-        kind = match.lastgroup or ""
-        out.append((kind, match.group(kind)))
-        pos = match.end()
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-    return out
+    return tokenize(_TOKEN, text, ExpressionError, "expression")
 
 
 def truthy(value: Any) -> bool:

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ciforge.plan.lexing import tokenize
+
 _TOKEN = re.compile(
     r"\s*(?:(?P<var>\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)|(?P<str>\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')"
     r"|(?P<re>/(?:[^/\\]|\\.)*/[a-z]*)|(?P<op>&&|\|\||==|!=|=~|!~|[()])|(?P<null>null))"
@@ -22,18 +24,7 @@ class RuleError(ValueError):
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    out = []
-    pos = 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
-        match = _TOKEN.match(text, pos)
-        if not match:
-            raise RuleError(f"cannot read rule at {text[pos:]!r}")
-        kind = match.lastgroup or ""
-        out.append((kind, match.group(kind)))
-        pos = match.end()
-    return out
+    return tokenize(_TOKEN, text, RuleError, "rule")
 
 
 def _regex(literal: str) -> re.Pattern[str]:

@@ -10,6 +10,7 @@ import itertools
 import re
 from typing import Any, Final
 
+import attrs
 from ruamel.yaml import YAML
 
 from ciforge.plan import gh_expr, register
@@ -172,8 +173,6 @@ def _normalize_value(name: str, value: Any, leg: dict[str, str]) -> str:
         return "${{ " + expr + " }}"
 
     text = gh_expr.substitute(text, resolve)
-    if name == "REGISTRY" and text == "ghcr.io":
-        return "@REGISTRY"
     if text == "ghcr.io/${{ github.repository }}":
         return "@IMAGE_REPOSITORY"
     return text
@@ -298,11 +297,5 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
             keys.setdefault(job_id, []).append(planned.key)
     for key, planned in list(jobs.items()):
         needs = frozenset(k for n in _needs(workflow["jobs"][planned.logical_id]) for k in keys.get(n, []))
-        jobs[key] = _with_needs(planned, needs)
+        jobs[key] = attrs.evolve(planned, needs=needs)
     return Plan(event=event.name, jobs=jobs)
-
-
-def _with_needs(job: PlanJob, needs: frozenset[str]) -> PlanJob:
-    import attrs  # noqa: PLC0415
-
-    return attrs.evolve(job, needs=needs)

@@ -104,8 +104,6 @@ def _value(raw: Any) -> str:
 def _normalize(name: str, value: str) -> str:
     if value in TOKENS:
         return TOKENS[value]
-    if name == "REGISTRY" and value == "ghcr.io":
-        return "@REGISTRY"
     setting = re.fullmatch(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", value)
     if setting and not setting[1].startswith("CI_"):
         return f"@setting({setting[1]})"
@@ -199,7 +197,7 @@ def _plan_job(
         if not artifacts:
             continue
         upstream = doc[producer]
-        if _artifacts(upstream, {}) or (upstream.get("artifacts") or {}).get("paths"):
+        if (upstream.get("artifacts") or {}).get("paths"):
             consumes.add(producer)
         for output in _dotenv_names(upstream):
             env[output] = f"@output({producer}.{output})"

@@ -144,7 +144,9 @@ SETTING: Final = re.compile(r"^@setting\((?P<name>[A-Z_][A-Z0-9_]*)\)$")
 def normalize_env(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
     """Apply the env exceptions: platform-only names, parameters, settings variables, empties."""
     out = []
-    for name, value in env.items():
+    for name, raw in env.items():
+        # GitHub's own registry, whether written as a literal or as the platform value
+        value = "@REGISTRY" if name == "REGISTRY" and raw == "ghcr.io" else raw
         if name in PLATFORM_ENV or name in CREDENTIAL_ENV:
             continue  # platform-env, registry-credentials
         if name in PARAMETER_ENV:
