@@ -189,3 +189,11 @@ def test_scan_report_is_separate_from_the_gate() -> None:
     assert "--exit-code 0" in gl["scan"]["script"][0]
     assert gl["scan"]["script"][1] == gh_runs[1]
     assert gl["scan"]["artifacts"]["reports"]["container_scanning"] == "gl-container-scanning-report.json"
+
+
+def test_lockfile_has_no_unused_pins() -> None:
+    """Every pinned action is used by some golden output or by action.yml (no stale entries)."""
+    texts = [(c / ".github/workflows/ciforge.yml").read_text() for c in ALL]
+    texts.append((CASES.parent.parent / "action.yml").read_text())
+    used = {m["ref"] for text in texts for line in text.splitlines() if (m := USES.match(line))}
+    assert set(pins.lockfile()["actions"]) == used
