@@ -39,6 +39,9 @@ CODES: Final[dict[str, str]] = {
     "matrix-limit": "the build matrix is larger than a platform allows",
     "glob": "the pattern uses a glob feature ciforge cannot translate exactly",
     "go-version-file": "the Go version file cannot be read",
+    "go-version": "the Go release is not in ciforge's Go release table",
+    "golangci-lint": "no golangci-lint release supports the job's Go",
+    "go-ports": "the Go release cannot build this GOOS/GOARCH pair",
     "limit": "the output exceeds a platform limit",
 }
 

@@ -25,7 +25,6 @@ _GO: Final = re.compile(r"^\s*go\s+(\d+\.\d+(?:\.\d+)?)\s*$", re.MULTILINE)
 _TOOLCHAIN: Final = re.compile(r"^\s*toolchain\s+go(\d+\.\d+(?:\.\d+)?)\s*$", re.MULTILINE)
 _PACKAGE_MAIN: Final = re.compile(r"^\s*package\s+main\s*$", re.MULTILINE)
 _SKIP_DIRS: Final = frozenset({"vendor", "testdata", "node_modules"})
-NEWEST_GO_MINOR: Final = "1.27"
 
 
 class InitError(Exception):
@@ -108,12 +107,11 @@ def manifest(module: Module, preset: str) -> tuple[dict[str, Yaml], tuple[str, .
         "version": 1,
         "name": name,
         "preset": Commented(preset, f"see presets/{preset}.yml; keys below override it"),
-        "go": {"version-file": Commented("go.mod", f"read at render time: go {module.toolchain or module.go} today")},
+        "go": {"version-file": Commented("go.mod", version_file_note(module))},
     }
     if preset == "go-library":
-        minor = ".".join(module.go.split(".")[:2])
-        versions = [minor] if minor == NEWEST_GO_MINOR else [minor, NEWEST_GO_MINOR]
-        data["test"] = {"go-versions": versions}
+        # go.mod: the declared minimum; stable: the newest release (both resolved at render time)
+        data["test"] = {"go-versions": ["go.mod", "stable"]}
     else:
         assert main is not None
         binary = main.rstrip("/").split("/")[-1] if main != "." else name
@@ -125,6 +123,17 @@ def manifest(module: Module, preset: str) -> tuple[dict[str, Yaml], tuple[str, .
         "Every key and its default: docs/manifest.md, or `ciforge schema`.",
     )
     return data, header
+
+
+def version_file_note(module: Module) -> str:
+    """The comment beside ``version-file: go.mod``: what ciforge will read there, and what it means."""
+    if module.toolchain:
+        return f"read at render time; its toolchain directive (go{module.toolchain} today) pins that exact release"
+    minor = ".".join(module.go.split(".")[:2])
+    return (
+        f"read at render time; go {module.go} is a minimum, so both platforms run the latest {minor}.x "
+        "(go.exact: true runs the go line exactly)"
+    )
 
 
 def write(root: Path, manifest_name: str, preset: str | None, *, force: bool) -> Path:

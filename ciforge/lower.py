@@ -6,11 +6,10 @@ with the JSON path of the offending setting (the compiler adds line and column).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Final
 
-from ciforge import ir, matrix, pins, scripts
+from ciforge import golangci_lint, goreleases, goversion, ir, matrix, pins, scripts
 from ciforge.diagnostics import Diagnostic, JsonPath
 from ciforge.globs import coverage_exclude_regex
 from ciforge.lower_supply import SupplyChain
@@ -24,7 +23,9 @@ COVERAGE_REGEX: Final = r"/total:\s+\(statements\)\s+\d+(?:\.\d+)?%/"
 _DIMENSIONS: Final = ("goos", "goarch", "cgo")
 STAGES: Final = ("check", "build", "package", "verify", "sign", "release")
 TOOLS: Final = ("buildx", "syft", "trivy", "cosign")
-_GO_DIRECTIVE: Final = re.compile(r"^\s*(toolchain\s+go|go\s+)(\d+\.\d+(?:\.\d+)?)\s*$", re.MULTILINE)
+
+
+UNRESOLVED: Final = "0.0"  # the Go release when go.version(-file) could not be resolved (an error says why)
 
 
 class Lowering:
@@ -35,6 +36,7 @@ class Lowering:
         self.base_dir = base_dir
         self.label = manifest_label
         self.diagnostics: list[Diagnostic] = []
+        self.declared: goversion.Declared | None = None
 
     def error(self, code: str, message: str, path: JsonPath) -> None:
         self.diagnostics.append(Diagnostic(code=code, message=message, path=path))
@@ -45,22 +47,62 @@ class Lowering:
     # -- settings ---------------------------------------------------------------------------
 
     def go_version(self) -> str:
-        """The Go version from ``go.version`` or, read now, from ``go.version-file``."""
+        """The exact Go release: ``go.version`` resolved against the release table, or the
+        version file read now (:mod:`ciforge.goversion` says what each file format means)."""
         if self.m.go.version is not None:
-            return self.m.go.version
+            return self._release(self.m.go.version, ("go", "version"))
+        self.declared = self._read_version_file()
+        if self.declared is None:
+            return UNRESOLVED
+        try:
+            return goversion.release(self.declared, exact=self.m.go.exact)
+        except goreleases.UnknownReleaseError as exc:
+            self.error("go-version", f"{self.m.go.version_file} declares {exc}", ("go", "version-file"))
+            return UNRESOLVED
+
+    def _read_version_file(self) -> goversion.Declared | None:
         rel = self.m.go.version_file or "go.mod"
         path = self.base_dir / rel
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, ValueError) as exc:
             self.error("go-version-file", f"cannot read {rel}: {exc.__class__.__name__}", ("go", "version-file"))
-            return "0.0"
-        found: dict[str, str] = {kind.strip(): version for kind, version in _GO_DIRECTIVE.findall(text)}
-        version = found.get("toolchain go") or found.get("go")
-        if version is None:
-            self.error("go-version-file", f"{rel} has no go or toolchain directive", ("go", "version-file"))
-            return "0.0"
-        return version
+            return None
+        try:
+            return goversion.parse(rel, text)
+        except goversion.VersionFileError as exc:
+            self.error("go-version-file", str(exc), ("go", "version-file"))
+            return None
+
+    def _release(self, request: str, path: JsonPath) -> str:
+        """A version request (channel, minor, release) as an exact release, or an error at ``path``."""
+        try:
+            return goreleases.resolve(request)
+        except goreleases.UnknownReleaseError as exc:
+            self.error("go-version", str(exc), path)
+            return UNRESOLVED
+
+    def test_go_versions(self, go: str) -> list[str]:
+        """``test.go-versions`` as exact releases, in order, without repeats; ``go.mod`` is the
+        version file's declared minimum."""
+        out: list[str] = []
+        for i, request in enumerate(self.m.test.go_versions):
+            path: JsonPath = ("test", "go-versions", i)
+            if request != "go.mod":
+                version = self._release(request, path)
+            elif self.declared is None or self.declared.minimum is None:
+                self.error(
+                    "conflict",
+                    "go.mod names the go directive of a go.mod version-file; set go.version-file: go.mod",
+                    path,
+                )
+                continue
+            else:
+                version = self._release(goversion.as_declared(self.declared.minimum), path)
+            if version in out:
+                self.error("unique", f"{request} resolves to Go {version}, which an earlier item already runs", path)
+            out.append(version)
+        return out
 
     def pipeline_env(self) -> ir.Env:
         go = self.m.go
@@ -76,13 +118,11 @@ class Lowering:
 
     def lint_job(self, go: str) -> ir.Job | None:
         lint = self.m.lint
-        version = lint.golangci_lint
-        if version is None or version is True:
-            version = pins.golangci_lint_for(go)
+        version = self.golangci_lint_version(go)
         steps: list[ir.Step] = [ir.Checkout(), ir.SetupGo(version=go)]
         if lint.vet:
             steps.append(ir.Run(id="go-vet", name="go vet", script=scripts.go_vet()))
-        if isinstance(version, str):
+        if version is not None:
             steps.append(
                 ir.Run(id="golangci-lint", name=f"golangci-lint {version}", script=scripts.golangci_lint(version))
             )
@@ -99,6 +139,35 @@ class Lowering:
             timeout_minutes=20,
             gates=tuple(ir.Gate(kind="exit_code", block=s.id) for s in steps if isinstance(s, ir.Run)),
         )
+
+    def golangci_lint_version(self, go: str) -> str | None:
+        """The golangci-lint release the lint job runs (None: off), proven to support ``go``."""
+        pinned = self.m.lint.golangci_lint
+        if pinned is False or go == UNRESOLVED:
+            return None
+        if isinstance(pinned, str):
+            known = golangci_lint.release(pinned)
+            if known is None:
+                self.warn(
+                    "golangci-lint",
+                    f"golangci-lint {pinned} is not in ciforge's release table, so ciforge cannot check that it "
+                    f"supports Go {go}",
+                    ("lint", "golangci-lint"),
+                )
+            elif not known.supports(go):
+                self.error(
+                    "golangci-lint",
+                    f"golangci-lint {pinned} supports Go {known.go} to {goreleases.minor_of(known.built_with)}.x, "
+                    f"not Go {go}; {golangci_lint.choose_hint(go)}",
+                    ("lint", "golangci-lint"),
+                )
+            return pinned
+        try:
+            return golangci_lint.choose(go).version
+        except golangci_lint.NoReleaseError as exc:
+            where = ("go", "version") if self.m.go.version is not None else ("go", "version-file")
+            self.error("golangci-lint", str(exc), where)
+            return None
 
     def test_job(self, go: str) -> ir.Job:
         test = self.m.test
@@ -129,7 +198,7 @@ class Lowering:
         )
         legs = tuple(
             ir.Leg(key=f"go{v}", variables=((ir.TEST_LEG_VARIABLE, f"go{v}"), ("GO_VERSION", v)))
-            for v in test.go_versions
+            for v in self.test_go_versions(go)
         )
         if legs:  # each leg sets up its own Go release
             steps = tuple(ir.SetupGo(version=ir.MATRIX_GO) if isinstance(s, ir.SetupGo) else s for s in steps)
@@ -157,7 +226,7 @@ class Lowering:
             ),
         )
 
-    def legs(self, build: Build) -> list[ir.Leg]:
+    def legs(self, build: Build, go: str) -> list[ir.Leg]:
         mx = build.matrix
         self._check_entries(mx.exclude, "exclude", allowed=_DIMENSIONS)
         self._check_entries(mx.include, "include", allowed=(*_DIMENSIONS, "tags", "cc"))
@@ -175,12 +244,51 @@ class Lowering:
                 f"{SHARD_SIZE} but refuses more than {MAX_LEGS} legs in all",
                 ("build", "matrix"),
             )
+        self._check_ports(combos, go)
         legs: list[ir.Leg] = []
         used: set[str] = set()
         for combo in combos:
             # a key missing from a leg takes its default: linux, amd64, cgo off (the issue's rule)
             legs.append(self._leg(combo, used))
         return legs
+
+    def _check_ports(self, combos: list[dict[str, object]], go: str) -> None:
+        """Every leg's GOOS/GOARCH must be a port of the Go release (``go tool dist list``), else the
+        leg renders and fails at run time; the error points at the include entry or the goarch value
+        that made the leg."""
+        if go == UNRESOLVED or self.m.build is None:
+            return
+        ports = goreleases.ports(go)
+        if ports is None:
+            self.warn(
+                "go-ports",
+                f"build legs are not checked against Go {go}'s ports: ciforge's Go release table lists ports "
+                f"from Go {min(goreleases.table()['ports'], key=goreleases.key)} on",
+                ("build", "matrix"),
+            )
+            return
+        mx = self.m.build.matrix
+        reported: set[str] = set()
+        for combo in combos:
+            port = f"{combo.get('goos', 'linux')}/{combo.get('goarch', 'amd64')}"
+            if port in ports or port in reported:
+                continue
+            reported.add(port)
+            path: JsonPath = ("build", "matrix")
+            for i, entry in enumerate(mx.include):
+                if f"{entry.goos or 'linux'}/{entry.goarch or 'amd64'}" == port:
+                    path = ("build", "matrix", "include", i)
+                    break
+            else:
+                goarch = port.split("/")[1]
+                if goarch in mx.goarch:
+                    path = ("build", "matrix", "goarch", mx.goarch.index(goarch))
+            self.error(
+                "go-ports",
+                f"Go {go} cannot build {port}: it is not one of its ports (go tool dist list); "
+                "drop it or add an exclude entry",
+                path,
+            )
 
     def _check_entries(self, entries: tuple[MatrixEntry, ...], where: str, allowed: tuple[str, ...]) -> None:
         for i, entry in enumerate(entries):
@@ -222,7 +330,7 @@ class Lowering:
     def build_jobs(self, go: str, needs: tuple[str, ...]) -> list[ir.Job]:
         build = self.m.build
         assert build is not None
-        legs = self.legs(build)
+        legs = self.legs(build, go)
         shards = [legs[i : i + SHARD_SIZE] for i in range(0, len(legs), SHARD_SIZE)] or [[]]
         jobs = []
         for number, shard in enumerate(shards, start=1):

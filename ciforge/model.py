@@ -18,6 +18,7 @@ class GoSettings:
 
     version: str | None = None
     version_file: str | None = None
+    exact: bool = False
     packages: str = "./..."
     proxy: str = DEFAULT_PROXY
     sumdb: str = DEFAULT_SUMDB

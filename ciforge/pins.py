@@ -48,19 +48,3 @@ def tool_version(name: str) -> str:
     """The pinned release of a CLI tool (syft, trivy, cosign, ...)."""
     version: str = lockfile()["tools"][name]["version"]
     return version
-
-
-def golangci_lint_for(go_version: str) -> str:
-    """The newest golangci-lint release that builds with this Go minor (or the newest known)."""
-    table = {k: v for k, v in lockfile()["golangci-lint-by-go"].items() if not k.startswith("$")}
-    minor = ".".join(go_version.split(".")[:2])
-    if minor in table:
-        return str(table[minor])
-    known = sorted(table, key=lambda v: tuple(int(p) for p in v.split(".")))
-    oldest, newest = known[0], known[-1]
-    pick = oldest if _minor_tuple(minor) < _minor_tuple(oldest) else newest
-    return str(table[pick])
-
-
-def _minor_tuple(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in version.split("."))

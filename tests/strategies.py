@@ -7,8 +7,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-GO_VERSIONS = ["1.23", "1.23.9", "1.24", "1.24.11", "1.25.5"]
-GOOS = ["linux", "darwin", "windows", "freebsd"]
+GO_VERSIONS = ["1.23", "1.23.9", "1.24", "1.24.11", "1.25.5", "stable", "oldstable"]
+GOOS = ["linux", "netbsd", "windows", "freebsd"]  # with GOARCH: every pair is a port of Go 1.23+
 GOARCH = ["amd64", "arm64", "386"]
 BRANCH_GLOBS = ["main", "develop", "release/**", "hotfix-*", "feature/*"]
 TAG_GLOBS = ["v*", "v1.*", "release-*"]
@@ -65,7 +65,10 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
         "pull-requests": draw(st.booleans()),
         "manual": draw(st.booleans()),
     }
-    m["lint"] = {"vet": draw(st.booleans()), "golangci-lint": draw(st.sampled_from([False, "v2.3.1"]))}
+    m["lint"] = {"vet": draw(st.booleans())}
+    golangci = draw(st.sampled_from([False, None]))  # None: ciforge chooses the release for the Go
+    if golangci is False:
+        m["lint"]["golangci-lint"] = False
     race = draw(st.booleans())
     m["test"] = {
         "race": race,

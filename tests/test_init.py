@@ -58,7 +58,7 @@ def test_library_without_main(tmp_path: Path) -> None:
     root = module(tmp_path, {"tool.go": LIB, "tool_test.go": "package tool\n"})
     data = init_and_load(root)
     assert data["preset"] == "go-library"
-    assert data["test"] == {"go-versions": ["1.24", "1.27"]}
+    assert data["test"] == {"go-versions": ["go.mod", "stable"]}
     assert "build" not in data
 
 

@@ -115,7 +115,8 @@ REGISTER: Final = {
 _PLATFORM_BLOCKS: Final[tuple[tuple[str, Callable[[str], bool]], ...]] = (
     ("coverage-report", lambda s: "GITHUB_STEP_SUMMARY" in s or "coverage.xml" in s),
     ("scan-report", lambda s: "trivy image" in s and "--exit-code 0" in s),
-    ("release-publish", lambda s: "gh release create" in s or "/releases" in s),
+    # the Releases API of the project (not any URL with /releases in it, e.g. a tool download)
+    ("release-publish", lambda s: "gh release create" in s or "/projects/${CI_PROJECT_ID}/releases" in s),
     ("output-plumbing", lambda s: "$GITHUB_ENV" in s or "$GITHUB_OUTPUT" in s or 'DIGEST}" >> outputs.env' in s),
 )
 

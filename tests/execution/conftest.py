@@ -30,8 +30,8 @@ from tests.execution.harness import (
 GITHUB_REMOTE = "https://github.com/acme/orders-api.git"
 GITLAB_REMOTE = "https://gitlab.com/acme/orders-api.git"
 # The pipelines the suite runs are rendered from the example with this one change: golangci-lint
-# off. Its block installs golangci-lint with `go install ...@v2.3.1`, which needs the Go module
-# proxy, unreachable here; test_golangci_lint_block_offline runs the unchanged lint job on both.
+# off. Its block downloads the golangci-lint release binary from GitHub releases, unreachable
+# here; test_golangci_lint_block_offline runs the unchanged lint job on both.
 RUNNABLE = Variant(golangci_lint=False)
 _DURATIONS: list[float] = []
 

@@ -1,0 +1,3 @@
+module example.com/from-minimum
+
+go 1.25.0
