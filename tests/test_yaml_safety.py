@@ -311,7 +311,7 @@ def test_core_schema_tags_are_accepted() -> None:
     text = 'version: !!int "1"\nname: !!str tagged\ngo: !!map\n  version: !!str 1.20\nlint: {vet: !!bool true}\n'
     pipeline, diagnostics = compile_text(text)
     assert pipeline is not None, diagnostics
-    assert pipeline.job("test").go == "1.20"
+    assert pipeline.job("test").go == "1.20.14"  # 1.20 (not the number 1.2), resolved to its latest patch
 
 
 # -- merge keys ------------------------------------------------------------------------------------
