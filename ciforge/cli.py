@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ciforge import __version__
-from ciforge.diagnostics import FORMATTERS, Diagnostic, format_json, sort_key
+from ciforge.diagnostics import FORMATTERS, Diagnostic, format_json, sort_key, workflow_command
 
 if TYPE_CHECKING:
     from ciforge import ir
@@ -95,6 +95,12 @@ def _report(diagnostics: Sequence[Diagnostic], fmt: str) -> None:
         print(f"ciforge: {errors} error(s) found; nothing was written", file=sys.stderr)
 
 
+def _one_line(value: object) -> str:
+    """A path or message on one log line: CR and LF shown as escapes, so a directory name can
+    never start a line of its own (a forged workflow command in a CI log)."""
+    return str(value).replace("\r", "\\r").replace("\n", "\\n")
+
+
 def _targets(choice: str) -> tuple[str, ...]:
     return ("github", "gitlab") if choice == "all" else (choice,)
 
@@ -118,18 +124,17 @@ def cmd_render(args: argparse.Namespace) -> int:
             for rel, diff in diffs.items():
                 sys.stdout.write(diff)
                 if args.format == "github":
-                    print(
-                        f"::error file={out_dir / rel},line=1,title=ciforge drift::{rel} is out of date; run ciforge render"
-                    )
+                    props = (("file", out_dir / rel), ("line", 1), ("title", "ciforge drift"))
+                    print(workflow_command("error", props, f"{rel} is out of date; run ciforge render"))
             if diffs:
                 print(f"ciforge: {len(diffs)} file(s) out of date; run `ciforge render`", file=sys.stderr)
                 return EXIT_DRIFT
             return EXIT_OK
         for path in output.write_all(out_dir, result.files):
             if args.format != "json":
-                print(f"wrote {path}", file=sys.stderr)
+                print(f"wrote {_one_line(path)}", file=sys.stderr)
     except (output.UnsafePathError, OSError) as exc:
-        print(f"{out_dir}: error: {exc} [io-error]", file=sys.stderr)
+        print(f"{_one_line(out_dir)}: error: {_one_line(exc)} [io-error]", file=sys.stderr)
         return EXIT_INPUT
     return EXIT_OK
 

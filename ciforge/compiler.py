@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 import attrs
 
-from ciforge import __version__, goreleases, ir, schema, source, yamlout
+from ciforge import __version__, goreleases, ir, reading, schema, source, yamlout
 from ciforge.diagnostics import Diagnostic
 from ciforge.lower import lower
 
@@ -121,12 +121,14 @@ def compile_file(
     """Compile a manifest file for the given targets."""
     file = display or str(manifest)
     try:
-        raw = manifest.read_bytes()
+        # Bounded before parsing: a huge or endless "manifest" is refused, not parsed for minutes.
+        raw = reading.read_bounded(manifest, reading.MAX_MANIFEST_BYTES)
     except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
+        code = "limit" if isinstance(exc, reading.FileTooLargeError) else "io-error"
+        reason = str(exc) if isinstance(exc, reading.FileRefusedError) else exc.strerror or exc.__class__.__name__
         return Result(
             files={},
-            diagnostics=(Diagnostic(code="io-error", message=f"cannot read the manifest: {reason}", file=file),),
+            diagnostics=(Diagnostic(code=code, message=f"cannot read the manifest: {reason}", file=file),),
         )
     pipeline, diagnostics, doc = _compile(
         raw, file=file, base_dir=manifest.parent, label=manifest_label(manifest, out_dir)

@@ -23,6 +23,8 @@ CODES: Final[dict[str, str]] = {
     "yaml-alias-bomb": "anchors and aliases expand past the size limit",
     "yaml-encoding": "the file is not UTF-8 text",
     "yaml-empty": "the file holds no manifest",
+    "invisible-character": "a value holds an invisible or control character",
+    "unsafe-flag": "a flag would make the build run a program the manifest names",
     "io-error": "the file cannot be read or written",
     "unknown-key": "the key is not part of the manifest",
     "missing-key": "a required key is missing",
@@ -97,14 +99,21 @@ def _escape_github(value: str, *, prop: bool) -> str:
     return out
 
 
+def workflow_command(command: str, properties: Sequence[tuple[str, object]], message: str) -> str:
+    """``::command k=v,...::message`` with every property and the message escaped, so no value
+    (a path, a manifest string) can end the command early or start another one."""
+    props = ",".join(f"{key}={_escape_github(str(value), prop=True)}" for key, value in properties)
+    return f"::{command}{' ' if props else ''}{props}::{_escape_github(message, prop=False)}"
+
+
 def format_github(d: Diagnostic) -> str:
     """A GitHub workflow command, so the problem shows as an annotation on the file."""
-    props = [f"file={_escape_github(d.file, prop=True)}"]
+    props: list[tuple[str, object]] = [("file", d.file)]
     if d.line:
-        props += [f"line={d.line}", f"col={d.col}"]
-    props.append(f"title={_escape_github('ciforge ' + d.code, prop=True)}")
+        props += [("line", d.line), ("col", d.col)]
+    props.append(("title", "ciforge " + d.code))
     message = d.message + (f" (at {d.json_path})" if d.path else "")
-    return f"::{d.severity} {','.join(props)}::{_escape_github(message, prop=False)}"
+    return workflow_command(d.severity, props, message)
 
 
 def format_json(diagnostics: Iterable[Diagnostic]) -> str:

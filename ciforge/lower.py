@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from ciforge import golangci_lint, goreleases, goversion, ir, matrix, pins, scripts
+from ciforge import golangci_lint, goreleases, goversion, ir, matrix, pins, reading, scripts
 from ciforge.diagnostics import Diagnostic, JsonPath
 from ciforge.globs import coverage_exclude_regex
 from ciforge.lower_supply import SupplyChain
@@ -62,11 +62,12 @@ class Lowering:
 
     def _read_version_file(self) -> goversion.Declared | None:
         rel = self.m.go.version_file or "go.mod"
-        path = self.base_dir / rel
         try:
-            text = path.read_text(encoding="utf-8")
+            # a regular file inside the repository, of bounded size (never a FIFO or /dev/zero)
+            text = reading.read_in_repository(self.base_dir, rel, reading.MAX_VERSION_FILE_BYTES).decode("utf-8")
         except (OSError, ValueError) as exc:
-            self.error("go-version-file", f"cannot read {rel}: {exc.__class__.__name__}", ("go", "version-file"))
+            reason = str(exc) if isinstance(exc, reading.FileRefusedError) else exc.__class__.__name__
+            self.error("go-version-file", f"cannot read {rel}: {reason}", ("go", "version-file"))
             return None
         try:
             return goversion.parse(rel, text)
@@ -330,6 +331,8 @@ class Lowering:
     def build_jobs(self, go: str, needs: tuple[str, ...]) -> list[ir.Job]:
         build = self.m.build
         assert build is not None
+        for problem in unsafe_link_flags(build.ldflags):
+            self.error("unsafe-flag", problem, ("build", "ldflags"))
         legs = self.legs(build, go)
         shards = [legs[i : i + SHARD_SIZE] for i in range(0, len(legs), SHARD_SIZE)] or [[]]
         jobs = []
@@ -371,7 +374,14 @@ class Lowering:
         checks = tuple(j.id for j in jobs)
         builds = self.build_jobs(go, needs=checks) if self.m.build is not None else []
         jobs += builds
-        supply = SupplyChain(self.m, go=go, checks=checks, builds=tuple(b.id for b in builds))
+        supply = SupplyChain(
+            self.m,
+            go=go,
+            checks=checks,
+            builds=tuple(b.id for b in builds),
+            legs=tuple(leg.key for b in builds for leg in b.legs),
+            binary=(self.m.build.binary or self.m.name) if self.m.build is not None else "",
+        )
         jobs += supply.jobs()
         self.diagnostics += supply.diagnostics
         _check_graph(jobs)
@@ -388,6 +398,35 @@ class Lowering:
             stages=tuple(stage for stage in STAGES if any(j.stage == stage for j in jobs)),
             tools=tuple((name, pins.tool_version(name)) for name in TOOLS),
         )
+
+
+# Linker flags that choose a program for the linker to run (go tool link: -extld, -extar), and
+# options of the external linker that do the same or load code (-B, -fuse-ld, --ld-path,
+# -wrapper, -specs, -plugin, @file). The C compiler is chosen with a matrix include's `cc`.
+_PROGRAM_FLAGS: Final = ("extld", "extar")
+_EXTLD_PROGRAM_OPTIONS: Final = ("-B", "-fuse-ld", "--ld-path", "-wrapper", "-specs", "--specs", "-plugin", "@")
+
+
+def unsafe_link_flags(ldflags: str) -> list[str]:
+    """Why ``ldflags`` could make the linker run an arbitrary program (empty when it cannot)."""
+    problems: list[str] = []
+    words = ldflags.split()
+    for i, word in enumerate(words):
+        name, _, value = word.lstrip("-").partition("=")
+        if not word.startswith("-"):
+            continue
+        if name in _PROGRAM_FLAGS:
+            problems.append(
+                f"-{name} makes the linker run another program; choose the C compiler with a matrix "
+                "include's cc instead"
+            )
+        elif name == "extldflags":
+            value = value if "=" in word else (words[i + 1] if i + 1 < len(words) else "")
+            options = value.split(",") if value.startswith("-Wl,") else [value]
+            for option in options:
+                if option.startswith(_EXTLD_PROGRAM_OPTIONS) or option.lstrip("-").startswith("plugin"):
+                    problems.append(f"-extldflags {option} makes the external linker run or load another program")
+    return problems
 
 
 def _entry_dict(entry: MatrixEntry) -> dict[str, object]:

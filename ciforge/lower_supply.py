@@ -26,11 +26,22 @@ SBOM_FILES: Final = {"spdx-json": ("sbom.spdx.json", "spdxjson"), "cyclonedx-jso
 class SupplyChain:
     """Builds the supply-chain jobs for one manifest."""
 
-    def __init__(self, manifest: Manifest, *, go: str, checks: tuple[str, ...], builds: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        manifest: Manifest,
+        *,
+        go: str,
+        checks: tuple[str, ...],
+        builds: tuple[str, ...],
+        legs: tuple[str, ...] = (),
+        binary: str = "",
+    ) -> None:
         self.m = manifest
         self.go = go  # GO-runtime jobs run in the pipeline's golang image on GitLab
         self.checks = checks
         self.builds = builds
+        self.legs = legs  # the build legs' keys: the release set is exactly their artifacts
+        self.binary = binary
         self.diagnostics: list[Diagnostic] = []
         image = manifest.image
         push = image.push if image else ()
@@ -264,7 +275,7 @@ class SupplyChain:
         consumes = [ir.ArtifactInput(producer=b, name=f"build-{ir.LEG_TOKEN}", all_legs=True) for b in self.builds]
         if tag_sbom:
             consumes.append(ir.ArtifactInput(producer="sbom", name="sbom"))
-        assets_env: list[tuple[str, ir.EnvValue]] = []
+        assets_env: list[tuple[str, ir.EnvValue]] = [("BINARY", self.binary), ("RELEASE_LEGS", " ".join(self.legs))]
         if tag_sbom:
             assets_env.append(("SBOM_FILE", self.sbom_file()[0]))
         if sign is not None:

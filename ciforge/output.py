@@ -1,27 +1,50 @@
-"""Writing and checking generated files. Writes are atomic: a temp file, then a rename."""
+"""Writing and checking generated files. Writes are atomic: a temp file, then a rename.
+
+Nothing is ever written or read through a symlink inside the output tree (a committed
+``.gitlab-ci.yml -> .git/config`` must not redirect the write), a new file is created 0644 and
+an existing file keeps its mode.
+"""
 
 from __future__ import annotations
 
 import difflib
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+
+from ciforge import reading
 
 FILE_MODE = 0o644
 
 
 class UnsafePathError(Exception):
-    """An output path would leave the output directory."""
+    """An output path would leave the output directory or pass through a symlink."""
 
 
 def resolve_inside(out_dir: Path, rel: str) -> Path:
-    """``out_dir/rel``, refusing any path that escapes ``out_dir`` (also through symlinks)."""
+    """``out_dir/rel``, refusing any path that escapes ``out_dir`` and any symlink on the way from
+    ``out_dir`` to the file (the file itself included)."""
     root = out_dir.resolve()
-    target = (root / rel).resolve()
-    if target != root and root not in target.parents:
+    parts = Path(rel).parts
+    if Path(rel).is_absolute() or ".." in parts:
         raise UnsafePathError(f"{rel} resolves outside {out_dir}")
-    return target
+    probe = root
+    for part in parts:
+        probe = probe / part
+        if probe.is_symlink():
+            raise UnsafePathError(f"refusing to write through the symlink {probe}; remove it first")
+    return root / rel
+
+
+def _mode_for(path: Path) -> int:
+    """An existing regular file keeps its mode; a new file gets 0644."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return FILE_MODE
+    return stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else FILE_MODE
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -35,7 +58,9 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def _write_temp(path: Path, text: str) -> str:
-    """A complete, fsynced temp file beside ``path`` (mode 0644); returns its name."""
+    """A complete, fsynced temp file beside ``path`` (the mode ``path`` has or gets); returns
+    its name."""
+    mode = _mode_for(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -43,7 +68,7 @@ def _write_temp(path: Path, text: str) -> str:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, FILE_MODE)
+        os.chmod(tmp, mode)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -84,7 +109,7 @@ def drift(out_dir: Path, files: Mapping[str, str]) -> dict[str, str]:
     for rel, text in files.items():
         path = resolve_inside(out_dir, rel)
         try:
-            current = path.read_text(encoding="utf-8")
+            current = reading.read_bounded(path, reading.MAX_OUTPUT_BYTES).decode("utf-8")
         except FileNotFoundError:
             current = ""
         except (OSError, UnicodeDecodeError):

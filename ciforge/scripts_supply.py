@@ -130,19 +130,36 @@ def verify(*, key: bool, attestation: bool) -> str:
 
 def release_assets(*, sbom: bool, sign: bool, key: bool) -> str:
     """Collect the binaries (renamed <binary>-<leg>[.exe]), the SBOM, SHA256SUMS and, when
-    signing, the checksums' cosign bundle, verified straight away."""
+    signing, the checksums' cosign bundle, verified straight away.
+
+    The release set is exactly the declared artifacts of the known legs (RELEASE_LEGS): one
+    ``$BINARY`` or ``$BINARY.exe`` per ``dist/build-<leg>/``. Anything else in ``dist/``, a leg
+    with any other file, or a ``release/`` that already exists fails the job."""
     lines = [
-        "mkdir -p release",
-        "for dir in dist/build-*/; do",
-        '  leg="${dir#dist/build-}"',
-        '  leg="${leg%/}"',
-        '  for file in "$dir"*; do',
-        '    name="$(basename "$file")"',
-        '    case "$name" in',
-        '      *.exe) cp "$file" "release/${name%.exe}-${leg}.exe" ;;',
-        '      *) cp "$file" "release/${name}-${leg}" ;;',
-        "    esac",
+        'fail() { echo "release-assets: $*" >&2; exit 1; }',
+        'if [ -e release ] || [ -L release ]; then fail "release/ exists before the release set is built"; fi',
+        "mkdir release",
+        "for entry in dist/* dist/.[!.]* dist/..?*; do",
+        '  if [ ! -e "$entry" ] && [ ! -L "$entry" ]; then continue; fi',
+        '  case " $RELEASE_LEGS " in',
+        '    *" ${entry#dist/build-} "*) ;;',
+        '    *) fail "$entry is not the artifact of a known build leg" ;;',
+        "  esac",
+        "done",
+        "for leg in $RELEASE_LEGS; do",
+        '  dir="dist/build-${leg}"',
+        '  if [ -L "$dir" ] || [ ! -d "$dir" ]; then fail "$dir: the artifact of leg $leg is missing"; fi',
+        "  count=0",
+        '  for file in "$dir"/* "$dir"/.[!.]* "$dir"/..?*; do',
+        '    if [ -e "$file" ] || [ -L "$file" ]; then count=$((count + 1)); fi',
         "  done",
+        '  if [ -f "$dir/$BINARY" ] && [ ! -L "$dir/$BINARY" ] && [ "$count" -eq 1 ]; then',
+        '    cp "$dir/$BINARY" "release/${BINARY}-${leg}"',
+        '  elif [ -f "$dir/$BINARY.exe" ] && [ ! -L "$dir/$BINARY.exe" ] && [ "$count" -eq 1 ]; then',
+        '    cp "$dir/$BINARY.exe" "release/${BINARY}-${leg}.exe"',
+        "  else",
+        '    fail "$dir must hold exactly the binary $BINARY (or $BINARY.exe)"',
+        "  fi",
         "done",
     ]
     if sbom:

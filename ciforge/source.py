@@ -10,6 +10,7 @@ position) and builds plain Python data from it itself, so that it can:
 
 from __future__ import annotations
 
+import unicodedata
 import warnings
 from typing import Any, Final
 
@@ -62,8 +63,9 @@ class SourceDoc:
 
 
 class _Builder:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, text: str = "") -> None:
         self.file = file
+        self.text = text
         self.values: dict[JsonPath, Position] = {}
         self.keys: dict[JsonPath, Position] = {}
         self.raw: dict[JsonPath, str] = {}
@@ -116,6 +118,7 @@ class _Builder:
                 self.error("yaml-tag", f"custom YAML tag {key_node.tag!r} is not allowed", key_node, path)
                 continue
             key = str(key_node.value)
+            self._refuse_invisible(key, key_node, (*path, key))
             if key in seen:
                 first_line, first_col = _pos(seen[key])
                 self.error(
@@ -141,10 +144,41 @@ class _Builder:
             result.update(value)
         return result
 
+    def _refuse_invisible(self, value: str, node: Node, path: JsonPath) -> bool:
+        """Report the first invisible or control character of a value at its own position (at the
+        scalar when an escape wrote it). True when one was found."""
+        found = next((ch for ch in value if invisible(ch)), None)
+        if found is None:
+            return False
+        start, end = node.start_mark, node.end_mark
+        where = self.text.find(found, start.index, end.index) if self.text else -1
+        line, col = _pos(node)
+        if where >= 0:
+            line = self.text.count("\n", 0, where) + 1
+            col = where - (self.text.rfind("\n", 0, where) + 1) + 1
+        self.diagnostics.append(
+            Diagnostic(
+                code="invisible-character",
+                message=f"the value contains {describe(found)}, an invisible or control character; "
+                "remove it (it can make text read differently than it runs)",
+                path=path,
+                file=self.file,
+                line=line,
+                col=col,
+            )
+        )
+        return True
+
     def _scalar(self, node: ScalarNode, path: JsonPath) -> Any:
         text = str(node.value)
+        if node.style == ">":
+            # ruamel's composer marks the line folds of a folded scalar with BEL; they are not
+            # part of the value (ruamel's own constructor drops them the same way)
+            text = text.replace("\a", "")
         if any("\ud800" <= ch <= "\udfff" for ch in text):
             self.error("yaml-encoding", "a \\u escape names a lone surrogate, not a character", node, path)
+            return None
+        if self._refuse_invisible(text, node, path):
             return None
         tag = node.tag
         plain = node.style is None
@@ -159,6 +193,25 @@ class _Builder:
                 self.raw[path] = text
             return _number(text, tag)
         return text  # timestamps stay strings, as check-jsonschema does
+
+
+# Tab and line feed are the only control characters a value may hold.
+_ALLOWED_CONTROLS: Final = frozenset("\t\n")
+
+
+def invisible(ch: str) -> bool:
+    """Control, format (bidirectional controls, zero-width characters, BOM), private-use and
+    surrogate code points, and the Unicode line and paragraph separators: characters that do not
+    show what they are, or that other interpreters read as structure."""
+    if ch in _ALLOWED_CONTROLS:
+        return False
+    return unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")
+
+
+def describe(ch: str) -> str:
+    """``U+202E (RIGHT-TO-LEFT OVERRIDE)``."""
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
 
 
 def _number(text: str, tag: str) -> int | float | str:
@@ -205,7 +258,7 @@ def load_text(text: str, file: str) -> tuple[SourceDoc | None, list[Diagnostic]]
         return None, [Diagnostic(code="yaml-syntax", message=message, file=file, line=1, col=1)]
     if node is None:
         return None, [Diagnostic(code="yaml-empty", message="the manifest is empty", file=file, line=1, col=1)]
-    builder = _Builder(file)
+    builder = _Builder(file, text)
     data = builder.build(node, ())
     doc = SourceDoc(
         path=file,

@@ -251,24 +251,76 @@ def test_symlink_out_of_out_is_refused(
     err = capsys.readouterr().err
     assert code == 2, err
     assert "[io-error]" in err
-    assert "outside" in err
+    assert "symlink" in err
     assert snapshot(outside) == before_outside
     assert snapshot(out) == before_out
 
 
-def test_symlinks_that_stay_inside_are_followed(tmp_path: Path) -> None:
-    """--out itself may be a symlink, and a link inside --out to a place inside --out is fine."""
+def test_out_itself_may_be_a_symlink(tmp_path: Path) -> None:
+    """--out itself may be a symlink: it is the user's choice of directory."""
     real = tmp_path / "real"
     real.mkdir()
-    (real / "github-real").mkdir()
-    (real / ".github").symlink_to(real / "github-real")
     out = tmp_path / "out-link"
     out.symlink_to(real)
     manifest = tmp_path / "ciforge.yml"
     manifest.write_text(MANIFEST_V1, encoding="utf-8")
     assert render(manifest, out) == 0
-    assert (real / "github-real/workflows/ciforge.yml").is_file()
+    assert (real / WORKFLOW).is_file()
     assert (real / PIPELINE).is_file()
+
+
+INSIDE_LINKS: Final = {
+    # name: (link inside out, target inside out)
+    "gitlab-file-to-git-config": (PIPELINE, ".git/config"),
+    "workflow-file-to-a-file": (WORKFLOW, "README.md"),
+    "github-dir-to-a-dir": (".github", "github-real"),
+}
+
+
+@pytest.mark.parametrize("check", [False, True], ids=["render", "check"])
+@pytest.mark.parametrize("link", INSIDE_LINKS.values(), ids=INSIDE_LINKS.keys())
+def test_symlink_inside_out_is_never_written_through(
+    link: tuple[str, str], check: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A symlink inside the output tree, even one that stays inside it, is refused (issue 11
+    item 5): a committed `.gitlab-ci.yml -> .git/config` once made render overwrite the git
+    config. Exit 2, an io-error naming the symlink, nothing changed."""
+    name, target = link
+    out = tmp_path / "out"
+    (out / ".git").mkdir(parents=True)
+    (out / ".git/config").write_text("[core]\n", encoding="utf-8")
+    (out / "README.md").write_text("readme\n", encoding="utf-8")
+    (out / "github-real/workflows").mkdir(parents=True)
+    (out / name).parent.mkdir(parents=True, exist_ok=True)
+    (out / name).symlink_to(out / target)
+    manifest = tmp_path / "ciforge.yml"
+    manifest.write_text(MANIFEST_V1, encoding="utf-8")
+    before = snapshot(out)
+    code = render(manifest, out, *(["--check"] if check else []))
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "[io-error]" in err
+    assert "symlink" in err
+    assert snapshot(out) == before
+
+
+def test_existing_file_keeps_its_mode(tmp_path: Path) -> None:
+    """An output that exists keeps its mode across a render that rewrites it (issue 11 item 5);
+    a new file is 0644."""
+    manifest = tmp_path / "ciforge.yml"
+    manifest.write_text(MANIFEST_V1, encoding="utf-8")
+    out = tmp_path / "out"
+    assert render(manifest, out) == 0
+    (out / PIPELINE).chmod(0o600)
+    (out / WORKFLOW).chmod(0o664)
+    manifest.write_text(MANIFEST_V2, encoding="utf-8")
+    assert render(manifest, out) == 0
+    assert "'70'" in (out / PIPELINE).read_text()  # rewritten, not left alone
+    assert stat.S_IMODE((out / PIPELINE).stat().st_mode) == 0o600
+    assert stat.S_IMODE((out / WORKFLOW).stat().st_mode) == 0o664
+    fresh = tmp_path / "fresh"
+    assert render(manifest, fresh) == 0
+    assert stat.S_IMODE((fresh / PIPELINE).stat().st_mode) == 0o644
 
 
 def test_render_writes_nothing_next_to_out(tmp_path: Path) -> None:
@@ -303,16 +355,6 @@ def test_files_have_mode_0644_and_one_trailing_newline(umask: int, tmp_path: Pat
         assert data.endswith(b"\n"), rel
         assert not data.endswith(b"\n\n"), rel
         assert b"\r" not in data
-
-
-def test_rewrite_normalizes_the_mode(project: tuple[Path, Path]) -> None:
-    """A stale output with another mode (0600, 0755) is replaced by a 0644 file."""
-    manifest, out = project
-    os.chmod(out / WORKFLOW, 0o600)
-    os.chmod(out / PIPELINE, 0o755)
-    assert render(manifest, out) == 0
-    for rel in OUTPUTS:
-        assert stat.S_IMODE((out / rel).stat().st_mode) == 0o644
 
 
 def test_unrelated_files_are_left_alone(project: tuple[Path, Path]) -> None:

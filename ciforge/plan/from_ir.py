@@ -99,6 +99,7 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
                 key=key,
                 logical_id=job.id,
                 needs=frozenset(k for need in job.needs for k in keys[need]),
+                source=any(isinstance(step, ir.Checkout) for step in job.steps),
                 commands=commands,
                 env=register.normalize_env(env),
                 tools=_tools(job, leg),

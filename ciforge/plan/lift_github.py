@@ -242,6 +242,7 @@ def _plan_job(job_id: str, job: dict[str, Any], leg: dict[str, str], workflow: d
         key=job_key(job_id, tuple(leg.items())),
         logical_id=job_id,
         needs=frozenset(),  # filled in by lift()
+        source=any(str(step.get("uses", "")).startswith("actions/checkout@") for step in job.get("steps", [])),
         commands=commands,
         env=register.normalize_env(env),
         tools=tuple(sorted(acc["tools"])),

@@ -156,7 +156,7 @@ def _dotenv_names(job: dict[str, Any]) -> tuple[str, ...]:
     if not report:
         return ()
     found = re.findall(
-        rf'echo "([A-Z_][A-Z0-9_]*)=[^"]*" >> {re.escape(str(report))}', "\n".join(job.get("script", []))
+        rf'echo "([A-Z_][A-Z0-9_]*)=[^"]*" >>? {re.escape(str(report))}', "\n".join(job.get("script", []))
     )
     return tuple(sorted(set(found), key=found.index))
 
@@ -191,6 +191,8 @@ def _plan_job(
     raw.update({k: _value(v) for k, v in (job.get("variables") or {}).items()})
     raw.update(rule_vars)
     raw.update(leg)
+    # GIT_STRATEGY: none means no clone: the job sees only its artifacts.
+    source = raw.pop("GIT_STRATEGY", "fetch") != "none"
     env = {k: _normalize(k, v) for k, v in raw.items()}
     consumes = set()
     for producer, artifacts in _needs(job):
@@ -216,6 +218,7 @@ def _plan_job(
         key=job_key(name, tuple(leg.items())),
         logical_id=name,
         needs=frozenset(),
+        source=source,
         commands=tuple(commands),
         env=register.normalize_env(env),
         tools=tuple(sorted(_tools(job, leg))),

@@ -59,7 +59,8 @@ REGISTER: Final = {
         NamedException(
             "checkout",
             "Checkout",
-            "GitHub jobs check out explicitly with actions/checkout; GitLab clones implicitly.",
+            "GitHub jobs check out explicitly with actions/checkout; GitLab clones implicitly unless "
+            "GIT_STRATEGY is none. The plan compares whether each job has the source at all.",
         ),
         NamedException(
             "caches",
@@ -117,7 +118,7 @@ _PLATFORM_BLOCKS: Final[tuple[tuple[str, Callable[[str], bool]], ...]] = (
     ("scan-report", lambda s: "trivy image" in s and "--exit-code 0" in s),
     # the Releases API of the project (not any URL with /releases in it, e.g. a tool download)
     ("release-publish", lambda s: "gh release create" in s or "/projects/${CI_PROJECT_ID}/releases" in s),
-    ("output-plumbing", lambda s: "$GITHUB_ENV" in s or "$GITHUB_OUTPUT" in s or 'DIGEST}" >> outputs.env' in s),
+    ("output-plumbing", lambda s: "$GITHUB_ENV" in s or "$GITHUB_OUTPUT" in s or 'DIGEST}" > outputs.env' in s),
 )
 
 

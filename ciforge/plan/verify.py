@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ciforge import ir
+from ciforge import ir, reading, source
 from ciforge.plan import from_ir, lift_github, lift_gitlab
 from ciforge.plan.model import EVENTS, differences
 
@@ -18,9 +18,17 @@ def check(pipeline: ir.Pipeline, out_dir: Path) -> list[str]:
     for platform, rel in FILES.items():
         path = out_dir / rel
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            problems.append(f"{rel}: cannot read: {exc.strerror or exc}")
+            # bounded like the manifest: a huge or endless file is refused before it is parsed
+            text = reading.read_bounded(path, reading.MAX_OUTPUT_BYTES, follow_symlinks=False).decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = str(exc) if isinstance(exc, reading.FileRefusedError | UnicodeDecodeError) else exc.strerror or exc
+            problems.append(f"{rel}: cannot read: {reason}")
+            continue
+        # The loader's bounds (alias expansion, depth) and checks (duplicate keys, custom tags)
+        # apply to the files on disk as they do to the manifest.
+        _, loaded = source.load_text(text, rel)
+        if loaded:
+            problems += [f"{rel}:{d.line}:{d.col}: {d.message} [{d.code}]" for d in loaded]
             continue
         for event in EVENTS.values():
             expected = from_ir.plan(pipeline, event)

@@ -71,6 +71,31 @@ def setup_tool(step: ir.SetupTool) -> list[Yaml]:
     return [{"name": f"Set up {step.tool} {step.version}", "uses": uses(action), "with": with_}]
 
 
+IMAGE_ENV: Final = ("IMAGE", "IMAGE_TAGS")
+
+
+def export_lines(source: str, names: tuple[str, ...], sink: str) -> str:
+    """Copy the job's own NAME=value lines from ``source`` into a GitHub file command (``sink``):
+    only the declared names, each written with a fresh random heredoc delimiter, so no value can
+    end the entry early and smuggle in another one.
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#multiline-strings"""
+    return "\n".join(
+        (
+            "set -euo pipefail",
+            'while IFS= read -r line || [ -n "$line" ]; do',
+            '  name="${line%%=*}"',
+            '  case "$name" in',
+            f"    {'|'.join(names)}) ;;",
+            f'    *) echo "{source}: unexpected line; expected one of {", ".join(names)}" >&2; exit 1 ;;',
+            "  esac",
+            "  delimiter=\"ciforge_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \\n')\"",
+            f'  printf \'%s<<%s\\n%s\\n%s\\n\' "$name" "$delimiter" "${{line#*=}}" "$delimiter" >> "{sink}"',
+            f"done < {source}",
+            "",
+        )
+    )
+
+
 def build_image(step: ir.BuildImage) -> list[Yaml]:
     """docker/build-push-action implements the BuildImage contract: context from the working tree
     (never the git ref), no provenance/SBOM attestations (set identically on GitLab), the GitHub
@@ -88,7 +113,9 @@ def build_image(step: ir.BuildImage) -> list[Yaml]:
                 },
             }
         )
-    out.append({"name": "Export image name and tags", "run": Script('cat image.env >> "$GITHUB_ENV"\n')})
+    out.append(
+        {"name": "Export image name and tags", "run": Script(export_lines("image.env", IMAGE_ENV, "$GITHUB_ENV"))}
+    )
     with_: dict[str, Yaml] = {
         "context": step.context,
         "file": step.dockerfile,
@@ -107,7 +134,8 @@ def build_image(step: ir.BuildImage) -> list[Yaml]:
             {
                 "name": "Record the digest",
                 "env": {"DIGEST": "${{ steps.image-build.outputs.digest }}"},
-                "run": Script('echo "IMAGE_DIGEST=${DIGEST}" >> outputs.env\n'),
+                # outputs.env is created here, fresh: a committed outputs.env never reaches it
+                "run": Script('echo "IMAGE_DIGEST=${DIGEST}" > outputs.env\n'),
             }
         )
     return out
@@ -117,7 +145,8 @@ def export_outputs(job: ir.Job) -> list[Yaml]:
     """The job's outputs.env lines become step outputs, read by the job's ``outputs:``."""
     if not job.outputs:
         return []
-    return [{"name": "Export job outputs", "id": "outputs", "run": Script('cat outputs.env >> "$GITHUB_OUTPUT"\n')}]
+    script = export_lines("outputs.env", job.outputs, "$GITHUB_OUTPUT")
+    return [{"name": "Export job outputs", "id": "outputs", "run": Script(script)}]
 
 
 def job_outputs(job: ir.Job) -> dict[str, Yaml] | None:

@@ -96,6 +96,10 @@ def variables(job: ir.Job) -> Yaml:
         out.update(supply.DIND_VARIABLES)
     if job.cache is not None:
         out.update(CACHE_VARIABLES)
+    if not any(isinstance(step, ir.Checkout) for step in job.steps):
+        # No clone for a job that works only on artifacts: committed files cannot reach it.
+        # https://docs.gitlab.com/ci/runners/configure_runners/#git-strategy
+        out["GIT_STRATEGY"] = "none"
     return out or None
 
 

@@ -130,7 +130,8 @@ def build_image_script(step: ir.BuildImage, buildx: str) -> str:
         lines += [
             'digest="$(sed -n \'s/.*"containerimage.digest": *"\\(sha256:[0-9a-f]*\\)".*/\\1/p\' image-metadata.json'
             ' | head -n 1)"',
-            'echo "IMAGE_DIGEST=${digest}" >> outputs.env',
+            "# outputs.env is created here, fresh: a committed outputs.env never reaches the dotenv report",
+            'echo "IMAGE_DIGEST=${digest}" > outputs.env',
         ]
     return block(*lines)
 
