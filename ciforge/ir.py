@@ -120,8 +120,9 @@ class SetupTool:
 @attrs.frozen(kw_only=True)
 class BuildImage:
     """A BuildKit build of ``context`` with ``dockerfile`` (a contract-level builtin: the GitHub
-    action and the GitLab buildx command line implement the same contract). Reads IMAGE and
-    IMAGE_TAGS from ``image.env``; when ``push``, appends IMAGE_DIGEST to ``outputs.env``."""
+    action and the GitLab buildx command line implement the same contract). Reads IMAGE from
+    ``image.env``; when ``push``, pushes by digest only (no tag: the promote job adds the tags
+    after verification) and creates ``outputs.env`` with IMAGE_DIGEST."""
 
     context: str
     dockerfile: str
@@ -154,7 +155,8 @@ class ArtifactInput:
 
 @attrs.frozen(kw_only=True)
 class GoCache:
-    """Go module and build caches. Non-semantic: never compared for equivalence."""
+    """Go module and build caches, scoped to the ref that wrote them (never restored on a tag
+    ref, never shared between protected and unprotected refs; docs/equivalence.md, caches)."""
 
     key_files: tuple[str, ...] = ("go.mod", "go.sum")
 
@@ -208,6 +210,9 @@ class Job:
     coverage: CoverageReport | None = None
     gates: tuple[Gate, ...] = ()
     interruptible: bool = True
+    # The deployment environment whose protected secrets and variables the job may read
+    # (GitHub environment:, GitLab environment:). None: no environment.
+    environment: str | None = None
     # Job outputs: each a KEY=VALUE line the job's blocks append to outputs.env.
     outputs: tuple[str, ...] = ()
     inputs: tuple[OutputInput, ...] = ()

@@ -117,6 +117,13 @@ class Lowering:
 
     # -- jobs -------------------------------------------------------------------------------
 
+    def go_cache(self) -> ir.GoCache | None:
+        """The Go cache, or none when release branches are triggered: they publish too, and no
+        expression tells them apart from other branches for every glob (zizmor cache-poisoning)."""
+        if any(glob.startswith("release") for glob in self.m.triggers.branches):
+            return None
+        return ir.GoCache()
+
     def lint_job(self, go: str) -> ir.Job | None:
         lint = self.m.lint
         version = self.golangci_lint_version(go)
@@ -136,7 +143,7 @@ class Lowering:
             go=go,
             env=(("GO_PACKAGES", self.m.go.packages),),
             steps=tuple(steps),
-            cache=ir.GoCache(),
+            cache=self.go_cache(),
             timeout_minutes=20,
             gates=tuple(ir.Gate(kind="exit_code", block=s.id) for s in steps if isinstance(s, ir.Run)),
         )
@@ -212,7 +219,7 @@ class Lowering:
             env=tuple(env),
             legs=legs,
             steps=steps,
-            cache=ir.GoCache(),
+            cache=self.go_cache(),
             produces=(
                 ir.Artifact(
                     name=f"coverage-{ir.LEG_TOKEN}" if legs else "coverage",
@@ -357,7 +364,7 @@ class Lowering:
                         ir.Run(id="go-build", name="go build", script=scripts.go_build()),
                     ),
                     produces=(ir.Artifact(name=f"build-{ir.LEG_TOKEN}", paths=(f"dist/build-{ir.LEG_TOKEN}/",)),),
-                    cache=ir.GoCache(),
+                    cache=self.go_cache(),
                     timeout_minutes=20,
                     gates=(ir.Gate(kind="exit_code", block="go-build"),),
                 )

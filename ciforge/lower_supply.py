@@ -3,8 +3,13 @@
 The job graph (each edge an explicit ``needs`` on both platforms):
 
     lint, test ─▶ image            (pull requests, manual runs: build only, never push)
-    lint, test ─▶ image-publish ─▶ sbom, scan ─▶ sign ─▶ verify
+    lint, test ─▶ image-publish ─▶ sbom, scan ─▶ sign ─▶ verify ─▶ promote
     build-*, sbom ─▶ release-assets ─▶ release              (tag pushes)
+
+image-publish pushes by digest only; promote adds the tags once every check of that digest
+(SBOM, scan gate, signature, verification) has passed, so no tag ever names an unverified image.
+Every job from image-publish onwards runs in the deployment environment and cannot be cancelled
+halfway (GitLab interruptible: false; GitHub cancels in-progress runs only for pull requests).
 
 A job's events are always a subset of each needed job's events, so GitHub's skip propagation and
 GitLab's "needs on an absent job" never come into play (semantics.md 15.4 #10).
@@ -48,6 +53,14 @@ class SupplyChain:
         self.publish_events = frozenset(
             ([ir.Event.PUSH_TAG] if "tags" in push else []) + ([ir.Event.PUSH_BRANCH] if "branches" in push else [])
         )
+        host = image.repository.split("/")[0] if image is not None and image.repository else ""
+        # packages: scopes of GITHUB_TOKEN mean something only for GitHub's own registry.
+        self.ghcr = host in ("", "ghcr.io")
+        self.environment = manifest.environment
+
+    def packages(self, level: str) -> tuple[str, ...]:
+        """``packages:<level>`` when the image lives in GHCR, else nothing."""
+        return (f"packages:{level}",) if self.ghcr else ()
 
     def error(self, code: str, message: str, path: tuple[str | int, ...]) -> None:
         self.diagnostics.append(Diagnostic(code=code, message=message, path=path))
@@ -104,12 +117,38 @@ class SupplyChain:
             needs=self.checks,
             events=events,
             runtime=ir.Runtime.DOCKER,
-            env=self.image_env() + (self.registry_env() if publish or image.cache else ()),
+            # A build that does not push logs in nowhere and gets no registry credential.
+            env=self.image_env() + (self.registry_env() if publish else ()),
             steps=tuple(steps),
-            permissions=("contents:read", "packages:write") if publish else ("contents:read",),
+            permissions=("contents:read", *self.packages("write")) if publish else ("contents:read",),
             timeout_minutes=45,
             outputs=IMAGE_OUTPUTS if publish else (),
             gates=(ir.Gate(kind="exit_code", block="image-build"),),
+            interruptible=not publish,
+            environment=self.environment if publish else None,
+        )
+
+    def promote_job(self, needs: tuple[str, ...]) -> ir.Job:
+        """Tag the verified digest: the only job that pushes human-facing tags."""
+        return ir.Job(
+            id="promote",
+            name="Promote (tag the verified digest)",
+            stage="release",
+            needs=needs,
+            events=self.publish_events,
+            runtime=ir.Runtime.DOCKER,
+            env=self.image_env() + self.registry_env(),
+            steps=(
+                self.tool("buildx"),
+                ir.Run(id="image-ref", name="Image name and tags", script=s.image_ref()),
+                ir.Run(id="promote", name="Tag the digest", script=s.promote()),
+            ),
+            inputs=(self.image_input(),),
+            permissions=("contents:read", *self.packages("write")),
+            timeout_minutes=10,
+            gates=(ir.Gate(kind="exit_code", block="promote"),),
+            interruptible=False,
+            environment=self.environment,
         )
 
     def image_input(self) -> ir.OutputInput:
@@ -140,10 +179,12 @@ class SupplyChain:
             steps=steps,
             inputs=(self.image_input(),) if of_image else (),
             produces=(ir.Artifact(name="sbom", paths=(file,)),),
-            permissions=("contents:read", "packages:read") if of_image else ("contents:read",),
+            permissions=("contents:read", *self.packages("read")) if of_image else ("contents:read",),
             timeout_minutes=20,
             reports=(("cyclonedx", file),) if self.m.sbom.format == "cyclonedx-json" else (),
             gates=(ir.Gate(kind="exit_code", block="sbom"),),
+            interruptible=not of_image,
+            environment=self.environment if of_image else None,
         )
 
     def scan_job(self) -> ir.Job:
@@ -173,8 +214,10 @@ class SupplyChain:
             ),
             inputs=(self.image_input(),),
             # security-events: write is only for the SARIF upload to code scanning.
-            permissions=("contents:read", "packages:read", "security-events:write"),
+            permissions=("contents:read", *self.packages("read"), "security-events:write"),
             timeout_minutes=20,
+            interruptible=False,
+            environment=self.environment,
             reports=(("sarif", "trivy.sarif"), ("container_scanning", "gl-container-scanning-report.json")),
             gates=(
                 ir.Gate(
@@ -230,10 +273,11 @@ class SupplyChain:
             ),
             inputs=(self.image_input(),),
             consumes=(ir.ArtifactInput(producer="sbom", name="sbom"),) if self.m.sbom else (),
-            permissions=("contents:read", "packages:write") + (() if key else ("id-token:write",)),
+            permissions=("contents:read", *self.packages("write")) + (() if key else ("id-token:write",)),
             oidc=not key,
             timeout_minutes=15,
             interruptible=False,
+            environment=self.environment,
             gates=(ir.Gate(kind="exit_code", block="sign"),),
         )
 
@@ -258,9 +302,11 @@ class SupplyChain:
                 ),
             ),
             inputs=(self.image_input(),),
-            permissions=("contents:read", "packages:read"),
+            permissions=("contents:read", *self.packages("read")),
             timeout_minutes=10,
             gates=(ir.Gate(kind="signature", block="verify"),),
+            interruptible=False,
+            environment=self.environment,
         )
 
     # -- release --------------------------------------------------------------------------------
@@ -302,6 +348,7 @@ class SupplyChain:
             oidc=sign is not None and not key,
             timeout_minutes=15,
             interruptible=False,
+            environment=self.environment,
             gates=(ir.Gate(kind="exit_code", block="release-assets"),),
         )
         publish = ir.Job(
@@ -324,6 +371,7 @@ class SupplyChain:
             permissions=("contents:write",),
             timeout_minutes=15,
             interruptible=False,
+            environment=self.environment,
         )
         return [assets, publish]
 
@@ -375,6 +423,9 @@ class SupplyChain:
                     jobs.append(self.sign_job())
                     if m.sign.verify:
                         jobs.append(self.verify_job())
+                # every check of the digest before its tags: verify needs sign, which needs both
+                checks = [job.id for job in jobs if job.id in ("sbom", "scan", "sign", "verify")]
+                jobs.append(self.promote_job(("image-publish", *checks)))
         if m.release is not None and m.release.on_tags:
             jobs += self.release_jobs()
         return jobs

@@ -155,3 +155,4 @@ class Manifest:
     scan: Scan | None = None
     sign: Sign | None = None
     release: Release | None = None
+    environment: str = "release"

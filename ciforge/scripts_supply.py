@@ -27,6 +27,21 @@ def image_ref() -> str:
     )
 
 
+def promote() -> str:
+    """Add the tags (IMAGE_TAGS from image.env) to the pushed, signed and verified digest, with
+    ``docker buildx imagetools create`` at the pinned buildx: the registry copies the manifest,
+    nothing is rebuilt, and the digest stays what was verified."""
+    return block(
+        "# shellcheck source=/dev/null",
+        ". ./image.env",
+        'printf \'%s\' "$REGISTRY_PASSWORD" | docker login "$REGISTRY" -u "$REGISTRY_USER" --password-stdin',
+        "set --",
+        "for tag in $(printf '%s' \"$IMAGE_TAGS\" | tr ',' ' '); do set -- \"$@\" --tag \"$tag\"; done",
+        'docker buildx imagetools create "$@" "${IMAGE}@${IMAGE_DIGEST}"',
+        'docker buildx imagetools inspect "${IMAGE}@${IMAGE_DIGEST}"',
+    )
+
+
 def record_image_output() -> str:
     """After a pushed build: IMAGE joins IMAGE_DIGEST in outputs.env (the job's outputs)."""
     return block(

@@ -57,6 +57,7 @@ def test_plans_are_not_vacuous() -> None:
         "scan",
         "sign",
         "verify",
+        "promote",
         "release-assets",
         "release",
     }
@@ -265,8 +266,20 @@ def check_permissions(result: Result) -> None:
     assert all("permissions" not in job for job in _load(result.files[GITLAB]).values() if isinstance(job, dict))
 
 
+def check_tool_install(result: Result) -> None:
+    gl = _load(result.files[GITLAB])["promote"]["script"]
+    assert register.platform_block(gl[0]) == "tool-install"
+    assert "docker/buildx-bin:" in gl[0]
+    gh = _load(result.files[GITHUB])["jobs"]["promote"]["steps"]
+    assert gh[0]["uses"].startswith("docker/setup-buildx-action@")
+    event = EVENTS["push:main"]
+    assert lift_gitlab.lift(result.files[GITLAB], event).jobs["promote"].tools == (("buildx", "v0.36.1"),)
+
+
 def check_scheduling(result: Result) -> None:
-    assert _load(result.files[GITHUB])["concurrency"]["cancel-in-progress"] is True
+    assert _load(result.files[GITHUB])["concurrency"]["cancel-in-progress"] == (
+        "${{ github.event_name == 'pull_request' }}"
+    )
     assert _load(result.files[GITLAB])["workflow"]["auto_cancel"] == {"on_new_commit": "interruptible"}
 
 
@@ -278,6 +291,7 @@ EXCEPTION_CHECKS: dict[str, Callable[[Result], None]] = {
     "image-build-contract": check_image_build_contract,
     "checkout": check_checkout,
     "caches": check_caches,
+    "tool-install": check_tool_install,
     "platform-env": check_platform_env,
     "settings-variables": check_settings_variables,
     "unset-is-empty": check_unset_is_empty,

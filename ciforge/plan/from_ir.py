@@ -68,6 +68,7 @@ def _commands(job: ir.Job) -> tuple[str, ...]:
                     platforms=",".join(step.platforms),
                     push=step.push,
                     cache=step.cache,
+                    tags=False,
                 )
             )
     return tuple(out)
@@ -79,6 +80,16 @@ def _tools(job: ir.Job, leg: ir.Leg | None) -> tuple[tuple[str, str], ...]:
         go = dict(leg.variables)["GO_VERSION"] if job.go == ir.MATRIX_GO and leg is not None else job.go
         tools.append(("go", go))
     return tuple(sorted(tools))
+
+
+def _caches(job: ir.Job, event: PlanEvent) -> tuple[str, ...]:
+    """The caches a job restores on this event (a tag ref restores no Go cache)."""
+    out = []
+    if job.cache is not None and event.kind != "push_tag":
+        out.append("go")
+    if any(isinstance(step, ir.BuildImage) and step.cache for step in job.steps):
+        out.append("image")
+    return tuple(out)
 
 
 def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
@@ -115,5 +126,6 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
                 outputs=tuple(sorted(job.outputs)),
                 gates=gates_of(commands, env),
                 timeout_minutes=job.timeout_minutes,
+                caches=_caches(job, event),
             )
     return Plan(event=event.name, jobs=jobs)

@@ -189,6 +189,15 @@ def _artifact_producers(workflow: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _cache_enabled(value: Any, github: dict[str, Any]) -> bool:
+    """setup-go's ``cache`` input for this event: a boolean, or an expression over github."""
+    text = str(value).strip()
+    inner = re.fullmatch(r"\$\{\{(.*)\}\}", text, re.DOTALL)
+    if inner:
+        return gh_expr.truthy(gh_expr.evaluate(inner[1], {"github": github}))
+    return text.lower() == "true"
+
+
 def _step(step: dict[str, Any], leg: dict[str, str], producers: dict[str, str], acc: dict[str, Any]) -> None:
     """Fold one step into the job's commands, tools, artifacts and consumption."""
     if "run" in step:
@@ -204,6 +213,8 @@ def _step(step: dict[str, Any], leg: dict[str, str], producers: dict[str, str], 
     if action in TOOL_ACTIONS:
         tool, key = TOOL_ACTIONS[action]
         acc["tools"].append((tool, _normalize_value("", with_[key], leg)))
+        if action == "actions/setup-go" and _cache_enabled(with_.get("cache", True), acc["github"]):
+            acc["caches"].append("go")
     elif action == "actions/upload-artifact":
         always = "cancelled()" in str(step.get("if", "")) or "always()" in str(step.get("if", ""))
         name = _normalize_value("", with_["name"], leg)
@@ -220,18 +231,32 @@ def _step(step: dict[str, Any], leg: dict[str, str], producers: dict[str, str], 
                 context=_scalar(with_["context"]),
                 dockerfile=_scalar(with_["file"]),
                 platforms=_scalar(with_["platforms"]),
-                push=with_.get("push") is True,
+                push=with_.get("push") is True or "push=true" in str(with_.get("outputs", "")),
                 cache="cache-from" in with_,
+                tags=bool(with_.get("tags")),
             )
         )
+        if "cache-from" in with_:
+            # type=gha is scoped by GitHub per ref (and the default branch); anything else is not
+            scoped = str(with_["cache-from"]).strip() == "type=gha"
+            acc["caches"].append("image" if scoped else "image:shared")
     elif action not in CONTRACT_ACTIONS:
         raise LiftError(f"unknown action {uses}")
 
 
-def _plan_job(job_id: str, job: dict[str, Any], leg: dict[str, str], workflow: dict[str, Any]) -> PlanJob:
+def _plan_job(
+    job_id: str, job: dict[str, Any], leg: dict[str, str], workflow: dict[str, Any], github: dict[str, Any]
+) -> PlanJob:
     raw_env = {**(workflow.get("env") or {}), **(job.get("env") or {})}
     env = {name: _normalize_value(name, value, leg) for name, value in raw_env.items()}
-    acc: dict[str, Any] = {"commands": [], "tools": [], "produces": [], "consumes": set()}
+    acc: dict[str, Any] = {
+        "commands": [],
+        "tools": [],
+        "produces": [],
+        "consumes": set(),
+        "caches": [],
+        "github": github,
+    }
     producers = _artifact_producers(workflow)
     for step in job.get("steps", []):
         _step(step, leg, producers, acc)
@@ -251,6 +276,7 @@ def _plan_job(job_id: str, job: dict[str, Any], leg: dict[str, str], workflow: d
         outputs=tuple(sorted((job.get("outputs") or {}).keys())),
         gates=gates_of(commands, env),
         timeout_minutes=int(job.get("timeout-minutes", 360)),
+        caches=tuple(acc["caches"]),
     )
 
 
@@ -293,7 +319,7 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
             continue
         legs = expand_matrix(job.get("strategy")) or [{}]
         for leg in legs:
-            planned = _plan_job(job_id, job, leg, workflow)
+            planned = _plan_job(job_id, job, leg, workflow, context)
             jobs[planned.key] = planned
             keys.setdefault(job_id, []).append(planned.key)
     for key, planned in list(jobs.items()):

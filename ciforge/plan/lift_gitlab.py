@@ -138,16 +138,38 @@ def _tools(job: dict[str, Any], leg: dict[str, str]) -> list[tuple[str, str]]:
     return out
 
 
-def _buildx(block: str) -> str:
+def _buildx(block: str) -> tuple[str, str | None]:
+    """The build contract, and the image cache it restores ("image" when split by ref
+    protection, "image:shared" when not, None without one)."""
     line = next(line for line in block.splitlines() if line.startswith("docker buildx build "))
-    words = shlex.split(line)
-    return image_build_command(
+    words = shlex.split(line, posix=False)
+    words = [w[1:-1] if len(w) > 1 and w[0] == w[-1] == '"' else w for w in words]
+    cache_from = words[words.index("--cache-from") + 1] if "--cache-from" in words else None
+    command = image_build_command(
         context=words[-1],
         dockerfile=words[words.index("--file") + 1],
         platforms=words[words.index("--platform") + 1],
-        push="--push" in words,
-        cache="--cache-from" in words,
+        push="--push" in words or any("push=true" in w for w in words),
+        cache=cache_from is not None,
+        tags=any(w in ("--tag", "-t", "$@") or w.startswith("--tag=") for w in words),
     )
+    if cache_from is None:
+        return command, None
+    return command, "image" if "CI_COMMIT_REF_PROTECTED" in cache_from else "image:shared"
+
+
+def _go_cache(job: dict[str, Any], variables: dict[str, str]) -> str | None:
+    """The Go cache a job restores: none on a tag ref when the key is per ref (each tag is its
+    own scope), "go" when the key separates refs and their protection, else "go:shared"."""
+    cache = job.get("cache")
+    if not isinstance(cache, dict) or str(cache.get("policy", "pull-push")) == "push":
+        return None
+    key = cache.get("key")
+    text = str(key.get("prefix", "")) if isinstance(key, dict) else str(key)
+    scoped = "$CI_COMMIT_REF_PROTECTED" in text and "$CI_COMMIT_REF_SLUG" in text
+    if not scoped:
+        return "go:shared"
+    return None if variables.get("CI_COMMIT_TAG") else "go"
 
 
 def _dotenv_names(job: dict[str, Any]) -> tuple[str, ...]:
@@ -184,8 +206,13 @@ def _needs(job: dict[str, Any]) -> list[tuple[str, bool]]:
     return out
 
 
-def _plan_job(
-    name: str, job: dict[str, Any], doc: dict[str, Any], leg: dict[str, str], rule_vars: dict[str, str]
+def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's variables
+    name: str,
+    job: dict[str, Any],
+    doc: dict[str, Any],
+    leg: dict[str, str],
+    rule_vars: dict[str, str],
+    event_variables: dict[str, str],
 ) -> PlanJob:
     raw = {**{k: _value(v) for k, v in (doc.get("variables") or {}).items()}}
     raw.update({k: _value(v) for k, v in (job.get("variables") or {}).items()})
@@ -205,10 +232,13 @@ def _plan_job(
             env[output] = f"@output({producer}.{output})"
             consumes.add(producer)
     commands: list[str] = []
+    caches = [cache for cache in (_go_cache(job, event_variables),) if cache is not None]
     for block in job.get("script", []):
         text = str(block)
         if "docker buildx build " in text:
-            commands.append(_buildx(text))
+            command, image_cache = _buildx(text)
+            commands.append(command)
+            caches += [image_cache] if image_cache else []
         elif register.platform_block(text) is None:
             commands.append(text)
     timeout = re.fullmatch(r"(\d+) minutes?", str(job.get("timeout", "60 minutes")))
@@ -227,6 +257,7 @@ def _plan_job(
         outputs=tuple(sorted(_dotenv_names(job))),
         gates=gates_of(tuple(commands), env),
         timeout_minutes=int(timeout[1]),
+        caches=tuple(caches),
     )
 
 
@@ -252,7 +283,7 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
             rule_vars = {}
         rule_vars = {k: "@signing-identity" if k == "CERT_IDENTITY" else v for k, v in rule_vars.items()}
         for leg in expand_parallel(job) or [{}]:
-            planned = _plan_job(name, job, doc, leg, rule_vars)
+            planned = _plan_job(name, job, doc, leg, rule_vars, variables)
             jobs[planned.key] = planned
             keys.setdefault(name, []).append(planned.key)
     for key, planned in list(jobs.items()):

@@ -76,6 +76,10 @@ class PlanJob:
     outputs: tuple[str, ...]
     gates: tuple[Gate, ...]
     timeout_minutes: int
+    # Caches the job restores that another ref may have written, per event: "go", "image"
+    # (scoped like GitHub's: per ref, protected apart from unprotected), or "<name>:shared"
+    # when the scope is wider. Nothing on a tag ref for the Go cache.
+    caches: tuple[str, ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -137,9 +141,11 @@ def gates_of(commands: tuple[str, ...], env: dict[str, str]) -> tuple[Gate, ...]
     return tuple(out)
 
 
-def image_build_command(*, context: str, dockerfile: str, platforms: str, push: bool, cache: bool) -> str:
-    """The image build as a contract, the same text whichever implementation ran it."""
+def image_build_command(*, context: str, dockerfile: str, platforms: str, push: bool, cache: bool, tags: bool) -> str:
+    """The image build as a contract, the same text whichever implementation ran it. ``push``
+    is a push by digest; ``tags`` says whether the build also pushes tags (never, in ciforge's
+    own output: only the promote job tags, after verification)."""
     return (
         f"builtin image-build context={context} file={dockerfile} platforms={platforms} "
-        f"push={str(push).lower()} cache={str(cache).lower()}"
+        f"push={str(push).lower()} cache={str(cache).lower()} tags={str(tags).lower()}"
     )

@@ -64,9 +64,17 @@ REGISTER: Final = {
         ),
         NamedException(
             "caches",
-            "Caches are not semantic",
-            "setup-go's cache on GitHub, cache: with project-local GOMODCACHE/GOCACHE on GitLab; the "
-            "Go caches are content-addressed, so they cannot change a result.",
+            "Caches: the mechanism differs, the scope does not",
+            "setup-go's cache on GitHub, cache: with project-local GOMODCACHE/GOCACHE on GitLab; "
+            "type=gha for images on GitHub, a registry cache on GitLab. The plan compares which caches "
+            "each job restores on each event and whether they are scoped per ref and protection.",
+        ),
+        NamedException(
+            "tool-install",
+            "How pinned tools are installed",
+            "GitHub installs buildx with docker/setup-buildx-action; GitLab's docker jobs copy the binary "
+            "from the pinned docker/buildx-bin image in a block of their own. Both are compared as the "
+            "tool version, not as commands.",
         ),
         NamedException(
             "platform-env",
@@ -118,6 +126,7 @@ _PLATFORM_BLOCKS: Final[tuple[tuple[str, Callable[[str], bool]], ...]] = (
     ("scan-report", lambda s: "trivy image" in s and "--exit-code 0" in s),
     # the Releases API of the project (not any URL with /releases in it, e.g. a tool download)
     ("release-publish", lambda s: "gh release create" in s or "/projects/${CI_PROJECT_ID}/releases" in s),
+    ("tool-install", lambda s: "docker/buildx-bin:" in s and "docker buildx build" not in s),
     ("output-plumbing", lambda s: "$GITHUB_ENV" in s or "$GITHUB_OUTPUT" in s or 'DIGEST}" > outputs.env' in s),
 )
 

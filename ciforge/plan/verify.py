@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ciforge import ir, reading, source
-from ciforge.plan import from_ir, lift_github, lift_gitlab
+from ciforge.plan import from_ir, lift_github, lift_gitlab, posture, posture_lift
 from ciforge.plan.model import EVENTS, differences
 
 FILES = {"github": ".github/workflows/ciforge.yml", "gitlab": ".gitlab-ci.yml"}
 LIFTERS = {"github": lift_github.lift, "gitlab": lift_gitlab.lift}
+LOADERS = {"github": lift_github.load, "gitlab": lift_gitlab.load}
+POSTURES = {"github": posture_lift.github, "gitlab": posture_lift.gitlab}
 
 
 def check(pipeline: ir.Pipeline, out_dir: Path) -> list[str]:
@@ -30,10 +32,17 @@ def check(pipeline: ir.Pipeline, out_dir: Path) -> list[str]:
         if loaded:
             problems += [f"{rel}:{d.line}:{d.col}: {d.message} [{d.code}]" for d in loaded]
             continue
+        try:
+            doc = LOADERS[platform](text)
+            found = POSTURES[platform](doc)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            problems.append(f"{rel}: cannot read the file as ciforge output: {exc}")
+            continue
+        problems += [f"{rel}: {d}" for d in posture.differences(posture.expected(pipeline, platform), found)]
         for event in EVENTS.values():
             expected = from_ir.plan(pipeline, event)
             try:
-                actual = LIFTERS[platform](text, event)
+                actual = LIFTERS[platform](doc, event)
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 problems.append(f"{rel}: {event.name}: cannot read the file as ciforge output: {exc}")
                 break

@@ -127,10 +127,6 @@ NO_CACHE_ON_TAGS: Final = "${{ !startsWith(github.ref, 'refs/tags/') }}"
 def step_setup_go(step: ir.SetupGo, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     # setup-go caches GOMODCACHE and GOCACHE keyed on go.mod (v6.3+); go.sum may not exist.
     cached: Yaml = NO_CACHE_ON_TAGS if job.cache is not None else False
-    if any(glob.startswith("release") for glob in pipeline.triggers.branches):
-        # Release branches publish too, and no expression can tell them apart reliably for every
-        # glob, so such pipelines build without the Go cache on GitHub (zizmor cache-poisoning).
-        cached = False
     version = "${{ matrix.GO_VERSION }}" if step.version == ir.MATRIX_GO else step.version
     with_: dict[str, Yaml] = {"go-version": version, "cache": cached}
     if job.cache is not None:
@@ -225,6 +221,9 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "runs-on": RUNNER,
             "outputs": job_outputs(job),
             "timeout-minutes": job.timeout_minutes,
+            # Protected secrets and approvals of the deployment environment apply to this job.
+            # https://docs.github.com/en/actions/reference/workflows-and-actions/deployments-and-environments
+            "environment": job.environment,
             "permissions": permissions(job),
             "strategy": matrix_strategy(job),
             "env": job_env(job),
@@ -241,10 +240,11 @@ def emit(pipeline: ir.Pipeline) -> dict[str, Yaml]:
         # No token scopes by default; each job asks for what it needs.
         # https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#permissions
         "permissions": {},
-        # A newer run on the same pull request or ref supersedes the older one.
+        # A newer run on the same pull request supersedes the older one; a push run is never
+        # cancelled, so publishing, signing and tagging cannot stop halfway.
         "concurrency": {
             "group": "${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}",
-            "cancel-in-progress": True,
+            "cancel-in-progress": "${{ github.event_name == 'pull_request' }}",
         },
         "env": dict(pipeline.env),
         # bash -eo pipefail for every run step (the default shell has no pipefail).

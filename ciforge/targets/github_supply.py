@@ -116,12 +116,18 @@ def build_image(step: ir.BuildImage) -> list[Yaml]:
     out.append(
         {"name": "Export image name and tags", "run": Script(export_lines("image.env", IMAGE_ENV, "$GITHUB_ENV"))}
     )
+    # Push by digest only, never a tag: the promote job tags the digest once it is verified.
+    # https://docs.docker.com/build/exporters/image-registry/
+    output = (
+        "type=image,name=${{ env.IMAGE }},push-by-digest=true,name-canonical=true,push=true"
+        if step.push
+        else "type=cacheonly"
+    )
     with_: dict[str, Yaml] = {
         "context": step.context,
         "file": step.dockerfile,
         "platforms": ",".join(step.platforms),
-        "push": step.push,
-        "tags": "${{ env.IMAGE_TAGS }}",
+        "outputs": output,
         "provenance": False,
         "sbom": False,
     }

@@ -33,6 +33,7 @@ CACHE_VARIABLES: Final = (
     ("GOCACHE", "${CI_PROJECT_DIR}/.cache/go-build"),
 )
 CACHE_PATHS: Final = (".go/pkg/mod/", ".cache/go-build/")
+CACHE_PREFIX: Final = "go-$CI_COMMIT_REF_PROTECTED-$CI_COMMIT_REF_SLUG-$CI_JOB_NAME_SLUG"
 
 
 def workflow_rules(t: ir.Triggers) -> list[Yaml]:
@@ -108,20 +109,24 @@ def cache(job: ir.Job) -> Yaml:
         return None
     return {
         # One cache per job, and per matrix leg (the slug carries the leg's values), so parallel
-        # legs do not overwrite each other's build cache.
-        "key": {"files": list(job.cache.key_files), "prefix": "go-$CI_JOB_NAME_SLUG"},
+        # legs do not overwrite each other's build cache. Scoped like GitHub's caches: per ref,
+        # and never shared between protected and unprotected refs (a fork's merge request from
+        # its own "main" is unprotected); a tag ref is its own scope, so a tag pipeline, like
+        # GitHub's, restores no cache that another ref wrote.
+        "key": {"files": list(job.cache.key_files), "prefix": CACHE_PREFIX},
         "paths": list(CACHE_PATHS),
     }
 
 
 def script(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
-    tools = dict(pipeline.tools)
     out: list[Yaml] = []
     for step in job.steps:
         if isinstance(step, ir.Run) and NAME in step.platforms:
             out.append(Script(step.script))
+        elif isinstance(step, ir.SetupTool) and job.runtime == ir.Runtime.DOCKER:
+            out.append(Script(supply.install_buildx(step.version)))
         elif isinstance(step, ir.BuildImage):
-            out.append(Script(supply.build_image_script(step, tools["buildx"])))
+            out.append(Script(supply.build_image_script(step)))
     return out
 
 
@@ -168,6 +173,7 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "parallel": parallel(job),
             "timeout": f"{job.timeout_minutes} minutes",
             "interruptible": job.interruptible,
+            "environment": supply.environment(job),
             "cache": cache(job),
             "id_tokens": supply.id_tokens(job),
             "script": script(job, pipeline),

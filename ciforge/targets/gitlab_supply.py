@@ -91,40 +91,53 @@ DIND_VARIABLES: Final = (
 )
 
 
-def build_image_script(step: ir.BuildImage, buildx: str) -> str:
-    """The buildx command line that implements the BuildImage contract (same inputs as GitHub's
-    docker/build-push-action: working-tree context, no attestations; registry cache)."""
-    lines = [
-        "# shellcheck source=/dev/null",
-        ". ./image.env",
+def install_buildx(buildx: str) -> str:
+    """buildx at the pinned release, copied from its official binary image (the docker jobs'
+    counterpart of docker/setup-buildx-action)."""
+    return block(
         "# buildx at the pinned release, from its official binary image",
         'mkdir -p "$HOME/.docker/cli-plugins"',
         f'id="$(docker create docker/buildx-bin:{buildx.removeprefix("v")} /buildx)"',
         'docker cp "${id}:/buildx" "$HOME/.docker/cli-plugins/docker-buildx"',
         'docker rm "$id" > /dev/null',
         "docker buildx version",
+    )
+
+
+# The BuildKit registry cache is split by ref protection: protected refs (the default branch,
+# protected release tags) only ever read what protected refs wrote.
+# https://docs.gitlab.com/ci/variables/predefined_variables/ (CI_COMMIT_REF_PROTECTED)
+CACHE_REF: Final = "${IMAGE}:buildcache-${CI_COMMIT_REF_PROTECTED:-false}"
+
+
+def build_image_script(step: ir.BuildImage) -> str:
+    """The buildx command line that implements the BuildImage contract (same inputs as GitHub's
+    docker/build-push-action: working-tree context, no attestations, push by digest only;
+    registry cache). Only a pushing build logs in."""
+    lines = [
+        "# shellcheck source=/dev/null",
+        ". ./image.env",
     ]
-    if step.push or step.cache:
+    if step.push:
         lines.append(
             'printf \'%s\' "$REGISTRY_PASSWORD" | docker login "$REGISTRY" -u "$REGISTRY_USER" --password-stdin'
         )
-    lines += [
-        "docker buildx create --use --driver docker-container --name ciforge > /dev/null",
-        "set --",
-        "for tag in $(printf '%s' \"$IMAGE_TAGS\" | tr ',' ' '); do set -- \"$@\" --tag \"$tag\"; done",
-    ]
+    lines.append("docker buildx create --use --driver docker-container --name ciforge > /dev/null")
     flags = [
         f"--platform {','.join(step.platforms)}",
         f"--file {step.dockerfile}",
-        '"$@"',
         "--provenance=false --sbom=false",
         "--metadata-file image-metadata.json",
     ]
     if step.cache:
-        flags.append('--cache-from "type=registry,ref=${IMAGE}:buildcache"')
+        flags.append(f'--cache-from "type=registry,ref={CACHE_REF}"')
         if step.push:
-            flags.append('--cache-to "type=registry,ref=${IMAGE}:buildcache,mode=max"')
-    flags.append("--push" if step.push else "--output type=cacheonly")
+            flags.append(f'--cache-to "type=registry,ref={CACHE_REF},mode=max"')
+    flags.append(
+        '--output "type=image,name=${IMAGE},push-by-digest=true,name-canonical=true,push=true"'
+        if step.push
+        else "--output type=cacheonly"
+    )
     lines.append("docker buildx build " + " ".join(flags) + f" {step.context}")
     if step.push:
         lines += [
@@ -134,6 +147,18 @@ def build_image_script(step: ir.BuildImage, buildx: str) -> str:
             'echo "IMAGE_DIGEST=${digest}" > outputs.env',
         ]
     return block(*lines)
+
+
+def environment(job: ir.Job) -> Yaml:
+    """The deployment environment: its protected variables reach only this job. Jobs that only
+    prepare a release (publish by digest, SBOM, scan, sign, verify, assets) do not count as
+    deployments; promote (the tags) and release do.
+    https://docs.gitlab.com/ci/yaml/#environmentaction"""
+    if job.environment is None:
+        return None
+    if job.id in ("promote", "release"):
+        return {"name": job.environment}
+    return {"name": job.environment, "action": "prepare"}
 
 
 def id_tokens(job: ir.Job) -> Yaml:
