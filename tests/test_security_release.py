@@ -207,7 +207,8 @@ def test_gitlab_cache_keys_separate_refs_and_protection() -> None:
         assert "$CI_COMMIT_REF_PROTECTED" in prefix
         assert "$CI_COMMIT_REF_SLUG" in prefix
     build = next(b for b in doc["image-publish"]["script"] if "docker buildx build" in b)
-    assert build.count("buildcache-${CI_COMMIT_REF_PROTECTED:-false}") == 2
+    assert 'cache="type=registry,ref=${IMAGE}:buildcache-${CI_COMMIT_REF_PROTECTED:-false}"' in build
+    assert '--cache-from "$cache" --cache-to "${cache},mode=max"' in build
 
 
 def test_image_publish_on_tags_reads_only_the_protected_image_cache() -> None:

@@ -145,6 +145,10 @@ def _buildx(block: str) -> tuple[str, str | None]:
     words = shlex.split(line, posix=False)
     words = [w[1:-1] if len(w) > 1 and w[0] == w[-1] == '"' else w for w in words]
     cache_from = words[words.index("--cache-from") + 1] if "--cache-from" in words else None
+    if cache_from is not None and cache_from.startswith("$"):  # a variable set earlier in the block
+        name = re.escape(cache_from.strip("${}"))
+        assigned = re.search(rf'^{name}="([^"]*)"$', block, re.MULTILINE)
+        cache_from = assigned[1] if assigned else cache_from
     command = image_build_command(
         context=words[-1],
         dockerfile=words[words.index("--file") + 1],

@@ -123,6 +123,8 @@ def build_image_script(step: ir.BuildImage) -> str:
             'printf \'%s\' "$REGISTRY_PASSWORD" | docker login "$REGISTRY" -u "$REGISTRY_USER" --password-stdin'
         )
     lines.append("docker buildx create --use --driver docker-container --name ciforge > /dev/null")
+    if step.cache:
+        lines.append(f'cache="type=registry,ref={CACHE_REF}"')
     flags = [
         f"--platform {','.join(step.platforms)}",
         f"--file {step.dockerfile}",
@@ -130,9 +132,9 @@ def build_image_script(step: ir.BuildImage) -> str:
         "--metadata-file image-metadata.json",
     ]
     if step.cache:
-        flags.append(f'--cache-from "type=registry,ref={CACHE_REF}"')
+        flags.append('--cache-from "$cache"')
         if step.push:
-            flags.append(f'--cache-to "type=registry,ref={CACHE_REF},mode=max"')
+            flags.append('--cache-to "${cache},mode=max"')
     flags.append(
         '--output "type=image,name=${IMAGE},push-by-digest=true,name-canonical=true,push=true"'
         if step.push
