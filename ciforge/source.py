@@ -118,7 +118,8 @@ class _Builder:
                 self.error("yaml-tag", f"custom YAML tag {key_node.tag!r} is not allowed", key_node, path)
                 continue
             key = str(key_node.value)
-            self._refuse_invisible(key, key_node, (*path, key))
+            if self._refuse_invisible(key, key_node, (*path, _escaped(key))):
+                continue  # left out, so no other check reports the key again
             if key in seen:
                 first_line, first_col = _pos(seen[key])
                 self.error(
@@ -206,6 +207,11 @@ def invisible(ch: str) -> bool:
     if ch in _ALLOWED_CONTROLS:
         return False
     return unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")
+
+
+def _escaped(text: str) -> str:
+    """``text`` with each invisible character written as ``\\uXXXX`` (safe in a one-line path)."""
+    return "".join(f"\\u{ord(ch):04x}" if invisible(ch) else ch for ch in text)
 
 
 def describe(ch: str) -> str:
