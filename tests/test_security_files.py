@@ -39,7 +39,7 @@ def version_file_errors(root: Path, file: str) -> list[str]:
 
 def test_version_file_inside_the_repository_is_read(tmp_path: Path) -> None:
     root = repo(tmp_path)
-    (root / "go.mod").write_text("module x\n\ngo 1.23.4\n", encoding="utf-8")
+    (root / "go.mod").write_text("module x\n\ngo 1.23.0\n\ntoolchain go1.23.4\n", encoding="utf-8")
     manifest = root / "svc" / "ciforge.yml"
     manifest.write_text(MANIFEST.format(file="../go.mod"), encoding="utf-8")
     result = compile_file(manifest, out_dir=manifest.parent, targets=("github",))

@@ -75,7 +75,7 @@ def test_github_least_privilege(case: Path) -> None:
     wf = workflow(case)
     assert wf["permissions"] == {}
     allowed = {
-        "packages:write": {"image-publish", "sign"},
+        "packages:write": {"image-publish", "sign", "promote"},
         "packages:read": {"sbom", "scan", "verify"},
         "id-token:write": {"sign", "release-assets"},
         "security-events:write": {"scan"},
@@ -166,7 +166,7 @@ def test_same_tool_versions_on_both_platforms() -> None:
     assert gl["sign"]["image"]["name"].endswith(f":{versions['cosign']}-dev")
     assert gl["sbom"]["image"]["name"].endswith(f":{versions['syft']}-debug")
     assert gl["scan"]["image"]["name"].endswith(":" + versions["trivy"].removeprefix("v"))
-    assert f"buildx-bin:{versions['buildx'].removeprefix('v')}" in gl["image-publish"]["script"][1]
+    assert f"buildx-bin:{versions['buildx'].removeprefix('v')}" in gl["image-publish"]["script"][0]
 
 
 def test_downstream_uses_the_digest_never_a_tag() -> None:
