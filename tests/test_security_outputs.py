@@ -213,7 +213,7 @@ def test_artifact_only_gitlab_jobs_do_not_clone(case: str) -> None:
     rendered = golden(CASES / case)
     assert rendered.pipeline is not None
     doc = load(case, GITLAB)
-    sourceless = {"release-assets", "release", "sign", "verify", "scan"} & set(doc)
+    sourceless = {"release-assets", "release", "sign", "verify", "scan", "promote"} & set(doc)
     assert sourceless
     for name in sourceless:
         assert doc[name]["variables"]["GIT_STRATEGY"] == "none", name

@@ -140,7 +140,13 @@ def test_action_annotations_escape_inputs(env: dict[str, str], tmp_path: Path) -
     result = subprocess.run(
         ["bash", "-c", action_step("install")],
         check=False,
-        env={"PATH": os.environ["PATH"], "RUNNER_TEMP": str(tmp_path), "CIFORGE_VERSION": "", **env},
+        env={
+            "PATH": os.environ["PATH"],
+            "RUNNER_TEMP": str(tmp_path),
+            "GITHUB_ACTION_PATH": str(tmp_path),
+            "CIFORGE_VERSION": "",
+            **env,
+        },
         capture_output=True,
         text=True,
     )
