@@ -16,24 +16,29 @@ tests/test_yamlout.py checks that what is written reads back as the same data.
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from typing import Final
 
 from ciforge.yamldata import Commented, Pinned, Script, Yaml
 
-# Plain scalars that some YAML 1.1 or 1.2 resolver reads as a non-string.
+# Plain scalars that some reader resolves to a non-string: YAML 1.1 (PyYAML), Ruby's Psych as
+# GitLab loads it, YAML 1.2 core (ruamel, GitHub's parser). Deliberately wider than any one of
+# them (docs/equivalence.md, "YAML readers"):
+# * Psych reads booleans and nulls in any case (``yEs``, ``NuLl``), ``.nan``/``.inf`` in any case,
+#   commas inside numbers (``1,000`` is 1000) and a leading ``:`` as a Ruby symbol.
+# * YAML 1.1 reads ``y``/``n``, octal ``012``, sexagesimal ``1:30``, timestamps, ``=`` and ``<<``.
+# * YAML 1.2 reads ``0o17`` and ``1e3``.
 _AMBIGUOUS: Final = re.compile(
     r"""^(?:
-        y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
-      | ~|null|Null|NULL
-      | [-+]?(?:0|[1-9][0-9_]*)                       # decimal int
-      | [-+]?0[0-7_]+ | 0o[0-7_]+                      # octal (1.1 and 1.2)
-      | [-+]?0x[0-9a-fA-F_]+ | [-+]?0b[01_]+           # hex, binary
-      | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?   # sexagesimal (1.1)
-      | [-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?   # float
-      | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
-      | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?     # timestamp
+        (?i:y|n|yes|no|true|false|on|off|null) | ~
+      | [-+]?[0-9][0-9_,]*                                   # decimal/octal int (Psych: commas)
+      | [-+]?0[xX][0-9a-fA-F_,]* | [-+]?0[oO][0-7_,]* | [-+]?0[bB][01_,]*   # hex, octal, binary
+      | [-+]?[0-9][0-9_,]*(?::[0-5]?[0-9])+(?:\.[0-9_,]*)?    # sexagesimal (1.1)
+      | [-+]?(?:[0-9][0-9_,]*\.[0-9_,]*|\.[0-9_,]+)(?:[eE][-+]?[0-9_]*)?   # float
+      | [-+]?[0-9][0-9_,]*[eE][-+]?[0-9_]*                   # exponent without a dot (1.2)
+      | [-+]?\.(?i:inf) | \.(?i:nan)
+      | -?[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt\s].*)?          # date, timestamp
       | = | <<
     )$""",
     re.VERBOSE,
@@ -48,7 +53,7 @@ def _needs_quotes(value: str) -> bool:
     if value == "" or value != value.strip() or _AMBIGUOUS.match(value):
         return True
     first = value[0]
-    if first in _INDICATORS and not (first in "-?:" and len(value) > 1 and value[1] not in " \t"):
+    if first in _INDICATORS and not (first in "-?" and len(value) > 1 and value[1] not in " \t"):
         return True
     return ": " in value or " #" in value or value.endswith(":") or "\t" in value
 
@@ -59,14 +64,27 @@ def _double_quoted(text: str) -> str:
     return '"' + _UNPRINTABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", out) + '"'
 
 
+def _float(value: float) -> str:
+    """A float every reader reads back as the same float: YAML 1.1 (and Psych) need a dot in the
+    mantissa and a signed exponent (``1.0e+20``, not ``1e+20``); JSON's ``Infinity`` is a string."""
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    mantissa, e, exponent = repr(value).partition("e")
+    return mantissa + ("" if "." in mantissa else ".0") + e + exponent
+
+
 def scalar(value: Yaml) -> str:
     """One scalar in flow form (plain or quoted)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return json.dumps(value)
+    if isinstance(value, float):
+        return _float(value)
+    if isinstance(value, int):
+        return str(value)
     text = str(value)
     if _UNPRINTABLE.search(text) or "\n" in text:
         return _double_quoted(text)

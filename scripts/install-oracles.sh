@@ -113,8 +113,9 @@ all_present() {
 
 # Debian packages needed on the host, as command:package[,package...]. rsync: gitlab-ci-local
 # copies the project with it when executing jobs. gcc + libc6-dev: cgo, for `go test -race` and
-# the example's cgo build leg, which tests/execution runs on the host.
-APT_TOOLS=("rsync:rsync" "gcc:gcc,libc6-dev")
+# the example's cgo build leg, which tests/execution runs on the host. ruby: Psych, the YAML
+# library GitLab reads .gitlab-ci.yml with (tests/oracles/psych-load.rb).
+APT_TOOLS=("rsync:rsync" "gcc:gcc,libc6-dev" "ruby:ruby")
 ensure_apt_tools() {
   local entry pkgs=() missing=()
   for entry in "${APT_TOOLS[@]}"; do
@@ -273,6 +274,7 @@ verlabel gitlab-ci-verify "$O/venv/bin/python" -c 'import importlib.metadata as 
 verlabel sigstore         sigstore --version
 verlabel rsync            rsync --version
 verlabel gcc              gcc --version
+verlabel ruby             ruby -rpsych -e 'puts "ruby #{RUBY_VERSION}, psych #{Psych::VERSION}"'
 
 # -------------------------------------------------------------- smoke -----
 if [ "$CHECK" = 1 ]; then

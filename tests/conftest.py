@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -48,6 +50,30 @@ def oracle(name: str) -> str:
     if found:
         return found
     pytest.fail(f"oracle {name!r} is not installed; run scripts/install-oracles.sh")
+
+
+if TYPE_CHECKING:
+    from tests.yaml_readers import YamlOracle
+
+
+@pytest.fixture(scope="session")
+def psych() -> Iterator[YamlOracle]:
+    """Ruby's Psych loading YAML as GitLab does (tests/oracles/psych-load.rb), one process per run."""
+    from tests.yaml_readers import ORACLE_DIR, YamlOracle
+
+    reader = YamlOracle([oracle("ruby"), str(ORACLE_DIR / "psych-load.rb")])
+    yield reader
+    reader.close()
+
+
+@pytest.fixture(scope="session")
+def github_yaml() -> Iterator[YamlOracle]:
+    """The `yaml` package loading YAML as GitHub's workflow parser does (tests/oracles/yaml-load.mjs)."""
+    from tests.yaml_readers import ORACLE_DIR, YamlOracle
+
+    reader = YamlOracle([oracle("node22"), "--import", "./json-hook.mjs", str(ORACLE_DIR / "yaml-load.mjs")])
+    yield reader
+    reader.close()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
