@@ -7,6 +7,7 @@ It reads only the YAML; it shares no code with the emitters.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from typing import Any, Final
 
@@ -285,6 +286,11 @@ def _needs(job: dict[str, Any]) -> list[str]:
     return [needs] if isinstance(needs, str) else list(needs)
 
 
+def _asked(names: tuple[Any, ...], needed: dict[str, str]) -> list[tuple[str, str]]:
+    """The needs a status function looks at: the named ones, or all of them."""
+    return [(str(n), needed.get(str(n), "")) for n in names] if names else list(needed.items())
+
+
 def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
     """The plan a workflow (its text, or the parsed document) runs for an event."""
     workflow = load(source) if isinstance(source, str) else source
@@ -298,17 +304,22 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
             return results[job_id]
         job = workflow["jobs"][job_id]
         needed = {n: result(n) for n in _needs(job)}
-        condition = str(job.get("if", "success()"))
-        if not gh_expr.has_status_function(condition):
-            condition = f"success() && ({condition})"
         functions = {
-            "success": lambda: all(r == "success" for r in needed.values()),
+            "success": lambda *names: all(r == "success" for _, r in _asked(names, needed)),
             "always": lambda: True,
-            "failure": lambda: False,
+            "failure": lambda *names: False,
             "cancelled": lambda: False,
         }
-        ctx = {"github": context, "needs": {n: {"result": r} for n, r in needed.items()}}
-        runs = gh_expr.truthy(gh_expr.evaluate(condition, ctx, functions))
+        ctx = {"github": context, "needs": {n: {"result": r} for n, r in needed.items()}, "inputs": {}, "vars": {}}
+        raw = job.get("if", "")
+        try:
+            # YAML booleans and numbers are read as their text (if: false disables a job).
+            condition = gh_expr.if_condition(raw if isinstance(raw, str) else json.dumps(raw))
+            if not gh_expr.has_status_function(condition, ctx):
+                condition = f"success() && ({condition})"
+            runs = gh_expr.truthy(gh_expr.evaluate(condition, ctx, functions))
+        except gh_expr.ExpressionError as exc:
+            raise LiftError(f"job {job_id}: cannot judge if: {raw!r}: {exc}") from exc
         results[job_id] = "success" if runs else "skipped"
         return results[job_id]
 
