@@ -5,9 +5,11 @@ Nothing here writes files; :mod:`ciforge.output` does, and only when every targe
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import attrs
 
@@ -188,6 +190,19 @@ def _limits(pipeline: ir.Pipeline, files: dict[str, str], doc: source.SourceDoc)
         at(
             f"the GitHub workflow would be {len(text.encode()) // 1000} KB; GitHub does not start runs of "
             "workflow files over 500 KB",
-            ("build", "matrix") if legs > 200 else (),
+            ("build", "matrix") if legs > 200 else _bulk(doc.data),
         )
     return out
+
+
+def _bulk(data: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...]:
+    """Where most of a manifest's text is: the path down through every value that holds more
+    than half of its parent (so an oversized workflow is reported at what made it big)."""
+    children = list(data.items()) if isinstance(data, dict) else list(enumerate(data)) if isinstance(data, list) else []
+    if not children:
+        return path
+    sizes = [(len(json.dumps(value, default=str)), key) for key, value in children]
+    size, key = max(sizes, key=lambda pair: pair[0])
+    if size * 2 <= sum(s for s, _ in sizes):
+        return path
+    return _bulk(data[key], (*path, key))

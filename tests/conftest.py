@@ -28,6 +28,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-goldens", action="store_true", help="rewrite golden files from the current output")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Under CI the golden test would compare each file with what it had just written.
+    if config.getoption("--update-goldens") and os.environ.get("CI"):
+        raise pytest.UsageError(
+            "--update-goldens is refused when CI is set: goldens are updated by hand, then reviewed"
+        )
+
+
 @pytest.fixture
 def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))

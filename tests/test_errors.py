@@ -1,7 +1,8 @@
 """Negative manifests: each expected diagnostic is a comment at the line it must be reported on.
 
-``# E: code[: text]`` expects a diagnostic on that line; ``# E@N: code[: text]`` on line N.
-Every diagnostic must be expected and every expectation met, so nothing extra slips through.
+``# E: code[: text]`` expects an error on that line; ``# E@N: code[: text]`` on line N; ``# W:``
+and ``# W@N:`` expect a warning. Every diagnostic, errors and warnings alike, must be expected
+and every expectation met, so nothing extra slips through.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ import pytest
 from ciforge.compiler import compile_file
 from tests.helpers import ERRORS
 
-EXPECT = re.compile(r"#\s*E(?:@(?P<line>\d+))?:\s*(?P<code>[a-z0-9-]+)(?::\s*(?P<text>.*?))?\s*$")
+EXPECT = re.compile(r"#\s*(?P<kind>[EW])(?:@(?P<line>\d+))?:\s*(?P<code>[a-z0-9-]+)(?::\s*(?P<text>.*?))?\s*$")
+SEVERITY = {"E": "error", "W": "warning"}
 FILES = sorted(ERRORS.glob("*.yml"))
 
 
-def expectations(path: Path) -> list[tuple[int, str, str]]:
+def expectations(path: Path) -> list[tuple[int, str, str, str]]:
     out = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         match = EXPECT.search(line)
         if match:
             at = int(match["line"]) if match["line"] else number
-            out.append((at, match["code"], match["text"] or ""))
+            out.append((at, SEVERITY[match["kind"]], match["code"], match["text"] or ""))
     return out
 
 
@@ -36,14 +38,17 @@ def test_negative_manifest(path: Path, tmp_path: Path) -> None:
     result = compile_file(path, out_dir=tmp_path, targets=("github", "gitlab"), display=path.name)
     assert not result.ok
     assert result.files == {}
-    errors = [d for d in result.diagnostics if d.severity == "error"]
-    remaining = list(errors)
-    for line, code, text in expected:
+    remaining = list(result.diagnostics)
+    for line, severity, code, text in expected:
         match = next(
-            (d for d in remaining if d.line == line and d.code == code and text.lower() in d.message.lower()),
+            (
+                d
+                for d in remaining
+                if (d.line, d.severity, d.code) == (line, severity, code) and text.lower() in d.message.lower()
+            ),
             None,
         )
-        assert match is not None, f"expected {code} at line {line} ({text!r}); got {errors}"
+        assert match is not None, f"expected {severity} {code} at line {line} ({text!r}); got {result.diagnostics}"
         remaining.remove(match)
         assert match.col >= 1
         assert match.file == path.name
