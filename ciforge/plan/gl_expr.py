@@ -1,8 +1,11 @@
 """A small evaluator for GitLab ``rules:if`` expressions, as the GitLab lifter needs them.
 
-Covers ``$VAR``/``${VAR}``, quoted strings, ``null``, ``/regex/flags``, ``==``, ``!=``, ``=~``,
-``!~``, ``&&`` (binding tighter than ``||``), parentheses and bare ``$VAR`` (true when set and
-not empty). https://docs.gitlab.com/ci/jobs/job_rules/#cicd-variable-expressions
+Covers ``$VAR``, quoted strings (no escapes), ``null``, ``/regex/flags`` (flags ``i``, ``m``,
+``s``), ``==``, ``!=``, ``=~``, ``!~`` (the right side a pattern, or a variable holding one),
+``&&`` (binding tighter than ``||``), parentheses and bare ``$VAR`` (true when set and not
+empty). Anything else raises :class:`RuleError`, so the lifter reports it instead of guessing
+(``${VAR}`` too: rules:if reads only ``$VAR``).
+https://docs.gitlab.com/ci/jobs/job_rules/#cicd-variable-expressions
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 from ciforge.plan.lexing import tokenize
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<var>\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)|(?P<str>\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')"
+    r"\s*(?:(?P<var>\$[A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_{])|(?P<str>\"[^\"]*\"|'[^']*')"
     r"|(?P<re>/(?:[^/\\]|\\.)*/[a-z]*)|(?P<op>&&|\|\||==|!=|=~|!~|[()])|(?P<null>null))"
 )
 
@@ -27,9 +30,23 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return tokenize(_TOKEN, text, RuleError, "rule")
 
 
+_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}
+
+
 def _regex(literal: str) -> re.Pattern[str]:
-    body, _, flags = literal[1:].rpartition("/")
-    return re.compile(body.replace("\\/", "/"), re.IGNORECASE if "i" in flags else 0)
+    match = re.fullmatch(r"/(.*)/([a-z]*)", literal, re.DOTALL)
+    if match is None:
+        raise RuleError(f"not a /pattern/: {literal!r}")
+    unknown = set(match[2]) - set(_FLAGS)
+    if unknown:
+        raise RuleError(f"regex flag(s) {''.join(sorted(unknown))!r} in {literal!r}")
+    flags = 0
+    for flag in match[2]:
+        flags |= _FLAGS[flag]
+    try:
+        return re.compile(match[1].replace("\\/", "/"), flags)
+    except re.error as exc:
+        raise RuleError(f"cannot read the pattern {literal!r}: {exc}") from exc
 
 
 class _Parser:
@@ -75,24 +92,30 @@ class _Parser:
         op = self.peek()
         if op in ("==", "!=", "=~", "!~"):
             self.i += 1
-            kind, raw = self.tokens[self.i]
-            self.i += 1
+            kind, raw = self.take()
             if op in ("=~", "!~"):
-                pattern = _regex(raw) if kind == "re" else _regex(str(self.value(kind, raw)))
-                hit = left is not None and pattern.search(str(left)) is not None
+                if kind not in ("re", "var"):
+                    raise RuleError(f"the right side of {op} must be a /pattern/ or a variable holding one")
+                source = raw if kind == "re" else self.value(kind, raw)
+                pattern = None if source is None else _regex(source)
+                hit = left is not None and pattern is not None and pattern.search(str(left)) is not None
                 return hit if op == "=~" else not hit
             right = self.value(kind, raw)
             return bool(left == right) if op == "==" else bool(left != right)
         return left not in (None, "")
 
-    def operand(self) -> Any:
-        kind, raw = self.tokens[self.i]
+    def take(self) -> tuple[str, str]:
+        if self.i >= len(self.tokens):
+            raise RuleError("the expression ends too early")
         self.i += 1
-        return self.value(kind, raw)
+        return self.tokens[self.i - 1]
+
+    def operand(self) -> Any:
+        return self.value(*self.take())
 
     def value(self, kind: str, raw: str) -> Any:
         if kind == "var":
-            return self.variables.get(raw.strip("${}"))
+            return self.variables.get(raw[1:])
         if kind == "str":
             return raw[1:-1]
         if kind == "null":
