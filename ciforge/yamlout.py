@@ -98,7 +98,10 @@ def _literal(text: str, indent: int) -> list[str]:
     chomp = "" if text.endswith("\n") and not text.endswith("\n\n") else ("+" if text.endswith("\n") else "-")
     body = text[:-1] if text.endswith("\n") else text
     lines = body.split("\n")
-    indicator = str(2) if lines[0].startswith(" ") else ""
+    # A reader takes the indentation from the first non-empty line: give it explicitly when that
+    # line starts with a space, or the space would be read as indentation.
+    first = next((line for line in lines if line), "")
+    indicator = "2" if first.startswith(" ") else ""
     out = ["|" + indicator + chomp]
     out += [(" " * indent + line) if line else "" for line in lines]
     return out

@@ -5,6 +5,7 @@
 #
 #   scripts/mutation.sh                      every module in MODULES below
 #   scripts/mutation.sh ciforge/matrix.py    only the named modules
+#   MUTATION_TESTS="tests/test_matrix.py" scripts/mutation.sh ciforge/matrix.py   a smaller test subset
 #
 # It works on a copy of the work tree (.mutation/, gitignored; the uncommitted state is what is
 # measured), runs the fast test subset (FAST_TESTS: no act/gitlab-ci-local execution, no CLI
@@ -35,6 +36,7 @@ FAST_TESTS=(
   tests/test_properties.py tests/test_oracle_crosscheck.py tests/test_globs.py
 )
 [ "$#" -gt 0 ] && MODULES=("$@")
+[ -n "${MUTATION_TESTS:-}" ] && read -r -a FAST_TESTS <<<"$MUTATION_TESTS"
 for m in "${MODULES[@]}"; do [ -f "$m" ] || { echo "mutation: no such module: $m" >&2; exit 2; }; done
 tests=()
 for t in "${FAST_TESTS[@]}"; do [ -f "$t" ] && tests+=("$t"); done

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,19 +22,31 @@ settings.register_profile(
 settings.register_profile(
     "thorough", max_examples=2000, deadline=None, suppress_health_check=(HealthCheck.too_slow,), print_blob=True
 )
-settings.load_profile(os.environ.get("CIFORGE_HYPOTHESIS", "fast"))
+PROFILE = os.environ.get("CIFORGE_HYPOTHESIS", "fast")
+settings.load_profile(PROFILE)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-goldens", action="store_true", help="rewrite golden files from the current output")
 
 
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin reads --hypothesis-seed
 def pytest_configure(config: pytest.Config) -> None:
     # Under CI the golden test would compare each file with what it had just written.
     if config.getoption("--update-goldens") and os.environ.get("CI"):
         raise pytest.UsageError(
             "--update-goldens is refused when CI is set: goldens are updated by hand, then reviewed"
         )
+    # The thorough profile is random, with a seed printed in the header so a failure can be rerun.
+    if PROFILE == "thorough" and config.getoption("hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = str(random.SystemRandom().randrange(2**32))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = config.getoption("hypothesis_seed", None)
+    if seed is None:
+        return f"hypothesis profile: {PROFILE} (derandomized)"
+    return f"hypothesis profile: {PROFILE}, seed {seed} (rerun: CIFORGE_HYPOTHESIS={PROFILE} pytest --hypothesis-seed={seed})"
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from hypothesis import given
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -13,7 +15,9 @@ from ciforge import yamlout
 from ciforge.compiler import emit
 from ciforge.targets import TARGETS
 from ciforge.yamldata import Commented, Pinned, Script
+from tests import yaml_strategies
 from tests.helpers import case_dirs, render_case
+from tests.yaml_readers import load_yaml11, typed
 
 
 def plain(value: Any) -> Any:
@@ -96,7 +100,7 @@ STRINGS = st.one_of(
     ),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=20),
 )
-SCALARS = st.one_of(STRINGS, st.integers(-(10**12), 10**12), st.booleans(), st.none())
+SCALARS = st.one_of(STRINGS, yaml_strategies.scalars())
 KEYS = st.one_of(STRINGS.filter(lambda s: s != "<<"), st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,10}", fullmatch=True))
 DATA = st.recursive(
     SCALARS,
@@ -111,6 +115,7 @@ def test_any_data_reads_back(data: dict[str, Any]) -> None:
     text = yamlout.dump(data)
     assert load(text) == data
     assert load(text, "1.1") == data
+    assert load_yaml11(text) == typed(data)  # PyYAML: YAML 1.1 resolvers, types compared too
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8", blacklist_characters="\r"), min_size=1, max_size=60))
@@ -127,3 +132,47 @@ def test_deterministic_and_newline_terminated() -> None:
     first, second = yamlout.dump(data, ("hdr",)), yamlout.dump(data, ("hdr",))
     assert first == second
     assert first == f"# hdr\nuses: a/b@{'0' * 40}  # v1.2.3\np:\n  contents: read  # why\n"
+
+
+@given(yaml_strategies.multi_line())
+def test_edge_scripts_read_back_under_both_versions(script: str) -> None:
+    """Blank and space-only lines, leading spaces, any number of trailing newlines."""
+    data = {"script": [Script(script)], "run": script}
+    text = yamlout.dump(data)
+    expected = {"script": [script], "run": script}
+    assert load(text) == expected
+    assert load(text, "1.1") == expected
+    assert load_yaml11(text) == typed(expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("a\n\nb\n", "k: |\n  a\n\n  b\n"),  # an empty line inside a literal block
+        ("  x\ny\n", "k: |2\n    x\n  y\n"),  # indentation indicator for a leading space
+        ("\n  x\n", "k: |2\n\n    x\n"),  # ... also after leading empty lines
+        ("a\nb", "k: |-\n  a\n  b\n"),  # strip chomping: no final newline
+        ("a\nb\n\n", "k: |+\n  a\n  b\n\n"),  # keep chomping: every trailing newline
+        ("a\n \nb", 'k: "a\\n \\nb"\n'),  # a space-only line: quoted, not a fragile block
+        ("0o17", "k: '0o17'\n"),
+        ("0b101", "k: '0b101'\n"),
+        (".nan", "k: '.nan'\n"),
+        ("]", "k: ']'\n"),
+        ("}", "k: '}'\n"),
+        ("\ufffe", 'k: "\\ufffe"\n'),
+        ("\uffff", 'k: "\\uffff"\n'),
+        (1e20, "k: 1.0e+20\n"),
+        (float("inf"), "k: .inf\n"),
+    ],
+)
+def test_edge_scalar_is_written_exactly(value: Any, text: str) -> None:
+    data = {"k": Script(value) if isinstance(value, str) and "\n" in value and value.strip() else value}
+    assert yamlout.dump(data) == text
+    assert load(text) == {"k": value}
+    assert load_yaml11(text) == typed({"k": value})
+
+
+def test_key_with_a_newline_is_one_double_quoted_line() -> None:
+    text = yamlout.dump({"a\nb": 1, "c:\n": "d"})
+    assert text == '"a\\nb": 1\n"c:\\n": d\n'
+    assert load(text, "1.1") == {"a\nb": 1, "c:\n": "d"}
