@@ -249,6 +249,7 @@ IF_CONDITIONS = [
     ("${{github.ref == 'x'}}", "github.ref == 'x'"),
     (" ${{ github.ref == 'x' }}", "format(' {0}', github.ref == 'x')"),  # text around: a string
     ("${{ 'a }} b' == 'x' }}", "'a }} b' == 'x'"),
+    ("${{'}}' == 'x'}}", "'}}' == 'x'"),  # a quote right after ${{ opens a string
     ("${{ 'success()' }}", "success()"),
     ("", "success()"),
     ("   ", "success()"),

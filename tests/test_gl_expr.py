@@ -101,6 +101,22 @@ def test_unjudgeable_rule_is_an_error(expression: str) -> None:
         evaluate(expression, VARIABLES)
 
 
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("$A $B", "unexpected '$B'"),
+        ('$A == "x" "y"', "unexpected '\"y\"'"),
+        ("$A == /x/", "unexpected '/x/'"),
+        ("$A =~ /x/q", "regex flag(s) 'q'"),
+        ("$A =~ $A", "not a /pattern/"),
+    ],
+)
+def test_refusal_names_the_reason(expression: str, reason: str) -> None:
+    with pytest.raises(RuleError) as caught:
+        evaluate(expression, {"A": "a"})
+    assert reason in str(caught.value)
+
+
 @pytest.mark.oracle
 def test_table_agrees_with_gitlab_ci_local(tmp_path: Path) -> None:
     """One pipeline, one job per row; gitlab-ci-local evaluates every rule with the same variables."""
