@@ -11,7 +11,7 @@ from typing import Final
 
 from ciforge import golangci_lint, goreleases, goversion, ir, matrix, pins, reading, scripts
 from ciforge.diagnostics import Diagnostic, JsonPath
-from ciforge.globs import coverage_exclude_regex
+from ciforge.globs import bracket_problem, coverage_exclude_regex
 from ciforge.lower_supply import SupplyChain
 from ciforge.model import Build, Manifest, MatrixEntry
 
@@ -394,6 +394,11 @@ class Lowering:
         _check_graph(jobs)
         t = self.m.triggers
         triggers = ir.Triggers(branches=t.branches, tags=t.tags, change_requests=t.pull_requests, manual=t.manual)
+        for key, patterns in (("branches", t.branches), ("tags", t.tags)):
+            for index, pattern in enumerate(patterns):
+                problem = bracket_problem(pattern)
+                if problem is not None:
+                    self.error("ref-pattern", f"{pattern!r}: {problem}", ("triggers", key, index))
         if not (t.branches or t.tags or t.pull_requests or t.manual):
             self.error("schema", "no trigger is enabled, so the pipeline would never run", ("triggers",))
         return ir.Pipeline(

@@ -105,6 +105,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if module is not None and module.CHECKED["manifests"]:
         checked = module.CHECKED
         terminalreporter.write_line(
-            f"equivalence properties: {checked['manifests']} manifests x 5 events = {checked['events']} plan "
-            f"comparisons (profile {os.environ.get('CIFORGE_HYPOTHESIS', 'fast')})"
+            f"equivalence properties: {checked['manifests']} manifests, {checked['events']} plan "
+            f"comparisons over standard and probe events (profile {os.environ.get('CIFORGE_HYPOTHESIS', 'fast')})"
         )

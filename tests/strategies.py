@@ -10,8 +10,23 @@ from hypothesis import strategies as st
 GO_VERSIONS = ["1.23", "1.23.9", "1.24", "1.24.11", "1.25.5", "stable", "oldstable"]
 GOOS = ["linux", "netbsd", "windows", "freebsd"]  # with GOARCH: every pair is a port of Go 1.23+
 GOARCH = ["amd64", "arm64", "386"]
-BRANCH_GLOBS = ["main", "develop", "release/**", "hotfix-*", "feature/*"]
-TAG_GLOBS = ["v*", "v1.*", "release-*"]
+# GitHub filter patterns, with ** and **/ at the start, in the middle and at the end, ?, +, [...]
+# lists and escapes; "!" exclusions are drawn separately (they only mean something after others).
+BRANCH_GLOBS = [
+    "main",
+    "develop",
+    "release/**",
+    "hotfix-*",
+    "feature/*",
+    "**/main",
+    "release/**/hotfix",
+    "b-**/a",
+    "feature/**/",
+    "ma+in",
+    "[dm]ev?",
+]
+BRANCH_EXCLUDES = ["!release/**/wip", "!**/main", "!feature/x"]
+TAG_GLOBS = ["v*", "v1.*", "release-*", "**/v*", "v[12].[0-9]+.[0-9]+", "v\\*"]
 
 
 def _subset(values: list[str], *, min_size: int = 0) -> st.SearchStrategy[list[str]]:
@@ -60,7 +75,7 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         m["go"]["proxy"] = draw(st.sampled_from(["https://goproxy.example.com", "off", "direct"]))
     m["triggers"] = {
-        "branches": draw(_subset(BRANCH_GLOBS)),
+        "branches": draw(_subset(BRANCH_GLOBS)) + draw(_subset(BRANCH_EXCLUDES)),
         "tags": draw(_subset(TAG_GLOBS)),
         "pull-requests": draw(st.booleans()),
         "manual": draw(st.booleans()),

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 
 from ciforge import yamlout
 from ciforge.compiler import Result
-from ciforge.plan import EVENTS, differences, from_ir, lift_github, lift_gitlab, register
+from ciforge.plan import EVENTS, differences, from_ir, lift_github, lift_gitlab, probes, register
 from tests.helpers import CASES, case_dirs, render_case
 
 ALL = case_dirs()
@@ -23,13 +23,16 @@ GITHUB, GITLAB = ".github/workflows/ciforge.yml", ".gitlab-ci.yml"
 
 
 def plans_differ(result: Result, github: str | None = None, gitlab: str | None = None) -> list[str]:
-    """Every difference between the IR plan and the lifted plans, over the five events."""
+    """Every difference between the IR plan and the lifted plans, over the five events and the
+    probe events of the manifest's patterns."""
     assert result.pipeline is not None
     out: list[str] = []
-    for event in EVENTS.values():
+    gh_doc = lift_github.load(github or result.files[GITHUB])
+    gl_doc = lift_gitlab.load(gitlab or result.files[GITLAB])
+    for event in probes.events_for(result.pipeline):
         expected = from_ir.plan(result.pipeline, event)
-        gh = lift_github.lift(github or result.files[GITHUB], event)
-        gl = lift_gitlab.lift(gitlab or result.files[GITLAB], event)
+        gh = lift_github.lift(gh_doc, event)
+        gl = lift_gitlab.lift(gl_doc, event)
         out += differences(expected, gh, names=("ir", "github"))
         out += differences(expected, gl, names=("ir", "gitlab"))
     return out

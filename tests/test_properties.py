@@ -17,7 +17,7 @@ from hypothesis_jsonschema import from_schema
 from ciforge import yamlout
 from ciforge.compiler import compile_pipeline, emit
 from ciforge.convert import structure, unstructure
-from ciforge.plan import EVENTS, differences, from_ir, lift_github, lift_gitlab
+from ciforge.plan import differences, from_ir, lift_github, lift_gitlab, probes
 from ciforge.schema import schema
 from tests.strategies import manifests
 
@@ -30,7 +30,8 @@ def compile_dict(manifest: dict[str, Any]) -> tuple[Any, list[Any]]:
 
 
 def assert_equivalent(manifest: dict[str, Any]) -> bool:
-    """The three plans agree on all five events; False when the manifest does not compile."""
+    """The three plans agree on all five events and the manifest's probe events (refs drawn from
+    its own patterns); False when the manifest does not compile."""
     pipeline, diagnostics = compile_dict(manifest)
     if pipeline is None:
         note(f"rejected: {[d.code for d in diagnostics]}")
@@ -38,7 +39,7 @@ def assert_equivalent(manifest: dict[str, Any]) -> bool:
     files = emit(pipeline, ("github", "gitlab"))
     gh_doc = lift_github.load(files[".github/workflows/ciforge.yml"])
     gl_doc = lift_gitlab.load(files[".gitlab-ci.yml"])
-    for event in EVENTS.values():
+    for event in probes.events_for(pipeline):
         expected = from_ir.plan(pipeline, event)
         found = differences(expected, lift_github.lift(gh_doc, event), names=("ir", "github"))
         found += differences(expected, lift_gitlab.lift(gl_doc, event), names=("ir", "gitlab"))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 from ciforge import ir
-from ciforge.globs import ref_regex
 from ciforge.plan import register
+from ciforge.plan.filter_reference import filters_match
 from ciforge.plan.model import Artifact, Plan, PlanEvent, PlanJob, gates_of, image_build_command, job_key
 
 PLATFORM_TOKENS: Final = {
@@ -26,9 +25,9 @@ PLATFORM_TOKENS: Final = {
 def triggered(triggers: ir.Triggers, event: PlanEvent) -> bool:
     """Whether the event creates a pipeline at all."""
     if event.kind == "push_branch":
-        return bool(triggers.branches) and re.match(ref_regex(triggers.branches), event.ref_name) is not None
+        return filters_match(triggers.branches, event.ref_name)
     if event.kind == "push_tag":
-        return bool(triggers.tags) and re.match(ref_regex(triggers.tags), event.ref_name) is not None
+        return filters_match(triggers.tags, event.ref_name)
     if event.kind == "change_request":
         return triggers.change_requests
     return triggers.manual

@@ -52,19 +52,42 @@ def load(text: str) -> dict[str, Any]:
 
 
 def _glob_regex(pattern: str) -> str:
-    # GitHub filter patterns: ** any characters, * any but /, ? zero or one of the previous char.
-    out = ""
+    """GitHub filter patterns, as documented in the filter-pattern cheat sheet: ``**/`` any number of
+    directories (none too), ``**`` any characters, ``*`` any but ``/``, ``?``/``+`` zero-or-one and
+    one-or-more of the previous character (literal at the start), ``[...]`` a list of characters and
+    ``a-z``/``A-Z``/``0-9`` ranges, ``\\`` escapes the next character."""
+    out: list[str] = []
     i = 0
     while i < len(pattern):
-        if pattern.startswith("**", i):
-            out, i = out + ".*", i + 2
-        elif pattern[i] == "*":
-            out, i = out + "[^/]*", i + 1
-        elif pattern[i] in "?+":
-            out, i = out + pattern[i], i + 1
+        char = pattern[i]
+        if pattern[i : i + 3] == "**/":
+            out.append("(?:.+/)?")
+            i += 3
+            continue
+        if pattern[i : i + 2] == "**":
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char in "?+":
+            out.append(char if out else re.escape(char))
+        elif char == "[":
+            close = pattern.find("]", i)
+            body = pattern[i + 1 : close]
+            if close < 0 or not re.fullmatch(r"(?:[A-Za-z0-9](?:-[A-Za-z0-9])?)+", body):
+                raise LiftError(f"filter pattern {pattern!r}: invalid [...] list")
+            out.append(f"[{body}]")
+            i = close
+        elif char == "\\":
+            if i + 1 == len(pattern):
+                raise LiftError(f"filter pattern {pattern!r} ends with a backslash")
+            i += 1
+            out.append(re.escape(pattern[i]))
         else:
-            out, i = out + re.escape(pattern[i]), i + 1
-    return out
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out)
 
 
 def filters_match(patterns: list[str], name: str) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ciforge import ir, reading, source
-from ciforge.plan import from_ir, lift_github, lift_gitlab, posture, posture_lift
-from ciforge.plan.model import EVENTS, differences
+from ciforge.plan import from_ir, lift_github, lift_gitlab, posture, posture_lift, probes
+from ciforge.plan.model import differences
 
 FILES = {"github": ".github/workflows/ciforge.yml", "gitlab": ".gitlab-ci.yml"}
 LIFTERS = {"github": lift_github.lift, "gitlab": lift_gitlab.lift}
@@ -15,7 +15,8 @@ POSTURES = {"github": posture_lift.github, "gitlab": posture_lift.gitlab}
 
 
 def check(pipeline: ir.Pipeline, out_dir: Path) -> list[str]:
-    """Every difference, on every standard event, between each file and the manifest's plan."""
+    """Every difference, on every standard event and every probe event of the manifest
+    (ciforge/plan/probes.py), between each file and the manifest's plan."""
     problems: list[str] = []
     for platform, rel in FILES.items():
         path = out_dir / rel
@@ -39,7 +40,7 @@ def check(pipeline: ir.Pipeline, out_dir: Path) -> list[str]:
             problems.append(f"{rel}: cannot read the file as ciforge output: {exc}")
             continue
         problems += [f"{rel}: {d}" for d in posture.differences(posture.expected(pipeline, platform), found)]
-        for event in EVENTS.values():
+        for event in probes.events_for(pipeline):
             expected = from_ir.plan(pipeline, event)
             try:
                 actual = LIFTERS[platform](doc, event)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from ciforge import ir
-from ciforge.globs import gitlab_regex_literal, ref_regex
+from ciforge.globs import gitlab_regex_literal, ref_filter_rules
 from ciforge.targets import gitlab_supply as supply
 from ciforge.yamldata import Script, Yaml, drop_none
 
@@ -41,12 +41,14 @@ def workflow_rules(t: ir.Triggers) -> list[Yaml]:
     rules: list[Yaml] = []
     if t.change_requests:
         rules.append({"if": EVENT_RULES[ir.Event.CHANGE_REQUEST]})
-    if t.branches:
-        regex = gitlab_regex_literal(ref_regex(t.branches))
-        rules.append({"if": f'$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH =~ {regex}'})
-    if t.tags:
-        regex = gitlab_regex_literal(ref_regex(t.tags))
-        rules.append({"if": f'$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_TAG =~ {regex}'})
+    for variable_name, patterns in (("CI_COMMIT_BRANCH", t.branches), ("CI_COMMIT_TAG", t.tags)):
+        for regex, include in ref_filter_rules(patterns):
+            rule: dict[str, Yaml] = {
+                "if": f'$CI_PIPELINE_SOURCE == "push" && ${variable_name} =~ {gitlab_regex_literal(regex)}'
+            }
+            if not include:
+                rule["when"] = "never"
+            rules.append(rule)
     if t.manual:
         rules.append({"if": EVENT_RULES[ir.Event.MANUAL]})
     return rules

@@ -1,0 +1,61 @@
+"""The events a comparison checks: the five standard events, plus probes derived from the
+manifest's own branch and tag patterns, so a pattern-specific divergence (``**/main`` matching
+``main`` on one platform only) shows up on a concrete ref name.
+
+Probes only pick names; whether a name matches is decided by each plan builder independently.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from ciforge import ir
+from ciforge.plan.model import EVENTS, PlanEvent
+
+# One filter-pattern token and what it becomes in the shortest, a middling and a deep instance,
+# plus an instance that tries the boundary ("-/" for "**/": characters that do not end a directory).
+_TOKEN: Final = re.compile(r"\*\*/|\*\*|\*|\[[^\]]*\][?+]?|\\.[?+]?|[^!][?+]?")
+_FILLS: Final = {
+    "**/": ("", "a/", "a/b/", "-/", "/"),
+    "**": ("", "a", "a/b", "/", "-"),
+    "*": ("", "a", "ab", "", "-"),
+}
+
+
+def _instances(pattern: str) -> list[str]:
+    tokens = [t.group() for t in _TOKEN.finditer(pattern.removeprefix("!"))]
+    names = []
+    for variant in range(5):
+        out = []
+        for token in tokens:
+            if token in _FILLS:
+                out.append(_FILLS[token][variant])
+                continue
+            char = token[1] if token.startswith("\\") else (token[1] if token.startswith("[") else token[0])
+            quantifier = token[-1] if len(token) > 1 and token[-1] in "?+" and not token.endswith("]") else ""
+            if quantifier == "?":
+                out.append(("", char, char, "", char * 2)[variant])
+            elif quantifier == "+":
+                out.append(char * (1, 1, 2, 3, 1)[variant])
+            else:
+                out.append(char)
+        names.append("".join(out))
+    valid = (n for n in names if n and not n.startswith("/") and not n.endswith("/") and "//" not in n)
+    return list(dict.fromkeys(valid))
+
+
+def ref_probes(triggers: ir.Triggers) -> list[PlanEvent]:
+    """Push events for instances of each branch and tag pattern (excluded ones too)."""
+    events: list[PlanEvent] = []
+    for kind, prefix, patterns in (("push_branch", "push", triggers.branches), ("push_tag", "tag", triggers.tags)):
+        for pattern in patterns:
+            events += [PlanEvent(f"{prefix}:{name}", kind, name) for name in _instances(pattern)]
+    return list({e.name: e for e in events}.values())
+
+
+def events_for(pipeline: ir.Pipeline) -> list[PlanEvent]:
+    """The standard events and the probes for this pipeline."""
+    standard = list(EVENTS.values())
+    seen = {(e.kind, e.ref_name) for e in standard}
+    return standard + [e for e in ref_probes(pipeline.triggers) if (e.kind, e.ref_name) not in seen]

@@ -1,0 +1,81 @@
+"""``ciforge verify`` reports each divergence of issue 10 on hand-written files that contain it.
+
+Each test renders a manifest, hand-edits one output the way the old emitter (or a user) wrote it,
+and runs ``ciforge verify`` through the CLI: exit status 1 and the divergent event named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ciforge.cli import main
+
+GITHUB, GITLAB = ".github/workflows/ciforge.yml", ".gitlab-ci.yml"
+
+
+def render(tmp_path: Path, manifest: str) -> Path:
+    (tmp_path / "ciforge.yml").write_text(manifest, encoding="utf-8")
+    assert main(["render", "-m", str(tmp_path / "ciforge.yml")]) == 0
+    assert main(["verify", "-m", str(tmp_path / "ciforge.yml")]) == 0
+    return tmp_path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def verify(root: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    assert main(["verify", "-m", str(root / "ciforge.yml")]) == 1
+    captured = capsys.readouterr()
+    return captured.out + captured.err
+
+
+MINIMAL = """\
+version: 1
+name: svc
+go:
+  version: "1.23"
+"""
+
+ANYDIRS = (
+    MINIMAL
+    + """\
+triggers:
+  branches: ["**/main", "release/**/hotfix"]
+  tags: ["**/v*"]
+"""
+)
+
+
+def test_verify_reports_anydirs_regex_that_needs_a_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Item 1: the old GitLab translation of ``**/`` (at least one directory) misses ``main``,
+    ``release/hotfix`` and the tag ``v1.2.3``; verify names each of those pushes."""
+    root = render(tmp_path, ANYDIRS)
+    edit(root / GITLAB, "(?:(?:.+\\/)?main|release\\/(?:.+\\/)?hotfix)", "(?:.*\\/main|release\\/.*\\/hotfix)")
+    edit(root / GITLAB, "(?:(?:.+\\/)?v[^\\/]*)", "(?:.*\\/v[^\\/]*)")
+    out = verify(root, capsys)
+    assert "push:main: job test runs in manifest but not in gitlab" in out
+    assert "push:release/hotfix: job test runs in manifest but not in gitlab" in out
+    assert "tag: job test runs in manifest but not in gitlab" in out
+
+
+def test_verify_reports_the_reverse_anydirs_hole(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Item 1, reverse: ``b-**/a`` as ``b-.*/a`` also runs GitLab for ``b-/a``, where GitHub does not."""
+    root = render(tmp_path, MINIMAL + 'triggers:\n  branches: ["b-**/a"]\n')
+    edit(root / GITLAB, "b-(?:.+\\/)?a", "b-.*\\/a")
+    out = verify(root, capsys)
+    assert "push:b-/a: job test runs in gitlab but not in manifest" in out
+    assert "push:b-a: job test runs in manifest but not in gitlab" in out
+
+
+def test_verify_reports_a_narrowed_github_filter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Item 1 on the GitHub side: ``*/main`` instead of ``**/main`` no longer runs for ``main``."""
+    root = render(tmp_path, ANYDIRS)
+    edit(root / GITHUB, "'**/main'", "'*/main'")
+    assert "push:main: job test runs in manifest but not in github" in verify(root, capsys)
