@@ -110,3 +110,26 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
     if m["triggers"]["tags"] and draw(st.booleans()):
         m["release"] = {"on-tags": True}
     return m
+
+
+# GitHub's skip instructions and near misses. GitLab's own variants ("[SKIP CI]", "[ci-skip]")
+# are left out: they skip GitLab only, the register's skip-marker-variants exception.
+SKIP_MARKERS = ["[skip ci]", "[ci skip]", "[no ci]", "[skip actions]", "[actions skip]"]
+NEAR_MARKERS = ["[No CI]", "[skip  ci]", "skip ci", "[skip actions", "[Skip Actions]", "skip-checks: true"]
+TRAILERS = ["skip-checks:true", "skip-checks: true", "Signed-off-by: A <a@example.com>", "skip-checks: false"]
+
+
+@st.composite
+def commit_messages(draw: st.DrawFn) -> str:
+    """A head-commit message: a subject, maybe a marker or near miss inside it, maybe a body and
+    a trailer block (after a blank line, or not)."""
+    subject = draw(st.sampled_from(["fix: typo", "release 1.2.3", "Merge branch 'x'"]))
+    if draw(st.booleans()):
+        marker = draw(st.sampled_from(SKIP_MARKERS + NEAR_MARKERS))
+        subject = draw(st.sampled_from([f"{subject} {marker}", f"{marker} {subject}"]))
+    message = subject
+    if draw(st.booleans()):
+        message += draw(st.sampled_from(["\n\n", "\n", "\n\n\n"])) + "\n".join(
+            draw(st.lists(st.sampled_from(TRAILERS), min_size=1, max_size=3))
+        )
+    return message + draw(st.sampled_from(["", "\n"]))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from ruamel.yaml import YAML
 
@@ -286,6 +287,46 @@ def check_scheduling(result: Result) -> None:
     assert _load(result.files[GITLAB])["workflow"]["auto_cancel"] == {"on_new_commit": "interruptible"}
 
 
+def check_change_request_revision(result: Result) -> None:
+    assert result.pipeline is not None
+    pr = EVENTS["pr"]
+    assert lift_github.github_context(pr)["ref"] == "refs/pull/7/merge"
+    assert lift_gitlab.ci_variables(pr)["CI_COMMIT_REF_NAME"] == pr.ref_name  # the source branch
+    checkouts = [
+        s
+        for job in _load(result.files[GITHUB])["jobs"].values()
+        for s in job["steps"]
+        if "checkout@" in s.get("uses", "")
+    ]
+    assert checkouts
+    assert all("ref" not in (s.get("with") or {}) for s in checkouts)
+    gl_doc = _load(result.files[GITLAB])
+    merged = {**lift_gitlab.ci_variables(pr), "CI_MERGE_REQUEST_EVENT_TYPE": "merged_result"}
+    assert lift_gitlab.pipeline_created(gl_doc, merged)  # with merged results enabled, GitLab tests the merge too
+    assert (
+        from_ir.plan(result.pipeline, pr) == lift_gitlab.lift(gl_doc, pr) == lift_github.lift(result.files[GITHUB], pr)
+    )
+
+
+def check_change_request_conflicts(result: Result) -> None:
+    assert result.pipeline is not None
+    conflicted = attrs.evolve(EVENTS["pr"], conflicts=True)
+    assert lift_github.lift(result.files[GITHUB], conflicted).jobs == {}
+    runs = lift_gitlab.lift(result.files[GITLAB], conflicted)
+    assert runs.jobs
+    assert runs == from_ir.plan(result.pipeline, conflicted)
+
+
+def check_skip_marker_variants(result: Result) -> None:
+    assert result.pipeline is not None
+    for message in ("fix [SKIP CI]", "fix [ci-skip]", "fix [Skip_Ci]"):
+        event = attrs.evolve(EVENTS["push:main"], message=message)
+        expected = from_ir.plan(result.pipeline, event)
+        assert expected.jobs
+        assert lift_github.lift(result.files[GITHUB], event) == expected
+        assert lift_gitlab.lift(result.files[GITLAB], event).jobs == {}
+
+
 EXCEPTION_CHECKS: dict[str, Callable[[Result], None]] = {
     "coverage-report": check_coverage_report,
     "scan-report": check_scan_report,
@@ -302,6 +343,9 @@ EXCEPTION_CHECKS: dict[str, Callable[[Result], None]] = {
     "signing-identity": check_signing_identity,
     "permissions": check_permissions,
     "scheduling": check_scheduling,
+    "change-request-revision": check_change_request_revision,
+    "change-request-conflicts": check_change_request_conflicts,
+    "skip-marker-variants": check_skip_marker_variants,
 }
 
 

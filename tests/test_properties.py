@@ -19,7 +19,7 @@ from ciforge.compiler import compile_pipeline, emit
 from ciforge.convert import structure, unstructure
 from ciforge.plan import differences, from_ir, lift_github, lift_gitlab, probes
 from ciforge.schema import schema
-from tests.strategies import manifests
+from tests.strategies import commit_messages, manifests
 
 CHECKED: dict[str, int] = {"manifests": 0, "events": 0}
 
@@ -29,9 +29,10 @@ def compile_dict(manifest: dict[str, Any]) -> tuple[Any, list[Any]]:
     return compile_pipeline(raw, file="ciforge.yml", base_dir=Path("."), label="ciforge.yml")
 
 
-def assert_equivalent(manifest: dict[str, Any]) -> bool:
-    """The three plans agree on all five events and the manifest's probe events (refs drawn from
-    its own patterns); False when the manifest does not compile."""
+def assert_equivalent(manifest: dict[str, Any], messages: tuple[str, ...] = ()) -> bool:
+    """The three plans agree on all five events, the manifest's probe events (refs drawn from
+    its own patterns) and the events with the given head-commit messages; False when the manifest
+    does not compile."""
     pipeline, diagnostics = compile_dict(manifest)
     if pipeline is None:
         note(f"rejected: {[d.code for d in diagnostics]}")
@@ -39,21 +40,30 @@ def assert_equivalent(manifest: dict[str, Any]) -> bool:
     files = emit(pipeline, ("github", "gitlab"))
     gh_doc = lift_github.load(files[".github/workflows/ciforge.yml"])
     gl_doc = lift_gitlab.load(files[".gitlab-ci.yml"])
-    for event in probes.events_for(pipeline):
+    for event in probes.events_for(pipeline, messages=messages, refs=False):
         expected = from_ir.plan(pipeline, event)
         found = differences(expected, lift_github.lift(gh_doc, event), names=("ir", "github"))
         found += differences(expected, lift_gitlab.lift(gl_doc, event), names=("ir", "gitlab"))
         assert found == [], "\n".join(found)
         CHECKED["events"] += 1
+    for event in probes.ref_probes(pipeline.triggers):
+        # which pipelines exist is all a ref name can change (job conditions depend on the kind of
+        # event only, and the standard events compare whole plans)
+        gitlab_runs = lift_gitlab.pipeline_created(gl_doc, lift_gitlab.ci_variables(event))
+        assert (
+            lift_github.triggered(gh_doc["on"], event) == gitlab_runs == from_ir.triggered(pipeline.triggers, event)
+        ), event
+        CHECKED["events"] += 1
     CHECKED["manifests"] += 1
     return True
 
 
-@given(manifests())
-def test_equivalent_targets_from_model_strategy(manifest: dict[str, Any]) -> None:
-    """plan(GitHub) == plan(GitLab) == plan(IR) for every event, for generated manifests.
+@given(manifests(), commit_messages())
+def test_equivalent_targets_from_model_strategy(manifest: dict[str, Any], message: str) -> None:
+    """plan(GitHub) == plan(GitLab) == plan(IR) for every event, for generated manifests and
+    head-commit messages (with and without skip markers).
     (assume: if no generated manifest compiled, Hypothesis fails the test as unsatisfiable.)"""
-    assume(assert_equivalent(manifest))
+    assume(assert_equivalent(manifest, (message,)))
 
 
 @settings(suppress_health_check=(HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large))

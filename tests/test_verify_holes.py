@@ -79,3 +79,20 @@ def test_verify_reports_a_narrowed_github_filter(tmp_path: Path, capsys: pytest.
     root = render(tmp_path, ANYDIRS)
     edit(root / GITHUB, "'**/main'", "'*/main'")
     assert "push:main: job test runs in manifest but not in github" in verify(root, capsys)
+
+
+def test_verify_reports_missing_skip_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Item 6: a GitLab pipeline without the skip rules (GitLab alone honours only [skip ci] and
+    [ci skip]) still runs for ``[no ci]``, ``[skip actions]``, ``[actions skip]`` and the
+    ``skip-checks: true`` trailer, on pushes, tags and merge requests."""
+    root = render(tmp_path, MINIMAL)
+    text = (root / GITLAB).read_text(encoding="utf-8")
+    start = text.index("    - if: ($CI_PIPELINE_SOURCE")
+    end = text.index("    - if: $CI_PIPELINE_SOURCE", start)
+    (root / GITLAB).write_text(text[:start] + text[end:], encoding="utf-8")
+    out = verify(root, capsys)
+    for event in ("push:main", "tag", "pr"):
+        assert f"{event} 'wip [no ci]': job test runs in gitlab but not in manifest" in out
+        assert f"{event} 'chore: bump [skip actions]': job test runs in gitlab but not in manifest" in out
+        assert f"{event} 'release\\n\\nskip-checks:true': job test runs in gitlab but not in manifest" in out
+    assert "manual 'wip [no ci]'" not in out  # manual runs are never skipped, on either platform

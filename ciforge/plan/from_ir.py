@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from typing import Final
 
 from ciforge import ir
@@ -22,8 +23,29 @@ PLATFORM_TOKENS: Final = {
 }
 
 
+# GitHub's documented skip instructions, which both outputs honour for pushes and pull requests.
+# https://docs.github.com/en/actions/how-tos/manage-workflow-runs/skip-workflow-runs
+SKIP_MARKERS: Final = ("[skip ci]", "[ci skip]", "[no ci]", "[skip actions]", "[actions skip]")
+TRAILER_KEY: Final = frozenset(string.ascii_letters + string.digits + "-")
+
+
+def _skip_trailer(message: str) -> bool:
+    """The message ends with a trailer block (``Key: value`` lines after a blank line) whose last
+    line is ``skip-checks:true`` or ``skip-checks: true``."""
+    _, blank, block = message.rstrip().rpartition("\n\n")
+    lines = block.split("\n")
+
+    def is_trailer(line: str) -> bool:
+        key, colon, _ = line.partition(":")
+        return bool(colon and key) and all(c in TRAILER_KEY for c in key)
+
+    return bool(blank) and lines[-1] in ("skip-checks:true", "skip-checks: true") and all(map(is_trailer, lines))
+
+
 def triggered(triggers: ir.Triggers, event: PlanEvent) -> bool:
     """Whether the event creates a pipeline at all."""
+    if event.kind != "manual" and (any(m in event.message for m in SKIP_MARKERS) or _skip_trailer(event.message)):
+        return False
     if event.kind == "push_branch":
         return filters_match(triggers.branches, event.ref_name)
     if event.kind == "push_tag":

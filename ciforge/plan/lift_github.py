@@ -100,8 +100,23 @@ def filters_match(patterns: list[str], name: str) -> bool:
     return matched
 
 
+# https://docs.github.com/en/actions/how-tos/manage-workflow-runs/skip-workflow-runs
+SKIP_MARKERS: Final = ("[skip ci]", "[ci skip]", "[no ci]", "[skip actions]", "[actions skip]")
+SKIP_TRAILER: Final = re.compile(r"\n\n(?:[A-Za-z0-9-]+: ?[^\n]*\n)*skip-checks: ?true\s*\Z")
+
+
+def skipped_by_message(message: str) -> bool:
+    """GitHub does not start ``push``/``pull_request`` runs whose head commit message has a skip
+    marker, or ends with a ``skip-checks: true`` trailer (the last trailer, after a blank line)."""
+    return any(marker in message for marker in SKIP_MARKERS) or SKIP_TRAILER.search(message) is not None
+
+
 def triggered(on: Any, event: PlanEvent) -> bool:
     """Whether ``on:`` accepts the event."""
+    if event.kind != "manual" and skipped_by_message(event.message):
+        return False
+    if event.kind == "change_request" and event.conflicts:
+        return False  # no merge commit to test: pull_request runs do not start
     events = {on: None} if isinstance(on, str) else (dict.fromkeys(on) if isinstance(on, list) else on)
     if event.kind in ("push_branch", "push_tag"):
         if "push" not in events:

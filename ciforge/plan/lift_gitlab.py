@@ -63,17 +63,30 @@ def load(text: str) -> dict[str, Any]:
 
 def ci_variables(event: PlanEvent) -> dict[str, str]:
     """Predefined variables for an event. https://docs.gitlab.com/ci/variables/predefined_variables/"""
+    common = {"CI_COMMIT_REF_NAME": event.ref_name, "CI_COMMIT_MESSAGE": event.message}
     if event.kind == "change_request":
         return {
+            **common,
             "CI_PIPELINE_SOURCE": "merge_request_event",
-            "CI_COMMIT_REF_NAME": event.ref_name,
             "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": event.ref_name,
             "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": event.base,
         }
     if event.kind == "push_tag":
-        return {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": event.ref_name, "CI_COMMIT_REF_NAME": event.ref_name}
+        return {**common, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": event.ref_name}
     source = "web" if event.kind == "manual" else "push"
-    return {"CI_PIPELINE_SOURCE": source, "CI_COMMIT_BRANCH": event.ref_name, "CI_COMMIT_REF_NAME": event.ref_name}
+    return {**common, "CI_PIPELINE_SOURCE": source, "CI_COMMIT_BRANCH": event.ref_name}
+
+
+# GitLab's own skip markers, in any capitalization, checked before any rule for every source but
+# web, API, trigger and schedule pipelines (those pass ignore_skip_ci).
+# https://docs.gitlab.com/ci/pipelines/#skip-a-pipeline
+NATIVE_SKIP: Final = re.compile(r"\[(ci[ _-]skip|skip[ _-]ci)\]", re.IGNORECASE)
+
+
+def natively_skipped(variables: dict[str, str]) -> bool:
+    """Whether GitLab skips the pipeline for its own commit-message markers."""
+    source = variables.get("CI_PIPELINE_SOURCE")
+    return source in ("push", "merge_request_event") and NATIVE_SKIP.search(variables["CI_COMMIT_MESSAGE"]) is not None
 
 
 def first_rule(rules: list[Any], variables: dict[str, str]) -> dict[str, Any] | None:
@@ -269,7 +282,7 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
     """The plan a pipeline (its text, or the parsed document) runs for an event."""
     doc = load(source) if isinstance(source, str) else source
     variables = ci_variables(event)
-    if not pipeline_created(doc, variables):
+    if natively_skipped(variables) or not pipeline_created(doc, variables):
         return Plan(event=event.name, jobs={})
     jobs: dict[str, PlanJob] = {}
     keys: dict[str, list[str]] = {}

@@ -19,6 +19,8 @@ class PlanEvent:
     kind: str  # push_branch | push_tag | change_request | manual
     ref_name: str  # branch or tag name (for pr: the source branch)
     base: str = ""  # pr: the target branch
+    message: str = ""  # the head commit's message (push: the pushed head; pr: the head of the source branch)
+    conflicts: bool = False  # pr: the source branch does not merge cleanly into the target
 
 
 DEFAULT_BRANCH: Final = "main"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+import attrs
+
 from ciforge import ir
 from ciforge.plan.model import EVENTS, PlanEvent
 
@@ -54,8 +56,42 @@ def ref_probes(triggers: ir.Triggers) -> list[PlanEvent]:
     return list({e.name: e for e in events}.values())
 
 
-def events_for(pipeline: ir.Pipeline) -> list[PlanEvent]:
-    """The standard events and the probes for this pipeline."""
+# Head-commit messages: each of GitHub's skip instructions, and near misses that skip on neither
+# platform. (GitLab's own variants, e.g. "[SKIP CI]" or "[ci-skip]", skip GitLab only: the
+# register's skip-marker-variants exception.)
+SKIP_MESSAGES: Final = (
+    "fix: typo [skip ci]",
+    "docs: [ci skip] wording",
+    "wip [no ci]",
+    "chore: bump [skip actions]",
+    "[actions skip] bump",
+    "release\n\nskip-checks:true",
+    "release\n\nSigned-off-by: A <a@example.com>\nskip-checks: true\n",
+)
+NEAR_MISSES: Final = (
+    "skip ci, but no brackets",
+    "[No CI] is not GitHub's spelling",
+    "[skip  ci] has two spaces",
+    "release\nskip-checks: true",
+    "release\n\nskip-checks: true\nSigned-off-by: A <a@example.com>",
+)
+
+
+def message_probes(messages: tuple[str, ...] = SKIP_MESSAGES + NEAR_MISSES) -> list[PlanEvent]:
+    """The standard events, each with every message as its head commit's message."""
+    return [
+        attrs.evolve(event, name=f"{event.name} {message!r}", message=message)
+        for message in messages
+        for event in EVENTS.values()
+        if event.name != "push:feature"
+    ]
+
+
+def events_for(
+    pipeline: ir.Pipeline, *, messages: tuple[str, ...] = SKIP_MESSAGES + NEAR_MISSES, refs: bool = True
+) -> list[PlanEvent]:
+    """The standard events, the probes of this pipeline's ref patterns, and the message probes."""
     standard = list(EVENTS.values())
     seen = {(e.kind, e.ref_name) for e in standard}
-    return standard + [e for e in ref_probes(pipeline.triggers) if (e.kind, e.ref_name) not in seen]
+    ref_events = [e for e in ref_probes(pipeline.triggers) if (e.kind, e.ref_name) not in seen] if refs else []
+    return standard + ref_events + message_probes(messages)

@@ -112,6 +112,32 @@ REGISTER: Final = {
             "cannot be narrowed in YAML (semantics.md 15.4 #15).",
         ),
         NamedException(
+            "change-request-revision",
+            "A pull request tests the merge, a merge request the source branch",
+            "A GitHub pull_request run checks out refs/pull/N/merge, the merge of the head into the base "
+            "(https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows"
+            "#pull_request); a GitLab merge request pipeline runs on the source branch's head, unless "
+            "merged results pipelines are enabled in the project "
+            "(https://docs.gitlab.com/ci/pipelines/merged_results_pipelines/). The plans are the same; "
+            "the commit they run on is not.",
+        ),
+        NamedException(
+            "change-request-conflicts",
+            "A conflicting pull request runs on GitLab only",
+            "GitHub starts no pull_request run while the pull request has merge conflicts (there is no "
+            "merge commit); GitLab still runs the merge request pipeline, on the source branch "
+            "(https://docs.gitlab.com/ci/pipelines/merge_request_pipelines/).",
+        ),
+        NamedException(
+            "skip-marker-variants",
+            "GitLab's own skip markers are wider",
+            "Both outputs skip pushes and pull/merge requests for exactly GitHub's markers ([skip ci], "
+            "[ci skip], [no ci], [skip actions], [actions skip], a skip-checks: true trailer); GitLab "
+            "also skips, before any rule and with no way to turn it off, for [ci-skip], [skip_ci] and "
+            "the like in any capitalization, e.g. [SKIP CI] "
+            "(https://docs.gitlab.com/ci/pipelines/#skip-a-pipeline), which GitHub does not document.",
+        ),
+        NamedException(
             "scheduling",
             "Scheduling and cancellation",
             "Concurrency groups, interruptible, stages as display groups, fail-fast: not part of a run's "

@@ -36,9 +36,27 @@ CACHE_PATHS: Final = (".go/pkg/mod/", ".cache/go-build/")
 CACHE_PREFIX: Final = "go-$CI_COMMIT_REF_PROTECTED-$CI_COMMIT_REF_SLUG-$CI_JOB_NAME_SLUG"
 
 
+# GitHub does not start push or pull_request runs for these head-commit messages; GitLab itself
+# honours only [skip ci] and [ci skip] (and variants), so the others become rules.
+# https://docs.github.com/en/actions/how-tos/manage-workflow-runs/skip-workflow-runs
+# https://docs.gitlab.com/ci/pipelines/#skip-a-pipeline
+SKIP_MESSAGES: Final = (
+    r"\[(?:skip ci|ci skip|no ci|skip actions|actions skip)\]",
+    r"\n\n(?:[A-Za-z0-9-]+: ?[^\n]*\n)*skip-checks: ?true\s*$",
+)
+
+
+def skip_rules(t: ir.Triggers) -> list[Yaml]:
+    """No pipeline for a push or merge request whose head commit message asks GitHub to skip."""
+    if not (t.branches or t.tags or t.change_requests):
+        return []
+    sources = '($CI_PIPELINE_SOURCE == "push" || $CI_PIPELINE_SOURCE == "merge_request_event")'
+    return [{"if": f"{sources} && $CI_COMMIT_MESSAGE =~ /{regex}/", "when": "never"} for regex in SKIP_MESSAGES]
+
+
 def workflow_rules(t: ir.Triggers) -> list[Yaml]:
     """``workflow:rules``: which pipelines exist at all; the same events as GitHub's ``on:``."""
-    rules: list[Yaml] = []
+    rules: list[Yaml] = skip_rules(t)
     if t.change_requests:
         rules.append({"if": EVENT_RULES[ir.Event.CHANGE_REQUEST]})
     for variable_name, patterns in (("CI_COMMIT_BRANCH", t.branches), ("CI_COMMIT_TAG", t.tags)):
