@@ -9,7 +9,7 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -61,6 +61,7 @@ def _compile(
     doc = attrs.evolve(doc, data=presets.apply(doc.data))
     reported = frozenset(d.path for d in diagnostics)
     diagnostics += schema.validate(doc, skip=reported)
+    diagnostics += _platform_syntax(doc, skip=frozenset(d.path for d in diagnostics))
     if _errors(diagnostics):
         return None, diagnostics, doc
     from ciforge.convert import structure  # noqa: PLC0415 - lazy import keeps --help fast
@@ -73,6 +74,45 @@ def _compile(
         line, col = doc.source_map.locate(d.path, key=key)
         diagnostics.append(attrs.evolve(d, file=file, line=line, col=col))
     return (None if _errors(diagnostics) else pipeline), diagnostics, doc
+
+
+# Written into the outputs, these would be evaluated on one platform only: GitHub evaluates
+# ``${{ }}`` in env, with and names, a GitLab CI/CD component interpolates ``$[[ ]]`` anywhere;
+# GitLab keeps both literal. No manifest value has a use for them, so every field refuses them.
+PLATFORM_SYNTAX: Final = ("${{", "$[[")
+
+
+def _platform_syntax(doc: source.SourceDoc, skip: frozenset[tuple[str | int, ...]]) -> list[Diagnostic]:
+    """A positioned error for every string value that holds ``${{`` or ``$[[`` (unless its path
+    already has a problem)."""
+    out: list[Diagnostic] = []
+
+    def walk(value: object, path: tuple[str | int, ...]) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+        elif isinstance(value, str) and path not in skip:
+            for syntax in PLATFORM_SYNTAX:
+                if syntax in value:
+                    line, col = doc.source_map.locate(path)
+                    message = (
+                        f"{value!r} holds {syntax!r}, which GitHub would evaluate as an expression but GitLab "
+                        "keeps literal"
+                        if syntax == "${{"
+                        else f"{value!r} holds {syntax!r}, which a GitLab CI/CD component would interpolate "
+                        "but GitHub keeps literal"
+                    )
+                    out.append(
+                        Diagnostic(
+                            code="expression-syntax", message=message, path=path, file=doc.path, line=line, col=col
+                        )
+                    )
+
+    walk(doc.data, ())
+    return out
 
 
 def _value_at(data: object, path: tuple[str | int, ...]) -> object:

@@ -45,6 +45,7 @@ CODES: Final[dict[str, str]] = {
     "golangci-lint": "no golangci-lint release supports the job's Go",
     "go-ports": "the Go release cannot build this GOOS/GOARCH pair",
     "limit": "the output exceeds a platform limit",
+    "expression-syntax": "a value holds a platform's expression or interpolation syntax (${{ or $[[)",
 }
 
 

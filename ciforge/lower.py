@@ -398,7 +398,7 @@ class Lowering:
             for index, pattern in enumerate(patterns):
                 problem = bracket_problem(pattern)
                 if problem is not None:
-                    self.error("ref-pattern", f"{pattern!r}: {problem}", ("triggers", key, index))
+                    self.error("glob", f"{pattern!r}: {problem}", ("triggers", key, index))
         if not (t.branches or t.tags or t.pull_requests or t.manual):
             self.error("schema", "no trigger is enabled, so the pipeline would never run", ("triggers",))
         return ir.Pipeline(

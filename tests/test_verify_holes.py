@@ -96,3 +96,23 @@ def test_verify_reports_missing_skip_rules(tmp_path: Path, capsys: pytest.Captur
         assert f"{event} 'chore: bump [skip actions]': job test runs in gitlab but not in manifest" in out
         assert f"{event} 'release\\n\\nskip-checks:true': job test runs in gitlab but not in manifest" in out
     assert "manual 'wip [no ci]'" not in out  # manual runs are never skipped, on either platform
+
+
+def test_verify_reports_a_value_gitlab_would_expand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Item 2: a literal ``$`` reaches GitLab with ``expand: false``; a hand-written file without
+    it lets GitLab expand ``$USER`` where GitHub keeps the text, and verify says so."""
+    root = render(tmp_path, MINIMAL + "  proxy: https://$USER@proxy.example.com\n")
+    edit(
+        root / GITLAB,
+        "GOPROXY:\n    value: https://$USER@proxy.example.com\n    expand: false\n",
+        "GOPROXY: https://$USER@proxy.example.com\n",
+    )
+    assert "GOPROXY" in verify(root, capsys)
+
+
+def test_verify_reports_an_expression_github_would_evaluate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Item 2: a ``${{ }}`` written into the workflow's env is evaluated by GitHub, so it never
+    equals the manifest's literal, even where the text around it matches."""
+    root = render(tmp_path, MINIMAL + "  proxy: https://proxy.example.com\n")
+    edit(root / GITHUB, "GOPROXY: https://proxy.example.com", "GOPROXY: https://${{ github.actor }}proxy.example.com")
+    assert "GOPROXY" in verify(root, capsys)

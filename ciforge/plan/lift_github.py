@@ -209,10 +209,10 @@ def _normalize_value(name: str, value: Any, leg: dict[str, str]) -> str:
             return f"@setting({setting[1]})"
         if expr in TOKENS:
             return TOKENS[expr]
-        return "${{ " + expr + " }}"
+        return f"@expression({expr})"  # evaluated by GitHub: never equal to a literal
 
     text = gh_expr.substitute(text, resolve)
-    if text == "ghcr.io/${{ github.repository }}":
+    if text == "ghcr.io/@expression(github.repository)":
         return "@IMAGE_REPOSITORY"
     return text
 

@@ -106,6 +106,18 @@ def pipeline_created(doc: dict[str, Any], variables: dict[str, str]) -> bool:
     return rule is not None and rule.get("when", "always") != "never"
 
 
+def _variable(raw: Any) -> str:
+    """A ``variables:`` value as the job sees it. GitLab expands ``$NAME`` inside a value unless it
+    has ``expand: false``; a value that is exactly one ``$NAME`` is normalized later (a token or a
+    setting), any other expanded value is marked so it never equals a literal.
+    https://docs.gitlab.com/ci/yaml/#variablesexpand"""
+    value = _value(raw)
+    literal = isinstance(raw, dict) and raw.get("expand") is False
+    if literal or "$" not in value or re.fullmatch(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?", value):
+        return value
+    return f"@expanded({value})"
+
+
 def _value(raw: Any) -> str:
     if isinstance(raw, dict):
         return str(raw.get("value", ""))
@@ -231,13 +243,16 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
     rule_vars: dict[str, str],
     event_variables: dict[str, str],
 ) -> PlanJob:
-    raw = {**{k: _value(v) for k, v in (doc.get("variables") or {}).items()}}
-    raw.update({k: _value(v) for k, v in (job.get("variables") or {}).items()})
+    raw = {**{k: _variable(v) for k, v in (doc.get("variables") or {}).items()}}
+    raw.update({k: _variable(v) for k, v in (job.get("variables") or {}).items()})
     raw.update(rule_vars)
     raw.update(leg)
     # GIT_STRATEGY: none means no clone: the job sees only its artifacts.
     source = raw.pop("GIT_STRATEGY", "fetch") != "none"
-    env = {k: _normalize(k, v) for k, v in raw.items()}
+    declared = {**(doc.get("variables") or {}), **(job.get("variables") or {})}
+    literal = {k for k, v in declared.items() if isinstance(v, dict) and v.get("expand") is False}
+    literal -= set(rule_vars) | set(leg)
+    env = {k: v if k in literal else _normalize(k, v) for k, v in raw.items()}
     consumes = set()
     for producer, artifacts in _needs(job):
         if not artifacts:
