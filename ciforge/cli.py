@@ -75,6 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     common(verify)
     verify.add_argument("--out", type=Path, help="where the outputs are (default: the manifest's directory)")
 
+    explain = sub.add_parser(
+        "explain", help="print the effective manifest, where each value comes from, and the jobs per event"
+    )
+    common(explain, diagnostics_format=False)
+    explain.add_argument(
+        "--format", dest="explain_format", choices=("text", "yaml", "json"), default="text", help="default: text"
+    )
+
     init = sub.add_parser("init", help="write a starter ciforge.yml for the Go module here")
     init.add_argument("--dir", type=Path, default=Path("."), help="the Go module's directory (default: .)")
     init.add_argument("-m", "--manifest", default="ciforge.yml", help="file name to write (default: ciforge.yml)")
@@ -244,6 +252,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from ciforge import explain, source  # noqa: PLC0415
+
+    pipeline, code = _pipeline(args, args.manifest.parent)
+    if pipeline is None:
+        return code
+    doc, _ = source.load_bytes(args.manifest.read_bytes(), str(args.manifest))
+    if doc is None:  # compiled a moment ago; only a concurrent change gets here
+        print(f"ciforge: error: {args.manifest} changed while it was read", file=sys.stderr)
+        return EXIT_INPUT
+    sys.stdout.write(explain.FORMATS[args.explain_format](doc, pipeline))
+    return EXIT_OK
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from ciforge import init  # noqa: PLC0415
 
@@ -258,6 +280,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "init": cmd_init,
+    "explain": cmd_explain,
     "render": cmd_render,
     "validate": cmd_validate,
     "schema": cmd_schema,

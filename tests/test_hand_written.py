@@ -56,8 +56,9 @@ jobs:
 
 
 def project(tmp_path: Path) -> Path:
-    """The example service in a fresh directory (manifest beside the outputs)."""
+    """The example service in a fresh directory (manifest and Dockerfile beside the outputs)."""
     shutil.copy(EXAMPLE, tmp_path / "ciforge.yml")
+    shutil.copy(EXAMPLE.parent / "Dockerfile", tmp_path / "Dockerfile")
     return tmp_path
 
 
