@@ -23,6 +23,11 @@ class Rule:
     completions: tuple[str, ...] = ("", "a")
 
 
+def _suffixes(*words: str) -> tuple[str, ...]:
+    """Every ending of the literal words: what can complete a prefix of one of them."""
+    return tuple(word[i:] for word in words for i in range(len(word) + 1))
+
+
 _PATH_CHARS: Final = "letters, digits, '.', '_', '-' and '/'"
 _GO_RELEASE: Final = Rule(
     "a Go release: 1, a dot and the minor number, optionally a dot and the patch (1.23, 1.23.4)",
@@ -44,6 +49,13 @@ RULES: Final[dict[str, Rule]] = {
         "a letter or digit, then letters, digits, '.', '_' and '-', at most 63 characters in all"
     ),
     "^1\\.[0-9]+(\\.[0-9]+)?$": _GO_RELEASE,
+    "^(stable|oldstable|1\\.[0-9]+(\\.[0-9]+)?)$": Rule(
+        "stable, oldstable, or " + _GO_RELEASE.allowed, _GO_RELEASE.completions + _suffixes("stable", "oldstable")
+    ),
+    "^(stable|oldstable|go\\.mod|1\\.[0-9]+(\\.[0-9]+)?)$": Rule(
+        "stable, oldstable, go.mod, or " + _GO_RELEASE.allowed,
+        _GO_RELEASE.completions + _suffixes("stable", "oldstable", "go.mod"),
+    ),
     "^[^/].*$": Rule("a path relative to the manifest's directory (not starting with '/')"),
     "^[A-Za-z0-9._/-]+$": Rule(_PATH_CHARS + " (no spaces, quotes or shell characters)"),
     "^[A-Za-z0-9._*/-]+$": Rule(f"a module path pattern: {_PATH_CHARS}, with '*'"),

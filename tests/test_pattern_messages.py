@@ -113,6 +113,8 @@ def test_completions_keep_valid_values_valid(pattern: str) -> None:
     examples = {
         "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$": ["orders-api", "a" * 63],
         "^1\\.[0-9]+(\\.[0-9]+)?$": ["1.24", "1.24.3"],
+        "^(stable|oldstable|1\\.[0-9]+(\\.[0-9]+)?)$": ["stable", "oldstable", "1.24.3"],
+        "^(stable|oldstable|go\\.mod|1\\.[0-9]+(\\.[0-9]+)?)$": ["go.mod", "stable", "1.24"],
         "^[^/].*$": ["go.mod", "sub/go.mod"],
         "^[A-Za-z0-9._/-]+$": ["./...", "build/Dockerfile"],
         "^[A-Za-z0-9._*/-]+$": ["git.example.com/*"],
