@@ -177,11 +177,41 @@ def compile_file(
     )
     if pipeline is None or doc is None:
         return Result(files={}, diagnostics=tuple(diagnostics))
+    missing = _image_paths(doc, manifest.parent)
+    if missing:
+        return Result(files={}, diagnostics=tuple(diagnostics + missing))
     files = emit(pipeline, targets, gitlab_component=gitlab_component)
     limits = _limits(pipeline, files, doc)
     if limits:
         return Result(files={}, diagnostics=tuple(diagnostics + limits))
     return Result(files=files, diagnostics=tuple(diagnostics), pipeline=pipeline)
+
+
+def _image_paths(doc: source.SourceDoc, base_dir: Path) -> list[Diagnostic]:
+    """``image.dockerfile`` must be a file and ``image.context`` a directory, relative to the
+    manifest's directory (the repository root). Positioned at the setting, else at ``image``,
+    else at ``preset`` when the image comes from the preset."""
+    image = doc.data.get("image") if isinstance(doc.data, dict) else None
+    if not isinstance(image, dict):
+        return []
+    out = []
+    for key, default, kind in (("dockerfile", "Dockerfile", "file"), ("context", ".", "directory")):
+        rel = image.get(key, default)
+        target = base_dir / str(rel)
+        if target.is_file() if kind == "file" else target.is_dir():
+            continue
+        path: tuple[str | int, ...] = ("image", key)
+        given = path in doc.source_map.values
+        if not given:
+            path = ("image",) if ("image",) in doc.source_map.keys else ("preset",)
+        setting = f"image.{key} {rel!r}" if given else f"image.{key} (default {rel!r}, from the preset or default)"
+        message = (
+            f"{setting}: there is no {kind} {base_dir / str(rel)}; "
+            "image paths are relative to the manifest's directory, the repository root"
+        )
+        line, col = doc.source_map.locate(path, key=not given)
+        out.append(Diagnostic(code="missing-path", message=message, path=path, file=doc.path, line=line, col=col))
+    return out
 
 
 def _leg_origin(doc: source.SourceDoc, variables: dict[str, str]) -> tuple[str | int, ...]:

@@ -1,30 +1,31 @@
 """``ciforge init``: write a commented starter manifest for the Go module in a directory.
 
-It reads the module path and Go version from go.mod (``toolchain`` wins over ``go``), finds the
-main package (``cmd/<name>/main.go`` or ``main.go`` at the root) and picks a preset: go-service
-when there is a main package and a Dockerfile, go-cli for a main package without one, go-library
-when there is no main package.
+Every choice is written with the reason for it, as a comment beside the value:
+
+* the module path and Go version come from go.mod (``toolchain`` wins over ``go``);
+* the main package is the best-ranked of the module's own main packages (:mod:`ciforge.golayout`),
+  the others listed in the comment;
+* the name is the main package's directory, else the module name without a ``/vN`` suffix (a
+  library takes its repository's name from git when there is one);
+* the default branch comes from git (:mod:`ciforge.gitinfo`);
+* image stages (preset go-service) are enabled only for a Dockerfile that plausibly builds the
+  module (:mod:`ciforge.dockerfiles`); otherwise the reason is written as a comment.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Final
 
 import attrs
 
-from ciforge import yamlout
-from ciforge.presets import PRESETS
+from ciforge import dockerfiles, gitinfo, golayout, yamlout
+from ciforge.presets import PRESETS, summary
 from ciforge.yamldata import Commented, Yaml
 
 SCHEMA_URL: Final = "https://ciforge.dev/schemas/ciforge.schema.json"
-_MODULE: Final = re.compile(r"^\s*module\s+(\S+)", re.MULTILINE)
-_GO: Final = re.compile(r"^\s*go\s+(\d+\.\d+(?:\.\d+)?)\s*$", re.MULTILINE)
-_TOOLCHAIN: Final = re.compile(r"^\s*toolchain\s+go(\d+\.\d+(?:\.\d+)?)\s*$", re.MULTILINE)
-_PACKAGE_MAIN: Final = re.compile(r"^\s*package\s+main\s*$", re.MULTILINE)
-_SKIP_DIRS: Final = frozenset({"vendor", "testdata", "node_modules"})
+_NAME_UNSAFE: Final = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class InitError(Exception):
@@ -33,96 +34,138 @@ class InitError(Exception):
 
 @attrs.frozen
 class Module:
-    """What init learned about the Go module."""
+    """What init learned about the Go module and its repository."""
 
     path: str
     go: str
     toolchain: str | None
-    mains: tuple[str, ...]  # main package directories, as ./relative paths
-    dockerfile: bool
+    mains: tuple[str, ...]  # main package directories (./relative), best first
+    branch: tuple[str, str]  # default branch, and where it came from
+    repository: tuple[str, str] | None  # repository name and the remote it came from
+    root: Path
 
 
 def inspect(root: Path) -> Module:
-    """Read go.mod and find the main packages."""
-    gomod = root / "go.mod"
+    """Read go.mod, the main packages and git."""
     try:
-        text = gomod.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InitError(
-            f"{gomod}: cannot read go.mod ({exc.strerror or exc}); run ciforge init in a Go module"
-        ) from exc
-    module = _MODULE.search(text)
-    go = _GO.search(text)
-    if module is None or go is None:
-        raise InitError(f"{gomod}: needs a module and a go directive")
-    toolchain = _TOOLCHAIN.search(text)
+        gomod = golayout.read_gomod(root)
+    except golayout.LayoutError as exc:
+        raise InitError(str(exc)) from exc
+    repository = gitinfo.repository_name(root)
+    names = (golayout.module_name(gomod.path)[0],) + ((repository[0],) if repository else ())
     return Module(
-        path=module[1],
-        go=go[1],
-        toolchain=toolchain[1] if toolchain else None,
-        mains=tuple(_main_packages(root)),
-        dockerfile=(root / "Dockerfile").is_file(),
+        path=gomod.path,
+        go=gomod.go,
+        toolchain=gomod.toolchain,
+        mains=tuple(golayout.rank(golayout.main_packages(root), names)),
+        branch=gitinfo.default_branch(root),
+        repository=repository,
+        root=root,
     )
 
 
-def _main_packages(root: Path) -> list[str]:
-    found = []
-    for current, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and d not in _SKIP_DIRS)
-        for name in sorted(files):
-            if name.endswith(".go") and not name.endswith("_test.go"):
-                path = Path(current) / name
-                if _PACKAGE_MAIN.search(path.read_text(encoding="utf-8", errors="replace")):
-                    rel = Path(current).relative_to(root).as_posix()
-                    found.append("." if rel == "." else f"./{rel}")
-                    break
-    return found
-
-
 def choose_main(module: Module) -> str | None:
-    """Prefer cmd/<last element of the module path>, then the root, then the first cmd/*."""
-    if not module.mains:
-        return None
-    last = module.path.rstrip("/").split("/")[-1]
-    for preferred in (f"./cmd/{last}", "."):
-        if preferred in module.mains:
-            return preferred
-    return module.mains[0]
+    """The best-ranked main package (``cmd/<name>``, the root, other ``cmd/*``, helpers last)."""
+    return module.mains[0] if module.mains else None
+
+
+def project_name(module: Module) -> tuple[str, str]:
+    """The name (workflow and binary) and why it was chosen."""
+    main = choose_main(module)
+    if main is not None and main != ".":
+        name, why = main.split("/")[-1], f"the main package's directory, {main}"
+    elif main is None and module.repository and not golayout.is_major_suffix(module.repository[0]):
+        name, why = module.repository[0], f"the repository's name (git remote {module.repository[1]})"
+    else:
+        name, why = golayout.module_name(module.path)
+    clean = _NAME_UNSAFE.sub("-", name).lstrip("._-")[:63] or "app"
+    return clean, why
+
+
+def image_decision(module: Module, binary: str, preset: str | None) -> tuple[dockerfiles.Verdict | None, str]:
+    """The Dockerfile the image stages build (None: no image) and the reason, for a comment."""
+    chosen, verdicts = dockerfiles.choose(module.root, binary)
+    if chosen is not None:
+        return chosen, f"{chosen.path} builds {binary}: {chosen.reason}"
+    if preset == "go-service" and verdicts:
+        first = verdicts[0]
+        return first, f"{first.path} (asked for with --preset go-service; on its own it would not be: {first.reason})"
+    if verdicts:
+        listed = "; ".join(f"{v.path}: {v.reason}" for v in verdicts[:3])
+        return None, f"no Dockerfile here builds {binary} ({listed})"
+    return None, "no Dockerfile found (looked in the module root and four levels down)"
 
 
 def default_preset(module: Module) -> str:
     """go-service, go-cli or go-library, from what the module contains."""
-    if not module.mains:
-        return "go-library"
-    return "go-service" if module.dockerfile else "go-cli"
+    return preset_reason(module)[0]
 
 
-def manifest(module: Module, preset: str) -> tuple[dict[str, Yaml], tuple[str, ...]]:
-    """The starter manifest (data and header lines)."""
+def preset_reason(module: Module) -> tuple[str, str]:
+    """The preset the layout calls for, and why."""
+    if choose_main(module) is None:
+        return "go-library", "no main package: a library"
+    verdict, _ = image_decision(module, project_name(module)[0], None)
+    if verdict is not None:
+        return "go-service", "a main package and a Dockerfile that builds it"
+    return "go-cli", "a main package and no Dockerfile that builds it"
+
+
+def _main_comment(module: Module, main: str) -> str:
+    others = [m + (" (helper)" if golayout.is_helper(m) else "") for m in module.mains[1:]]
+    rule = "ranked cmd/<name>, then the root, then cmd/*, helpers last"
+    if not others:
+        return "the module's only main package"
+    shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+    return f"{rule}; other main packages: {shown}"
+
+
+def manifest(
+    module: Module, preset: str, *, asked: bool = False
+) -> tuple[dict[str, Yaml], tuple[str, ...], tuple[str, ...]]:
+    """The starter manifest: data, header lines and footer lines (comments)."""
     main = choose_main(module)
     if preset in ("go-service", "go-cli") and main is None:
         raise InitError(f"the {preset} preset builds a main package, but this module has none (try go-library)")
-    name = re.sub(r"[^A-Za-z0-9._-]", "-", module.path.rstrip("/").split("/")[-1]) or "app"
+    name, name_why = project_name(module)
+    branch, branch_why = module.branch
     data: dict[str, Yaml] = {
         "version": 1,
-        "name": name,
-        "preset": Commented(preset, f"see presets/{preset}.yml; keys below override it"),
+        "name": Commented(name, name_why),
+        "preset": Commented(preset, "chosen by --preset" if asked else preset_reason(module)[1]),
         "go": {"version-file": Commented("go.mod", version_file_note(module))},
+        "triggers": {"branches": [Commented(branch, branch_why)]},
     }
+    footer: tuple[str, ...] = ()
     if preset == "go-library":
         # go.mod: the declared minimum; stable: the newest release (both resolved at render time)
         data["test"] = {"go-versions": ["go.mod", "stable"]}
     else:
         assert main is not None
-        binary = main.rstrip("/").split("/")[-1] if main != "." else name
-        data["build"] = {"main": Commented(main, "the main package ciforge init found"), "binary": binary}
+        data["build"] = {"main": Commented(main, _main_comment(module, main)), "binary": name}
+        verdict, why = image_decision(module, name, preset if asked else None)
+        if preset == "go-service":
+            if verdict is None:
+                raise InitError(f"the go-service preset builds an image, but {why}; write one or use go-cli")
+            data["image"] = {"dockerfile": Commented(verdict.path, why)}
+        else:
+            footer = (
+                f"Image stages are off: {why}.",
+                f"To build, scan, sign and push an image, write a Dockerfile that builds {name} and set",
+                "preset: go-service with",
+                "  image:",
+                "    dockerfile: Dockerfile",
+            )
     header = (
         f"yaml-language-server: $schema={SCHEMA_URL}",
         f"ciforge manifest for {module.path}, written by `ciforge init`.",
-        "Render the pipelines with `ciforge render`; see which jobs run when with `ciforge plan`.",
-        "Every key and its default: docs/manifest.md, or `ciforge schema`.",
+        "Render the pipelines with `ciforge render`; `ciforge explain` prints every effective value",
+        "and where it comes from; `ciforge plan` shows which jobs run when. Reference: docs/manifest.md.",
+        "",
+        f"Preset {preset} (keys in this file override it; mappings merge, lists replace):",
+        *(f"  {line}" for line in summary(preset)),
     )
-    return data, header
+    return data, header, footer
 
 
 def version_file_note(module: Module) -> str:
@@ -145,8 +188,8 @@ def write(root: Path, manifest_name: str, preset: str | None, *, force: bool) ->
     chosen = preset or default_preset(module)
     if chosen not in PRESETS:
         raise InitError(f"unknown preset {chosen!r} (choose from {', '.join(PRESETS)})")
-    data, header = manifest(module, chosen)
+    data, header, footer = manifest(module, chosen, asked=preset is not None)
     from ciforge.output import write_atomic  # noqa: PLC0415
 
-    write_atomic(target, yamlout.dump(data, header))
+    write_atomic(target, yamlout.dump(data, header, footer))
     return target

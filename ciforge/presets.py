@@ -51,3 +51,54 @@ def apply(data: Any) -> Any:
     if not isinstance(data, dict) or data.get("preset") not in PRESETS:
         return data
     return merge(load(data["preset"]), data)
+
+
+def _listed(values: Any) -> str:
+    return ", ".join(str(v) for v in values) if isinstance(values, list) and values else "-"
+
+
+def choices(data: dict[str, Any]) -> list[str]:
+    """The main choices of a (partial or effective) manifest in plain words, one line per stage:
+    what ``ciforge init`` writes as comments and ``ciforge explain`` prints."""
+    out = []
+    lint, test, build = data.get("lint"), data.get("test"), data.get("build")
+    if isinstance(lint, dict):
+        tools = ["go vet"] if lint.get("vet", True) else []
+        tools += [] if lint.get("golangci-lint") is False else ["golangci-lint"]
+        out.append(f"lint: {' and '.join(tools) or 'off'}")
+    if isinstance(test, dict):
+        coverage = test["coverage"] if isinstance(test.get("coverage"), dict) else {}
+        race = "with -race" if test.get("race", True) else "without -race"
+        line = f"test: {race}; fails below {coverage.get('threshold', 80)}% coverage"
+        if test.get("go-versions"):
+            line += f"; on Go {_listed(test['go-versions'])}"
+        out.append(line)
+    if build is False:
+        out.append("build: nothing to build")
+    elif isinstance(build, dict) and isinstance(build.get("matrix"), dict):
+        matrix = build["matrix"]
+        out.append(f"build: {_listed(matrix.get('goos', ['linux']))} x {_listed(matrix.get('goarch', ['amd64']))}")
+    image = data.get("image")
+    if isinstance(image, dict):
+        push = image.get("push", ["tags", "branches"])
+        when = " and ".join({"tags": "tag pushes", "branches": "pushes to the triggered branches"}[p] for p in push)
+        out.append(
+            f"image: {_listed(image.get('platforms', ['linux/amd64']))}; built on pull requests, pushed on {when or 'no event'}"
+        )
+    if isinstance(data.get("scan"), dict):
+        out.append(f"scan: fails on {_listed(data['scan'].get('severity', ['CRITICAL', 'HIGH']))} vulnerabilities")
+    if isinstance(data.get("sbom"), dict):
+        out.append(f"sbom: {data['sbom'].get('format', 'spdx-json')}")
+    sign = data.get("sign")
+    if isinstance(sign, dict):
+        how = "keyless (Sigstore, the CI's OIDC identity)" if sign.get("keyless") else f"with the key {sign.get('key')}"
+        out.append(f"sign: {how}{'; verified before release' if sign.get('verify') else ''}")
+    release = data.get("release")
+    if isinstance(release, dict) and release.get("on-tags", True):
+        out.append("release: on tag pushes")
+    return out
+
+
+def summary(name: str) -> list[str]:
+    """A preset's main choices in plain words."""
+    return choices(load(name))

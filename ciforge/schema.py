@@ -9,6 +9,7 @@ import re
 from importlib import resources
 from typing import Any, Final
 
+from ciforge import patterns
 from ciforge.diagnostics import Diagnostic, JsonPath
 from ciforge.source import SourceDoc
 
@@ -155,7 +156,9 @@ def _matching_branch(error: Any) -> list[Any]:
     return []
 
 
-def _convert(error: Any) -> list[tuple[str, JsonPath, str]]:
+def _convert(error: Any, offsets: dict[tuple[JsonPath, str], int]) -> list[tuple[str, JsonPath, str]]:
+    """Diagnostics (code, path, message) for one schema error; a pattern error records in
+    ``offsets`` the index of the value's first offending character."""
     path: JsonPath = tuple(error.absolute_path)
     kind = error.validator
     value = error.instance
@@ -178,9 +181,10 @@ def _convert(error: Any) -> list[tuple[str, JsonPath, str]]:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
         return [("enum", path, f"{_short(value)} is not one of: {listed}{hint}")]
     if kind == "pattern":
-        described = error.schema.get("description", "")
-        detail = f": {described}" if described else f" (must match {error.validator_value})"
-        return [("pattern", path, f"invalid value {_short(value)}{detail}")]
+        index, why = patterns.describe(error.validator_value, value)
+        message = f"invalid value {_short(value)}: {why}"
+        offsets[(path, message)] = index
+        return [("pattern", path, message)]
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return [("range", path, f"{_short(value)} is out of range ({kind} {error.validator_value})")]
     if kind in ("minItems", "maxItems", "minLength", "maxLength", "minProperties"):
@@ -190,7 +194,7 @@ def _convert(error: Any) -> list[tuple[str, JsonPath, str]]:
     if kind == "oneOf":
         branch = _matching_branch(error)
         if branch:  # e.g. build: {...} with a mistake inside: report the mistake itself
-            return [item for sub in branch for item in _convert(sub)]
+            return [item for sub in branch for item in _convert(sub, offsets)]
         if path == ("go",) and not isinstance(value, dict):
             return []  # the type error already says go must be a mapping
         code, message = _one_of(error, path)
@@ -225,7 +229,8 @@ def validate(doc: SourceDoc, *, skip: frozenset[JsonPath] = frozenset()) -> list
     """
     data = restore_version_strings(doc)
     out: list[Diagnostic] = []
-    found = [item for error in _validator().iter_errors(data) for item in _convert(error)]
+    offsets: dict[tuple[JsonPath, str], int] = {}
+    found = [item for error in _validator().iter_errors(data) for item in _convert(error, offsets)]
     hints = _suggestions(found)
     seen: set[tuple[str, JsonPath, str]] = set()
     for code, path, message in found:
@@ -236,5 +241,7 @@ def validate(doc: SourceDoc, *, skip: frozenset[JsonPath] = frozenset()) -> list
         seen.add((code, path, message))
         at_key = code in ("unknown-key", "missing-key", "conflict")
         line, col = doc.source_map.locate(path, key=at_key)
+        if (path, message) in offsets and path in doc.value_offsets:
+            col += doc.value_offsets[path] + offsets[(path, message)]  # at the offending character
         out.append(Diagnostic(code=code, message=message, path=path, file=doc.path, line=line, col=col))
     return out

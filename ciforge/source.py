@@ -60,6 +60,9 @@ class SourceDoc:
     data: Any
     source_map: SourceMap
     raw_scalars: dict[JsonPath, str]  # the text of plain (unquoted) number scalars
+    # one-line string scalars: the column offset of their first character from the node's start
+    # (1 for a quoted scalar), so a diagnostic can point at a character inside the value
+    value_offsets: dict[JsonPath, int] = attrs.field(factory=dict)
 
 
 class _Builder:
@@ -69,6 +72,7 @@ class _Builder:
         self.values: dict[JsonPath, Position] = {}
         self.keys: dict[JsonPath, Position] = {}
         self.raw: dict[JsonPath, str] = {}
+        self.offsets: dict[JsonPath, int] = {}
         self.diagnostics: list[Diagnostic] = []
         self.count = 0
         self.bomb = False
@@ -184,6 +188,11 @@ class _Builder:
         tag = node.tag
         plain = node.style is None
         if tag == "tag:yaml.org,2002:str":
+            quotes = 0 if plain else 1
+            start, end = node.start_mark, node.end_mark
+            # one line, and no escape changed the length: characters map to columns one to one
+            if start.line == end.line and end.column - start.column == len(text) + 2 * quotes:
+                self.offsets[path] = quotes
             return text
         if tag == "tag:yaml.org,2002:null":
             return None
@@ -271,6 +280,7 @@ def load_text(text: str, file: str) -> tuple[SourceDoc | None, list[Diagnostic]]
         data=data,
         source_map=SourceMap(values=builder.values, keys=builder.keys),
         raw_scalars=builder.raw,
+        value_offsets=builder.offsets,
     )
     return doc, builder.diagnostics
 

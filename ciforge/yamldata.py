@@ -30,7 +30,7 @@ class Pinned:
 class Commented:
     """A scalar written with an end-of-line comment (e.g. why a token permission is needed)."""
 
-    value: str
+    value: str | int | float | bool
     comment: str
 
 

@@ -162,15 +162,23 @@ def _sequence(items: list[Yaml], indent: int) -> list[str]:
             block = _literal(str(item), indent + 2)
             out.append(f"{pad}- {block[0]}")
             out += block[1:]
+        elif isinstance(item, Commented):
+            out.append(f"{pad}- {scalar(item.value)}  # {item.comment}")
         else:
             out.append(f"{pad}- {_inline(item)}")
     return out
 
 
-def dump(data: dict[str, Yaml], header: tuple[str, ...] = ()) -> str:
-    """Serialize one document; ``header`` lines become leading ``#`` comments."""
-    lines = [f"# {line}" if line else "#" for line in header]
+def _comments(lines: tuple[str, ...]) -> list[str]:
+    return [f"# {line}" if line else "#" for line in lines]
+
+
+def dump(data: dict[str, Yaml], header: tuple[str, ...] = (), footer: tuple[str, ...] = ()) -> str:
+    """Serialize one document; ``header`` and ``footer`` lines become leading and trailing ``#``
+    comments."""
+    lines = _comments(header)
     lines += _mapping(data, 0) if data else ["{}"]
+    lines += _comments(footer)
     return "\n".join(lines) + "\n"
 
 

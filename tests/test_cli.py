@@ -109,6 +109,7 @@ def test_error_leaves_previous_outputs_untouched(tmp_path: Path) -> None:
     """A failing render keeps the files from the last good render byte for byte."""
     manifest = tmp_path / "ciforge.yml"
     shutil.copy(EXAMPLE, manifest)
+    shutil.copy(EXAMPLE.parent / "Dockerfile", tmp_path / "Dockerfile")
     assert main(["render", "-m", str(manifest)]) == 0
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     manifest.write_text(manifest.read_text().replace("threshold: 80", "threshold: 800"))

@@ -190,12 +190,15 @@ def check_library(raw: bytes, base_dir: Path = GO_MOD_DIR, family: str = "librar
 
 @contextlib.contextmanager
 def manifest_dir(raw: bytes, base_dir: Path) -> Iterator[Path]:
-    """A temp dir holding the manifest (and the seed's go.mod, for version-file manifests)."""
+    """A temp dir holding the manifest and the seed's files it names (go.mod for version-file
+    manifests, the Dockerfile for image manifests)."""
     with tempfile.TemporaryDirectory(prefix="ciforge-fuzz-") as tmp:
         root = Path(tmp)
         (root / MANIFEST).write_bytes(raw)
-        if (base_dir / "go.mod").is_file():
-            shutil.copy(base_dir / "go.mod", root / "go.mod")
+        for rel in ("go.mod", "Dockerfile", "build/Dockerfile"):
+            if (base_dir / rel).is_file():
+                (root / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(base_dir / rel, root / rel)
         yield root
 
 

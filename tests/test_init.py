@@ -25,6 +25,9 @@ def module(root: Path, files: dict[str, str], gomod: str = "module example.com/a
 
 
 MAIN = "package main\n\nfunc main() {}\n"
+GO_DOCKERFILE = (
+    "FROM golang:1.24 AS build\nRUN go build -o /tool ./cmd/tool\nFROM scratch\nCOPY --from=build /tool /tool\n"
+)
 LIB = "package tool\n\nfunc Add(a, b int) int { return a + b }\n"
 
 
@@ -35,11 +38,12 @@ def init_and_load(root: Path, *args: str) -> dict[str, object]:
 
 
 def test_cmd_layout_with_dockerfile_is_a_service(tmp_path: Path) -> None:
-    """cmd/<name>/main.go + Dockerfile -> go-service, main ./cmd/<name>."""
-    root = module(tmp_path, {"cmd/tool/main.go": MAIN, "cmd/other/main.go": MAIN, "Dockerfile": "FROM scratch\n"})
+    """cmd/<name>/main.go + a Dockerfile that builds it -> go-service, main ./cmd/<name>."""
+    root = module(tmp_path, {"cmd/tool/main.go": MAIN, "cmd/other/main.go": MAIN, "Dockerfile": GO_DOCKERFILE})
     data = init_and_load(root)
     assert data["preset"] == "go-service"
     assert data["build"] == {"main": "./cmd/tool", "binary": "tool"}
+    assert data["image"] == {"dockerfile": "Dockerfile"}
     assert data["go"] == {"version-file": "go.mod"}
     text = (root / "ciforge.yml").read_text()
     assert text.startswith("# yaml-language-server: $schema=")
@@ -99,7 +103,7 @@ def test_service_preset_needs_a_main(tmp_path: Path, capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize(
     "layout",
     [
-        {"cmd/tool/main.go": MAIN, "Dockerfile": "FROM scratch\n"},
+        {"cmd/tool/main.go": MAIN, "Dockerfile": GO_DOCKERFILE},
         {"main.go": MAIN},
         {"tool.go": LIB},
     ],

@@ -111,6 +111,7 @@ def render(data: dict[str, Any] | str, *, parse: bool = True, base_dir: Path | N
         root = Path(tmp)
         if base_dir is not None and (base_dir / "go.mod").is_file():
             shutil.copy(base_dir / "go.mod", root / "go.mod")
+        (root / "Dockerfile").write_text("FROM scratch\n", encoding="utf-8")  # render checks image.dockerfile exists
         (root / MANIFEST).write_text(text, encoding="utf-8")
         result = compile_file(root / MANIFEST, out_dir=root, targets=("github", "gitlab"), display=MANIFEST)
     diagnostics = list(result.diagnostics)
