@@ -49,6 +49,21 @@ RULES: Final[dict[str, Rule]] = {
         "a letter or digit, then letters, digits, '.', '_' and '-', at most 63 characters in all"
     ),
     "^1\\.[0-9]+(\\.[0-9]+)?$": _GO_RELEASE,
+    "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$": Rule(
+        "a deployment environment name: a letter or digit, then letters, digits, '_', '.' and '-', at most 63 "
+        "characters in all"
+    ),
+    "^[A-Za-z0-9._/][A-Za-z0-9._/-]*$": Rule(
+        f"a package pattern: {_PATH_CHARS}, not starting with '-' (go would read it as a flag); no spaces, quotes "
+        "or shell characters",
+        ("", "a"),
+    ),
+    "^!?(?:(?:[A-Za-z0-9._/-]|\\\\[*?+\\[\\]!\\\\]|\\[[A-Za-z0-9-]+\\])[?+]?|\\*)+$": Rule(
+        "a GitHub filter pattern: an optional leading '!', then letters, digits, '.', '_', '-' and '/', with '*' "
+        "(within a segment), '**' (any depth), '?' or '+' after a character, a range in brackets ([0-9]) and '\\' "
+        "before a special character",
+        ("", "a", "]", "a]"),
+    ),
     "^(stable|oldstable|1\\.[0-9]+(\\.[0-9]+)?)$": Rule(
         "stable, oldstable, or " + _GO_RELEASE.allowed, _GO_RELEASE.completions + _suffixes("stable", "oldstable")
     ),

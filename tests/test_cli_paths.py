@@ -106,7 +106,9 @@ def test_schema_markdown_is_the_reference_page(capsys: pytest.CaptureFixture[str
 
 def test_check_drift_as_github_annotation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = _rendered(tmp_path)
-    (tmp_path / ".gitlab-ci.yml").write_text("stale\n")
+    gitlab = tmp_path / ".gitlab-ci.yml"
+    # still ciforge's file (its header is kept), but out of date: drift, not a hand-written file
+    gitlab.write_text(gitlab.read_text() + "stale: true\n")
     capsys.readouterr()
     assert main(["render", "--check", "--format", "github", "-m", str(manifest)]) == 1
     captured = capsys.readouterr()
@@ -115,7 +117,7 @@ def test_check_drift_as_github_annotation(tmp_path: Path, capsys: pytest.Capture
         f"::error file={tmp_path / '.gitlab-ci.yml'},line=1,title=ciforge drift::"
         ".gitlab-ci.yml is out of date; run ciforge render"
     ]
-    assert "-stale" in captured.out
+    assert "-stale: true" in captured.out
     assert captured.err == "ciforge: 1 file(s) out of date; run `ciforge render`\n"
 
 

@@ -54,7 +54,7 @@ def test_quoted_values_point_inside_the_quotes(tmp_path: Path, capsys: pytest.Ca
         ("go.packages", "./... ./cmd", " ", "no spaces"),
         ("build.main", "cmd/server", "c", "'.' or './'"),
         ("build.binary", "-srv", "-", "a file name"),
-        ("triggers.branches", "feature/[a-z]*", "[", "'*' for one path segment"),
+        ("triggers.branches", "feature/a b", " ", "a GitHub filter pattern"),
         ("sign.key", "env:cosign_key", "c", "env: followed by the name of a CI variable"),
         ("sign.gitlab-url", "http://gitlab.example.com", ":", "https://"),
         ("image.platforms", "linux/AMD64", "A", "os/arch in lower case"),
@@ -132,6 +132,15 @@ def test_completions_keep_valid_values_valid(pattern: str) -> None:
         "^https://[A-Za-z0-9.-]+(:[0-9]+)?$": ["https://gitlab.example.com:8443"],
         "^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+)*$": ["netgo,osusergo"],
         "^[A-Za-z0-9._/+-]+$": ["x86_64-linux-gnu-g++"],
+        "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$": ["release", "prod_eu.1", "a" * 63],
+        "^[A-Za-z0-9._/][A-Za-z0-9._/-]*$": ["./...", "./internal/store-a/..."],
+        "^!?(?:(?:[A-Za-z0-9._/-]|\\\\[*?+\\[\\]!\\\\]|\\[[A-Za-z0-9-]+\\])[?+]?|\\*)+$": [
+            "main",
+            "release/**/hotfix",
+            "!feature/[a-z0-9]*",
+            "v[0-9]+.*",
+            "a\\*b",
+        ],
     }
     for value in examples[pattern]:
         assert re.fullmatch(pattern[1:-1], value)
