@@ -15,7 +15,7 @@ import attrs
 
 from ciforge import __version__, goreleases, ir, reading, schema, source, yamlout
 from ciforge.diagnostics import Diagnostic
-from ciforge.lower import lower
+from ciforge.lower import NEEDS_LIMIT, lower
 
 
 @attrs.frozen
@@ -233,6 +233,8 @@ def _limits(pipeline: ir.Pipeline, files: dict[str, str], doc: source.SourceDoc)
 
     * GitLab job names: at most 255 characters, 128 for a job other jobs need (the matrix suffix
       counts). https://docs.gitlab.com/ci/jobs/#job-names
+    * GitLab: one job needs at most 50 jobs, each matrix leg counted.
+      https://docs.gitlab.com/ci/yaml/#needs
     * GitHub does not start runs of a workflow file over 500 KB.
       https://docs.github.com/en/actions/reference/limits
     """
@@ -242,6 +244,15 @@ def _limits(pipeline: ir.Pipeline, files: dict[str, str], doc: source.SourceDoc)
         line, col = doc.source_map.locate(path, key=True)
         out.append(Diagnostic(code="limit", message=message, path=path, file=doc.path, line=line, col=col))
 
+    concrete = {j.id: max(1, len(j.legs)) for j in pipeline.jobs}
+    for job in pipeline.jobs:
+        count = sum(concrete[n] for n in job.needs)
+        if count > NEEDS_LIMIT:
+            at(
+                f"the GitLab job {job.id} would need {count} jobs (every matrix leg counts); GitLab refuses a "
+                f"pipeline in which one job needs more than {NEEDS_LIMIT}",
+                ("build", "matrix") if "build" in doc.data else (),
+            )
     needed = {n for j in pipeline.jobs for n in j.needs}
     for job in pipeline.jobs:
         limit = 128 if job.id in needed else 255

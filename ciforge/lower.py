@@ -18,6 +18,11 @@ from ciforge.model import Build, Manifest, MatrixEntry
 # Matrix legs per job: GitHub allows 256, GitLab's parallel:matrix 200; ciforge splits a larger
 # matrix into shards of at most this many legs, the same shards on both platforms.
 SHARD_SIZE: Final = 200
+# GitLab refuses a pipeline in which one job needs more than 50 jobs, each matrix instance counted
+# (https://docs.gitlab.com/ci/yaml/#needs). With a release over more legs than that, builds are
+# split into jobs of at most 50 legs, each gathered by one collector job (from 50 legs on, as the
+# release also needs the SBOM job).
+NEEDS_LIMIT: Final = 50
 MAX_LEGS: Final = 2000
 COVERAGE_REGEX: Final = r"/total:\s+\(statements\)\s+\d+(?:\.\d+)?%/"
 _DIMENSIONS: Final = ("goos", "goarch", "cgo")
@@ -37,6 +42,7 @@ class Lowering:
         self.label = manifest_label
         self.diagnostics: list[Diagnostic] = []
         self.declared: goversion.Declared | None = None
+        self.collect_builds = False
 
     def error(self, code: str, message: str, path: JsonPath) -> None:
         self.diagnostics.append(Diagnostic(code=code, message=message, path=path))
@@ -341,10 +347,16 @@ class Lowering:
         for problem in unsafe_link_flags(build.ldflags):
             self.error("unsafe-flag", problem, ("build", "ldflags"))
         legs = self.legs(build, go)
-        shards = [legs[i : i + SHARD_SIZE] for i in range(0, len(legs), SHARD_SIZE)] or [[]]
+        release = self.m.release is not None and self.m.release.on_tags
+        # release-assets also needs the sbom job: gather from 50 legs on
+        self.collect_builds = release and len(legs) >= NEEDS_LIMIT
+        size = NEEDS_LIMIT if self.collect_builds else SHARD_SIZE
+        shards = [legs[i : i + size] for i in range(0, len(legs), size)] or [[]]
         jobs = []
         for number, shard in enumerate(shards, start=1):
             suffix = f"-{number}" if len(shards) > 1 else ""
+            # collected builds carry their shard in the artifact name, so a collector can select them
+            artifact = f"build{suffix}-{ir.LEG_TOKEN}" if self.collect_builds else f"build-{ir.LEG_TOKEN}"
             jobs.append(
                 ir.Job(
                     id=f"build{suffix}",
@@ -363,7 +375,7 @@ class Lowering:
                         ir.SetupGo(version=go),
                         ir.Run(id="go-build", name="go build", script=scripts.go_build()),
                     ),
-                    produces=(ir.Artifact(name=f"build-{ir.LEG_TOKEN}", paths=(f"dist/build-{ir.LEG_TOKEN}/",)),),
+                    produces=(ir.Artifact(name=artifact, paths=(f"dist/build-{ir.LEG_TOKEN}/",)),),
                     cache=self.go_cache(),
                     timeout_minutes=20,
                     gates=(ir.Gate(kind="exit_code", block="go-build"),),
@@ -388,6 +400,7 @@ class Lowering:
             builds=tuple(b.id for b in builds),
             legs=tuple(leg.key for b in builds for leg in b.legs),
             binary=(self.m.build.binary or self.m.name) if self.m.build is not None else "",
+            collect=self.collect_builds,
         )
         jobs += supply.jobs()
         self.diagnostics += supply.diagnostics

@@ -40,6 +40,7 @@ class SupplyChain:
         builds: tuple[str, ...],
         legs: tuple[str, ...] = (),
         binary: str = "",
+        collect: bool = False,
     ) -> None:
         self.m = manifest
         self.go = go  # GO-runtime jobs run in the pipeline's golang image on GitLab
@@ -47,6 +48,7 @@ class SupplyChain:
         self.builds = builds
         self.legs = legs  # the build legs' keys: the release set is exactly their artifacts
         self.binary = binary
+        self.collect = collect  # builds are shards of at most 50 legs, each gathered by a collector
         self.diagnostics: list[Diagnostic] = []
         image = manifest.image
         push = image.push if image else ()
@@ -318,7 +320,13 @@ class SupplyChain:
         tag_sbom = self.m.sbom is not None and (not image or ir.Event.PUSH_TAG in self.publish_events)
         tag_verify = image and sign is not None and sign.verify and ir.Event.PUSH_TAG in self.publish_events
         tags = frozenset({ir.Event.PUSH_TAG})
-        consumes = [ir.ArtifactInput(producer=b, name=f"build-{ir.LEG_TOKEN}", all_legs=True) for b in self.builds]
+        collectors = self.collectors(tags)
+        if collectors:
+            binaries = tuple(c.id for c in collectors)
+            consumes = [ir.ArtifactInput(producer=c.id, name=c.produces[0].name) for c in collectors]
+        else:
+            binaries = self.builds
+            consumes = [ir.ArtifactInput(producer=b, name=f"build-{ir.LEG_TOKEN}", all_legs=True) for b in self.builds]
         if tag_sbom:
             consumes.append(ir.ArtifactInput(producer="sbom", name="sbom"))
         assets_env: list[tuple[str, ir.EnvValue]] = [("BINARY", self.binary), ("RELEASE_LEGS", " ".join(self.legs))]
@@ -330,7 +338,7 @@ class SupplyChain:
             id="release-assets",
             name="Release assets",
             stage="release",
-            needs=self.builds + (("sbom",) if tag_sbom else ()),
+            needs=binaries + (("sbom",) if tag_sbom else ()),
             events=tags,
             runtime=ir.Runtime.COSIGN if sign else ir.Runtime.SHELL,
             env=tuple(assets_env),
@@ -373,7 +381,31 @@ class SupplyChain:
             interruptible=False,
             environment=self.environment,
         )
-        return [assets, publish]
+        return [*collectors, assets, publish]
+
+    def collectors(self, events: frozenset[ir.Event]) -> list[ir.Job]:
+        """One job per build shard that gathers its legs' binaries into one artifact, so the
+        release needs a handful of jobs instead of every leg (GitLab's limit of 50 needs)."""
+        if not self.collect:
+            return []
+        return [
+            ir.Job(
+                id=f"collect-{build}",
+                name=f"Collect {build}",
+                stage="release",
+                needs=(build,),
+                events=events,
+                runtime=ir.Runtime.SHELL,
+                env=(("BUILD_JOB", build),),
+                steps=(ir.Run(id="collect", name="Collect the binaries", script=s.collect_builds()),),
+                consumes=(ir.ArtifactInput(producer=build, name=f"{build}-{ir.LEG_TOKEN}", all_legs=True),),
+                produces=(ir.Artifact(name=f"binaries-{build}", paths=("dist/",)),),
+                timeout_minutes=10,
+                interruptible=False,
+                gates=(ir.Gate(kind="exit_code", block="collect"),),
+            )
+            for build in self.builds
+        ]
 
     # -- all ------------------------------------------------------------------------------------
 

@@ -143,6 +143,22 @@ def verify(*, key: bool, attestation: bool) -> str:
     return block(*lines)
 
 
+def collect_builds() -> str:
+    """Gather one build shard's legs as ``dist/build-<leg>/``. Each platform delivers a leg's
+    files in its own directory: ``dist/build-<leg>/`` on GitLab (paths are kept), and
+    ``dist/<artifact name>/``, i.e. ``dist/$BUILD_JOB-<leg>/``, on GitHub."""
+    return block(
+        "for dir in dist/*/; do",
+        '  name="${dir#dist/}"',
+        '  name="${name%/}"',
+        '  leg="${name#"${BUILD_JOB}"-}"',
+        '  leg="${leg#build-}"',
+        '  if [ "$name" != "build-$leg" ]; then mv "$dir" "dist/build-$leg"; fi',
+        "done",
+        'ls -d dist/build-*/ | wc -l | xargs echo "collected legs:"',
+    )
+
+
 def release_assets(*, sbom: bool, sign: bool, key: bool) -> str:
     """Collect the binaries (renamed <binary>-<leg>[.exe]), the SBOM, SHA256SUMS and, when
     signing, the checksums' cosign bundle, verified straight away.

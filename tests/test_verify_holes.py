@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from ciforge import yamlout
 from ciforge.cli import main
+from tests.test_needs_limit import manifest
 
 GITHUB, GITLAB = ".github/workflows/ciforge.yml", ".gitlab-ci.yml"
 
@@ -116,3 +118,16 @@ def test_verify_reports_an_expression_github_would_evaluate(tmp_path: Path, caps
     root = render(tmp_path, MINIMAL + "  proxy: https://proxy.example.com\n")
     edit(root / GITHUB, "GOPROXY: https://proxy.example.com", "GOPROXY: https://${{ github.actor }}proxy.example.com")
     assert "GOPROXY" in verify(root, capsys)
+
+
+def test_verify_reports_a_pipeline_gitlab_would_refuse(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Item 3: release-assets needing the 51 build legs directly (as ciforge wrote before the fan-in)
+    is a tag pipeline GitLab refuses; verify says so."""
+    root = render(tmp_path, yamlout.dump(manifest(51)))
+    edit(
+        root / GITLAB,
+        "    - job: collect-build-1\n      artifacts: true\n    - job: collect-build-2\n      artifacts: true\n",
+        "    - job: build-1\n      artifacts: true\n    - job: build-2\n      artifacts: true\n",
+    )
+    out = verify(root, capsys)
+    assert "tag: GitLab refuses the pipeline: job release-assets needs 52 jobs, more than 50" in out  # 51 legs + sbom

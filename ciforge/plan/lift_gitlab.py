@@ -53,6 +53,15 @@ class LiftError(ValueError):
     """The pipeline uses something the lifter does not model."""
 
 
+class RefusedPipelineError(LiftError):
+    """GitLab would refuse to create this pipeline."""
+
+
+# One job may need at most 50 jobs, every parallel:matrix instance counted.
+# https://docs.gitlab.com/ci/yaml/#needs
+NEEDS_LIMIT: Final = 50
+
+
 def load(text: str) -> dict[str, Any]:
     """Parse the pipeline."""
     data = YAML(typ="safe", pure=True).load(text)
@@ -324,4 +333,9 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
         if missing:
             raise LiftError(f"{event.name}: {planned.logical_id} needs {missing}, which are not in the pipeline")
         jobs[key] = attrs.evolve(planned, needs=frozenset(k for n in needed for k in keys[n]))
+        if len(jobs[key].needs) > NEEDS_LIMIT:
+            raise RefusedPipelineError(
+                f"{event.name}: GitLab refuses the pipeline: job {key} needs {len(jobs[key].needs)} jobs, "
+                f"more than {NEEDS_LIMIT}"
+            )
     return Plan(event=event.name, jobs=jobs)

@@ -58,6 +58,9 @@ def check(pipeline: ir.Pipeline, out_dir: Path) -> list[str]:
             expected = from_ir.plan(pipeline, event)
             try:
                 actual = LIFTERS[platform](doc, event)
+            except lift_gitlab.RefusedPipelineError as exc:
+                problems.append(f"{rel}: {exc}")
+                continue
             except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
                 problems.append(f"{rel}: {event.name}: cannot read the file as ciforge output: {exc}")
                 break
