@@ -170,7 +170,16 @@ def compile_file(
         reason = str(exc) if isinstance(exc, reading.FileRefusedError) else exc.strerror or exc.__class__.__name__
         return Result(
             files={},
-            diagnostics=(Diagnostic(code=code, message=f"cannot read the manifest: {reason}", file=file),),
+            # a file too large to read is reported at its start; a file that cannot be opened has no position
+            diagnostics=(
+                Diagnostic(
+                    code=code,
+                    message=f"cannot read the manifest: {reason}",
+                    file=file,
+                    line=int(code == "limit"),
+                    col=int(code == "limit"),
+                ),
+            ),
         )
     pipeline, diagnostics, doc = _compile(
         raw, file=file, base_dir=manifest.parent, label=manifest_label(manifest, out_dir)

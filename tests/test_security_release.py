@@ -5,6 +5,7 @@ publishing onwards is cancelled halfway."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any, Final
@@ -145,6 +146,7 @@ def test_environment_name_is_configurable(tmp_path: Path) -> None:
     manifest = tmp_path / "ciforge.yml"
     text = (CASES / "go-service" / "ciforge.yml").read_text(encoding="utf-8")
     manifest.write_text(text + "environment: production\n", encoding="utf-8")
+    shutil.copy(CASES / "go-service" / "Dockerfile", tmp_path / "Dockerfile")  # render checks it exists
     result = compile_file(manifest, out_dir=tmp_path, targets=("github", "gitlab"))
     assert result.ok, result.diagnostics
     github = _yaml.load(result.files[GITHUB])["jobs"]

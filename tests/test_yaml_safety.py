@@ -391,11 +391,15 @@ def test_nesting_never_crashes(kind: str, depth: int) -> None:
         assert d.col >= 1, d
 
 
-@pytest.mark.parametrize("kind", ["flow-seq", "flow-map", "block-seq"])
-def test_ten_thousand_levels_become_a_diagnostic(kind: str, tmp_path: Path) -> None:
-    """10,000 nested levels (the composer's RecursionError included) end in exit 2 with a
-    positioned diagnostic and no traceback, in a real process with the hang guard."""
-    proc, out = render_guarded(_nested(kind, 10_000).encode("utf-8"), tmp_path)
+@pytest.mark.parametrize(("kind", "levels"), [("flow-seq", 10_000), ("flow-map", 10_000), ("block-seq", 700)])
+def test_deep_nesting_becomes_a_diagnostic(kind: str, levels: int, tmp_path: Path) -> None:
+    """Deeply nested levels (the composer's RecursionError included) end in exit 2 with a
+    positioned diagnostic and no traceback, in a real process with the hang guard. Block
+    indentation grows with the square of the depth, so 700 levels (about 490 KB) stay under the
+    1 MiB manifest limit and still reach the composer's recursion limit."""
+    raw = _nested(kind, levels).encode("utf-8")
+    assert len(raw) < 1024 * 1024
+    proc, out = render_guarded(raw, tmp_path)
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     assert "RecursionError" not in proc.stderr + proc.stdout
@@ -403,6 +407,16 @@ def test_ten_thousand_levels_become_a_diagnostic(kind: str, tmp_path: Path) -> N
     assert rows
     assert all(r["line"] >= 1 and r["col"] >= 1 for r in rows)
     assert {r["code"] for r in rows} & {"yaml-syntax", "yaml-alias-bomb"}
+    assert list(out.iterdir()) == []
+
+
+def test_ten_thousand_block_levels_are_refused_by_size(tmp_path: Path) -> None:
+    """10,000 block levels are about 100 MB: refused before parsing, positioned at the file's start."""
+    proc, out = render_guarded(_nested("block-seq", 10_000).encode("utf-8"), tmp_path)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    [row] = json.loads(proc.stdout)["diagnostics"]
+    assert (row["code"], row["line"], row["col"]) == ("limit", 1, 1)
+    assert "ciforge reads at most" in row["message"]
     assert list(out.iterdir()) == []
 
 

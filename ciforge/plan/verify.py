@@ -35,15 +35,17 @@ def check(pipeline: ir.Pipeline, out_dir: Path) -> list[str]:
             problems.append(f"{rel}: cannot read: {reason}")
             continue
         foreign_constructs = foreign.findings(text, platform)
+        # The loader's bounds (alias expansion, depth) and checks (duplicate keys, custom tags)
+        # apply to the files on disk as they do to the manifest.
+        _, loaded = source.load_text(text, rel)
         if foreign_constructs:
             problems += [
                 format_text(Diagnostic(code="not-generated", message=f.message, file=str(path), line=f.line, col=f.col))
                 for f in foreign_constructs
             ]
+            # a custom tag is already reported as a construct ciforge never writes; the bounds are not
+            problems += [f"{rel}:{d.line}:{d.col}: {d.message} [{d.code}]" for d in loaded if d.code != "yaml-tag"]
             continue
-        # The loader's bounds (alias expansion, depth) and checks (duplicate keys, custom tags)
-        # apply to the files on disk as they do to the manifest.
-        _, loaded = source.load_text(text, rel)
         if loaded:
             problems += [f"{rel}:{d.line}:{d.col}: {d.message} [{d.code}]" for d in loaded]
             continue
