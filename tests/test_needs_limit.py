@@ -4,13 +4,14 @@ collector jobs (at most 50 legs each) on both platforms, so the same artifacts r
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 
-from ciforge import compiler, ir, source, yamlout
+from ciforge import compiler, ir, scripts_supply, source, yamlout
 from ciforge.compiler import compile_pipeline, emit
 from ciforge.plan import EVENTS, differences, from_ir, lift_github, lift_gitlab
 
@@ -108,3 +109,36 @@ def test_limit_check_counts_concrete_jobs() -> None:
     found = compiler._limits(broken, files, doc)
     assert [d.code for d in found] == ["limit"]
     assert "collect-build-1 would need 51 jobs" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("build_job", "delivered_dirs"),
+    [
+        # GitHub: download-artifact puts each artifact in dist/<artifact name>/ = dist/<job>-<leg>/
+        ("build-2", ["build-2-linux-amd64", "build-2-linux-arm64-t1", "build-2-windows-amd64"]),
+        # GitLab: artifacts keep their paths, dist/build-<leg>/
+        ("build-2", ["build-linux-amd64", "build-linux-arm64-t1", "build-windows-amd64"]),
+        # one shard (50 legs exactly): the job is "build" on both platforms
+        ("build", ["build-linux-amd64", "build-linux-arm64-t1", "build-windows-amd64"]),
+    ],
+)
+def test_collector_script_gives_the_release_layout(tmp_path: Path, build_job: str, delivered_dirs: list[str]) -> None:
+    """The collector's bash, run on each platform's download layout, leaves exactly
+    ``dist/build-<leg>/`` with the leg's files, the layout release-assets checks against RELEASE_LEGS."""
+    for name in delivered_dirs:
+        (tmp_path / "dist" / name).mkdir(parents=True)
+        (tmp_path / "dist" / name / "svc").write_text(name, encoding="utf-8")
+    result = subprocess.run(
+        ["bash", "-c", scripts_supply.collect_builds()],
+        cwd=tmp_path,
+        env={"BUILD_JOB": build_job, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["collected", "legs:", "3"]
+    found = sorted(p.name for p in (tmp_path / "dist").iterdir())
+    assert found == ["build-linux-amd64", "build-linux-arm64-t1", "build-windows-amd64"]
+    contents = sorted((tmp_path / "dist" / d / "svc").read_text(encoding="utf-8") for d in found)
+    assert contents == sorted(delivered_dirs)

@@ -18,6 +18,7 @@ GITHUB, GITLAB = ".github/workflows/ciforge.yml", ".gitlab-ci.yml"
 
 def render(tmp_path: Path, manifest: str) -> Path:
     (tmp_path / "ciforge.yml").write_text(manifest, encoding="utf-8")
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n", encoding="utf-8")  # image stages check it exists
     assert main(["render", "-m", str(tmp_path / "ciforge.yml")]) == 0
     assert main(["verify", "-m", str(tmp_path / "ciforge.yml")]) == 0
     return tmp_path
