@@ -192,11 +192,11 @@ class Lowering:
                 ("test", "covermode"),
             )
         threshold = f"{test.coverage.threshold:g}"
-        env: list[tuple[str, str]] = [("GO_PACKAGES", self.m.go.packages), ("COVERAGE_THRESHOLD", threshold)]
+        # The gate's settings are in its scripts, not job variables (scripts.pinned).
+        env: list[tuple[str, str]] = [("GO_PACKAGES", self.m.go.packages)]
         if test.race:
             env.append(("CGO_ENABLED", "1"))  # -race needs cgo (semantics.md 13.4)
-        if test.coverage.exclude:
-            env.append(("COVERAGE_EXCLUDE", coverage_exclude_regex(test.coverage.exclude)))
+        exclude = coverage_exclude_regex(test.coverage.exclude) if test.coverage.exclude else ""
         steps: tuple[ir.Step, ...] = (
             ir.Checkout(),
             ir.SetupGo(version=go),
@@ -204,11 +204,13 @@ class Lowering:
             ir.Run(
                 id="coverage-total",
                 name="Total coverage",
-                script=scripts.coverage_total(exclude=bool(test.coverage.exclude)),
+                script=scripts.coverage_total(exclude=exclude),
             ),
-            ir.only_on("github", id="coverage-summary", name="Coverage summary", script=scripts.coverage_summary()),
+            ir.only_on(
+                "github", id="coverage-summary", name="Coverage summary", script=scripts.coverage_summary(threshold)
+            ),
             ir.only_on("gitlab", id="coverage-cobertura", name="Cobertura report", script=scripts.coverage_cobertura()),
-            ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate()),
+            ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate(threshold)),
         )
         legs = tuple(
             ir.Leg(key=f"go{v}", variables=((ir.TEST_LEG_VARIABLE, f"go{v}"), ("GO_VERSION", v)))

@@ -200,7 +200,7 @@ class SupplyChain:
             needs=("image-publish",),
             events=self.publish_events,
             runtime=ir.Runtime.TRIVY,
-            env=(("SCAN_SEVERITY", severity), *self.registry_env()),
+            env=self.registry_env(),
             steps=(
                 self.tool("trivy"),
                 ir.only_on(
@@ -212,7 +212,11 @@ class SupplyChain:
                     name="Trivy report (container scanning)",
                     script=s.scan_report("gitlab"),
                 ),
-                ir.Run(id="scan-gate", name="Trivy gate", script=s.scan_gate(ignore_unfixed=scan.ignore_unfixed)),
+                ir.Run(
+                    id="scan-gate",
+                    name="Trivy gate",
+                    script=s.scan_gate(severity=severity, ignore_unfixed=scan.ignore_unfixed),
+                ),
             ),
             inputs=(self.image_input(),),
             # security-events: write is only for the SARIF upload to code scanning.
@@ -329,7 +333,7 @@ class SupplyChain:
             consumes = [ir.ArtifactInput(producer=b, name=f"build-{ir.LEG_TOKEN}", all_legs=True) for b in self.builds]
         if tag_sbom:
             consumes.append(ir.ArtifactInput(producer="sbom", name="sbom"))
-        assets_env: list[tuple[str, ir.EnvValue]] = [("BINARY", self.binary), ("RELEASE_LEGS", " ".join(self.legs))]
+        assets_env: list[tuple[str, ir.EnvValue]] = []
         if tag_sbom:
             assets_env.append(("SBOM_FILE", self.sbom_file()[0]))
         if sign is not None:
@@ -347,7 +351,13 @@ class SupplyChain:
                 ir.Run(
                     id="release-assets",
                     name="Checksums and signature",
-                    script=s.release_assets(sbom=tag_sbom, sign=sign is not None, key=key),
+                    script=s.release_assets(
+                        binary=self.binary,
+                        legs=" ".join(self.legs),
+                        sbom=tag_sbom,
+                        sign=sign is not None,
+                        key=key,
+                    ),
                 ),
             ),
             consumes=tuple(consumes),

@@ -17,6 +17,19 @@ def block(*lines: str) -> str:
     return PRELUDE + "\n".join(lines) + "\n"
 
 
+def quoted(value: str) -> str:
+    """``value`` as one single-quoted shell word: the shell expands nothing in it."""
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def pinned(*settings: tuple[str, str]) -> list[str]:
+    """A gate's settings as assignments in the block itself, not as job variables: on GitLab a
+    pipeline variable (Run pipeline, the API, a trigger, a schedule, a push option) overrides a
+    job variable of the same name, but not an assignment in the script. The same lines run on
+    both platforms. See docs/equivalence.md, "Values a pipeline variable cannot change"."""
+    return [f"export {name}={quoted(value)}" for name, value in settings]
+
+
 def go_vet() -> str:
     """``go vet`` over the configured packages."""
     return block('go vet "$GO_PACKAGES"')
@@ -47,27 +60,32 @@ def go_test(*, race: bool, covermode: str) -> str:
     return block(f'go test {race_flag}-covermode={covermode} -coverprofile=coverage.out "$GO_PACKAGES"')
 
 
-def coverage_total(*, exclude: bool) -> str:
+def coverage_total(*, exclude: str) -> str:
     """Drop excluded files from the profile, then total it with ``go tool cover -func``.
 
-    The exclude regex comes from the environment (awk's ENVIRON), so awk applies no escape
-    processing to it; line 1 of a profile is the ``mode:`` header and is always kept.
+    The exclude regex (empty: nothing excluded) reaches awk through the environment (ENVIRON),
+    so awk applies no escape processing to it; line 1 of a profile is the ``mode:`` header and is
+    always kept.
     """
-    filter_line = (
-        "awk 'NR == 1 || $0 !~ ENVIRON[\"COVERAGE_EXCLUDE\"]' coverage.out > coverage.filtered.out"
+    filter_lines = (
+        [
+            *pinned(("COVERAGE_EXCLUDE", exclude)),
+            "awk 'NR == 1 || $0 !~ ENVIRON[\"COVERAGE_EXCLUDE\"]' coverage.out > coverage.filtered.out",
+        ]
         if exclude
-        else "cp coverage.out coverage.filtered.out"
+        else ["cp coverage.out coverage.filtered.out"]
     )
     return block(
-        filter_line,
+        *filter_lines,
         "go tool cover -func=coverage.filtered.out > coverage.txt",
         "tail -n 1 coverage.txt",
     )
 
 
-def coverage_gate() -> str:
-    """Fail when the total is below ``COVERAGE_THRESHOLD``; the message names both numbers."""
+def coverage_gate(threshold: str) -> str:
+    """Fail when the total is below ``threshold`` percent; the message names both numbers."""
     return block(
+        *pinned(("COVERAGE_THRESHOLD", threshold)),
         'total="$(awk \'$1 == "total:" { sub(/%$/, "", $NF); print $NF }\' coverage.txt)"',
         'awk -v total="$total" -v required="$COVERAGE_THRESHOLD" \'BEGIN {',
         '  if (total == "" || total + 0 < required + 0) {',
@@ -79,9 +97,10 @@ def coverage_gate() -> str:
     )
 
 
-def coverage_summary() -> str:
+def coverage_summary(threshold: str) -> str:
     """GitHub only: the coverage table as the job summary."""
     return block(
+        *pinned(("COVERAGE_THRESHOLD", threshold)),
         'total="$(awk \'$1 == "total:" { print $NF }\' coverage.txt)"',
         "{",
         '  echo "## Coverage"',

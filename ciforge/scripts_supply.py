@@ -8,7 +8,7 @@ identities from platform values (see ciforge.ir.PlatformValue).
 
 from __future__ import annotations
 
-from ciforge.scripts import block
+from ciforge.scripts import block, pinned
 
 IMAGE_REF = '"${IMAGE}@${IMAGE_DIGEST}"'
 
@@ -85,10 +85,11 @@ def scan_report(fmt: str) -> str:
     )
 
 
-def scan_gate(*, ignore_unfixed: bool) -> str:
-    """The gate: fails on findings at SCAN_SEVERITY, honouring ignore-unfixed."""
+def scan_gate(*, severity: str, ignore_unfixed: bool) -> str:
+    """The gate: fails on findings at ``severity``, honouring ignore-unfixed."""
     flags = ['--severity "$SCAN_SEVERITY"'] + (["--ignore-unfixed"] if ignore_unfixed else [])
     return block(
+        *pinned(("SCAN_SEVERITY", severity)),
         'export TRIVY_USERNAME="$REGISTRY_USER" TRIVY_PASSWORD="$REGISTRY_PASSWORD"',
         _trivy(*flags, "--exit-code 1 --format table"),
     )
@@ -159,7 +160,7 @@ def collect_builds() -> str:
     )
 
 
-def release_assets(*, sbom: bool, sign: bool, key: bool) -> str:
+def release_assets(*, binary: str, legs: str, sbom: bool, sign: bool, key: bool) -> str:
     """Collect the binaries (renamed <binary>-<leg>[.exe]), the SBOM, SHA256SUMS and, when
     signing, the checksums' cosign bundle, verified straight away.
 
@@ -167,6 +168,7 @@ def release_assets(*, sbom: bool, sign: bool, key: bool) -> str:
     ``$BINARY`` or ``$BINARY.exe`` per ``dist/build-<leg>/``. Anything else in ``dist/``, a leg
     with any other file, or a ``release/`` that already exists fails the job."""
     lines = [
+        *pinned(("BINARY", binary), ("RELEASE_LEGS", legs)),
         'fail() { echo "release-assets: $*" >&2; exit 1; }',
         'if [ -e release ] || [ -L release ]; then fail "release/ exists before the release set is built"; fi',
         "mkdir release",

@@ -40,15 +40,15 @@ def test_check_passes_then_detects_drift(tmp_path: Path, capsys: pytest.CaptureF
     assert main(["render", "-m", str(EXAMPLE), "--out", str(tmp_path)]) == 0
     assert main(["render", "--check", "-m", str(EXAMPLE), "--out", str(tmp_path)]) == 0
     pipeline = tmp_path / ".gitlab-ci.yml"
-    edited = pipeline.read_text().replace("COVERAGE_THRESHOLD: '80'", "COVERAGE_THRESHOLD: '10'")
+    edited = pipeline.read_text().replace("COVERAGE_THRESHOLD='80'", "COVERAGE_THRESHOLD='10'")
     pipeline.write_text(edited)
     capsys.readouterr()
     assert main(["render", "--check", "-m", str(EXAMPLE), "--out", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "--- a/.gitlab-ci.yml" in out
     assert "+++ b/.gitlab-ci.yml" in out
-    assert "-    COVERAGE_THRESHOLD: '10'" in out
-    assert "+    COVERAGE_THRESHOLD: '80'" in out
+    assert "-      export COVERAGE_THRESHOLD='10'" in out
+    assert "+      export COVERAGE_THRESHOLD='80'" in out
     assert pipeline.read_text() == edited
 
 

@@ -81,7 +81,8 @@ def test_included_with_good_inputs(component: Path, tmp_path: Path) -> None:
     proc = run_gcl(work, "--preview")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "golang:1.24.11" in proc.stdout
-    assert "COVERAGE_THRESHOLD: '85'" in proc.stdout or 'COVERAGE_THRESHOLD: "85"' in proc.stdout
+    assert "export COVERAGE_THRESHOLD='85'\n" in proc.stdout  # the gate's own assignment took the input
+    assert "COVERAGE_THRESHOLD='80'" not in proc.stdout
     listed = run_gcl(work, "--list-json")
     assert listed.returncode == 0, listed.stdout + listed.stderr
 

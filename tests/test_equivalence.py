@@ -101,7 +101,7 @@ def drop_needs_gitlab(gl: Any) -> None:
 
 
 def threshold_gitlab(gl: Any) -> None:
-    gl["test"]["variables"]["COVERAGE_THRESHOLD"] = "70"
+    gl["test"]["script"][-1] = gl["test"]["script"][-1].replace("COVERAGE_THRESHOLD='80'", "COVERAGE_THRESHOLD='70'")
 
 
 def widen_trigger_github(wf: Any) -> None:
@@ -261,8 +261,28 @@ def check_signing_identity(result: Result) -> None:
     gh = _load(result.files[GITHUB])["jobs"]["verify"]["env"]
     assert gh["CERT_ISSUER"] == "https://token.actions.githubusercontent.com"
     gl = _load(result.files[GITLAB])["verify"]
-    assert gl["variables"]["CERT_ISSUER"] == "https://gitlab.com"
-    assert all("CERT_IDENTITY" in rule["variables"] for rule in gl["rules"])
+    assert "CERT_ISSUER" not in gl["variables"]
+    assert all("variables" not in rule for rule in gl["rules"])
+    assert register.platform_block(gl["script"][0]) == "signing-identity"
+    assert "export CERT_ISSUER='https://gitlab.com'" in gl["script"][0]
+    assert gl["id_tokens"] == {"IDENTITY_ID_TOKEN": {"aud": "ciforge-signing-identity"}}
+    lifted = dict(lift_gitlab.lift(result.files[GITLAB], EVENTS["push:main"]).jobs["verify"].env)
+    assert (lifted["CERT_IDENTITY"], lifted["CERT_ISSUER"]) == ("@signing-identity", "@signing-issuer")
+
+
+def check_pipeline_variables(result: Result) -> None:
+    """No gate setting is a GitLab variable; set as one, the lifter reads it as overridable."""
+    doc = _load(result.files[GITLAB])
+    for job in (j for j in doc.values() if isinstance(j, dict)):
+        assert not set(job.get("variables") or {}) & register.OVERRIDABLE_SETTINGS
+    assert "export COVERAGE_THRESHOLD='80'\n" in doc["test"]["script"][-1]
+    event = EVENTS["push:main"]
+    gates = lift_gitlab.lift(doc, event).jobs["test"].gates
+    assert [g.detail for g in gates if g.kind == "coverage"] == ["min=80"]
+    doc["test"]["variables"]["COVERAGE_THRESHOLD"] = "80"
+    doc["test"]["script"][-1] = doc["test"]["script"][-1].replace("export COVERAGE_THRESHOLD='80'\n", "")
+    gates = lift_gitlab.lift(doc, event).jobs["test"].gates
+    assert [g.detail for g in gates if g.kind == "coverage"] == ["min=@pipeline-variable(80)"]
 
 
 def check_permissions(result: Result) -> None:
@@ -341,6 +361,7 @@ EXCEPTION_CHECKS: dict[str, Callable[[Result], None]] = {
     "unset-is-empty": check_unset_is_empty,
     "registry-credentials": check_registry_credentials,
     "signing-identity": check_signing_identity,
+    "pipeline-variables": check_pipeline_variables,
     "permissions": check_permissions,
     "scheduling": check_scheduling,
     "change-request-revision": check_change_request_revision,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ciforge import presets, yamlout
+from ciforge import ir, presets, yamlout
 from ciforge.compiler import compile_pipeline, emit
 from ciforge.plan import EVENTS, differences, from_ir, lift_github, lift_gitlab
 from tests.helpers import CASES, render_case
@@ -62,9 +62,11 @@ def test_overrides_in_a_real_manifest() -> None:
     result = render_case(CASES / "preset-go-service")
     assert result.pipeline is not None
     test = result.pipeline.job("test")
-    env = dict(test.env)
-    assert env["COVERAGE_THRESHOLD"] == "90"
-    assert "COVERAGE_EXCLUDE" in env
+    gates = {g.kind: dict(g.detail) for g in test.gates}
+    assert gates["coverage_total"]["min_pct"] == "90"
+    scripts = {s.id: s.script for s in test.steps if isinstance(s, ir.Run)}
+    assert "export COVERAGE_THRESHOLD='90'\n" in scripts["coverage-gate"]
+    assert "export COVERAGE_EXCLUDE=" in scripts["coverage-total"]
     assert {dict(leg.variables)["GOOS"] for leg in result.pipeline.job("build").legs} == {"linux"}
     assert "verify" not in {j.id for j in result.pipeline.jobs}
 

@@ -3,8 +3,10 @@ signing identities per platform, and no template expressions inside scripts."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -92,13 +94,18 @@ def test_github_least_privilege(case: Path) -> None:
 
 @pytest.mark.parametrize("case", ALL, ids=[c.name for c in ALL])
 def test_oidc_only_in_signing_jobs(case: Path) -> None:
-    """id-token (GitHub) and id_tokens (GitLab) appear in exactly the same, signing, jobs."""
+    """id-token (GitHub) and a Sigstore id_token (GitLab) appear in exactly the same, signing,
+    jobs. On GitLab a job that only verifies a keyless signature gets a token of another audience,
+    read for the signing identity's claims (docs/equivalence.md)."""
     gh = {j for j, job in workflow(case)["jobs"].items() if job["permissions"].get("id-token") == "write"}
-    gl = {j for j, job in pipeline(case).items() if isinstance(job, dict) and "id_tokens" in job}
-    assert gh == gl
+    tokens = {j: job["id_tokens"] for j, job in pipeline(case).items() if isinstance(job, dict) and "id_tokens" in job}
+    sigstore = {j for j, token in tokens.items() if token == {"SIGSTORE_ID_TOKEN": {"aud": "sigstore"}}}
+    assert gh == sigstore
     assert gh <= {"sign", "release-assets"}
-    for name in gl:
-        assert pipeline(case)[name]["id_tokens"] == {"SIGSTORE_ID_TOKEN": {"aud": "sigstore"}}
+    for name in set(tokens) - sigstore:
+        assert name == "verify"
+        assert tokens[name] == {"IDENTITY_ID_TOKEN": {"aud": "ciforge-signing-identity"}}
+        assert "cosign verify --certificate-identity" in "".join(pipeline(case)[name]["script"])
 
 
 def _expand(template: str, values: dict[str, str]) -> str:
@@ -124,21 +131,79 @@ def test_signing_identity_github() -> None:
     assert env["CERT_IDENTITY"].endswith("${{ github.workflow_ref }}")
 
 
+def id_token(claims: dict[str, str]) -> str:
+    """A JWT-shaped token (header.payload.signature, base64url without padding) carrying claims."""
+
+    def b64url(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    header = b64url(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
+    return f"{header}.{b64url(json.dumps(claims, separators=(',', ':')).encode())}.c2lnbmF0dXJl"
+
+
+def run_identity_block(job: dict[str, Any], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    block = job["script"][0]
+    assert "the signing identity, from the job's ID token" in block
+    # the cosign image runs it in busybox ash: bash in POSIX mode is the nearest shell here
+    script = block + 'printf "%s\\n%s\\n" "$CERT_ISSUER" "$CERT_IDENTITY"\n'
+    return subprocess.run(
+        ["bash", "--posix", "-c", script],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize(
-    ("case", "host"),
-    [("go-service", "https://gitlab.com"), ("stage-sign-self-managed", "https://gitlab.example.com")],
+    ("case", "host", "job_name"),
+    [
+        ("go-service", "https://gitlab.com", "verify"),
+        ("go-service", "https://gitlab.com", "sign"),
+        ("go-service", "https://gitlab.com", "release-assets"),
+        ("stage-sign-self-managed", "https://gitlab.example.com", "verify"),
+    ],
 )
-def test_signing_identity_gitlab(case: str, host: str) -> None:
+@pytest.mark.parametrize(
+    ("ref_type", "ref", "kind"),
+    [("tag", "v1.2.3", "tags"), ("branch", "main", "heads"), ("branch", "a/b-c_d", "heads")],
+)
+def test_signing_identity_gitlab(  # noqa: PLR0917 - two parametrize tables
+    case: str, host: str, job_name: str, ref_type: str, ref: str, kind: str
+) -> None:
     """GitLab: https://gitlab.com/GROUP/PROJECT//.gitlab-ci.yml@REF (double slash), per ref kind,
-    with the instance URL as issuer (gitlab-url for self-managed)."""
-    job = pipeline(CASES / case)["verify"]
-    assert job["variables"]["CERT_ISSUER"] == host
-    by_rule = {rule["if"]: rule["variables"]["CERT_IDENTITY"] for rule in job["rules"]}
-    tag_rule = next(v for k, v in by_rule.items() if "CI_COMMIT_TAG" in k)
-    branch_rule = next(v for k, v in by_rule.items() if "CI_COMMIT_BRANCH" in k)
-    ci = {"$CI_PROJECT_PATH": "acme/orders-api", "$CI_COMMIT_TAG": "v1.2.3", "$CI_COMMIT_BRANCH": "main"}
-    assert _expand(tag_rule, ci) == f"{host}/acme/orders-api//.gitlab-ci.yml@refs/tags/v1.2.3"
-    assert _expand(branch_rule, ci) == f"{host}/acme/orders-api//.gitlab-ci.yml@refs/heads/main"
+    with the instance URL as issuer (gitlab-url for self-managed), taken from the ID token's
+    claims: predefined and ciforge variables set by a pipeline variable change nothing."""
+    job = pipeline(CASES / case)[job_name]
+    assert "CERT_ISSUER" not in job["variables"]
+    assert "CERT_IDENTITY" not in job["variables"]
+    claims = {"project_path": "acme/orders-api", "ref": ref, "ref_type": ref_type, "ref_protected": "true"}
+    overrides = {
+        "CI_PROJECT_PATH": "evil/fork",
+        "CI_COMMIT_TAG": "v6.6.6",
+        "CI_COMMIT_BRANCH": "evil",
+        "CERT_ISSUER": "https://evil.example",
+        "CERT_IDENTITY": "https://evil.example/x",
+    }
+    token = "SIGSTORE_ID_TOKEN" if job_name != "verify" else "IDENTITY_ID_TOKEN"
+    proc = run_identity_block(job, {token: id_token(claims), **overrides})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-2:] == [host, f"{host}/acme/orders-api//.gitlab-ci.yml@refs/{kind}/{ref}"]
+
+
+@pytest.mark.parametrize(
+    ("claims", "message"),
+    [
+        ({"project_path": "acme/orders-api", "ref": "main", "ref_type": "merge_request"}, "names no branch or tag"),
+        ({"project_path": "acme/orders-api", "ref_type": "tag"}, "no project_path or ref claim"),
+        ({}, "names no branch or tag"),
+    ],
+)
+def test_signing_identity_gitlab_refuses_an_incomplete_token(claims: dict[str, str], message: str) -> None:
+    """Without the claims the identity cannot be built: the job fails before cosign runs."""
+    proc = run_identity_block(pipeline(CASES / "go-service")["verify"], {"IDENTITY_ID_TOKEN": id_token(claims)})
+    assert proc.returncode == 1
+    assert message in proc.stderr
 
 
 def test_key_based_signing_uses_no_oidc() -> None:

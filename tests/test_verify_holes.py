@@ -132,3 +132,43 @@ def test_verify_reports_a_pipeline_gitlab_would_refuse(tmp_path: Path, capsys: p
     )
     out = verify(root, capsys)
     assert "tag: GitLab refuses the pipeline: job release-assets needs 52 jobs, more than 50" in out  # 51 legs + sbom
+
+
+def test_verify_reports_a_gate_setting_a_pipeline_variable_can_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Item 5: the coverage threshold as a GitLab job variable (as ciforge wrote it before) can be
+    overridden by a pipeline variable; verify reports the gate as differing on every event."""
+    root = render(tmp_path, MINIMAL)
+    edit(root / GITLAB, "      export COVERAGE_THRESHOLD='80'\n", "")
+    text = (root / GITLAB).read_text(encoding="utf-8")
+    start = text.index("\ntest:\n")
+    at = text.index("    GO_PACKAGES: ./...\n", start)
+    (root / GITLAB).write_text(text[:at] + "    COVERAGE_THRESHOLD: '80'\n" + text[at:], encoding="utf-8")
+    out = verify(root, capsys)
+    assert "push:main: job test: gates differs" in out
+    assert "min=@pipeline-variable(80)" in out
+    assert "COVERAGE_THRESHOLD" in out
+
+
+def test_verify_reports_an_identity_from_predefined_variables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Item 5: the keyless identity built from $CI_PROJECT_PATH and $CI_COMMIT_TAG in rule
+    variables (as ciforge wrote it before), which a pipeline variable overrides, instead of the
+    block that reads the ID token's claims: verify reports the verify job's identity."""
+    root = render(tmp_path, MINIMAL + "image: {push: [branches]}\nsign: {keyless: true, verify: true}\n")
+    text = (root / GITLAB).read_text(encoding="utf-8")
+    start = text.index("\nverify:\n")
+    block_start = text.index("    - |\n", text.index("  script:\n", start))
+    block_end = text.index("    - |\n", block_start + 1)
+    assert "the signing identity, from the job's ID token" in text[block_start:block_end]
+    text = text[:block_start] + text[block_end:]
+    rule = '    - if: $CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH\n'
+    at = text.index(rule, start) + len(rule)
+    identity = "https://gitlab.com/$CI_PROJECT_PATH//.gitlab-ci.yml@refs/heads/$CI_COMMIT_BRANCH"
+    text = text[:at] + f"      variables:\n        CERT_IDENTITY: {identity}\n" + text[at:]
+    (root / GITLAB).write_text(text, encoding="utf-8")
+    out = verify(root, capsys)
+    assert "push:main: job verify: env differs" in out
+    assert "@pipeline-variable(https://gitlab.com/" in out

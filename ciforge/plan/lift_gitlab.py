@@ -15,7 +15,16 @@ import attrs
 from ruamel.yaml import YAML
 
 from ciforge.plan import gl_expr, register
-from ciforge.plan.model import Artifact, Plan, PlanEvent, PlanJob, gates_of, image_build_command, job_key
+from ciforge.plan.model import (
+    Artifact,
+    Plan,
+    PlanEvent,
+    PlanJob,
+    assigned,
+    gates_of,
+    image_build_command,
+    job_key,
+)
 
 # Top-level keys that are not jobs. https://docs.gitlab.com/ci/yaml/
 RESERVED: Final = frozenset(
@@ -262,6 +271,8 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
     literal = {k for k, v in declared.items() if isinstance(v, dict) and v.get("expand") is False}
     literal -= set(rule_vars) | set(leg)
     env = {k: v if k in literal else _normalize(k, v) for k, v in raw.items()}
+    # A pipeline variable overrides any of these set as a variable (register: pipeline-variables).
+    env.update({k: f"{register.OVERRIDABLE}({v})" for k, v in env.items() if k in register.OVERRIDABLE_SETTINGS})
     consumes = set()
     for producer, artifacts in _needs(job):
         if not artifacts:
@@ -280,8 +291,11 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
             command, image_cache = _buildx(text)
             commands.append(command)
             caches += [image_cache] if image_cache else []
-        elif register.platform_block(text) is None:
+        elif (platform := register.platform_block(text)) is None:
             commands.append(text)
+        elif platform == "signing-identity":  # the block sets them for the blocks after it
+            env.update(assigned(text))
+            env["CERT_IDENTITY"] = "@from-id-token"
     timeout = re.fullmatch(r"(\d+) minutes?", str(job.get("timeout", "60 minutes")))
     if timeout is None:
         raise LiftError(f"{name}: timeout {job.get('timeout')!r}")
@@ -322,7 +336,6 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
             continue  # a job without rules is not part of merge request pipelines
         else:
             rule_vars = {}
-        rule_vars = {k: "@signing-identity" if k == "CERT_IDENTITY" else v for k, v in rule_vars.items()}
         for leg in expand_parallel(job) or [{}]:
             planned = _plan_job(name, job, doc, leg, rule_vars, variables)
             jobs[planned.key] = planned

@@ -4,6 +4,7 @@ IR, and by lifting each emitted file — and compared for equality."""
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import attrs
@@ -127,17 +128,27 @@ def _show(value: object) -> str:
     return text if len(text) < 300 else text[:297] + "..."
 
 
+# ``export NAME='value'`` on a line of its own: a setting the block assigns itself.
+_ASSIGNMENT: Final = re.compile(r"^export ([A-Z_][A-Z0-9_]*)='((?:[^']|'\\'')*)'$", re.MULTILINE)
+
+
+def assigned(command: str) -> dict[str, str]:
+    """The settings a block assigns in its own text (single-quoted, so nothing is expanded)."""
+    return {m[1]: m[2].replace("'\\''", "'") for m in _ASSIGNMENT.finditer(command)}
+
+
 def gates_of(commands: tuple[str, ...], env: dict[str, str]) -> tuple[Gate, ...]:
-    """The gates a job's commands implement, with the settings they read."""
+    """The gates a job's commands implement, with the settings they read: the block's own
+    assignment wins over the job's environment, as in the shell."""
     out: list[Gate] = []
     for command in commands:
+        settings = {**env, **assigned(command)}
         if "coverage gate failed" in command:
-            out.append(Gate(kind="coverage", detail=f"min={env.get('COVERAGE_THRESHOLD', '?')}"))
+            out.append(Gate(kind="coverage", detail=f"min={settings.get('COVERAGE_THRESHOLD', '?')}"))
         elif "trivy image" in command and "--exit-code 1" in command:
             unfixed = "--ignore-unfixed" in command
-            out.append(
-                Gate(kind="vulnerabilities", detail=f"severity={env.get('SCAN_SEVERITY', '?')} unfixed={unfixed}")
-            )
+            severity = settings.get("SCAN_SEVERITY", "?")
+            out.append(Gate(kind="vulnerabilities", detail=f"severity={severity} unfixed={unfixed}"))
         elif "cosign verify " in command or "cosign verify-blob" in command:
             out.append(Gate(kind="signature"))
     return tuple(out)

@@ -66,12 +66,22 @@ def _github(pipeline: ir.Pipeline) -> Posture:
     return posture
 
 
+def _gitlab_id_tokens(job: ir.Job) -> str:
+    """A signing job's Sigstore token; a job that verifies a keyless signature reads the signing
+    identity from a token of its own audience (docs/equivalence.md)."""
+    if job.oidc:
+        return "SIGSTORE_ID_TOKEN (aud sigstore)"
+    if any(isinstance(v, ir.PlatformValue) and v.name == "signing_issuer" for _, v in job.env):
+        return "IDENTITY_ID_TOKEN (aud ciforge-signing-identity)"
+    return "-"
+
+
 def _gitlab(pipeline: ir.Pipeline) -> Posture:
     posture: Posture = {WHOLE_FILE: frozenset({"auto_cancel: interruptible"})}
     for job in pipeline.jobs:
         facts = {
             f"environment: {job.environment or '-'}",
-            "id_tokens: " + ("SIGSTORE_ID_TOKEN (aud sigstore)" if job.oidc else "-"),
+            "id_tokens: " + _gitlab_id_tokens(job),
             f"interruptible: {str(job.interruptible).lower()}",
         }
         if job.runtime == ir.Runtime.DOCKER:

@@ -103,7 +103,23 @@ REGISTER: Final = {
             "signing-identity",
             "Signing identity and issuer are parameters",
             "The certificate identity and OIDC issuer are each platform's own strings (semantics.md "
-            "15.4 #16); their exact values are tested per platform in tests/test_supply_chain.py.",
+            "15.4 #16); their exact values are tested per platform in tests/test_supply_chain.py. "
+            "GitHub reads them from the github context; GitLab derives the identity in a block of its "
+            "own from the claims of the job's ID token, which GitLab signs, because a pipeline variable "
+            "can override the predefined variables (https://docs.gitlab.com/ci/variables/#cicd-variable-precedence).",
+        ),
+        NamedException(
+            "pipeline-variables",
+            "GitLab pipeline variables override job variables",
+            "A pipeline variable (Run pipeline, the API, a trigger, a schedule, a push option) takes "
+            "precedence over every variable in .gitlab-ci.yml and over predefined variables "
+            "(https://docs.gitlab.com/ci/variables/#cicd-variable-precedence); GitHub's "
+            "workflow_dispatch without inputs has no counterpart. ciforge writes every gate setting as "
+            "an assignment in the gate's own script and takes the keyless identity from the ID token, "
+            "so no pipeline variable changes a gate. What stays overridable on GitLab: the predefined "
+            "variables that rules read (which jobs a pipeline has), and a cosign key or public key held "
+            "in a CI/CD variable. Remedy: set the project's minimum role to use pipeline variables to "
+            "'No one allowed' (https://docs.gitlab.com/ci/variables/#restrict-pipeline-variables).",
         ),
         NamedException(
             "permissions",
@@ -153,6 +169,7 @@ _PLATFORM_BLOCKS: Final[tuple[tuple[str, Callable[[str], bool]], ...]] = (
     # the Releases API of the project (not any URL with /releases in it, e.g. a tool download)
     ("release-publish", lambda s: "gh release create" in s or "/projects/${CI_PROJECT_ID}/releases" in s),
     ("tool-install", lambda s: "docker/buildx-bin:" in s and "docker buildx build" not in s),
+    ("signing-identity", lambda s: "the signing identity, from the job's ID token" in s),
     ("output-plumbing", lambda s: "$GITHUB_ENV" in s or "$GITHUB_OUTPUT" in s or 'DIGEST}" > outputs.env' in s),
 )
 
@@ -171,6 +188,13 @@ PLATFORM_ENV: Final = frozenset(
 )
 # registry-credentials: where they come from differs per platform (and may be implicit on GitLab).
 CREDENTIAL_ENV: Final = frozenset({"REGISTRY_USER", "REGISTRY_PASSWORD"})
+# Gate settings and identities that ciforge never writes as job variables (they are assigned in
+# the scripts, or derived from the ID token): from a GitLab variable, a pipeline variable can
+# override them (pipeline-variables).
+OVERRIDABLE_SETTINGS: Final = frozenset(
+    {"COVERAGE_THRESHOLD", "COVERAGE_EXCLUDE", "SCAN_SEVERITY", "RELEASE_LEGS", "CERT_IDENTITY", "CERT_ISSUER"}
+)
+OVERRIDABLE: Final = "@pipeline-variable"
 PARAMETER_ENV: Final = {
     "CERT_IDENTITY": "@signing-identity",
     "CERT_ISSUER": "@signing-issuer",
@@ -186,7 +210,7 @@ def normalize_env(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
         value = "@REGISTRY" if name == "REGISTRY" and raw == "ghcr.io" else raw
         if name in PLATFORM_ENV or name in CREDENTIAL_ENV:
             continue  # platform-env, registry-credentials
-        if name in PARAMETER_ENV:
+        if name in PARAMETER_ENV and not value.startswith(OVERRIDABLE):
             out.append((name, PARAMETER_ENV[name]))  # signing-identity
             continue
         if value == "":

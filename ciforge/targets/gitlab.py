@@ -11,6 +11,7 @@ from typing import Final
 
 from ciforge import ir
 from ciforge.globs import gitlab_regex_literal, ref_filter_rules
+from ciforge.scripts import quoted
 from ciforge.targets import gitlab_supply as supply
 from ciforge.yamldata import Script, Yaml, drop_none
 
@@ -85,11 +86,7 @@ def job_rules(job: ir.Job) -> list[Yaml]:
     rules: list[Yaml] = []
     for event in ir.Event:
         if event in job.events:
-            rule: dict[str, Yaml] = {"if": EVENT_RULES[event]}
-            variables = supply.identity_rule_variables(job, event)
-            if variables:
-                rule["variables"] = variables
-            rules.append(rule)
+            rules.append({"if": EVENT_RULES[event]})
     return rules
 
 
@@ -139,7 +136,8 @@ def cache(job: ir.Job) -> Yaml:
 
 
 def script(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
-    out: list[Yaml] = []
+    identity = supply.signing_identity(job)
+    out: list[Yaml] = [Script(identity)] if identity else []
     for step in job.steps:
         if isinstance(step, ir.Run) and NAME in step.platforms:
             out.append(Script(step.script))
@@ -220,11 +218,20 @@ def emit(pipeline: ir.Pipeline) -> dict[str, Yaml]:
     return doc
 
 
+def _coverage_threshold(pipeline: ir.Pipeline) -> str | None:
+    for job in pipeline.jobs:
+        for gate in job.gates:
+            threshold = dict(gate.detail).get("min_pct") if gate.kind == "coverage_total" else None
+            if isinstance(threshold, str):
+                return threshold
+    return None
+
+
 def component_inputs(pipeline: ir.Pipeline) -> dict[str, Yaml]:
     """The ``spec:inputs`` of the pipeline as a CI/CD component: the settings a central project
     lets its includers change. https://docs.gitlab.com/ci/inputs/"""
     go = next((j.go for j in pipeline.jobs if j.go and j.go != ir.MATRIX_GO), None)
-    threshold = next((dict(j.env).get("COVERAGE_THRESHOLD") for j in pipeline.jobs if j.id == "test"), None)
+    threshold = _coverage_threshold(pipeline)
     inputs: dict[str, Yaml] = {}
     if go is not None:
         inputs["go-version"] = {
@@ -232,7 +239,7 @@ def component_inputs(pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "default": go,
             "regex": r"^1\.[0-9]+(\.[0-9]+)?$",
         }
-    if isinstance(threshold, str):
+    if threshold is not None:
         inputs["coverage-threshold"] = {
             "description": "Minimum total statement coverage in percent; the test job fails below it.",
             "default": threshold,
@@ -250,7 +257,11 @@ def as_component(pipeline: ir.Pipeline) -> tuple[dict[str, Yaml], dict[str, Yaml
         data = body[job.id]
         if "go-version" in inputs and data.get("image") == f"golang:{job.go}":
             data["image"] = "golang:$[[ inputs.go-version ]]"
-        variables = data.get("variables") or {}
-        if "coverage-threshold" in inputs and "COVERAGE_THRESHOLD" in variables:
-            variables["COVERAGE_THRESHOLD"] = "$[[ inputs.coverage-threshold ]]"
+        if "coverage-threshold" in inputs and isinstance(data.get("script"), list):
+            # the gate's own assignment (scripts.pinned) takes the input; its regex admits digits only
+            pinned = f"export COVERAGE_THRESHOLD={quoted(str(_coverage_threshold(pipeline)))}\n"
+            data["script"] = [
+                Script(b.replace(pinned, "export COVERAGE_THRESHOLD='$[[ inputs.coverage-threshold ]]'\n"))
+                for b in data["script"]
+            ]
     return header, body

@@ -311,8 +311,10 @@ class ActHost:
         path.write_text(json.dumps(payload), encoding="utf-8")
         return path
 
-    def run(self, project: Path, event: str, job: str) -> RunnerRun:
-        """`act EVENT -j JOB`: act runs JOB and, first, every job it needs (act's planner)."""
+    def run(self, project: Path, event: str, job: str, overrides: Mapping[str, str] | None = None) -> RunnerRun:
+        """`act EVENT -j JOB`: act runs JOB and, first, every job it needs (act's planner).
+        ``overrides``: variables passed in from outside (`act --env`), the nearest GitHub has to a
+        GitLab pipeline variable."""
         self.runs += 1
         artifacts = self.base / f"artifacts-{self.runs}"
         refs = pinned_uses(project)
@@ -325,6 +327,8 @@ class ActHost:
             "-e", str(self.event_file(project, event)), "-j", job, "--json",
             "--action-cache-path", str(self.base / "act-cache"), "--no-cache-server", *local,
         ]  # fmt: skip
+        for key, value in (overrides or {}).items():
+            args += ["--env", f"{key}={value}"]
         env = clean_env(self.home, self.path, CIFORGE_GO_TOOLCHAINS=str(self.tools.go_root),
                         CIFORGE_ARTIFACT_DIR=str(artifacts))  # fmt: skip
         start = time.monotonic()

@@ -281,13 +281,16 @@ def hosts(act_host: ActHost, gitlab_host: GitLabHost, gitlab_pr: RunnerRun, exec
     return Hosts(act_host, gitlab_host, gitlab_pr, execution_base)
 
 
-def run_both(hosts: Hosts, name: str, variant: Variant, job: str) -> tuple[RunnerRun, RunnerRun]:
+def run_both(
+    hosts: Hosts, name: str, variant: Variant, job: str, overrides: dict[str, str] | None = None
+) -> tuple[RunnerRun, RunnerRun]:
     """Run one job on both runners on fresh copies (GitLab with the caches of the first pipeline,
-    act with its session-wide HOME: both warm)."""
-    gh = hosts.act.run(github_project(hosts.base, f"{name}-github", variant), "pull_request", job)
+    act with its session-wide HOME: both warm). ``overrides`` are passed in from outside, as
+    GitLab pipeline variables (gitlab-ci-local --variable) and act --env."""
+    gh = hosts.act.run(github_project(hosts.base, f"{name}-github", variant), "pull_request", job, overrides)
     gl_project = gitlab_project(hosts.base, f"{name}-gitlab", variant)
     copy_caches(hosts.first.project, gl_project)
-    gl = hosts.gitlab.run(gl_project, [job], MR_VARIABLES)
+    gl = hosts.gitlab.run(gl_project, [job], {**MR_VARIABLES, **(overrides or {})})
     for run in (gh, gl):
         assert set(run.jobs) == {(job, None)}, f"{run.runner}: {describe(run)}\n{run.tail()}"
         assert run.returncode != 0, f"{run.runner}: exit status 0\n{run.tail()}"
@@ -321,6 +324,25 @@ def test_coverage_below_threshold_fails_both(hosts: Hosts, github_pr: RunnerRun)
     assert float(match.group(1)) == actual, line
     assert float(match.group(2)) == required, line
     report(f"negative, threshold {required}: both fail: {line}")
+
+
+def test_pipeline_variables_cannot_lower_the_coverage_gate(hosts: Hosts, github_pr: RunnerRun) -> None:
+    """A run with COVERAGE_THRESHOLD=0 and COVERAGE_EXCLUDE=. passed in from outside (a GitLab
+    pipeline variable: Run pipeline, API, trigger; act --env on GitHub) over a threshold above
+    the actual total: the gate still fails on both, against the manifest's threshold
+    (docs/equivalence.md, "Values a pipeline variable cannot change")."""
+    actual = float(coverage_line(github_pr, COVERAGE_PASSED).group(1))
+    required = math.floor(actual) + 1
+    assert required <= 100, f"coverage {actual}% leaves no threshold above it"
+    variant = Variant(golangci_lint=RUNNABLE.golangci_lint, threshold=required)
+    overrides = {"COVERAGE_THRESHOLD": "0", "COVERAGE_EXCLUDE": "."}
+    gh, gl = run_both(hosts, "threshold-override", variant, "test", overrides)
+    line = same_reason(gh, gl, "test", COVERAGE_FAILED.pattern)
+    match = COVERAGE_FAILED.search(line)
+    assert match, line
+    assert float(match.group(1)) == actual, line  # the exclude override removed nothing
+    assert float(match.group(2)) == required, line
+    report(f"negative, threshold {required} with COVERAGE_THRESHOLD=0 passed in: both still fail: {line}")
 
 
 def test_failing_unit_test_fails_both(hosts: Hosts) -> None:
