@@ -20,7 +20,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from ciforge.plan import from_ir, lift_gitlab
-from ciforge.plan.model import EVENTS
+from ciforge.plan.model import EVENTS, assigned
 from tests.conftest import ROOT
 
 CASES: Final = ROOT / "tests" / "cases"
@@ -139,11 +139,12 @@ STUB_COSIGN: Final = "#!/bin/sh\nexit 0\n"
 
 
 def release_block(case: str) -> tuple[str, dict[str, str]]:
-    """The shared release-assets block and its literal env, from the GitLab pipeline."""
+    """The shared release-assets block and its literal env, from the GitLab pipeline: the job's
+    variables and the settings the block assigns itself."""
     job = load(case, GITLAB)["release-assets"]
     block = next(str(b) for b in job["script"] if "SHA256SUMS" in str(b))
     env = {k: str(v) for k, v in (job.get("variables") or {}).items() if isinstance(v, str) and "$" not in v}
-    return block, env
+    return block, {**env, **assigned(block)}
 
 
 def seed_dist(root: Path, legs: list[str], binary: str) -> None:
@@ -172,6 +173,16 @@ def test_release_set_is_the_known_legs(release: tuple[str, dict[str, str], Path]
     assert result.returncode == 0, result.stderr
     names = sorted(line.split()[1] for line in (root / "release/SHA256SUMS").read_text().splitlines())
     assert names == sorted(f"cli-tool-{leg}" for leg in env["RELEASE_LEGS"].split())
+
+
+def test_pipeline_variables_do_not_change_the_release_set(release: tuple[str, dict[str, str], Path]) -> None:
+    """RELEASE_LEGS and BINARY passed in from outside (a GitLab pipeline variable) change nothing:
+    the block assigns its own, so the release is still exactly the known legs."""
+    block, env, root = release
+    (root / "dist/build-linux-amd64/evil").write_text("x")
+    result = run(block, root, {**env, "RELEASE_LEGS": "linux-arm64", "BINARY": "evil"}, shell=POSIX_SH)
+    assert result.returncode != 0, result.stdout
+    assert "dist/build-linux-amd64 must hold exactly the binary cli-tool" in result.stderr
 
 
 ATTACKS: Final = {
