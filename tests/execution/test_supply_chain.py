@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from ciforge.plan.model import assigned
 from tests.conftest import oracle
 from tests.execution.harness import (
     GO_JOBS,
@@ -65,7 +66,8 @@ def supply_scripts(project: Path) -> list[Script]:
         for index, step in enumerate(job["steps"]):
             if "run" in step:
                 env = {**workflow.get("env", {}), **job.get("env", {}), **step.get("env", {})}
-                scripts.append(Script("github", name, index, step["run"], {k: str(v) for k, v in env.items()}, "bash"))
+                env = {**{k: str(v) for k, v in env.items()}, **assigned(step["run"])}  # the block's own settings
+                scripts.append(Script("github", name, index, step["run"], env, "bash"))
     pipeline = load_yaml(project / PIPELINE)
     for name, job in pipeline.items():
         if name in GO_JOBS or not isinstance(job, dict) or "script" not in job:
@@ -75,7 +77,7 @@ def supply_scripts(project: Path) -> list[Script]:
         shell = "bash" if image.startswith(BASH_IMAGES) else "sh"
         env = {k: str(v) for k, v in {**pipeline.get("variables", {}), **job.get("variables", {})}.items()}
         for index, block in enumerate(job["script"]):
-            scripts.append(Script("gitlab", name, index, block, env, shell))
+            scripts.append(Script("gitlab", name, index, block, {**env, **assigned(block)}, shell))
     return scripts
 
 
