@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ORACLES = ROOT / ".oracles"
@@ -21,6 +21,14 @@ settings.register_profile(
 )
 settings.register_profile(
     "thorough", max_examples=2000, deadline=None, suppress_health_check=(HealthCheck.too_slow,), print_blob=True
+)
+# "mutation" (scripts/mutation.sh): the fast profile's examples, without shrinking a failure, so a
+# mutant that fails a property is reported in seconds, not after minutes of shrinking.
+settings.register_profile(
+    "mutation",
+    parent=settings.get_profile("fast"),
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    database=None,
 )
 PROFILE = os.environ.get("CIFORGE_HYPOTHESIS", "fast")
 settings.load_profile(PROFILE)

@@ -62,7 +62,19 @@ ISSUE_VECTORS = [
     ("b-**/a", ["b-a", "b-x/a", "b-x/y/a"], ["b-/a"]),
     ("release/**", ["release/1.0", "release/1/2"], ["release", "releases/1"]),
 ]
-VECTORS = CHEAT_SHEET_REFS + CHEAT_SHEET_CHARACTERS + CHEAT_SHEET_PATHS + ISSUE_VECTORS
+# "You can escape any of these special characters with \\" (same section; the manifest's schema
+# allows escaping * ? + [ ] ! and \\): the escaped character is literal, a quantifier may follow it.
+ESCAPES = [
+    ("c\\+\\+", ["c++"], ["c", "c+", "cc"]),
+    ("\\!main", ["!main"], ["main"]),
+    ("v\\*", ["v*"], ["v", "v1"]),
+    ("a\\?b", ["a?b"], ["ab", "b", "aab"]),
+    ("\\[ab\\]", ["[ab]"], ["a", "b"]),
+    ("x\\\\y", ["x\\y"], ["xy", "x/y"]),
+    ("r\\++", ["r+", "r+++"], ["r"]),
+    ("q\\!?", ["q", "q!"], ["q!!"]),
+]
+VECTORS = CHEAT_SHEET_REFS + CHEAT_SHEET_CHARACTERS + CHEAT_SHEET_PATHS + ISSUE_VECTORS + ESCAPES
 
 
 def emitted_gitlab(patterns: tuple[str, ...], name: str) -> bool:
@@ -142,7 +154,8 @@ def patterns(draw: st.DrawFn) -> str:
     the end are explicitly reachable."""
     parts: list[str] = []
     for _ in range(draw(st.integers(1, 5))):
-        kind = draw(st.sampled_from(["literal", "literal", "star", "anydepth", "anydirs", "slash", "class", "quant"]))
+        kinds = ["literal", "literal", "star", "anydepth", "anydirs", "slash", "class", "quant", "escaped"]
+        kind = draw(st.sampled_from(kinds))
         if kind == "literal":
             parts.append(draw(LITERALS))
         elif kind == "star":
@@ -155,6 +168,8 @@ def patterns(draw: st.DrawFn) -> str:
             parts.append("/")
         elif kind == "class":
             parts.append(draw(st.sampled_from(["[ab]", "[0-9]", "[a-c1]"])) + draw(st.sampled_from(["", "?", "+"])))
+        elif kind == "escaped":
+            parts.append("\\" + draw(st.sampled_from(list("*?+[]!\\"))) + draw(st.sampled_from(["", "?", "+"])))
         else:
             parts.append(draw(st.sampled_from(["a", "b", "1"])) + draw(st.sampled_from(["?", "+"])))
     return "".join(parts)
@@ -164,11 +179,14 @@ def patterns(draw: st.DrawFn) -> str:
 def names_for(draw: st.DrawFn, pattern: str) -> str:
     """A ref name: often an instance of the pattern (so matches are common), else random."""
     if draw(st.booleans()):
-        return draw(st.text(alphabet="ab-./1x", min_size=1, max_size=10))
+        return draw(st.text(alphabet="ab-./1x+!", min_size=1, max_size=10))
     out: list[str] = []
-    for token in re.finditer(r"\*\*/|\*\*|\*|\[[^\]]*\][?+]?|.[?+]?", pattern):
+    for token in re.finditer(r"\*\*/|\*\*|\*|\[[^\]]*\][?+]?|\\.[?+]?|.[?+]?", pattern):
         text = token.group()
-        if text == "**/":
+        if text.startswith("\\"):  # an escaped character is literal ("\\*" is "*"), maybe quantified
+            char, quantifier = text[1], text[2:]
+            out.append(draw(st.sampled_from([char, "", char * 2, "z"])) if quantifier else char)
+        elif text == "**/":
             out.append(draw(st.sampled_from(["", "a/", "a/b/", "/", "-/"])))
         elif text == "**":
             out.append(draw(st.sampled_from(["", "a", "a/b", "/"])))

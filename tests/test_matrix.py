@@ -107,3 +107,25 @@ def test_expand_agrees_with_the_independent_lifter(
     ours = expand(list(dims.items()), exclude=exclude, include=include)
     theirs = expand_matrix({"matrix": {**dims, "exclude": exclude, "include": include}})
     assert ours == theirs
+
+
+def test_object_values_are_matched_by_content() -> None:
+    """Matrix values may be objects: an include extends the legs whose object equals its own,
+    key order aside, and a different object is a new leg."""
+    legs = expand(
+        [("target", [{"os": "linux", "arch": "amd64"}, {"os": "linux", "arch": "arm64"}])],
+        include=[{"target": {"arch": "arm64", "os": "linux"}, "cgo": "1"}, {"target": {"os": "darwin"}, "cgo": "0"}],
+    )
+    assert legs == [
+        {"target": {"os": "linux", "arch": "amd64"}},
+        {"target": {"os": "linux", "arch": "arm64"}, "cgo": "1"},
+        {"target": {"os": "darwin"}, "cgo": "0"},
+    ]
+
+
+def test_list_values_are_matched_by_content() -> None:
+    """List values too: an include matches the leg with the same list, element by element."""
+    legs = expand([("tags", [["a", "b"], ["a", "c"]])], include=[{"tags": ["a", "c"], "race": "yes"}])
+    assert legs == [{"tags": ["a", "b"]}, {"tags": ["a", "c"], "race": "yes"}]
+    nested = expand([("tags", [[{"k": "1"}], [{"k": "2"}]])], include=[{"tags": [{"k": "2"}], "x": "y"}])
+    assert nested == [{"tags": [{"k": "1"}]}, {"tags": [{"k": "2"}], "x": "y"}]

@@ -175,3 +175,12 @@ def test_key_with_a_newline_is_one_double_quoted_line() -> None:
     text = yamlout.dump({"a\nb": 1, "c:\n": "d"})
     assert text == '"a\\nb": 1\n"c:\\n": d\n'
     assert load(text, "1.1") == {"a\nb": 1, "c:\n": "d"}
+
+
+def test_documents_are_separated_and_the_header_leads() -> None:
+    """A GitLab component: the header comments, the spec document, ``---``, the body; every
+    document reads back as itself (empty ones too), the header is not repeated."""
+    documents: list[dict[str, Any]] = [{"spec": {"inputs": {}}}, {"job": {"script": ["x"]}}, {}]
+    text = yamlout.dump_documents(documents, ("hdr",))
+    assert text == "# hdr\nspec:\n  inputs: {}\n---\njob:\n  script:\n    - x\n---\n{}\n"
+    assert list(YAML(typ="safe", pure=True).load_all(text)) == documents
