@@ -24,6 +24,8 @@ VARIABLES = {
     "PATTERN": "/^v[0-9]/",
     "IPATTERN": "/^MAIN$/i",
     "PATH": "release/1.x",
+    "LINES": "a\nb",
+    "TRAIL": "main\n",
 }
 
 TABLE = [
@@ -61,6 +63,18 @@ TABLE = [
     ("$BRANCH !~ /^v/", True),
     ("$UNSET !~ /x/", True),
     ("$UNSET =~ /x/", False),
+    # flags: m lets ^ and $ match at line breaks, s lets . match one; without m, $ is the end of
+    # the text only (RE2), even before a final line break
+    ("$LINES =~ /^b$/", False),
+    ("$LINES =~ /^b$/m", True),
+    ("$LINES =~ /a.b/", False),
+    ("$LINES =~ /a.b/s", True),
+    ("$LINES =~ /^A.B$/is", True),
+    ("$LINES =~ /^A$/im", True),
+    ("$TRAIL =~ /^main$/", False),
+    ("$TRAIL =~ /^main$/m", True),
+    ("$TRAIL =~ /^main\\s$/", True),
+    ("$TRAIL =~ /[$]/", False),
     # a variable holding a /pattern/
     ("$TAG =~ $PATTERN", True),
     ("$BRANCH =~ $PATTERN", False),

@@ -43,10 +43,21 @@ def _regex(literal: str) -> re.Pattern[str]:
     flags = 0
     for flag in match[2]:
         flags |= _FLAGS[flag]
+    source = match[1].replace("\\/", "/")
     try:
-        return re.compile(match[1].replace("\\/", "/"), flags)
+        return re.compile(source if flags & re.MULTILINE else _end_of_text(source), flags)
     except re.error as exc:
         raise RuleError(f"cannot read the pattern {literal!r}: {exc}") from exc
+
+
+# One piece of a regex: an escape, a [...] class (a "]" right after "[" or "[^" is literal), a char.
+_REGEX_PIECE = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|.", re.DOTALL)
+
+
+def _end_of_text(pattern: str) -> str:
+    """GitLab matches with RE2, where ``$`` without the m flag is the end of the text; Python's
+    ``$`` also matches before a final line break, so it becomes ``\\Z`` (outside ``[...]``)."""
+    return "".join("\\Z" if piece == "$" else piece for piece in _REGEX_PIECE.findall(pattern))
 
 
 class _Parser:
