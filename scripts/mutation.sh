@@ -1,97 +1,121 @@
 #!/usr/bin/env bash
 # Mutation testing (mutmut) of the modules the equivalence proof rests on: how many deliberate
-# bugs the tests notice. Not part of the default suite (it takes tens of minutes); run it after
-# changing a judge or its tests, and record the scores in docs/testing.md.
+# bugs the tests notice. Not part of the default suite; run it after changing a judge or its
+# tests, and record the scores in docs/testing.md.
 #
-#   scripts/mutation.sh                      every module in MODULES below
-#   scripts/mutation.sh ciforge/matrix.py    only the named modules
-#   MUTATION_TESTS="tests/test_matrix.py" scripts/mutation.sh ciforge/matrix.py   a smaller test subset
+#   scripts/mutation.sh                      every module in FOCUS below, one run per group
+#   scripts/mutation.sh ciforge/matrix.py    only the named modules (with their focused tests)
+#   MUTATION_TESTS="tests/test_matrix.py" scripts/mutation.sh ciforge/matrix.py   other tests
 #
-# It works on a copy of the work tree (.mutation/, gitignored; the uncommitted state is what is
-# measured), runs the fast test subset (FAST_TESTS: no act/gitlab-ci-local execution, no CLI
-# subprocess fuzzing), and prints one line per module: killed / total, the survivors and the
-# mutants no test ran. The full list of survivors: cd .mutation && ../.venv/bin/mutmut results
+# Each module is measured with its focused tests (FOCUS: the unit tests and properties that
+# target it; mutmut then runs, per mutant, only the tests that reach the mutated function), all
+# of its mutants every time. A run works on a copy of the work tree (.mutation/, gitignored; the
+# uncommitted state is what is measured) and prints one line per module: killed / total, the
+# survivors and the mutants no test ran. One mutant's diff: cd .mutation && ../.venv/bin/mutmut show NAME
 # Needs the test extras plus mutmut ("pip install -c constraints.txt -e '.[test,mutation]'") and
-# the oracles (scripts/install-oracles.sh).
+# the oracles (scripts/install-oracles.sh). MUTATION_JOBS sets the parallel mutants (default 2).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 
-MODULES=(
-  ciforge/matrix.py
-  ciforge/globs.py
-  ciforge/yamlout.py
-  ciforge/diagnostics.py
-  ciforge/plan/gh_expr.py
-  ciforge/plan/gh_values.py
-  ciforge/plan/gl_expr.py
-  ciforge/plan/lift_github.py
-  ciforge/plan/lift_gitlab.py
-  ciforge/plan/from_ir.py
+LIFT_TESTS="tests/test_equivalence.py tests/test_lift_conditions.py tests/test_skip_markers.py tests/test_filter_patterns.py tests/test_verify_holes.py tests/test_matrix.py tests/test_lifters.py"
+declare -A FOCUS=(
+  [ciforge/matrix.py]="tests/test_matrix.py"
+  [ciforge/globs.py]="tests/test_globs.py tests/test_filter_patterns.py"
+  [ciforge/plan/filter_reference.py]="tests/test_filter_patterns.py"
+  [ciforge/yamlout.py]="tests/test_yamlout.py"
+  [ciforge/diagnostics.py]="tests/test_diagnostics.py"
+  [ciforge/plan/gh_expr.py]="tests/test_gh_expr.py tests/test_lift_conditions.py"
+  [ciforge/plan/gh_values.py]="tests/test_gh_expr.py"
+  [ciforge/plan/gl_expr.py]="tests/test_gl_expr.py"
+  [ciforge/plan/lift_github.py]="$LIFT_TESTS"
+  [ciforge/plan/lift_gitlab.py]="$LIFT_TESTS"
+  [ciforge/plan/from_ir.py]="$LIFT_TESTS"
 )
-FAST_TESTS=(
-  tests/test_matrix.py tests/test_yamlout.py tests/test_yaml_readers.py tests/test_diagnostics.py
-  tests/test_cli.py tests/test_cli_paths.py tests/test_errors.py tests/test_golden.py
-  tests/test_equivalence.py tests/test_gh_expr.py tests/test_gl_expr.py tests/test_lift_conditions.py
-  tests/test_properties.py tests/test_oracle_crosscheck.py tests/test_globs.py
+MODULES=(
+  ciforge/matrix.py ciforge/globs.py ciforge/plan/filter_reference.py ciforge/yamlout.py
+  ciforge/diagnostics.py ciforge/plan/gh_expr.py ciforge/plan/gh_values.py ciforge/plan/gl_expr.py
+  ciforge/plan/lift_github.py ciforge/plan/lift_gitlab.py ciforge/plan/from_ir.py
 )
 [ "$#" -gt 0 ] && MODULES=("$@")
-[ -n "${MUTATION_TESTS:-}" ] && read -r -a FAST_TESTS <<<"$MUTATION_TESTS"
-for m in "${MODULES[@]}"; do [ -f "$m" ] || { echo "mutation: no such module: $m" >&2; exit 2; }; done
-tests=()
-for t in "${FAST_TESTS[@]}"; do [ -f "$t" ] && tests+=("$t"); done
+for m in "${MODULES[@]}"; do
+  [ -f "$m" ] || { echo "mutation: no such module: $m" >&2; exit 2; }
+  [ -n "${MUTATION_TESTS:-}" ] || [ -n "${FOCUS[$m]:-}" ] || { echo "mutation: no focused tests for $m (set MUTATION_TESTS)" >&2; exit 2; }
+done
 [ -x .venv/bin/mutmut ] || { echo "mutation: mutmut is not installed: pip install -c constraints.txt -e '.[mutation]'" >&2; exit 2; }
 
-WORK="$ROOT/.mutation"
-rm -rf "$WORK"
-mkdir -p "$WORK"
-git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$WORK"
-ln -s "$ROOT/.oracles" "$WORK/.oracles"
 
-toml_list() { local out="" x; for x in "$@"; do out+="\"$x\", "; done; echo "[${out%, }]"; }
-cat >>"$WORK/pyproject.toml" <<EOF
-
-[tool.mutmut]
-source_paths = ["ciforge/"]
-only_mutate = $(toml_list "${MODULES[@]}")
-pytest_add_cli_args_test_selection = $(toml_list "${tests[@]}")
-pytest_add_cli_args = ["-p", "no:cacheprovider", "--deselect", "tests/test_cli_paths.py::test_update_goldens_is_refused_under_ci"]
-also_copy = ["schemas/", "presets/", "templates/", "docs/", "README.md", "examples/", "action.yml"]
-EOF
-
-cd "$WORK"
-mkdir -p mutants
-ln -s "$ROOT/.oracles" mutants/.oracles  # the tests find oracles relative to the repo root
-echo "mutation: ${#MODULES[@]} module(s), ${#tests[@]} test file(s), in $WORK"
-# The fast profile's examples without shrinking (tests/conftest.py): a mutant a property catches
-# is reported at once instead of after minutes of shrinking the counterexample.
-CIFORGE_HYPOTHESIS="${CIFORGE_HYPOTHESIS:-mutation}" "$ROOT/.venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" >"$WORK/mutmut.log" 2>&1 || {
-  tail -30 "$WORK/mutmut.log" >&2
-  exit 1
-}
-"$ROOT/.venv/bin/python" - "${MODULES[@]}" <<'EOF'
-"""One line per module from mutmut's result files: killed / total and the survivors."""
+# report MODULE...: one line per module from mutmut's result files (killed / total, the survivors).
+report() {
+  "$ROOT/.venv/bin/python" - "$@" <<'EOF'
 import json
 import sys
 from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
 
-total_killed = total_all = 0
 for module in sys.argv[1:]:
     meta = json.loads((Path("mutants") / f"{module}.meta").read_text())
     statuses = {name: status_by_exit_code[code] for name, code in meta["exit_code_by_key"].items()}
     killed = sum(s in ("killed", "timeout", "caught by type check") for s in statuses.values())
-    survivors = sorted(n for n, s in statuses.items() if s == "survived")
-    untested = sorted(n for n, s in statuses.items() if s == "no tests")
-    total_killed += killed
-    total_all += len(statuses)
     score = 100 * killed / len(statuses) if statuses else 100.0
     print(f"{module}: {killed}/{len(statuses)} killed ({score:.1f}%)")
-    for name in survivors:
-        print(f"  survived: {name}")
-    for name in untested:
-        print(f"  no tests: {name}")
-if total_all:
-    print(f"all: {total_killed}/{total_all} killed ({100 * total_killed / total_all:.1f}%)")
+    for status in ("survived", "no tests"):
+        for name in sorted(n for n, s in statuses.items() if s == status):
+            print(f"  {status}: {name}")
 EOF
+}
+
+toml_list() { local out="" x; for x in "$@"; do out+="\"$x\", "; done; echo "[${out%, }]"; }
+
+# run MODULE... -- TEST...: one mutmut run of the modules against the tests, in a fresh .mutation/.
+run() {
+  local modules=() tests=() t
+  while [ "$1" != "--" ]; do modules+=("$1"); shift; done
+  shift
+  for t in "$@"; do [ -f "$t" ] && tests+=("$t"); done
+  local work="$ROOT/.mutation"
+  rm -rf "$work"
+  mkdir -p "$work"
+  git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$work"
+  ln -s "$ROOT/.oracles" "$work/.oracles"
+  cat >>"$work/pyproject.toml" <<EOF
+
+[tool.mutmut]
+source_paths = ["ciforge/"]
+only_mutate = $(toml_list "${modules[@]}")
+pytest_add_cli_args_test_selection = $(toml_list "${tests[@]}")
+pytest_add_cli_args = ["-p", "no:cacheprovider", "--deselect", "tests/test_cli_paths.py::test_update_goldens_is_refused_under_ci"]
+also_copy = ["schemas/", "presets/", "templates/", "docs/", "README.md", "examples/", "action.yml"]
+EOF
+  mkdir -p "$work/mutants"
+  ln -s "$ROOT/.oracles" "$work/mutants/.oracles"  # the tests find oracles relative to the repo root
+  echo "mutation: ${modules[*]} against ${tests[*]}"
+  # The fast profile's examples without shrinking (tests/conftest.py): a mutant a property catches
+  # is reported at once instead of after minutes of shrinking the counterexample.
+  (cd "$work" && CIFORGE_HYPOTHESIS="${CIFORGE_HYPOTHESIS:-mutation}" \
+    "$ROOT/.venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" >"$work/mutmut.log" 2>&1) || {
+    tail -30 "$work/mutmut.log" >&2
+    exit 1
+  }
+  (cd "$work" && report "${modules[@]}")
+}
+
+if [ -n "${MUTATION_TESTS:-}" ]; then
+  read -r -a chosen <<<"$MUTATION_TESTS"
+  run "${MODULES[@]}" -- "${chosen[@]}"
+else
+  # modules with the same focused tests share one run
+  declare -A groups=()
+  order=()
+  for m in "${MODULES[@]}"; do
+    key="${FOCUS[$m]}"
+    [ -n "${groups[$key]:-}" ] || order+=("$key")
+    groups[$key]+="$m "
+  done
+  for key in "${order[@]}"; do
+    read -r -a members <<<"${groups[$key]}"
+    read -r -a chosen <<<"$key"
+    run "${members[@]}" -- "${chosen[@]}"
+  done
+fi

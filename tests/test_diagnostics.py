@@ -16,6 +16,7 @@ from ciforge.diagnostics import (
     format_json,
     format_text,
     sort_key,
+    workflow_command,
 )
 
 POSITIONED = Diagnostic(
@@ -122,3 +123,9 @@ def test_formatters_and_codes() -> None:
     assert {"text": format_text, "github": format_github} == FORMATTERS
     assert all(code == code.strip() and text and not text.endswith(".") for code, text in CODES.items())
     assert {"yaml-syntax", "unknown-key", "type", "limit", "glob"} <= set(CODES)
+
+
+def test_workflow_command_without_properties() -> None:
+    """GitHub's syntax without parameters is ``::notice::message``, no space before the ``::``.
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands"""
+    assert workflow_command("notice", [], "done: 50%") == "::notice::done: 50%25"

@@ -3,6 +3,7 @@ YAML 1.1 (GitLab's Psych), for golden outputs and for generated data with hostil
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -162,6 +163,17 @@ def test_edge_scripts_read_back_under_both_versions(script: str) -> None:
         ("\uffff", 'k: "\\uffff"\n'),
         (1e20, "k: 1.0e+20\n"),
         (float("inf"), "k: .inf\n"),
+        (float("-inf"), "k: -.inf\n"),
+        (None, "k: null\n"),
+        (True, "k: true\n"),
+        (False, "k: false\n"),
+        ("-Xmx1g", "k: -Xmx1g\n"),  # "-" or "?" before a non-space starts a plain scalar
+        ("-x", "k: -x\n"),
+        ("?x", "k: ?x\n"),
+        # double-quoted (a character YAML cannot carry raw): backslash, quote and tab escaped
+        ('say "hi"\x07', 'k: "say \\"hi\\"\\u0007"\n'),
+        ("C:\\dir\x1b", 'k: "C:\\\\dir\\u001b"\n'),
+        ("a\tb\x01", 'k: "a\\tb\\u0001"\n'),
     ],
 )
 def test_edge_scalar_is_written_exactly(value: Any, text: str) -> None:
@@ -184,3 +196,32 @@ def test_documents_are_separated_and_the_header_leads() -> None:
     text = yamlout.dump_documents(documents, ("hdr",))
     assert text == "# hdr\nspec:\n  inputs: {}\n---\njob:\n  script:\n    - x\n---\n{}\n"
     assert list(YAML(typ="safe", pure=True).load_all(text)) == documents
+
+
+def test_nan_is_written_as_yaml_nan() -> None:
+    text = yamlout.dump({"k": float("nan")})
+    assert text == "k: .nan\n"
+    assert math.isnan(load(text)["k"])
+    assert math.isnan(load(text, "1.1")["k"])
+    assert load_yaml11(text) == typed({"k": float("nan")})
+
+
+def test_multi_line_values_are_literal_blocks_in_mappings_and_sequences() -> None:
+    """Any multi-line string is a literal block, a script in a list too (GitLab's ``script:``);
+    a one-line Script is a block as well, so every script reads the same way."""
+    data = {"run": "a\nb", "script": [Script("x\ny\n"), Script("z")]}
+    text = yamlout.dump(data)
+    assert text == "run: |-\n  a\n  b\nscript:\n  - |\n    x\n    y\n  - |-\n    z\n"
+    assert load(text) == {"run": "a\nb", "script": ["x\ny\n", "z"]}
+
+
+def test_commented_values_in_a_sequence_and_nested_sequences() -> None:
+    data = {"k": [Commented("v", "why"), ["a", "b"], "c"]}
+    text = yamlout.dump(data)
+    assert text == "k:\n  - v  # why\n  -\n    - a\n    - b\n  - c\n"
+    assert load(text) == {"k": ["v", ["a", "b"], "c"]}
+
+
+def test_empty_header_lines_are_bare_comment_marks() -> None:
+    """No trailing space on an empty comment line (yamllint's trailing-spaces rule)."""
+    assert yamlout.dump({"a": 1}, ("x", "", "y"), ("",)) == "# x\n#\n# y\na: 1\n#\n"

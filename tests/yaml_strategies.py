@@ -65,6 +65,12 @@ FIXED = [
     "._",
     "1.",
     "+",
+    'a"b\x01',  # double-quoted: a quote, a backslash or a tab next to a control character
+    "c:\\d\x02",
+    "\t\x03",
+    "x\n\\y",
+    "-Xmx1g",
+    "?x",
 ]
 INDICATOR_EDGES = st.tuples(st.sampled_from(list("-?:,[]{}#&*!|>'\"%@`")), st.text(alphabet="ab :#", max_size=3)).map(
     "".join
