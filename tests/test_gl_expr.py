@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ciforge import yamlout
-from ciforge.plan.gl_expr import RuleError, evaluate
+from ciforge.plan.gl_expr import RuleError, evaluate, expand
 from tests.conftest import oracle
 
 VARIABLES = {
@@ -26,6 +26,7 @@ VARIABLES = {
     "PATH": "release/1.x",
     "LINES": "a\nb",
     "TRAIL": "main\n",
+    "LINE_PATTERN": "/^a.b$/s",
 }
 
 TABLE = [
@@ -79,6 +80,7 @@ TABLE = [
     ("$TAG =~ $PATTERN", True),
     ("$BRANCH =~ $PATTERN", False),
     ("$BRANCH =~ $IPATTERN", True),
+    ("$LINES =~ $LINE_PATTERN", True),
     # && binds tighter than ||; parentheses
     ('$BRANCH == "x" || $TAG == "v1.2.3"', True),
     ('$BRANCH == "main" && $EMPTY', False),
@@ -123,6 +125,12 @@ def test_unjudgeable_rule_is_an_error(expression: str) -> None:
         ("$A == /x/", "unexpected '/x/'"),
         ("$A =~ /x/q", "regex flag(s) 'q'"),
         ("$A =~ $A", "not a /pattern/"),
+        ("$A =~ /x/qz", "regex flag(s) 'qz' in '/x/qz'"),
+        ("$A =~ /(/", "cannot read the pattern '/(/': "),
+        ("$A ==", "the expression ends too early"),
+        ("($A", "missing )"),
+        ('$A =~ "x"', "the right side of =~ must be a /pattern/ or a variable holding one"),
+        ("$A == %", "cannot read rule at ' %'"),
     ],
 )
 def test_refusal_names_the_reason(expression: str, reason: str) -> None:
@@ -149,3 +157,20 @@ def test_table_agrees_with_gitlab_ci_local(tmp_path: Path) -> None:
     ours = {f"row-{n}": expected for n, (_, expected) in enumerate(TABLE)}
     disagreements = {TABLE[int(k[4:])][0]: (ours[k], theirs.get(k)) for k in ours if ours[k] != theirs.get(k)}
     assert disagreements == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expanded"),
+    [
+        ("app-$CI_COMMIT_REF_NAME", "app-main"),
+        ("${CI_COMMIT_REF_NAME}-linux", "main-linux"),
+        ("$GOOS/$GOARCH", "linux/amd64"),
+        ("$UNSET and ${UNSET}", "$UNSET and ${UNSET}"),  # unknown variables stay as written
+        ("no variables", "no variables"),
+        ("$$", "$$"),
+    ],
+)
+def test_expand_substitutes_known_variables(text: str, expanded: str) -> None:
+    """Variables in artifact names, image names and rule variables, as the lifter expands them.
+    https://docs.gitlab.com/ci/variables/where_variables_can_be_used/"""
+    assert expand(text, {"CI_COMMIT_REF_NAME": "main", "GOOS": "linux", "GOARCH": "amd64"}) == expanded
