@@ -6,12 +6,14 @@
 #   scripts/mutation.sh                      every module in FOCUS below, one run per group
 #   scripts/mutation.sh ciforge/matrix.py    only the named modules (with their focused tests)
 #   MUTATION_TESTS="tests/test_matrix.py" scripts/mutation.sh ciforge/matrix.py   other tests
+#   MUTATION_RERUN=1 scripts/mutation.sh ciforge/matrix.py   only the last run's survivors,
+#                                            against the current tests (after adding tests)
 #
 # Each module is measured with its focused tests (FOCUS: the unit tests and properties that
 # target it; mutmut then runs, per mutant, only the tests that reach the mutated function), all
 # of its mutants every time. A run works on a copy of the work tree (.mutation/, gitignored; the
 # uncommitted state is what is measured) and prints one line per module: killed / total, the
-# survivors and the mutants no test ran. One mutant's diff: cd .mutation && ../.venv/bin/mutmut show NAME
+# survivors and the mutants no test ran. One mutant's diff: cd .mutation/MODULE && ../../.venv/bin/mutmut show NAME
 # Needs the test extras plus mutmut ("pip install -c constraints.txt -e '.[test,mutation]'") and
 # the oracles (scripts/install-oracles.sh). MUTATION_JOBS sets the parallel mutants (default 2).
 set -euo pipefail
@@ -26,7 +28,7 @@ declare -A FOCUS=(
   [ciforge/yamlout.py]="tests/test_yamlout.py"
   [ciforge/diagnostics.py]="tests/test_diagnostics.py"
   [ciforge/plan/gh_expr.py]="tests/test_gh_expr.py tests/test_lift_conditions.py"
-  [ciforge/plan/gh_values.py]="tests/test_gh_expr.py"
+  [ciforge/plan/gh_values.py]="tests/test_gh_expr.py tests/test_lift_conditions.py"
   [ciforge/plan/gl_expr.py]="tests/test_gl_expr.py"
   [ciforge/plan/lift_github.py]="$LIFT_TESTS"
   [ciforge/plan/lift_gitlab.py]="$LIFT_TESTS"
@@ -66,15 +68,45 @@ for module in sys.argv[1:]:
 EOF
 }
 
+# rerun WORK MODULE...: the survivors of the last full run in WORK, against the current tests.
+# Killed mutants keep their verdict (tests are only ever added); the source must be unchanged.
+rerun() {
+  local work="$1" survivors
+  shift
+  [ -d "$work/mutants" ] || { echo "mutation: no earlier run of $* in $work" >&2; exit 2; }
+  diff -rq -x __pycache__ "$ROOT/ciforge" "$work/ciforge" >/dev/null || {
+    echo "mutation: ciforge/ changed since the last full run of $*: run it in full" >&2
+    exit 2
+  }
+  rm -rf "$work/tests"
+  cp -r "$ROOT/tests" "$work/tests"
+  survivors="$(cd "$work" && report "$@" | sed -n 's/^  survived: //p')"
+  echo "mutation: rerunning $(wc -w <<<"$survivors") survivor(s) of $* against the current tests"
+  if [ -n "$survivors" ]; then
+    # shellcheck disable=SC2086 # one argument per mutant name
+    (cd "$work" && CIFORGE_HYPOTHESIS="${CIFORGE_HYPOTHESIS:-mutation}" \
+      "$ROOT/.venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" $survivors >"$work/mutmut-rerun.log" 2>&1) || {
+      tail -30 "$work/mutmut-rerun.log" >&2
+      exit 1
+    }
+  fi
+  (cd "$work" && report "$@")
+}
+
 toml_list() { local out="" x; for x in "$@"; do out+="\"$x\", "; done; echo "[${out%, }]"; }
 
-# run MODULE... -- TEST...: one mutmut run of the modules against the tests, in a fresh .mutation/.
+# run MODULE... -- TEST...: one mutmut run of the modules against the tests, in a fresh
+# .mutation/FIRST-MODULE-NAME/ (kept until that group runs again, for mutmut show).
 run() {
   local modules=() tests=() t
   while [ "$1" != "--" ]; do modules+=("$1"); shift; done
   shift
   for t in "$@"; do [ -f "$t" ] && tests+=("$t"); done
-  local work="$ROOT/.mutation"
+  local work="$ROOT/.mutation/$(basename "${modules[0]}" .py)"
+  if [ -n "${MUTATION_RERUN:-}" ]; then
+    rerun "$work" "${modules[@]}"
+    return
+  fi
   rm -rf "$work"
   mkdir -p "$work"
   git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$work"

@@ -171,6 +171,37 @@ FUNCTIONS = [
     ("always() && failure()", False),
 ]
 
+# Numbers as strings (format, join) and toJSON, as JavaScript prints them (Number.prototype.toString,
+# JSON.stringify with two-space indentation; non-finite numbers are null): checked against GitHub's engine.
+TEXT_CONVERSIONS = [
+    ("format('{0}', Infinity)", "Infinity"),
+    ("format('{0}', -Infinity)", "-Infinity"),
+    ("format('{0}', NaN)", "NaN"),
+    ("format('{0}', 0)", "0"),
+    ("format('{0}', -0)", "0"),
+    ("format('{0}', -1.5)", "-1.5"),
+    ("format('{0}', 100)", "100"),
+    ("format('{0}', 1e20)", "100000000000000000000"),
+    ("format('{0}', 1.5e20)", "150000000000000000000"),
+    ("format('{0}', 123e19)", "1.23e+21"),
+    ("format('{0}', -2e22)", "-2e+22"),
+    ("format('{0}', 0.000001)", "0.000001"),
+    ("format('{0}', 0.0000015)", "0.0000015"),
+    ("format('{0}', 0.0000001)", "1e-7"),
+    ("format('{0}', -1.5e-7)", "-1.5e-7"),
+    ("format('{0}', 1.25e-10)", "1.25e-10"),
+    ("toJSON(fromJSON('[]'))", "[]"),
+    ("toJSON(fromJSON('{}'))", "{}"),
+    ('toJSON(fromJSON(\'{"é": ["ü", {}], "b": []}\'))', '{\n  "é": [\n    "ü",\n    {}\n  ],\n  "b": []\n}'),
+    ("toJSON(fromJSON('[1e400, -1e400]'))", "[\n  null,\n  null\n]"),
+    ("toJSON(-0.5)", "-0.5"),
+    ("toJSON('é')", '"é"'),
+    ("toJSON(NaN)", "null"),
+    ("join(fromJSON('[1, 2]'), fromJSON('[0]'))", "1,2"),
+    ("join(github.event)", ""),
+    ('join(fromJSON(\'["a", "b"]\'), 0)', "a0b"),
+]
+
 INDEXING = [
     ("github.event.labels[0].name", "bug"),
     ("github.event.labels[1.7].name", "Help Wanted"),
@@ -227,7 +258,7 @@ def _same(actual: Any, expected: Any) -> bool:
     return bool(actual == expected)
 
 
-VALUES: list[tuple[str, Any]] = [*LITERALS, *COMPARISONS, *LOGIC, *FUNCTIONS, *INDEXING]
+VALUES: list[tuple[str, Any]] = [*LITERALS, *COMPARISONS, *LOGIC, *FUNCTIONS, *TEXT_CONVERSIONS, *INDEXING]
 
 
 @pytest.mark.parametrize(("expression", "expected"), VALUES)
@@ -255,6 +286,9 @@ IF_CONDITIONS = [
     ("   ", "success()"),
     ("x ${{ github.ref }} {y}'s", "format('x {0} {{y}}''s', github.ref)"),
     ("${{ a }} && ${{ b }}", "format('{0} && {1}', a, b)"),
+    ("${{ a }}${{ b }}", "format('{0}{1}', a, b)"),  # adjacent expressions
+    ("${{ a }}-${{ b }}-${{ c }}", "format('{0}-{1}-{2}', a, b, c)"),
+    ("${{ 'github.actor == ''x''' }}", "github.actor == 'x'"),  # '' in the string is one quote
 ]
 
 
@@ -263,10 +297,40 @@ def test_if_value_becomes_the_expression_github_evaluates(value: str, expression
     assert gh_expr.if_condition(value) == expression
 
 
-@pytest.mark.parametrize("value", ["${{ github.ref", "${{ }}", "${{ 'unclosed }}"])
-def test_unreadable_if_value_is_an_error(value: str) -> None:
-    with pytest.raises(ExpressionError):
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("${{ github.ref", "the expression is not closed: ${{ without }}"),
+        ("${{ }}", "an expression was expected inside ${{ }}"),
+        ("${{ 'unclosed }}", "the expression is not closed: ${{ without }}"),
+        ("a ${{ }} b", "an expression was expected inside ${{ }}"),
+    ],
+)
+def test_unreadable_if_value_is_an_error(value: str, reason: str) -> None:
+    """verify reports the reason ("cannot judge if: ...: <reason>"), never a verdict."""
+    with pytest.raises(ExpressionError) as caught:
         gh_expr.if_condition(value)
+    assert str(caught.value) == reason
+
+
+def test_case_refuses_a_predicate_that_is_not_a_boolean() -> None:
+    with pytest.raises(ExpressionError) as caught:
+        ev("case(1, 'a', 'b')")
+    assert str(caught.value) == "case: a predicate must be a boolean"
+
+
+def test_substitute_replaces_every_expression_in_a_value() -> None:
+    """The lifter's view of a ``${{ }}`` inside an env value or an action input."""
+    seen: list[str] = []
+
+    def resolve(expression: str) -> str:
+        seen.append(expression)
+        return f"<{expression}>"
+
+    text = "go-${{ matrix.goos }}/${{matrix.goarch}}.tar"
+    assert gh_expr.substitute(text, resolve) == "go-<matrix.goos>/<matrix.goarch>.tar"
+    assert seen == ["matrix.goos", "matrix.goarch"]
+    assert gh_expr.substitute("no expressions", resolve) == "no expressions"
 
 
 @pytest.mark.parametrize(
