@@ -202,6 +202,29 @@ TEXT_CONVERSIONS = [
     ('join(fromJSON(\'["a", "b"]\'), 0)', "a0b"),
 ]
 
+# Ordering of equal values and of kinds that do not order (null, objects, a string against an
+# object), booleans, and numbers read from JSON as doubles: checked against GitHub's engine.
+EDGES = [
+    ("1 > 1", False),
+    ("1 < 1", False),
+    ("'a' > 'A'", False),
+    ("'a' < 'A'", False),
+    ("'b' > 'a'", True),
+    ("true > true", False),
+    ("false > false", False),
+    ("false < true", True),
+    ("true < false", False),
+    ("true > false", True),
+    ("null > null", False),
+    ("null < null", False),
+    ("github.event > github.event", False),
+    ("'a' > github.event", False),
+    ("github.event < 'a'", False),
+    ("contains('an Object', github.event)", False),
+    ("contains('an Array', github.event.labels)", False),
+    ("fromJSON('[12345678901234567890]')[0] == 12345678901234567891", True),
+]
+
 INDEXING = [
     ("github.event.labels[0].name", "bug"),
     ("github.event.labels[1.7].name", "Help Wanted"),
@@ -258,7 +281,7 @@ def _same(actual: Any, expected: Any) -> bool:
     return bool(actual == expected)
 
 
-VALUES: list[tuple[str, Any]] = [*LITERALS, *COMPARISONS, *LOGIC, *FUNCTIONS, *TEXT_CONVERSIONS, *INDEXING]
+VALUES: list[tuple[str, Any]] = [*LITERALS, *COMPARISONS, *LOGIC, *FUNCTIONS, *TEXT_CONVERSIONS, *EDGES, *INDEXING]
 
 
 @pytest.mark.parametrize(("expression", "expected"), VALUES)
@@ -459,3 +482,20 @@ def test_evaluator_agrees_with_githubs_engine(expressions: list[str], github_exp
     """Same value (or both an error) for generated expressions over the documented grammar."""
     for expression in expressions:
         assert ours(expression) == theirs(github_expressions, expression), expression
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("format('{0}')", "the format string references more arguments than were supplied: {0}"),
+        ("format('{x}', 1)", "the format string is invalid: {x}"),
+        ("format('a}', 1)", "the format string is invalid: a}"),
+        ("fromJSON(' ')", "fromJSON: empty input"),
+        ("fromJSON('NaN')", "fromJSON: not JSON: NaN"),
+    ],
+)
+def test_function_refusal_names_the_reason(expression: str, reason: str) -> None:
+    """The reason verify reports for a condition GitHub would fail on."""
+    with pytest.raises(ExpressionError) as caught:
+        ev(expression)
+    assert str(caught.value) == reason
