@@ -45,6 +45,7 @@ CONTEXT: dict[str, Any] = {
         "DOTLESS": "ı",
         "SHARP": "straße",
         "BRACES": "{0}",
+        "FS": "\x1c1",  # JavaScript's Number() does not strip U+001C, Python's strip() would
         "JSON": '{"a": [1, 2.5, null, true], "B": "x"}',
     },
     "needs": {"build": {"result": "success", "outputs": {"v": "1.2.3"}}, "test": {"result": "skipped"}},
@@ -225,6 +226,24 @@ EDGES = [
     ("fromJSON('[12345678901234567890]')[0] == 12345678901234567891", True),
 ]
 
+# Indexes at the end of an array, objects as keys, nested filters, case folding around the dotless i
+# and characters between Z and a, JavaScript's white space and radix prefixes: checked against GitHub's engine.
+MORE_EDGES = [
+    ("github.event.labels[2]", None),
+    ("fromJSON('{\"Object\": 1}')[github.event]", None),
+    ("github.event.labels.*.*", ["bug", "Help Wanted"]),
+    ("fromJSON('[[1, 2], [3], 4]').*.*", [1.0, 2.0, 3.0]),
+    ("'a' > '_'", False),
+    ("'_' < 'a'", False),
+    ("'ı' > 'z'", True),
+    ("'ı' == 'i'", False),
+    ("'ı' == 'I'", False),
+    ("'ı' == 'ı'", True),
+    ("vars.FS == 1", False),
+    ("'0xg1' == 0", False),
+    ("' 0x1F ' == 31", True),
+]
+
 INDEXING = [
     ("github.event.labels[0].name", "bug"),
     ("github.event.labels[1.7].name", "Help Wanted"),
@@ -281,7 +300,16 @@ def _same(actual: Any, expected: Any) -> bool:
     return bool(actual == expected)
 
 
-VALUES: list[tuple[str, Any]] = [*LITERALS, *COMPARISONS, *LOGIC, *FUNCTIONS, *TEXT_CONVERSIONS, *EDGES, *INDEXING]
+VALUES: list[tuple[str, Any]] = [
+    *LITERALS,
+    *COMPARISONS,
+    *LOGIC,
+    *FUNCTIONS,
+    *TEXT_CONVERSIONS,
+    *EDGES,
+    *MORE_EDGES,
+    *INDEXING,
+]
 
 
 @pytest.mark.parametrize(("expression", "expected"), VALUES)
