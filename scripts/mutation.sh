@@ -69,15 +69,15 @@ EOF
 }
 
 # rerun WORK MODULE...: the survivors of the last full run in WORK, against the current tests.
-# Killed mutants keep their verdict (tests are only ever added); the source must be unchanged.
+# Killed mutants keep their verdict (tests are only ever added); the modules must be unchanged.
 rerun() {
   local work="$1" survivors
   shift
   [ -d "$work/mutants" ] || { echo "mutation: no earlier run of $* in $work" >&2; exit 2; }
-  diff -rq -x __pycache__ "$ROOT/ciforge" "$work/ciforge" >/dev/null || {
-    echo "mutation: ciforge/ changed since the last full run of $*: run it in full" >&2
-    exit 2
-  }
+  local m
+  for m in "$@"; do
+    cmp -s "$ROOT/$m" "$work/$m" || { echo "mutation: $m changed since its last full run: run it in full" >&2; exit 2; }
+  done
   rm -rf "$work/tests"
   cp -r "$ROOT/tests" "$work/tests"
   survivors="$(cd "$work" && report "$@" | sed -n 's/^  survived: //p')"
