@@ -277,7 +277,9 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
     for producer, artifacts in _needs(job):
         if not artifacts:
             continue
-        upstream = doc[producer]
+        upstream = doc.get(producer)
+        if not isinstance(upstream, dict):
+            continue  # not a job: lift() reports the need with the job's name
         if (upstream.get("artifacts") or {}).get("paths"):
             consumes.add(producer)
         for output in _dotenv_names(upstream):

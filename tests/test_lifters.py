@@ -1,0 +1,346 @@
+"""The lifters on hand-edited inputs, table by table from the platforms' documentation: the forms
+of GitHub's ``on:`` and GitLab's ``workflow:rules``/``rules`` that ciforge never writes but
+``ciforge verify`` meets in a hand-edited file, and the job details both lifters read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ciforge.plan import lift_github, lift_gitlab
+from ciforge.plan.model import PlanEvent
+
+PUSH_MAIN = PlanEvent("push:main", "push_branch", "main")
+PUSH_FEATURE = PlanEvent("push:feature", "push_branch", "feature/x")
+TAG = PlanEvent("tag", "push_tag", "v1.2.3")
+PR = PlanEvent("pr", "change_request", "feature/x", base="main")
+PR_TO_DEV = PlanEvent("pr", "change_request", "feature/x", base="dev")
+MANUAL = PlanEvent("manual", "manual", "main")
+EVENTS = {
+    "push:main": PUSH_MAIN,
+    "push:feature": PUSH_FEATURE,
+    "tag": TAG,
+    "pr": PR,
+    "pr:dev": PR_TO_DEV,
+    "manual": MANUAL,
+}
+
+# -- GitHub: on: ------------------------------------------------------------------------------
+# https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#on
+# (on, the events it starts a run for)
+ON_TABLE: list[tuple[Any, set[str]]] = [
+    ("push", {"push:main", "push:feature", "tag"}),
+    (["push", "workflow_dispatch"], {"push:main", "push:feature", "tag", "manual"}),
+    ({"pull_request": None}, {"pr", "pr:dev"}),
+    ({"push": {"branches": ["main"]}}, {"push:main"}),
+    # "If you define only tags/tags-ignore or only branches/branches-ignore, the workflow won't
+    # run for events affecting the undefined Git ref."
+    ({"push": {"tags": ["v*"]}}, {"tag"}),
+    ({"push": {"branches-ignore": ["main"]}}, {"push:feature"}),
+    ({"push": {"tags-ignore": ["v1.*"]}}, set()),
+    ({"push": {"branches": ["feature/**"], "tags": ["v*"]}}, {"push:feature", "tag"}),
+    ({"pull_request": {"branches": ["main"]}}, {"pr"}),
+    # the default activity types are opened, synchronize and reopened
+    ({"pull_request": {"types": ["closed"]}}, set()),
+    ({"pull_request": {"types": ["synchronize"]}}, {"pr", "pr:dev"}),
+    ({"pull_request": {"types": ["opened"]}}, {"pr", "pr:dev"}),
+    ({"workflow_dispatch": None, "schedule": [{"cron": "0 0 * * *"}]}, {"manual"}),
+]
+
+
+@pytest.mark.parametrize(("on", "expected"), ON_TABLE)
+def test_github_on_starts_exactly_the_documented_events(on: Any, expected: set[str]) -> None:
+    assert {name for name, event in EVENTS.items() if lift_github.triggered(on, event)} == expected
+
+
+def test_github_skip_markers_and_conflicts() -> None:
+    """A skip marker stops pushes and pull requests but not a manual run; a pull request that
+    does not merge has no merge commit, so its run does not start."""
+    on = ["push", "pull_request", "workflow_dispatch"]
+    marked = {"message": "docs [skip ci]"}
+    assert not lift_github.triggered(on, PlanEvent("p", "push_branch", "main", **marked))
+    assert not lift_github.triggered(on, PlanEvent("r", "change_request", "f", base="main", **marked))
+    assert lift_github.triggered(on, PlanEvent("m", "manual", "main", **marked))
+    assert not lift_github.triggered(on, PlanEvent("r", "change_request", "f", base="main", conflicts=True))
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        (PUSH_MAIN, {"event_name": "push", "ref": "refs/heads/main", "ref_name": "main", "ref_type": "branch"}),
+        (TAG, {"event_name": "push", "ref": "refs/tags/v1.2.3", "ref_name": "v1.2.3", "ref_type": "tag"}),
+        (
+            MANUAL,
+            {"event_name": "workflow_dispatch", "ref": "refs/heads/main", "ref_name": "main", "ref_type": "branch"},
+        ),
+        (
+            PR,
+            {
+                "event_name": "pull_request",
+                "ref": "refs/pull/7/merge",
+                "ref_name": "7/merge",
+                "ref_type": "branch",
+                "base_ref": "main",
+                "head_ref": "feature/x",
+                "event": {"pull_request": {"number": 7}},
+            },
+        ),
+    ],
+)
+def test_github_context_per_event(event: PlanEvent, expected: dict[str, Any]) -> None:
+    """https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#github-context"""
+    assert lift_github.github_context(event) == expected
+
+
+def _github(job: dict[str, Any], **top: Any) -> dict[str, Any]:
+    return {"on": ["push", "pull_request", "workflow_dispatch"], **top, "jobs": {"j": {"runs-on": "x", **job}}}
+
+
+def test_github_job_details() -> None:
+    """Timeout (360 minutes by default), tools and the Go cache from setup-go's inputs, env with
+    settings, matrix values and outputs of needed jobs."""
+    job = {
+        "timeout-minutes": 20,
+        "env": {"A": "${{ secrets.TOKEN }}", "B": "${{ vars.LEVEL }}", "C": "${{ matrix.goos }}-x", "D": True},
+        "strategy": {"matrix": {"goos": ["linux", "darwin"]}},
+        "steps": [
+            {"uses": "actions/checkout@0", "with": {}},
+            {"uses": "actions/setup-go@0", "with": {"go-version": "1.23", "cache": False}},
+            {"run": "go test ./..."},
+        ],
+    }
+    plan = lift_github.lift(_github(job, env={"TOP": 1}), PUSH_MAIN)
+    assert sorted(plan.jobs) == ["j[goos=darwin]", "j[goos=linux]"]
+    linux = plan.jobs["j[goos=linux]"]
+    env = dict(linux.env)
+    assert linux.timeout_minutes == 20
+    assert linux.tools == (("go", "1.23"),)
+    assert linux.caches == ()
+    assert linux.source
+    assert linux.commands == ("go test ./...",)
+    assert env["A"] == "@setting(TOKEN)"
+    assert env["B"] == "@setting(LEVEL)"
+    assert env["C"] == "linux-x"
+    assert env["D"] == "true"
+    assert env["TOP"] == "1"
+    bare = lift_github.lift(_github({"steps": [{"run": "x"}]}), PUSH_MAIN).jobs["j"]
+    assert bare.timeout_minutes == 360
+    assert not bare.source
+
+
+@pytest.mark.parametrize(
+    ("cache", "event", "restores"),
+    [
+        (True, PUSH_MAIN, True),
+        ("true", PUSH_MAIN, True),
+        ("false", PUSH_MAIN, False),
+        ("${{ github.ref_type != 'tag' }}", PUSH_MAIN, True),
+        ("${{ github.ref_type != 'tag' }}", TAG, False),
+    ],
+)
+def test_github_go_cache_follows_the_cache_input(cache: Any, event: PlanEvent, restores: bool) -> None:
+    job = {"steps": [{"uses": "actions/setup-go@0", "with": {"go-version": "1.23", "cache": cache}}]}
+    assert lift_github.lift(_github(job), event).jobs["j"].caches == (("go",) if restores else ())
+
+
+@pytest.mark.parametrize(
+    ("step", "reason"),
+    [
+        ({"uses": "someone/unknown@0"}, "unknown action someone/unknown@0"),
+        ({"name": "s", "run": "x", "env": {"A": "1"}}, "step s has its own env"),
+        ({"uses": "actions/download-artifact@0", "with": {"name": "nobody"}}, "no job uploads nobody"),
+    ],
+)
+def test_github_lifter_refuses_what_it_does_not_model(step: dict[str, Any], reason: str) -> None:
+    with pytest.raises(lift_github.LiftError) as caught:
+        lift_github.lift(_github({"steps": [step]}), PUSH_MAIN)
+    assert str(caught.value) == reason
+
+
+def test_github_artifacts_between_jobs() -> None:
+    """An upload (always, with cancelled()/always() in its if:) and the job that downloads it."""
+    workflow = {
+        "on": "push",
+        "jobs": {
+            "build": {
+                "steps": [
+                    {
+                        "uses": "actions/upload-artifact@0",
+                        "if": "${{ !cancelled() }}",
+                        "with": {"name": "bin-${{ matrix.goos }}", "path": "dist/a\ndist/b\n"},
+                    }
+                ],
+                "strategy": {"matrix": {"goos": ["linux"]}},
+            },
+            "ship": {
+                "needs": "build",
+                "steps": [{"uses": "actions/download-artifact@0", "with": {"pattern": "bin-*"}}],
+            },
+        },
+    }
+    plan = lift_github.lift(workflow, PUSH_MAIN)
+    (artifact,) = plan.jobs["build[goos=linux]"].produces
+    assert (artifact.name, artifact.paths, artifact.when) == ("bin-linux", ("dist/a", "dist/b"), "always")
+    assert plan.jobs["ship"].consumes == frozenset({"build"})
+    assert plan.jobs["ship"].needs == frozenset({"build[goos=linux]"})
+
+
+# -- GitLab ------------------------------------------------------------------------------------
+# https://docs.gitlab.com/ci/variables/predefined_variables/
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        (PUSH_MAIN, {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main"}),
+        (TAG, {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v1.2.3"}),
+        (MANUAL, {"CI_PIPELINE_SOURCE": "web", "CI_COMMIT_BRANCH": "main"}),
+        (
+            PR,
+            {
+                "CI_PIPELINE_SOURCE": "merge_request_event",
+                "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature/x",
+                "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+            },
+        ),
+    ],
+)
+def test_gitlab_predefined_variables_per_event(event: PlanEvent, expected: dict[str, str]) -> None:
+    common = {"CI_COMMIT_REF_NAME": event.ref_name, "CI_COMMIT_MESSAGE": ""}
+    assert lift_gitlab.ci_variables(event) == {**common, **expected}
+
+
+@pytest.mark.parametrize(
+    ("message", "source", "skipped"),
+    [
+        ("fix [ci skip]", "push", True),
+        ("fix [SKIP-CI]", "merge_request_event", True),
+        ("fix [skip_ci]", "push", True),
+        ("fix [ci skip]", "web", False),  # web pipelines ignore the markers
+        ("fix [no ci]", "push", False),  # a GitHub marker, not a GitLab one
+        ("fix ci skip", "push", False),
+    ],
+)
+def test_gitlab_native_skip(message: str, source: str, skipped: bool) -> None:
+    """https://docs.gitlab.com/ci/pipelines/#skip-a-pipeline"""
+    variables = {"CI_PIPELINE_SOURCE": source, "CI_COMMIT_MESSAGE": message}
+    assert lift_gitlab.natively_skipped(variables) is skipped
+
+
+def _jobs(doc: dict[str, Any], event: PlanEvent) -> set[str]:
+    return set(lift_gitlab.lift(doc, event).jobs)
+
+
+def test_gitlab_without_workflow_rules_merge_requests_get_no_pipeline() -> None:
+    """Without workflow:rules, merge request events create no pipeline; jobs without rules run
+    in branch and tag pipelines; first-match rules, ``when: never`` and rules without ``if``."""
+    doc = {
+        "stages": ["test"],
+        "variables": {"A": "1"},
+        "plain": {"script": ["x"]},
+        ".hidden": {"script": ["x"]},
+        "tags-only": {"script": ["x"], "rules": [{"if": "$CI_COMMIT_TAG"}]},
+        "never-on-main": {"script": ["x"], "rules": [{"if": '$CI_COMMIT_BRANCH == "main"', "when": "never"}, {}]},
+    }
+    assert _jobs(doc, PUSH_MAIN) == {"plain"}
+    assert _jobs(doc, PUSH_FEATURE) == {"plain", "never-on-main"}
+    assert _jobs(doc, TAG) == {"plain", "tags-only", "never-on-main"}
+    assert _jobs(doc, PR) == set()
+    with_mr = {"workflow": {"rules": [{"if": "$CI_PIPELINE_SOURCE"}]}, **doc}
+    assert _jobs(with_mr, PR) == {"never-on-main"}  # a job without rules is not in MR pipelines
+
+
+@pytest.mark.parametrize(
+    ("rules", "created"),
+    [
+        ([{"if": '$CI_COMMIT_BRANCH == "main"'}], True),
+        ([{"if": '$CI_COMMIT_BRANCH == "main"', "when": "never"}, {"when": "always"}], False),
+        ([{"if": '$CI_COMMIT_BRANCH == "dev"'}], False),
+        ([{"when": "always"}], True),
+    ],
+)
+def test_gitlab_workflow_rules(rules: list[dict[str, Any]], created: bool) -> None:
+    doc = {"workflow": {"rules": rules}, "j": {"script": ["x"]}}
+    assert (_jobs(doc, PUSH_MAIN) == {"j"}) is created
+
+
+def test_gitlab_job_details() -> None:
+    """Variables (expand: false kept literal, one $NAME a setting, any other expansion marked),
+    rule variables, parallel:matrix legs, image tools, timeouts, artifacts and dotenv outputs."""
+    doc = {
+        "variables": {"TOP": 1, "FLAG": True, "RAW": {"value": "$HOME/x", "expand": False}},
+        "build": {
+            "image": {"name": "golang:$GO"},
+            "timeout": "15 minutes",
+            "parallel": {"matrix": [{"GO": ["1.22", "1.23"], "OS": "linux"}, {"GO": "1.21", "OS": ["darwin"]}]},
+            "variables": {"TOKEN": "$DEPLOY_TOKEN", "PATHS": "$HOME/bin", "REF": "$CI_COMMIT_REF_NAME"},
+            "rules": [{"if": "$CI_COMMIT_BRANCH", "variables": {"WHERE": "$CI_COMMIT_BRANCH"}}],
+            "script": ['echo "VERSION=1" >> build.env', "go build"],
+            "artifacts": {"name": "bin-$OS", "paths": ["dist/$OS/"], "reports": {"dotenv": "build.env"}},
+        },
+        "ship": {
+            "timeout": "1 minute",
+            "needs": ["build", {"job": "build", "artifacts": False}],
+            "variables": {"GIT_STRATEGY": "none"},
+            "script": ["ship"],
+        },
+    }
+    plan = lift_gitlab.lift(doc, PUSH_MAIN)
+    assert sorted(plan.jobs) == [
+        "build[GO=1.21,OS=darwin]",
+        "build[GO=1.22,OS=linux]",
+        "build[GO=1.23,OS=linux]",
+        "ship",
+    ]
+    build = plan.jobs["build[GO=1.22,OS=linux]"]
+    env = dict(build.env)
+    assert build.timeout_minutes == 15
+    assert build.tools == (("go", "1.22"),)
+    assert build.outputs == ("VERSION",)
+    assert build.source
+    assert env["TOP"] == "1"
+    assert env["FLAG"] == "true"
+    assert env["RAW"] == "$HOME/x"
+    assert env["TOKEN"] == "@setting(DEPLOY_TOKEN)"
+    assert env["PATHS"] == "@expanded($HOME/bin)"
+    assert env["REF"] == "@REF_NAME"
+    assert env["WHERE"] == "main"
+    (artifact,) = build.produces
+    assert (artifact.name, artifact.paths, artifact.when) == ("bin-linux", ("dist/linux/",), "on_success")
+    ship = plan.jobs["ship"]
+    assert ship.timeout_minutes == 1
+    assert not ship.source
+    assert ship.consumes == frozenset({"build"})
+    assert dict(ship.env)["VERSION"] == "@output(build.VERSION)"
+    assert ship.needs == frozenset(k for k in plan.jobs if k.startswith("build"))
+
+
+@pytest.mark.parametrize(
+    ("cache", "event", "expected"),
+    [
+        ({"key": {"prefix": "go-$CI_COMMIT_REF_PROTECTED-$CI_COMMIT_REF_SLUG"}}, PUSH_MAIN, ("go",)),
+        ({"key": "go-$CI_COMMIT_REF_PROTECTED-$CI_COMMIT_REF_SLUG"}, TAG, ()),  # each tag its own scope
+        ({"key": "go"}, PUSH_MAIN, ("go:shared",)),
+        ({"key": "go-$CI_COMMIT_REF_SLUG"}, PUSH_MAIN, ("go:shared",)),  # protected and not share it
+        ({"key": "go", "policy": "push"}, PUSH_MAIN, ()),  # push only: nothing restored
+        ({"key": "go", "policy": "pull"}, PUSH_MAIN, ("go:shared",)),
+    ],
+)
+def test_gitlab_go_cache_scope(cache: dict[str, Any], event: PlanEvent, expected: tuple[str, ...]) -> None:
+    """https://docs.gitlab.com/ci/caching/ (keys, policy)"""
+    doc = {"j": {"script": ["x"], "cache": cache}}
+    assert lift_gitlab.lift(doc, event).jobs["j"].caches == expected
+
+
+@pytest.mark.parametrize(
+    ("doc", "reason"),
+    [
+        ({"j": {"script": ["x"], "timeout": "1h"}}, "j: timeout '1h'"),
+        ({"j": {"script": ["x"], "needs": ["gone"]}}, "push:main: j needs ['gone'], which are not in the pipeline"),
+    ],
+)
+def test_gitlab_lifter_refuses_what_it_does_not_model(doc: dict[str, Any], reason: str) -> None:
+    with pytest.raises(lift_gitlab.LiftError) as caught:
+        lift_gitlab.lift(doc, PUSH_MAIN)
+    assert str(caught.value) == reason
