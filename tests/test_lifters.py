@@ -58,10 +58,10 @@ def test_github_skip_markers_and_conflicts() -> None:
     """A skip marker stops pushes and pull requests but not a manual run; a pull request that
     does not merge has no merge commit, so its run does not start."""
     on = ["push", "pull_request", "workflow_dispatch"]
-    marked = {"message": "docs [skip ci]"}
-    assert not lift_github.triggered(on, PlanEvent("p", "push_branch", "main", **marked))
-    assert not lift_github.triggered(on, PlanEvent("r", "change_request", "f", base="main", **marked))
-    assert lift_github.triggered(on, PlanEvent("m", "manual", "main", **marked))
+    marked = "docs [skip ci]"
+    assert not lift_github.triggered(on, PlanEvent("p", "push_branch", "main", message=marked))
+    assert not lift_github.triggered(on, PlanEvent("r", "change_request", "f", base="main", message=marked))
+    assert lift_github.triggered(on, PlanEvent("m", "manual", "main", message=marked))
     assert not lift_github.triggered(on, PlanEvent("r", "change_request", "f", base="main", conflicts=True))
 
 
