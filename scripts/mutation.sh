@@ -6,8 +6,8 @@
 #   scripts/mutation.sh                      every module in FOCUS below, one run per group
 #   scripts/mutation.sh ciforge/matrix.py    only the named modules (with their focused tests)
 #   MUTATION_TESTS="tests/test_matrix.py" scripts/mutation.sh ciforge/matrix.py   other tests
-#   MUTATION_RERUN=1 scripts/mutation.sh ciforge/matrix.py   only the last run's survivors,
-#                                            against the current tests (after adding tests)
+#   MUTATION_RERUN=1 scripts/mutation.sh ciforge/matrix.py   only the last run's survivors (and
+#                                            mutants it did not reach), against the current tests
 #
 # Each module is measured with its focused tests (FOCUS: the unit tests and properties that
 # target it; mutmut then runs, per mutant, only the tests that reach the mutated function), all
@@ -68,7 +68,8 @@ for module in sys.argv[1:]:
 EOF
 }
 
-# rerun WORK MODULE...: the survivors of the last full run in WORK, against the current tests.
+# rerun WORK MODULE...: the survivors, untested and unfinished mutants of the last run in WORK,
+# against the current tests.
 # Killed mutants keep their verdict (tests are only ever added); the modules must be unchanged.
 rerun() {
   local work="$1" survivors
@@ -80,8 +81,21 @@ rerun() {
   done
   rm -rf "$work/tests"
   cp -r "$ROOT/tests" "$work/tests"
-  survivors="$(cd "$work" && report "$@" | sed -n 's/^  survived: //p')"
-  echo "mutation: rerunning $(wc -w <<<"$survivors") survivor(s) of $* against the current tests"
+  survivors="$(cd "$work" && "$ROOT/.venv/bin/python" - "$@" <<'EOF'
+import json
+import sys
+from pathlib import Path
+
+from mutmut.stats import status_by_exit_code
+
+for module in sys.argv[1:]:
+    meta = json.loads((Path("mutants") / f"{module}.meta").read_text())
+    for name, code in meta["exit_code_by_key"].items():
+        if code is None or status_by_exit_code[code] in ("survived", "no tests"):
+            print(name)
+EOF
+)"
+  echo "mutation: running $(wc -w <<<"$survivors") survivor(s), untested or unfinished mutant(s) of $* against the current tests"
   if [ -n "$survivors" ]; then
     # shellcheck disable=SC2086 # one argument per mutant name
     (cd "$work" && CIFORGE_HYPOTHESIS="${CIFORGE_HYPOTHESIS:-mutation}" \
