@@ -47,6 +47,15 @@ def structure(data: dict[str, Any]) -> Manifest:
     """Build the model from validated manifest data (``build: false`` becomes ``build=None``)."""
     if data.get("build") is False:
         data = {**data, "build": None}
+    runners = data.get("runners")
+    if isinstance(runners, dict):  # one runs-on label is a list of one
+        data = {
+            **data,
+            "runners": {
+                platform: {**spec, "github": [spec["github"]]} if isinstance(spec.get("github"), str) else spec
+                for platform, spec in runners.items()
+            },
+        }
     return converter().structure(data, Manifest)
 
 

@@ -188,6 +188,17 @@ class Gate:
 
 
 @attrs.frozen(kw_only=True)
+class Runner:
+    """Where a job runs: its platform (GOOS/GOARCH of the runner), and per target the runner the
+    manifest names instead of the documented hosted one (empty: the hosted one, which each
+    target spells itself)."""
+
+    platform: str = "linux/amd64"
+    github: tuple[str, ...] = ()
+    gitlab_tags: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
 class Job:
     """One logical job; a matrix job has ``legs``."""
 
@@ -218,6 +229,7 @@ class Job:
     inputs: tuple[OutputInput, ...] = ()
     oidc: bool = False  # needs an OIDC token for Sigstore (GitHub id-token: write; GitLab id_tokens)
     reports: tuple[tuple[str, str], ...] = ()  # platform-native report artifacts: (kind, path)
+    runner: Runner = Runner()
 
 
 @attrs.frozen(kw_only=True)

@@ -11,8 +11,9 @@ from typing import Final
 
 from ciforge import golangci_lint, goreleases, goversion, ir, matrix, pins, reading, scripts
 from ciforge.diagnostics import Diagnostic, JsonPath
-from ciforge.globs import bracket_problem, coverage_exclude_regex
+from ciforge.globs import bracket_problem
 from ciforge.lower_supply import SupplyChain
+from ciforge.lower_test import TestLowering
 from ciforge.model import Build, Manifest, MatrixEntry
 
 # Matrix legs per job: GitHub allows 256, GitLab's parallel:matrix 200; ciforge splits a larger
@@ -24,7 +25,6 @@ SHARD_SIZE: Final = 200
 # release also needs the SBOM job).
 NEEDS_LIMIT: Final = 50
 MAX_LEGS: Final = 2000
-COVERAGE_REGEX: Final = r"/total:\s+\(statements\)\s+\d+(?:\.\d+)?%/"
 _DIMENSIONS: Final = ("goos", "goarch", "cgo")
 STAGES: Final = ("check", "build", "package", "verify", "sign", "release")
 TOOLS: Final = ("buildx", "syft", "trivy", "cosign")
@@ -43,6 +43,7 @@ class Lowering:
         self.diagnostics: list[Diagnostic] = []
         self.declared: goversion.Declared | None = None
         self.collect_builds = False
+        self.unresolved = UNRESOLVED
 
     def error(self, code: str, message: str, path: JsonPath) -> None:
         self.diagnostics.append(Diagnostic(code=code, message=message, path=path))
@@ -56,7 +57,7 @@ class Lowering:
         """The exact Go release: ``go.version`` resolved against the release table, or the
         version file read now (:mod:`ciforge.goversion` says what each file format means)."""
         if self.m.go.version is not None:
-            return self._release(self.m.go.version, ("go", "version"))
+            return self.release(self.m.go.version, ("go", "version"))
         self.declared = self._read_version_file()
         if self.declared is None:
             return UNRESOLVED
@@ -81,35 +82,13 @@ class Lowering:
             self.error("go-version-file", str(exc), ("go", "version-file"))
             return None
 
-    def _release(self, request: str, path: JsonPath) -> str:
+    def release(self, request: str, path: JsonPath) -> str:
         """A version request (channel, minor, release) as an exact release, or an error at ``path``."""
         try:
             return goreleases.resolve(request)
         except goreleases.UnknownReleaseError as exc:
             self.error("go-version", str(exc), path)
             return UNRESOLVED
-
-    def test_go_versions(self, go: str) -> list[str]:
-        """``test.go-versions`` as exact releases, in order, without repeats; ``go.mod`` is the
-        version file's declared minimum."""
-        out: list[str] = []
-        for i, request in enumerate(self.m.test.go_versions):
-            path: JsonPath = ("test", "go-versions", i)
-            if request != "go.mod":
-                version = self._release(request, path)
-            elif self.declared is None or self.declared.minimum is None:
-                self.error(
-                    "conflict",
-                    "go.mod names the go directive of a go.mod version-file; set go.version-file: go.mod",
-                    path,
-                )
-                continue
-            else:
-                version = self._release(goversion.as_declared(self.declared.minimum), path)
-            if version in out:
-                self.error("unique", f"{request} resolves to Go {version}, which an earlier item already runs", path)
-            out.append(version)
-        return out
 
     def pipeline_env(self) -> ir.Env:
         go = self.m.go
@@ -182,65 +161,6 @@ class Lowering:
             where = ("go", "version") if self.m.go.version is not None else ("go", "version-file")
             self.error("golangci-lint", str(exc), where)
             return None
-
-    def test_job(self, go: str) -> ir.Job:
-        test = self.m.test
-        if test.race and test.covermode != "atomic":
-            self.error(
-                "conflict",
-                f"go test -race requires covermode atomic, not {test.covermode!r}",
-                ("test", "covermode"),
-            )
-        threshold = f"{test.coverage.threshold:g}"
-        # The gate's settings are in its scripts, not job variables (scripts.pinned).
-        env: list[tuple[str, str]] = [("GO_PACKAGES", self.m.go.packages)]
-        if test.race:
-            env.append(("CGO_ENABLED", "1"))  # -race needs cgo (semantics.md 13.4)
-        exclude = coverage_exclude_regex(test.coverage.exclude) if test.coverage.exclude else ""
-        steps: tuple[ir.Step, ...] = (
-            ir.Checkout(),
-            ir.SetupGo(version=go),
-            ir.Run(id="go-test", name="go test", script=scripts.go_test(race=test.race, covermode=test.covermode)),
-            ir.Run(
-                id="coverage-total",
-                name="Total coverage",
-                script=scripts.coverage_total(exclude=exclude),
-            ),
-            ir.only_on(
-                "github", id="coverage-summary", name="Coverage summary", script=scripts.coverage_summary(threshold)
-            ),
-            ir.only_on("gitlab", id="coverage-cobertura", name="Cobertura report", script=scripts.coverage_cobertura()),
-            ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate(threshold)),
-        )
-        legs = tuple(
-            ir.Leg(key=f"go{v}", variables=((ir.TEST_LEG_VARIABLE, f"go{v}"), ("GO_VERSION", v)))
-            for v in self.test_go_versions(go)
-        )
-        if legs:  # each leg sets up its own Go release
-            steps = tuple(ir.SetupGo(version=ir.MATRIX_GO) if isinstance(s, ir.SetupGo) else s for s in steps)
-        return ir.Job(
-            id="test",
-            name="Test",
-            stage="check",
-            leg_variable=ir.TEST_LEG_VARIABLE,
-            go=ir.MATRIX_GO if legs else go,
-            env=tuple(env),
-            legs=legs,
-            steps=steps,
-            cache=self.go_cache(),
-            produces=(
-                ir.Artifact(
-                    name=f"coverage-{ir.LEG_TOKEN}" if legs else "coverage",
-                    paths=("coverage.out", "coverage.filtered.out", "coverage.txt"),
-                    when="always",
-                ),
-            ),
-            coverage=ir.CoverageReport(cobertura="coverage.xml", regex=COVERAGE_REGEX),
-            gates=(
-                ir.Gate(kind="exit_code", block="go-test"),
-                ir.Gate(kind="coverage_total", block="coverage-gate", detail=(("min_pct", threshold),)),
-            ),
-        )
 
     def legs(self, build: Build, go: str) -> list[ir.Leg]:
         mx = build.matrix
@@ -391,7 +311,7 @@ class Lowering:
         lint = self.lint_job(go)
         if lint is not None:
             jobs.append(lint)
-        jobs.append(self.test_job(go))
+        jobs += TestLowering(self, go).jobs()
         checks = tuple(j.id for j in jobs)
         builds = self.build_jobs(go, needs=checks) if self.m.build is not None else []
         jobs += builds

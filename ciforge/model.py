@@ -52,13 +52,53 @@ class Coverage:
 
 
 @attrs.frozen(kw_only=True)
+class TestMatrixEntry:
+    """One ``test.matrix`` include or exclude entry; unset keys are None. ``go`` is a request
+    (channel, minor, release, ``go.mod``), resolved before matching."""
+
+    platform: str | None = None
+    go: str | None = None
+    race: bool | None = None
+    tags: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TestMatrix:
+    """``test.matrix:`` — exclude and include over the product of platforms, Go releases and race."""
+
+    exclude: tuple[TestMatrixEntry, ...] = ()
+    include: tuple[TestMatrixEntry, ...] = ()
+
+
+DEFAULT_PLATFORM = "linux/amd64"
+
+
+@attrs.frozen(kw_only=True)
 class Test:
-    """``test:`` — go test with the race detector and coverage."""
+    """``test:`` — go test with the race detector and coverage, per platform and Go release."""
 
     race: bool = True
     covermode: str = "atomic"
     coverage: Coverage = Coverage()
     go_versions: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = (DEFAULT_PLATFORM,)
+    matrix: TestMatrix = TestMatrix()
+
+
+@attrs.frozen(kw_only=True)
+class GitLabRunner:
+    """``runners.<platform>.gitlab:`` — the tags of the runner."""
+
+    tags: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class RunnerOverride:
+    """``runners.<platform>:`` — the runner per target instead of the documented hosted one.
+    ``github`` is the runs-on label list (one label is a list of one)."""
+
+    github: tuple[str, ...] = ()
+    gitlab: GitLabRunner | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -155,4 +195,5 @@ class Manifest:
     scan: Scan | None = None
     sign: Sign | None = None
     release: Release | None = None
+    runners: dict[str, RunnerOverride] = attrs.field(factory=dict, hash=False)
     environment: str = "release"

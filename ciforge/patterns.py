@@ -49,6 +49,9 @@ RULES: Final[dict[str, Rule]] = {
         "a letter or digit, then letters, digits, '.', '_' and '-', at most 63 characters in all"
     ),
     "^1\\.[0-9]+(\\.[0-9]+)?$": _GO_RELEASE,
+    "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$": Rule(
+        "a runner label or tag: a letter or digit, then letters, digits, '.', '_' and '-', at most 128 characters"
+    ),
     "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$": Rule(
         "a deployment environment name: a letter or digit, then letters, digits, '_', '.' and '-', at most 63 "
         "characters in all"

@@ -95,6 +95,14 @@ def restore_version_strings(doc: SourceDoc) -> Any:
                 raw = doc.raw_scalars.get((*path, i))
                 if raw is not None and isinstance(item, int | float):
                     parent[i] = raw
+    test = data.get("test")
+    matrix = test.get("matrix") if isinstance(test, dict) else None
+    for where in ("include", "exclude"):
+        entries = matrix.get(where) if isinstance(matrix, dict) else None
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            raw = doc.raw_scalars.get(("test", "matrix", where, i, "go"))
+            if raw is not None and isinstance(entry, dict) and isinstance(entry.get("go"), int | float):
+                entry["go"] = raw
     return data
 
 

@@ -54,10 +54,12 @@ def golangci_lint(version: str) -> str:
     )
 
 
-def go_test(*, race: bool, covermode: str) -> str:
-    """Unit tests with a coverage profile."""
+def go_test(*, race: bool, covermode: str, tags: bool = False) -> str:
+    """Unit tests with a coverage profile; with ``tags``, the build tags of the job or leg
+    (GO_TAGS). ``-race`` is written into the block, so no variable can turn it off."""
     race_flag = "-race " if race else ""
-    return block(f'go test {race_flag}-covermode={covermode} -coverprofile=coverage.out "$GO_PACKAGES"')
+    tags_flag = '-tags "${GO_TAGS:-}" ' if tags else ""
+    return block(f'go test {race_flag}{tags_flag}-covermode={covermode} -coverprofile=coverage.out "$GO_PACKAGES"')
 
 
 def coverage_total(*, exclude: str) -> str:

@@ -68,6 +68,44 @@ def builds(draw: st.DrawFn) -> dict[str, Any]:
     return out
 
 
+PLATFORMS = ["linux/amd64", "linux/arm64", "darwin/arm64", "darwin/amd64", "windows/amd64", "windows/arm64"]
+
+
+def test_platforms(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    """Test platforms, Go releases, a sparse test matrix and runner overrides (GitLab tags for the
+    platforms GitLab has no hosted runner with bash for, so most draws compile)."""
+    platforms = draw(_subset(PLATFORMS, min_size=1))
+    m["test"]["platforms"] = platforms
+    if draw(st.booleans()):
+        m["test"]["go-versions"] = draw(_subset(["oldstable", "stable"], min_size=1))
+    entry = st.fixed_dictionaries(
+        {},
+        optional={
+            "platform": st.sampled_from(platforms),
+            "go": st.sampled_from(["oldstable", "stable"]),
+            "race": st.booleans(),
+        },
+    ).filter(bool)
+    tagged = st.fixed_dictionaries(
+        {"tags": st.sampled_from(["integration", "netgo,osusergo"])},
+        optional={"platform": st.sampled_from(platforms), "race": st.just(False)},
+    )
+    m["test"]["matrix"] = {
+        "exclude": draw(st.lists(entry, max_size=2)),
+        "include": draw(st.lists(st.one_of(entry, tagged), max_size=2)),
+    }
+    if not m["test"]["race"]:
+        m["test"]["matrix"]["include"] = [{**e, "race": False} for e in m["test"]["matrix"]["include"]]
+    runners: dict[str, Any] = {}
+    for platform in platforms:
+        if platform.startswith("windows/") or platform == "darwin/amd64" or draw(st.booleans()):
+            runners[platform] = {"gitlab": {"tags": [platform.replace("/", "-"), "bash"]}}
+        if draw(st.booleans()):
+            runners.setdefault(platform, {})["github"] = draw(st.sampled_from(["self-hosted", ["self-hosted", "x64"]]))
+    if runners:
+        m["runners"] = runners
+
+
 @st.composite
 def manifests(draw: st.DrawFn) -> dict[str, Any]:
     """A manifest that passes the schema (it may still break a semantic rule, e.g. an empty
@@ -97,6 +135,8 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
             "exclude": draw(_subset(["**/mocks/**", "**/*_gen.go", "internal/testutil/*"])),
         },
     }
+    if draw(st.booleans()):
+        test_platforms(draw, m)
     m["build"] = draw(builds())
     if draw(st.booleans()):
         push = draw(st.sampled_from([["tags", "branches"], ["tags"], ["branches"]]))

@@ -300,6 +300,49 @@ def check_tool_install(result: Result) -> None:
     assert lift_gitlab.lift(result.files[GITLAB], event).jobs["promote"].tools == (("buildx", "v0.36.1"),)
 
 
+def check_runners(result: Result) -> None:
+    platforms = render_case(CASES / "test-platforms")
+    gh = _load(platforms.files[GITHUB])["jobs"]
+    gl = _load(platforms.files[GITLAB])
+    assert (gh["test-linux-arm64"]["runs-on"], gl["test-linux-arm64"]["tags"]) == (
+        "ubuntu-24.04-arm",
+        ["saas-linux-small-arm64"],
+    )
+    assert (gh["test-darwin-arm64"]["runs-on"], gl["test-darwin-arm64"]["image"]) == ("macos-15", "macos-15-xcode-16")
+    assert "tags" not in gl["test-linux-amd64"]  # GitLab.com's untagged runner is linux/amd64
+    event = EVENTS["push:main"]
+    for lifted in (lift_github.lift(platforms.files[GITHUB], event), lift_gitlab.lift(platforms.files[GITLAB], event)):
+        assert {job.logical_id: job.platform for job in lifted.jobs.values()}["test-darwin-arm64"] == "darwin/arm64"
+    # a self-hosted label is the platform the job declares; a dropped tag is caught
+    overridden = render_case(CASES / "test-runners")
+    assert _load(overridden.files[GITLAB])["test-darwin-arm64"]["tags"] == ["macos", "apple-silicon"]
+    assert plans_differ(overridden) == []
+    doc = _load(overridden.files[GITLAB])
+    del doc["test-darwin-arm64"]["tags"]
+    assert any("platform differs" in d for d in plans_differ(overridden, gitlab=_dump(doc)))
+
+
+def check_windows_gitlab(result: Result) -> None:
+    platforms = render_case(CASES / "test-platforms")
+    gh = _load(platforms.files[GITHUB])
+    assert gh["jobs"]["test-windows-amd64"]["runs-on"] == "windows-2025"
+    assert gh["defaults"]["run"]["shell"] == "bash"  # Git Bash on GitHub's Windows runners
+    gl = _load(platforms.files[GITLAB])["test-windows-amd64"]
+    assert gl["tags"] == ["windows", "bash"]
+    assert "image" not in gl
+    assert register.platform_block(gl["script"][0]) == "tool-install"  # Go from go.dev, in bash
+    manifest = (CASES / "test-platforms" / "ciforge.yml").read_text()
+    without = manifest[: manifest.index("runners:")]
+    from ciforge.compiler import compile_pipeline
+
+    pipeline, diagnostics = compile_pipeline(without.encode(), file="ciforge.yml", base_dir=CASES, label="ciforge.yml")
+    assert pipeline is None
+    errors = [d for d in diagnostics if d.severity == "error"]
+    assert [(d.code, d.line) for d in errors] == [("runner", 10)]
+    assert "PowerShell" in errors[0].message
+    assert "runners.windows/amd64.gitlab.tags" in errors[0].message
+
+
 def check_scheduling(result: Result) -> None:
     assert _load(result.files[GITHUB])["concurrency"]["cancel-in-progress"] == (
         "${{ github.event_name == 'pull_request' }}"
@@ -364,6 +407,8 @@ EXCEPTION_CHECKS: dict[str, Callable[[Result], None]] = {
     "pipeline-variables": check_pipeline_variables,
     "permissions": check_permissions,
     "scheduling": check_scheduling,
+    "runners": check_runners,
+    "windows-gitlab": check_windows_gitlab,
     "change-request-revision": check_change_request_revision,
     "change-request-conflicts": check_change_request_conflicts,
     "skip-marker-variants": check_skip_marker_variants,

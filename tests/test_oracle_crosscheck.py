@@ -135,6 +135,10 @@ def test_gitlab_lifter_agrees_with_gitlab_ci_local(case: Path, tmp_path: Path) -
     assert compared >= 1
 
 
+def workflow_text(case: Path) -> str:
+    return (case / ".github/workflows/ciforge.yml").read_text()
+
+
 def _neutralized(workflow: Path) -> str:
     """The workflow with every step replaced by `true`: act then plans (and, in host mode,
     "runs") exactly the same jobs, `if:`s, needs and matrices, and executes nothing of ours."""
@@ -160,8 +164,11 @@ def test_matrix_legs_agree_with_act(case: Path, tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
     subprocess.run([*git, "add", "."], cwd=repo, check=True)
     subprocess.run([*git, "commit", "-qm", "x"], cwd=repo, check=True)
+    # every runner label the workflow names (test platforms: macOS, Windows, arm64) runs in host mode
+    labels = sorted({str(job["runs-on"]) for job in lift_github.load(workflow_text(case))["jobs"].values()})
+    platforms = [arg for label in labels for arg in ("-P", f"{label}=-self-hosted")]
     proc = subprocess.run(
-        [oracle("act"), "push", "-n", "--json", "-P", "ubuntu-24.04=-self-hosted", "--action-offline-mode"],
+        [oracle("act"), "push", "-n", "--json", *platforms, "--action-offline-mode"],
         cwd=repo,
         capture_output=True,
         text=True,

@@ -133,6 +133,7 @@ def test_completions_keep_valid_values_valid(pattern: str) -> None:
         "^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+)*$": ["netgo,osusergo"],
         "^[A-Za-z0-9._/+-]+$": ["x86_64-linux-gnu-g++"],
         "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$": ["release", "prod_eu.1", "a" * 63],
+        "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$": ["ubuntu-24.04-arm", "saas_macos.m1", "a" * 128],
         "^[A-Za-z0-9._/][A-Za-z0-9._/-]*$": ["./...", "./internal/store-a/..."],
         "^!?(?:(?:[A-Za-z0-9._/-]|\\\\[*?+\\[\\]!\\\\]|\\[[A-Za-z0-9-]+\\])[?+]?|\\*)+$": [
             "main",

@@ -130,6 +130,7 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
             jobs[key] = PlanJob(
                 key=key,
                 logical_id=job.id,
+                platform=job.runner.platform,
                 needs=frozenset(k for need in job.needs for k in keys[need]),
                 source=any(isinstance(step, ir.Checkout) for step in job.steps),
                 commands=commands,

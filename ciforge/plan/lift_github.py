@@ -302,9 +302,12 @@ def _plan_job(
     consumes = set(acc["consumes"])
     consumes |= {m[1] for v in env.values() for m in [re.match(r"@output\(([^.]+)\.", v)] if m}
     commands = tuple(acc["commands"])
+    runs_on = job.get("runs-on", [])
+    labels = [_normalize_value("", label, leg) for label in (runs_on if isinstance(runs_on, list) else [runs_on])]
     return PlanJob(
         key=job_key(job_id, tuple(leg.items())),
         logical_id=job_id,
+        platform=register.runner_platform(labels, register.GITHUB_RUNNERS, env.get("TEST_PLATFORM")),
         needs=frozenset(),  # filled in by lift()
         source=any(str(step.get("uses", "")).startswith("actions/checkout@") for step in job.get("steps", [])),
         commands=commands,

@@ -178,6 +178,9 @@ def _tools(job: dict[str, Any], leg: dict[str, str]) -> list[tuple[str, str]]:
         buildx = re.search(r"docker/buildx-bin:([0-9.]+)", str(block))
         if buildx:
             out.append(("buildx", "v" + buildx[1]))
+        go = re.search(r'^toolchain="([^"]+)"$', str(block), re.MULTILINE)
+        if go and "https://dl.google.com/go/" in str(block):  # Go installed by a block (no golang image)
+            out.append(("go", gl_expr.expand(go[1], leg)))
     return out
 
 
@@ -298,12 +301,19 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
         elif platform == "signing-identity":  # the block sets them for the blocks after it
             env.update(assigned(text))
             env["CERT_IDENTITY"] = "@from-id-token"
+    tags = [gl_expr.expand(str(tag), raw) for tag in job.get("tags") or []]
+    runs_on = (
+        register.runner_platform(tags, register.GITLAB_RUNNERS, env.get("TEST_PLATFORM"))
+        if tags
+        else register.UNTAGGED_PLATFORM
+    )
     timeout = re.fullmatch(r"(\d+) minutes?", str(job.get("timeout", "60 minutes")))
     if timeout is None:
         raise LiftError(f"{name}: timeout {job.get('timeout')!r}")
     return PlanJob(
         key=job_key(name, tuple(leg.items())),
         logical_id=name,
+        platform=runs_on,
         needs=frozenset(),
         source=source,
         commands=tuple(commands),

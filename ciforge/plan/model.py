@@ -69,6 +69,7 @@ class PlanJob:
 
     key: str  # logical id, plus [K=V,...] for a matrix leg
     logical_id: str
+    platform: str  # GOOS/GOARCH of the runner (register: runners)
     needs: frozenset[str]  # job keys
     source: bool  # the job has the repository's files (a checkout or clone)
     commands: tuple[str, ...]  # shell blocks and builtins, in order, after the exception register

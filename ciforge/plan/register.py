@@ -73,8 +73,27 @@ REGISTER: Final = {
             "tool-install",
             "How pinned tools are installed",
             "GitHub installs buildx with docker/setup-buildx-action; GitLab's docker jobs copy the binary "
-            "from the pinned docker/buildx-bin image in a block of their own. Both are compared as the "
-            "tool version, not as commands.",
+            "from the pinned docker/buildx-bin image in a block of their own. GitHub sets up Go with "
+            "actions/setup-go; GitLab runs Go jobs in the golang image, or, on a runner without Docker "
+            "(macOS, Windows), downloads the release archive in a block of its own. Both are compared as "
+            "the tool version, not as commands.",
+        ),
+        NamedException(
+            "runners",
+            "Runners are spelled per platform",
+            "The same platform is a runs-on label on GitHub (ubuntu-24.04-arm) and runner tags on GitLab "
+            "(saas-linux-small-arm64; a VM image for hosted macOS). The plan compares the platform each job "
+            "runs on, read from the documented hosted labels and tags; for a label or tag the register does "
+            "not know (a self-hosted runner), from the TEST_PLATFORM the job declares.",
+        ),
+        NamedException(
+            "windows-gitlab",
+            "Windows tests need a self-hosted GitLab runner with bash",
+            "GitLab's hosted Windows runners run PowerShell "
+            "(https://docs.gitlab.com/ci/runners/hosted_runners/windows/), GitHub's run bash from Git for "
+            "Windows. ciforge keeps one bash script for both: a windows test platform needs "
+            "runners.<platform>.gitlab.tags naming a self-hosted runner whose shell is bash, else the "
+            "manifest gets a positioned error; it never writes PowerShell.",
         ),
         NamedException(
             "platform-env",
@@ -170,6 +189,7 @@ _PLATFORM_BLOCKS: Final[tuple[tuple[str, Callable[[str], bool]], ...]] = (
     ("release-publish", lambda s: "gh release create" in s or "/projects/${CI_PROJECT_ID}/releases" in s),
     ("tool-install", lambda s: "docker/buildx-bin:" in s and "docker buildx build" not in s),
     ("signing-identity", lambda s: "the signing identity, from the job's ID token" in s),
+    ("tool-install", lambda s: "https://dl.google.com/go/" in s),
     ("output-plumbing", lambda s: "$GITHUB_ENV" in s or "$GITHUB_OUTPUT" in s or 'DIGEST}" > outputs.env' in s),
 )
 
@@ -220,3 +240,32 @@ def normalize_env(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
             continue  # settings-variables
         out.append((name, value))
     return tuple(sorted(out))
+
+
+# runners: the platform of each documented hosted runner label (GitHub) and tag (GitLab.com).
+# https://docs.github.com/en/actions/reference/runners/github-hosted-runners
+# https://docs.gitlab.com/ci/runners/hosted_runners/
+GITHUB_RUNNERS: Final = {
+    **dict.fromkeys(("ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04"), "linux/amd64"),
+    **dict.fromkeys(("ubuntu-24.04-arm", "ubuntu-22.04-arm"), "linux/arm64"),
+    **dict.fromkeys(("macos-latest", "macos-15", "macos-14"), "darwin/arm64"),
+    **dict.fromkeys(("macos-15-intel", "macos-13"), "darwin/amd64"),
+    **dict.fromkeys(("windows-latest", "windows-2025", "windows-2022"), "windows/amd64"),
+    "windows-11-arm": "windows/arm64",
+}
+GITLAB_RUNNERS: Final = {
+    **{f"saas-linux-{size}-amd64": "linux/amd64" for size in ("small", "medium", "large", "xlarge", "2xlarge")},
+    **{f"saas-linux-{size}-arm64": "linux/arm64" for size in ("small", "medium", "large", "xlarge", "2xlarge")},
+    **dict.fromkeys(("saas-macos-medium-m1", "saas-macos-large-m2pro"), "darwin/arm64"),
+}
+# A GitLab job without tags runs on GitLab.com's small Linux amd64 runner.
+UNTAGGED_PLATFORM: Final = "linux/amd64"
+
+
+def runner_platform(labels: list[str], hosted: dict[str, str], declared: str | None) -> str:
+    """The platform a job runs on: a documented hosted label's (or tag's) platform; for labels the
+    register does not know (self-hosted), the platform the job declares in TEST_PLATFORM."""
+    known = {hosted[label] for label in labels if label in hosted}
+    if len(known) == 1 and len(labels) == 1:
+        return known.pop()
+    return declared if declared is not None else "@self-hosted(" + ",".join(labels) + ")"

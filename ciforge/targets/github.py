@@ -24,7 +24,16 @@ from ciforge.yamldata import Commented, Script, Yaml, drop_none
 
 NAME: Final = "github"
 OUTPUT_PATH: Final = ".github/workflows/ciforge.yml"
-RUNNER: Final = "ubuntu-24.04"
+# The documented hosted runner of each platform; every one runs bash (Git Bash on Windows) and has
+# a C compiler for -race. https://docs.github.com/en/actions/reference/runners/github-hosted-runners
+HOSTED_RUNNERS: Final[Mapping[str, str]] = {
+    "linux/amd64": "ubuntu-24.04",
+    "linux/arm64": "ubuntu-24.04-arm",
+    "darwin/amd64": "macos-15-intel",
+    "darwin/arm64": "macos-15",
+    "windows/amd64": "windows-2025",
+    "windows/arm64": "windows-11-arm",
+}
 
 
 def leg_expression(job: ir.Job) -> str:
@@ -108,6 +117,14 @@ def job_env(job: ir.Job) -> dict[str, Yaml] | None:
     for name in seen:
         env[name] = "${{ matrix." + name + " }}"
     return env or None
+
+
+def runs_on(job: ir.Job) -> Yaml:
+    """The manifest's runner labels for the job's platform, else the documented hosted runner."""
+    labels = job.runner.github
+    if not labels:
+        return HOSTED_RUNNERS[job.runner.platform]
+    return labels[0] if len(labels) == 1 else list(labels)
 
 
 def _leg(template: str, job: ir.Job) -> str:
@@ -218,7 +235,7 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "name": name,
             "needs": list(job.needs) or None,
             "if": job_condition(job),
-            "runs-on": RUNNER,
+            "runs-on": runs_on(job),
             "outputs": job_outputs(job),
             "timeout-minutes": job.timeout_minutes,
             # Protected secrets and approvals of the deployment environment apply to this job.

@@ -12,6 +12,7 @@ from typing import Final
 from ciforge import ir
 from ciforge.globs import gitlab_regex_literal, ref_filter_rules
 from ciforge.scripts import quoted
+from ciforge.targets import gitlab_runners as runners
 from ciforge.targets import gitlab_supply as supply
 from ciforge.yamldata import Script, Yaml, drop_none
 
@@ -138,6 +139,8 @@ def cache(job: ir.Job) -> Yaml:
 def script(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     identity = supply.signing_identity(job)
     out: list[Yaml] = [Script(identity)] if identity else []
+    if job.runtime == ir.Runtime.GO and not runners.docker(job):
+        out.append(Script(runners.install_go(job)))
     for step in job.steps:
         if isinstance(step, ir.Run) and NAME in step.platforms:
             out.append(Script(step.script))
@@ -183,7 +186,8 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
     return drop_none(
         {
             "stage": job.stage,
-            "image": supply.image(job, dict(pipeline.tools)),
+            "image": supply.image(job, dict(pipeline.tools)) if runners.docker(job) else runners.vm_image(job),
+            "tags": runners.tags(job),
             "services": supply.services(job),
             "needs": needs(job),
             "rules": job_rules(job),

@@ -1,0 +1,292 @@
+"""Lower ``test:``: the test matrix over platforms, Go releases and race (plus tags from include
+entries), expanded once with :mod:`ciforge.matrix`, as one test job per platform whose legs are
+that platform's legs. Each leg has its own coverage gate.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from ciforge import goreleases, goversion, ir, matrix, runners, scripts
+from ciforge.diagnostics import JsonPath
+from ciforge.globs import coverage_exclude_regex
+from ciforge.model import DEFAULT_PLATFORM, TestMatrixEntry
+
+if TYPE_CHECKING:
+    from ciforge.lower import Lowering
+
+COVERAGE_REGEX: Final = r"/total:\s+\(statements\)\s+\d+(?:\.\d+)?%/"
+_DIMENSIONS: Final = ("platform", "go", "race")
+
+
+@attrs.frozen
+class TestLeg:
+    """One expanded leg of the test matrix."""
+
+    platform: str
+    go: str
+    race: bool
+    tags: str | None
+
+
+class TestLowering:
+    """The test jobs of one lowering run; problems go to the run's diagnostics."""
+
+    def __init__(self, low: Lowering, go: str) -> None:
+        self.low = low
+        self.m = low.m
+        self.go = go
+
+    # -- Go releases --------------------------------------------------------------------------
+
+    def resolve(self, request: str, path: JsonPath) -> str | None:
+        """A version request as an exact release; ``go.mod`` is the version file's declared
+        minimum. None (with an error at ``path``) when it cannot be resolved."""
+        if request != "go.mod":
+            version = self.low.release(request, path)
+        elif self.low.declared is None or self.low.declared.minimum is None:
+            self.low.error(
+                "conflict",
+                "go.mod names the go directive of a go.mod version-file; set go.version-file: go.mod",
+                path,
+            )
+            return None
+        else:
+            version = self.low.release(goversion.as_declared(self.low.declared.minimum), path)
+        return None if version == self.low.unresolved else version
+
+    def go_versions(self) -> list[str]:
+        """``test.go-versions`` as exact releases, in order, without repeats (else just ``go``)."""
+        out: list[str] = []
+        for i, request in enumerate(self.m.test.go_versions):
+            path: JsonPath = ("test", "go-versions", i)
+            version = self.resolve(request, path)
+            if version is None:
+                continue
+            if version in out:
+                self.low.error(
+                    "unique", f"{request} resolves to Go {version}, which an earlier item already runs", path
+                )
+            out.append(version)
+        return out or [self.go]
+
+    # -- the matrix ---------------------------------------------------------------------------
+
+    def _entries(self, where: str, entries: tuple[TestMatrixEntry, ...]) -> list[dict[str, object]]:
+        allowed = (*_DIMENSIONS, "tags") if where == "include" else _DIMENSIONS
+        out: list[dict[str, object]] = []
+        for i, entry in enumerate(entries):
+            path: JsonPath = ("test", "matrix", where, i)
+            values: dict[str, object] = {}
+            for key in ("platform", "go", "race", "tags"):
+                value = getattr(entry, key)
+                if value is None:
+                    continue
+                if key not in allowed:
+                    self.low.error(
+                        "matrix-key",
+                        f"{where} entries may only use {', '.join(allowed)}; {key!r} is not a dimension of the "
+                        "test matrix, so this entry could never match",
+                        (*path, key),
+                    )
+                    continue
+                if key == "go":
+                    value = self.resolve(str(value), (*path, "go"))
+                    if value is None:
+                        continue
+                values[key] = value
+            out.append(values)
+        return out
+
+    def legs(self) -> list[TestLeg]:
+        """The expanded legs; problems with them are reported at the setting that made them."""
+        test = self.m.test
+        mx = test.matrix
+        combos = matrix.expand(
+            [("platform", test.platforms), ("go", self.go_versions()), ("race", [test.race])],
+            exclude=self._entries("exclude", mx.exclude),
+            include=self._entries("include", mx.include),
+        )
+        if not combos:
+            self.low.error("matrix-empty", "the exclude entries remove every test leg", ("test", "matrix"))
+        for i, entry in enumerate(mx.include):
+            if entry.race and entry.platform is not None and entry.platform not in runners.RACE_PLATFORMS:
+                self.low.error(
+                    "race",
+                    f"Go's race detector does not run on {entry.platform} "
+                    "(https://go.dev/doc/articles/race_detector#Requirements); set race: false",
+                    ("test", "matrix", "include", i, "race"),
+                )
+        first = test.platforms[0] if test.platforms else DEFAULT_PLATFORM
+        legs = []
+        for combo in combos:
+            platform = str(combo.get("platform", first))
+            tags = combo.get("tags")
+            legs.append(
+                TestLeg(
+                    platform=platform,
+                    go=str(combo.get("go", self.go)),
+                    # where Go's race detector does not run, -race is off (documented default)
+                    race=bool(combo.get("race", test.race)) and platform in runners.RACE_PLATFORMS,
+                    tags=str(tags) if isinstance(tags, str) else None,
+                )
+            )
+        if test.covermode != "atomic" and any(leg.race for leg in legs):
+            self.low.error(
+                "conflict", f"go test -race requires covermode atomic, not {test.covermode!r}", ("test", "covermode")
+            )
+        self._check(legs)
+        return legs
+
+    def _platform_path(self, platform: str) -> JsonPath:
+        platforms = self.m.test.platforms
+        if platform in platforms:
+            return ("test", "platforms", platforms.index(platform))
+        for i, entry in enumerate(self.m.test.matrix.include):
+            if entry.platform == platform:
+                return ("test", "matrix", "include", i, "platform")
+        return ("test", "platforms")
+
+    def _check(self, legs: list[TestLeg]) -> None:
+        """Each platform is a port of its legs' Go releases and has a runner on both targets."""
+        seen: set[tuple[str, str]] = set()
+        for leg in legs:
+            ports = goreleases.ports(leg.go)
+            if ports is not None and leg.platform not in ports and (leg.platform, leg.go) not in seen:
+                seen.add((leg.platform, leg.go))
+                self.low.error(
+                    "go-ports",
+                    f"Go {leg.go} cannot run tests on {leg.platform}: it is not one of its ports (go tool dist list)",
+                    self._platform_path(leg.platform),
+                )
+        used = list(dict.fromkeys(leg.platform for leg in legs))
+        for platform in used:
+            override = self.m.runners.get(platform)
+            for target, named in (
+                ("github", bool(override and override.github)),
+                ("gitlab", bool(override and override.gitlab)),
+            ):
+                if named or platform in runners.HOSTED[target]:
+                    continue
+                reason = runners.NOT_HOSTED.get((target, platform), "there is none")
+                spelled = "GitHub" if target == "github" else "GitLab"
+                setting = f"runners.{platform}.{target}" + (".tags" if target == "gitlab" else "")
+                self.low.error(
+                    "runner",
+                    f"{platform} has no hosted {spelled} runner that runs bash: {reason}; name a self-hosted "
+                    f"runner with bash in {setting}",
+                    self._platform_path(platform),
+                )
+        for platform in self.m.runners:
+            if platform not in used:
+                self.low.warn(
+                    "runner", f"runners.{platform} is not used: no test leg runs on {platform}", ("runners", platform)
+                )
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def jobs(self) -> list[ir.Job]:
+        """One test job per platform, in the order the platforms first appear; a platform whose
+        legs differ in -race gets a second job for the legs without it (``-norace``), because the
+        flag is written into the job's block, where no pipeline variable can change it."""
+        legs = self.legs()
+        groups: dict[tuple[str, bool], list[TestLeg]] = {}
+        for leg in legs:
+            groups.setdefault((leg.platform, leg.race), []).append(leg)
+        platforms = list(dict.fromkeys(leg.platform for leg in legs))
+        mixed = {platform for platform in platforms if (platform, True) in groups and (platform, False) in groups}
+        declared = self.m.test.platforms != (DEFAULT_PLATFORM,) or bool(self.m.runners)
+        out = []
+        for platform in platforms:
+            for race in (True, False):
+                if (platform, race) not in groups:
+                    continue
+                suffix = (f"-{runners.slug(platform)}" if len(platforms) > 1 else "") + (
+                    "-norace" if platform in mixed and not race else ""
+                )
+                out.append(self._job(platform, race, groups[platform, race], suffix=suffix, declared=declared))
+        return out
+
+    def _job(self, platform: str, race: bool, group: list[TestLeg], *, suffix: str, declared: bool) -> ir.Job:
+        test = self.m.test
+        threshold = f"{test.coverage.threshold:g}"
+        # The gate's settings are in its scripts, not job variables (scripts.pinned).
+        env: list[tuple[str, str]] = [("GO_PACKAGES", self.m.go.packages)]
+        if declared:  # the platform the job claims, for a self-hosted runner's plan (docs/equivalence.md, runners)
+            env.append(("TEST_PLATFORM", platform))
+        if race:
+            env.append(("CGO_ENABLED", "1"))  # -race needs cgo
+        tagged = any(leg.tags is not None for leg in group)
+        matrixed = bool(test.go_versions) or len(group) > 1 or tagged
+        if not matrixed and group[0].tags is not None:
+            env.append(("GO_TAGS", group[0].tags))
+        exclude = coverage_exclude_regex(test.coverage.exclude) if test.coverage.exclude else ""
+        legs = _unique(tuple(_leg(leg) for leg in group)) if matrixed else ()
+        go = ir.MATRIX_GO if legs else group[0].go
+        steps: tuple[ir.Step, ...] = (
+            ir.Checkout(),
+            ir.SetupGo(version=go),
+            ir.Run(
+                id="go-test", name="go test", script=scripts.go_test(race=race, covermode=test.covermode, tags=tagged)
+            ),
+            ir.Run(id="coverage-total", name="Total coverage", script=scripts.coverage_total(exclude=exclude)),
+            ir.only_on(
+                "github", id="coverage-summary", name="Coverage summary", script=scripts.coverage_summary(threshold)
+            ),
+            ir.only_on("gitlab", id="coverage-cobertura", name="Cobertura report", script=scripts.coverage_cobertura()),
+            ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate(threshold)),
+        )
+        override = self.m.runners.get(platform)
+        return ir.Job(
+            id=f"test{suffix}",
+            name="Test" + (f" ({suffix.removeprefix('-')})" if suffix else ""),
+            stage="check",
+            leg_variable=ir.TEST_LEG_VARIABLE,
+            go=go,
+            env=tuple(env),
+            legs=legs,
+            steps=steps,
+            cache=self.low.go_cache(),
+            produces=(
+                ir.Artifact(
+                    name=f"coverage{suffix}" + (f"-{ir.LEG_TOKEN}" if legs else ""),
+                    paths=("coverage.out", "coverage.filtered.out", "coverage.txt"),
+                    when="always",
+                ),
+            ),
+            coverage=ir.CoverageReport(cobertura="coverage.xml", regex=COVERAGE_REGEX),
+            gates=(
+                ir.Gate(kind="exit_code", block="go-test"),
+                ir.Gate(kind="coverage_total", block="coverage-gate", detail=(("min_pct", threshold),)),
+            ),
+            runner=ir.Runner(
+                platform=platform,
+                github=override.github if override else (),
+                gitlab_tags=override.gitlab.tags if override and override.gitlab else (),
+            ),
+        )
+
+
+def _leg(leg: TestLeg) -> ir.Leg:
+    parts = [f"go{leg.go}", *(leg.tags.split(",") if leg.tags is not None else [])]
+    variables: list[tuple[str, str]] = [(ir.TEST_LEG_VARIABLE, "-".join(parts)), ("GO_VERSION", leg.go)]
+    if leg.tags is not None:
+        variables.append(("GO_TAGS", leg.tags))
+    return ir.Leg(key="-".join(parts), variables=tuple(variables))
+
+
+def _unique(legs: tuple[ir.Leg, ...]) -> tuple[ir.Leg, ...]:
+    """Leg keys made unique with -2, -3, ... (two include entries may make the same key)."""
+    used: set[str] = set()
+    out = []
+    for leg in legs:
+        key, n = leg.key, 2
+        while key in used:
+            key = f"{leg.key}-{n}"
+            n += 1
+        used.add(key)
+        variables = tuple((name, key if name == ir.TEST_LEG_VARIABLE else value) for name, value in leg.variables)
+        out.append(ir.Leg(key=key, variables=variables))
+    return tuple(out)
