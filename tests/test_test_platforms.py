@@ -71,7 +71,12 @@ def test_race_is_off_where_go_has_no_race_detector() -> None:
     )
     pipeline, diagnostics = _compile(manifest)
     assert pipeline is not None, diagnostics
-    scripts = {job.id: job.steps[2].script for job in pipeline.jobs if job.id.startswith("test")}
+    scripts = {
+        job.id: step.script
+        for job in pipeline.jobs
+        for step in job.steps
+        if isinstance(step, ir.Run) and step.id == "go-test"
+    }
     assert "go test -race " in scripts["test-linux-amd64"]
     assert "-race" not in scripts["test-windows-arm64"]  # the documented per-platform default
     assert "CGO_ENABLED" not in dict(pipeline.job("test-windows-arm64").env)

@@ -140,6 +140,7 @@ class Variant:
     golangci_lint: bool = True
     threshold: float | None = None
     files: tuple[tuple[str, str], ...] = ()
+    platforms: tuple[str, ...] = ()  # test.platforms (the runners here can run linux/amd64 only)
 
 
 def _replace_manifest_value(text: str, key: str, value: str) -> str:
@@ -173,6 +174,8 @@ def make_project(dest: Path, variant: Variant, remote: str) -> Path:
         text = _replace_manifest_value(text, "golangci-lint", "false")
     if variant.threshold is not None:
         text = _replace_manifest_value(text, "threshold", f"{variant.threshold:g}")
+    if variant.platforms:
+        text = _replace_manifest_value(text, "race", f"true\n  platforms: [{', '.join(variant.platforms)}]")
     manifest.write_text(text, encoding="utf-8")
     for name, content in variant.files:
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
