@@ -13,6 +13,7 @@ import pytest
 from tests.execution.harness import (
     GO_JOBS,
     MR_VARIABLES,
+    PIPELINE,
     REPORT,
     ActHost,
     GitLabHost,
@@ -22,6 +23,7 @@ from tests.execution.harness import (
     commit_all,
     find_tools,
     go_version_of_example,
+    load_yaml,
     make_project,
     rmtree,
     strip_go_images,
@@ -66,7 +68,16 @@ def github_project(base: Path, name: str, variant: Variant) -> Path:
 
 def gitlab_project(base: Path, name: str, variant: Variant) -> Path:
     project = make_project(base / name, variant, GITLAB_REMOTE)
-    strip_go_images(project, GO_JOBS, f"golang:{go_version_of_example()}")
+    image = f"golang:{go_version_of_example()}"
+    # the Go jobs: lint, build and the test job, or each test platform's job that runs that image
+    # (the others, e.g. macOS, run on runners these tests do not have)
+    pipeline = load_yaml(project / PIPELINE)
+    jobs = [
+        name
+        for name in pipeline
+        if name in GO_JOBS or (name.startswith("test-") and pipeline[name].get("image") == image)
+    ]
+    strip_go_images(project, jobs, image)
     commit_all(project, "shell executor: Go from the host (see harness.strip_go_images)")
     return project
 
