@@ -355,7 +355,8 @@ def test_trivy_config_on_the_dockerfile(example_project: Path, tmp_path: Path) -
         if "with" in s and "file" in s["with"]
     )
     dockerfile = step["with"]["file"]
-    severity = load_yaml(example_project / PIPELINE)["scan"]["variables"]["SCAN_SEVERITY"]
+    gate = next(b for b in load_yaml(example_project / PIPELINE)["scan"]["script"] if "--exit-code 1" in b)
+    severity = assigned(gate)["SCAN_SEVERITY"]  # the gate assigns its own setting
     env = clean_env(tmp_path / "home", SYSTEM_PATH)
     args = [oracle("trivy"), "config", "--skip-check-update", "--cache-dir", str(tmp_path / "cache"),
             "--severity", severity, "--exit-code", "1", "--format", "json", dockerfile]  # fmt: skip
