@@ -66,7 +66,7 @@ def signing_identity(job: ir.Job) -> str | None:
         return None
     return block(
         "# the signing identity, from the job's ID token (its claims, not overridable variables)",
-        f"{IDENTITY_TOKEN_SOURCE}",
+        IDENTITY_TOKEN_SOURCE,
         "claims=\"$(printf '%s' \"$token\" | cut -d. -f2 | tr '_-' '/+')\"",
         'while [ $(( ${#claims} % 4 )) -ne 0 ]; do claims="${claims}="; done',
         'claims="$(printf \'%s\' "$claims" | base64 -d)"',
