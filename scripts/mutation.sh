@@ -68,19 +68,56 @@ for module in sys.argv[1:]:
 EOF
 }
 
-# rerun WORK MODULE...: the survivors, untested and unfinished mutants of the last run in WORK,
-# against the current tests.
+# copy_tree WORK [KEEP...]: the work tree's files (tracked and untracked, not ignored) into WORK,
+# the uncommitted state included, except the files KEEP.
+copy_tree() {
+  local work="$1"
+  shift
+  local keep
+  keep="$(printf '%s\n' "$@")"
+  git ls-files -z --cached --others --exclude-standard |
+    { if [ -n "$keep" ]; then grep -zvxF -e "$keep"; else cat; fi; } |
+    tar --null -T - -cf - | tar -xf - -C "$work"
+}
+
+# write_config WORK MODULE... -- TEST...: mutmut's configuration, appended to WORK's pyproject.toml.
+write_config() {
+  local work="$1" modules=()
+  shift
+  while [ "$1" != "--" ]; do modules+=("$1"); shift; done
+  shift
+  local tests=("$@")
+  cat >>"$work/pyproject.toml" <<EOF
+
+[tool.mutmut]
+source_paths = ["ciforge/"]
+only_mutate = $(toml_list "${modules[@]}")
+pytest_add_cli_args_test_selection = $(toml_list "${tests[@]}")
+pytest_add_cli_args = ["-p", "no:cacheprovider", "--deselect", "tests/test_cli_paths.py::test_update_goldens_is_refused_under_ci"]
+also_copy = ["schemas/", "presets/", "templates/", "docs/", "README.md", "examples/", "action.yml"]
+EOF
+}
+
+# rerun WORK MODULE... -- TEST...: the survivors, untested and unfinished mutants of the last run
+# in WORK, against the current tests and the current rest of the code base.
 # Killed mutants keep their verdict (tests are only ever added); the modules must be unchanged.
 rerun() {
-  local work="$1" survivors
+  local work="$1" survivors modules=() tests=()
   shift
+  while [ "$1" != "--" ]; do modules+=("$1"); shift; done
+  shift
+  tests=("$@")
+  set -- "${modules[@]}"
   [ -d "$work/mutants" ] || { echo "mutation: no earlier run of $* in $work" >&2; exit 2; }
   local m
   for m in "$@"; do
     cmp -s "$ROOT/$m" "$work/$m" || { echo "mutation: $m changed since its last full run: run it in full" >&2; exit 2; }
   done
+  # Everything but the mutated modules is refreshed: tests written since the last run may rely
+  # on other modules' changes (mutmut copies the unmutated modules into mutants/ on every run).
   rm -rf "$work/tests"
-  cp -r "$ROOT/tests" "$work/tests"
+  copy_tree "$work" "$@"
+  write_config "$work" "${modules[@]}" -- "${tests[@]}"
   survivors="$(cd "$work" && "$ROOT/.venv/bin/python" - "$@" <<'EOF'
 import json
 import sys
@@ -118,22 +155,14 @@ run() {
   for t in "$@"; do [ -f "$t" ] && tests+=("$t"); done
   local work="$ROOT/.mutation/$(basename "${modules[0]}" .py)"
   if [ -n "${MUTATION_RERUN:-}" ]; then
-    rerun "$work" "${modules[@]}"
+    rerun "$work" "${modules[@]}" -- "${tests[@]}"
     return
   fi
   rm -rf "$work"
   mkdir -p "$work"
-  git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$work"
+  copy_tree "$work"
   ln -s "$ROOT/.oracles" "$work/.oracles"
-  cat >>"$work/pyproject.toml" <<EOF
-
-[tool.mutmut]
-source_paths = ["ciforge/"]
-only_mutate = $(toml_list "${modules[@]}")
-pytest_add_cli_args_test_selection = $(toml_list "${tests[@]}")
-pytest_add_cli_args = ["-p", "no:cacheprovider", "--deselect", "tests/test_cli_paths.py::test_update_goldens_is_refused_under_ci"]
-also_copy = ["schemas/", "presets/", "templates/", "docs/", "README.md", "examples/", "action.yml"]
-EOF
+  write_config "$work" "${modules[@]}" -- "${tests[@]}"
   mkdir -p "$work/mutants"
   ln -s "$ROOT/.oracles" "$work/mutants/.oracles"  # the tests find oracles relative to the repo root
   echo "mutation: ${modules[*]} against ${tests[*]}"
