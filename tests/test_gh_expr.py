@@ -30,6 +30,7 @@ CONTEXT: dict[str, Any] = {
             "ratio": 0.25,
             "labels": [{"name": "bug"}, {"name": "Help Wanted"}],
             "commits": [{"message": "fix: x", "id": "1"}, {"message": "docs", "id": "2"}],
+            "large": 2**53 + 1,  # GitHub's numbers are doubles: this one is held as 2**53
         },
     },
     "vars": {
@@ -46,6 +47,7 @@ CONTEXT: dict[str, Any] = {
         "SHARP": "straße",
         "BRACES": "{0}",
         "FS": "\x1c1",  # JavaScript's Number() does not strip U+001C, Python's strip() would
+        "FS_ONLY": "\x1c",  # not white space to JavaScript (nor to JSON), white space to Python
         "JSON": '{"a": [1, 2.5, null, true], "B": "x"}',
     },
     "needs": {"build": {"result": "success", "outputs": {"v": "1.2.3"}}, "test": {"result": "skipped"}},
@@ -244,6 +246,45 @@ MORE_EDGES = [
     ("' 0x1F ' == 31", True),
 ]
 
+# "<=" and ">=" are "less than or equal" and "greater than or equal": both halves of each, with
+# the coercions above: checked against GitHub's engine.
+INCLUSIVE_ORDER = [
+    ("1 <= 2", True),
+    ("-2 <= -1", True),
+    ("2 <= 1", False),
+    ("'A' <= 'b'", True),
+    ("3 >= 2", True),
+    ("2 >= 2", True),
+    ("-1 >= -1", True),
+    ("1 >= 2", False),
+    ("'b' >= 'A'", True),
+    ("null >= 0", True),
+    ("true >= '1'", True),
+]
+
+# Arrays and objects as strings ('Array', 'Object'), nested arrays in toJSON, and '*' filters on
+# values that are neither arrays nor objects: checked against GitHub's engine.
+CONTAINERS = [
+    ("format('{0}', github.event.labels)", "Array"),
+    ("format('{0}|{1}', fromJSON('[]'), fromJSON('{}'))", "Array|Object"),
+    ("join(fromJSON('[[1], {}]'), ' ')", "Array Object"),
+    ("toJSON(fromJSON('[[1], {\"a\": [true]}]'))", '[\n  [\n    1\n  ],\n  {\n    "a": [\n      true\n    ]\n  }\n]'),
+    ("github.event_name.*", []),
+    ("github.event.number.*", []),
+    ("github.event.missing.*", []),
+    ("github.event.before[*]", []),
+]
+
+# Numbers are JavaScript doubles: an integer in a context is the nearest double (JSON numbers as
+# JavaScript reads them): checked against GitHub's engine.
+DOUBLES = [
+    ("github.event.large == 9007199254740992", True),
+    ("github.event.large > 9007199254740992", False),
+    ("github.event.large <= 9007199254740992", True),
+    ("github.event.large != 9007199254740992", False),
+    ("format('{0}', github.event.large)", "9007199254740992"),
+]
+
 INDEXING = [
     ("github.event.labels[0].name", "bug"),
     ("github.event.labels[1.7].name", "Help Wanted"),
@@ -308,6 +349,9 @@ VALUES: list[tuple[str, Any]] = [
     *TEXT_CONVERSIONS,
     *EDGES,
     *MORE_EDGES,
+    *INCLUSIVE_ORDER,
+    *CONTAINERS,
+    *DOUBLES,
     *INDEXING,
 ]
 
@@ -362,6 +406,26 @@ def test_unreadable_if_value_is_an_error(value: str, reason: str) -> None:
     with pytest.raises(ExpressionError) as caught:
         gh_expr.if_condition(value)
     assert str(caught.value) == reason
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("github.huge == Infinity", True),
+        ("github.huge > 1e308", True),
+        ("-1e308 > github.negative", True),
+        ("!github.huge", False),
+        ("format('{0}', github.huge)", "Infinity"),
+        ("toJSON(github.huge)", "null"),
+        ("contains(github.negative, '-Inf')", True),
+    ],
+)
+def test_integer_past_the_largest_double_is_an_infinity(expression: str, expected: Any) -> None:
+    """JavaScript reads a JSON number past the largest double as an infinity (JSON.parse('1e400')
+    is Infinity); Python keeps the integer, which must neither crash nor compare exactly. The
+    oracle cannot check these: its JSON transport turns an infinity into null."""
+    context = {"github": {"huge": 10**400, "negative": -(10**400)}}
+    assert _same(ev(expression, context), expected)
 
 
 def test_case_refuses_a_predicate_that_is_not_a_boolean() -> None:
@@ -520,6 +584,12 @@ def test_evaluator_agrees_with_githubs_engine(expressions: list[str], github_exp
         ("format('a}', 1)", "the format string is invalid: a}"),
         ("fromJSON(' ')", "fromJSON: empty input"),
         ("fromJSON('NaN')", "fromJSON: not JSON: NaN"),
+        ("fromJSON(vars.FS_ONLY)", "fromJSON: not JSON: Expecting value: line 1 column 1 (char 0)"),
+        ("(true", "expected ')', found the end"),
+        ("(true false", "expected ')', found false"),
+        ("contains('a' 'b')", "expected ',', found 'b'"),
+        ("1 ==", "unexpected end of expression"),
+        ("'open", "unterminated string at \"'open\""),
     ],
 )
 def test_function_refusal_names_the_reason(expression: str, reason: str) -> None:

@@ -47,6 +47,7 @@ def truthy(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
+        value = number(value)
         return not (value == 0 or math.isnan(value))
     if isinstance(value, str):
         return value != ""
@@ -74,11 +75,17 @@ def string_number(text: str) -> float:
 
 
 def number(value: Any) -> float:
-    """A value as a number: null is 0, booleans 1 and 0, strings as JavaScript reads them."""
+    """A value as a number, a double as in JavaScript: null is 0, booleans 1 and 0, an integer
+    the nearest double (an infinity past the largest), strings as JavaScript reads them."""
     if value is None:
         return 0.0
-    if isinstance(value, bool | int | float):
+    if isinstance(value, bool | float):
         return float(value)
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
     if isinstance(value, str):
         return string_number(value)
     return math.nan
@@ -115,7 +122,7 @@ def to_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        value = float(value)
+        value = number(value)
         if math.isfinite(value) and abs(value) < 1e21:
             value = float(f"{value:.15f}")
         return _js_number_text(value)
@@ -147,7 +154,7 @@ def equals(left: Any, right: Any) -> bool:
     if kind(a) != kind(b):
         return False
     if kind(a) == "number":
-        return not (math.isnan(a) or math.isnan(b)) and a == b
+        return number(a) == number(b)  # as doubles; NaN is equal to nothing
     if kind(a) == "string":
         return fold(a) == fold(b)
     if kind(a) in ("array", "object"):
@@ -165,7 +172,7 @@ def greater(left: Any, right: Any) -> bool:
     if kind(a) != kind(b):
         return False
     if kind(a) == "number":
-        return not (math.isnan(a) or math.isnan(b)) and a > b
+        return number(a) > number(b)  # as doubles; NaN is never greater or smaller
     if kind(a) == "string":
         return _utf16(fold(a)) > _utf16(fold(b))
     if kind(a) == "boolean":
@@ -188,11 +195,16 @@ def _contains(search: Any, item: Any) -> bool:
     return False
 
 
-def _affix(test: Callable[[str, str], bool]) -> Callable[[Any, Any], bool]:
-    def function(text: Any, affix: Any) -> bool:
-        return primitive(text) and primitive(affix) and test(fold(to_string(text)), fold(to_string(affix)))
+def _affix(test: Callable[[str, str], bool], text: Any, affix: Any) -> bool:
+    return primitive(text) and primitive(affix) and test(fold(to_string(text)), fold(to_string(affix)))
 
-    return function
+
+def _starts_with(text: Any, prefix: Any) -> bool:
+    return _affix(str.startswith, text, prefix)
+
+
+def _ends_with(text: Any, suffix: Any) -> bool:
+    return _affix(str.endswith, text, suffix)
 
 
 def _format(template: Any, *args: Any) -> str:
@@ -242,7 +254,8 @@ def _json_text(value: Any, indent: str = "") -> str:
             return "[]"
         return "[\n" + ",\n".join(inner + _json_text(v, inner) for v in value) + "\n" + indent + "]"
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return _js_number_text(float(value)) if math.isfinite(value) else "null"
+        double = number(value)
+        return _js_number_text(double) if math.isfinite(double) else "null"
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -273,8 +286,8 @@ def _case(*args: Any) -> Any:
 # name -> (function, min args, max args); names are matched ignoring case.
 FUNCTIONS: Final[dict[str, tuple[Callable[..., Any], int, int]]] = {
     "contains": (_contains, 2, 2),
-    "startswith": (_affix(str.startswith), 2, 2),
-    "endswith": (_affix(str.endswith), 2, 2),
+    "startswith": (_starts_with, 2, 2),
+    "endswith": (_ends_with, 2, 2),
     "format": (_format, 1, 255),
     "join": (_join, 1, 2),
     "tojson": (_json_text, 1, 1),
