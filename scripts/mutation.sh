@@ -16,6 +16,10 @@
 # survivors and the mutants no test ran. One mutant's diff: cd .mutation/MODULE && ../../.venv/bin/mutmut show NAME
 # Needs the test extras plus mutmut ("pip install -c constraints.txt -e '.[test,mutation]'") and
 # the oracles (scripts/install-oracles.sh). MUTATION_JOBS sets the parallel mutants (default 2).
+# A mutant whose tests run longer than MUTATION_TIMEOUT_MULTIPLIER (default 5) times their
+# unmutated time plus a second (wall clock: twice that in CPU time) is stopped and counted as a
+# timeout, i.e. killed: mutants of the lexer's loops never end (mutmut's default of 15 made each
+# wait over three minutes). Raise it on a machine loaded by other work.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
@@ -94,6 +98,7 @@ source_paths = ["ciforge/"]
 only_mutate = $(toml_list "${modules[@]}")
 pytest_add_cli_args_test_selection = $(toml_list "${tests[@]}")
 pytest_add_cli_args = ["-p", "no:cacheprovider", "--deselect", "tests/test_cli_paths.py::test_update_goldens_is_refused_under_ci"]
+timeout_multiplier = ${MUTATION_TIMEOUT_MULTIPLIER:-5}
 also_copy = ["schemas/", "presets/", "templates/", "docs/", "README.md", "examples/", "action.yml"]
 EOF
 }

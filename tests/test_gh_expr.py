@@ -301,6 +301,9 @@ INDEXING = [
     ("(github.event).number", 7),
     ("github.event['NUMBER']", 7),
     ("github[null]", None),
+    ("fromJSON('{\"Xy\": 1}').XY", 1),  # a property name may start with any letter
+    ('fromJSON(\'{"true": 1, "NaN": 2}\').true', 1),  # after '.', a keyword is a property name
+    ('fromJSON(\'{"true": 1, "NaN": 2}\').NaN', 2),
 ]
 
 ERRORS = [
@@ -589,7 +592,9 @@ def test_evaluator_agrees_with_githubs_engine(expressions: list[str], github_exp
         ("(true false", "expected ')', found false"),
         ("contains('a' 'b')", "expected ',', found 'b'"),
         ("1 ==", "unexpected end of expression"),
-        ("'open", "unterminated string at \"'open\""),
+        ("1.2.3", "unexpected symbol '1.2.3'"),
+        ("github.é", "unexpected symbol 'é'"),
+        ("'open", 'unterminated string at "\'open"'),
     ],
 )
 def test_function_refusal_names_the_reason(expression: str, reason: str) -> None:
