@@ -288,6 +288,7 @@ DOUBLES = [
 INDEXING = [
     ("github.event.labels[0].name", "bug"),
     ("github.event.labels[1.7].name", "Help Wanted"),
+    ("github.event.labels[false || 1].name", "Help Wanted"),  # any expression as an index
     ("github.event.labels['0']", {"name": "bug"}),
     ("github.event.labels[5]", None),
     ("github.event.labels[-1]", None),
@@ -593,6 +594,8 @@ def test_evaluator_agrees_with_githubs_engine(expressions: list[str], github_exp
         ("contains('a' 'b')", "expected ',', found 'b'"),
         ("1 ==", "unexpected end of expression"),
         ("1.2.3", "unexpected symbol '1.2.3'"),
+        ("github.", "unexpected 'end' after '.'"),
+        ("github.123", "unexpected '123' after '.'"),
         ("github.é", "unexpected symbol 'é'"),
         ("'open", 'unterminated string at "\'open"'),
     ],
