@@ -169,6 +169,7 @@ FUNCTIONS = [
     ("case(github.event_name == 'push', 'push', 'other')", "push"),
     ("case(false, 1, true, 2, 3)", 2),
     ("case(false, 1, false, 2, 3)", 3),
+    ("format('{0}', false || 'x')", "x"),  # any expression as an argument
     ("success()", True),
     ("Success()", True),
     ("always() && failure()", False),
@@ -321,6 +322,7 @@ ERRORS = [
     "contains('a')",
     "always(1)",
     "case(true, 1)",
+    "case(true, 1, false, 2)",  # a predicate without its value
     "format('{0}')",
     "format('{x}', 1)",
     "format('}', 1)",
@@ -430,6 +432,26 @@ def test_integer_past_the_largest_double_is_an_infinity(expression: str, expecte
     oracle cannot check these: its JSON transport turns an infinity into null."""
     context = {"github": {"huge": 10**400, "negative": -(10**400)}}
     assert _same(ev(expression, context), expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("${{github.event.number}}", 7),
+        ("  ${{ github.event.number == 7 }} ", True),
+        ("'${{ x' == 'y'", False),  # ${{ inside a string is text
+    ],
+)
+def test_evaluate_reads_an_expression_with_or_without_its_wrapper(text: str, expected: Any) -> None:
+    """As GitHub reads if: (the wrapper is not part of the expression grammar, so GitHub's
+    engine is not asked)."""
+    assert _same(ev(text), expected)
+
+
+@pytest.mark.parametrize("text", ["${{ 1 == 1 ab", "${{ 1 }} == ${{ 1 }}"])
+def test_evaluate_refuses_text_around_or_between_wrappers(text: str) -> None:
+    with pytest.raises(ExpressionError):
+        ev(text)
 
 
 def test_case_refuses_a_predicate_that_is_not_a_boolean() -> None:
@@ -594,6 +616,9 @@ def test_evaluator_agrees_with_githubs_engine(expressions: list[str], github_exp
         ("contains('a' 'b')", "expected ',', found 'b'"),
         ("1 ==", "unexpected end of expression"),
         ("1.2.3", "unexpected symbol '1.2.3'"),
+        ("", "an expression was expected"),
+        ("true)", "unexpected ')'"),
+        ("contains('a')", "wrong number of arguments to contains: 1"),
         ("github.", "unexpected 'end' after '.'"),
         ("github.123", "unexpected '123' after '.'"),
         ("github.é", "unexpected symbol 'é'"),
