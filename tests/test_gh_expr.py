@@ -454,6 +454,23 @@ def test_evaluate_refuses_text_around_or_between_wrappers(text: str) -> None:
         ev(text)
 
 
+def test_an_added_function_takes_any_number_of_arguments() -> None:
+    """evaluate's ``functions`` beyond the status functions (their names ignore case) accept
+    from none to any number of arguments; the status functions keep their own arity."""
+    functions = {"Count": lambda *args: len(args)}
+    assert gh_expr.evaluate("count()", CONTEXT, functions) == 0
+    assert gh_expr.evaluate(f"COUNT({', '.join(['1'] * 100)})", CONTEXT, functions) == 100
+    with pytest.raises(ExpressionError):
+        gh_expr.evaluate("always(1)", CONTEXT, {"always": lambda: True})
+
+
+def test_too_deep_nesting_is_an_error_with_the_start_of_the_expression() -> None:
+    text = "(" * 5000 + "1" + ")" * 5000
+    with pytest.raises(ExpressionError) as caught:
+        ev(text)
+    assert str(caught.value) == f"the expression nests too deeply: {'(' * 60!r}..."
+
+
 def test_case_refuses_a_predicate_that_is_not_a_boolean() -> None:
     with pytest.raises(ExpressionError) as caught:
         ev("case(1, 'a', 'b')")
