@@ -145,6 +145,8 @@ FUNCTIONS = [
     ("contains(github.event, 'x')", False),
     ("startsWith('Hello world', 'he')", True),
     ("startsWith(github.event.labels, 'b')", False),
+    ("startsWith(github.event.labels, 'arr')", False),  # an array is not its text 'Array'
+    ("endsWith('an Object', github.event)", False),  # nor an object 'Object'
     ("endsWith('Hello world', 'LD')", True),
     ("endsWith(1.50, '5')", True),
     ("format('Hello {0} {1} {2}', 'Mona', 'the', 'Octocat')", "Hello Mona the Octocat"),
