@@ -344,3 +344,52 @@ def test_gitlab_lifter_refuses_what_it_does_not_model(doc: dict[str, Any], reaso
     with pytest.raises(lift_gitlab.LiftError) as caught:
         lift_gitlab.lift(doc, PUSH_MAIN)
     assert str(caught.value) == reason
+
+
+def _build(push: str, cache: str, tags: str) -> str:
+    return f"builtin image-build context=. file=Dockerfile platforms=linux/amd64 push={push} cache={cache} tags={tags}"
+
+
+@pytest.mark.parametrize(
+    ("script", "command", "caches"),
+    [
+        ("docker buildx build --file Dockerfile --platform linux/amd64 .", _build("false", "false", "false"), ()),
+        ("docker buildx build --push --file Dockerfile --platform linux/amd64 .", _build("true", "false", "false"), ()),
+        (
+            "docker buildx build --output type=image,push=true --file Dockerfile --platform linux/amd64 .",
+            _build("true", "false", "false"),
+            (),
+        ),
+        (
+            "docker buildx build --tag=x:1 --file Dockerfile --platform linux/amd64 .",
+            _build("false", "false", "true"),
+            (),
+        ),
+        ("docker buildx build -t x:1 --file Dockerfile --platform linux/amd64 .", _build("false", "false", "true"), ()),
+        (
+            "docker buildx build --tag x:1 --file Dockerfile --platform linux/amd64 .",
+            _build("false", "false", "true"),
+            (),
+        ),
+        # arguments forwarded from the caller may hold tags
+        ('docker buildx build --file Dockerfile --platform linux/amd64 "$@" .', _build("false", "false", "true"), ()),
+        (
+            'docker buildx build --file "Dockerfile" --platform "linux/amd64" --cache-from "$CACHE" .',
+            _build("false", "true", "false"),
+            ("image:shared",),  # a variable the block does not set: shared by every ref
+        ),
+        (
+            'CACHE="type=registry,ref=x:cache-$CI_COMMIT_REF_PROTECTED"\n'
+            'docker buildx build --file Dockerfile --platform linux/amd64 --cache-from "${CACHE}" .',
+            _build("false", "true", "false"),
+            ("image",),  # set earlier in the block, split by ref protection
+        ),
+    ],
+)
+def test_gitlab_image_build_line(script: str, command: str, caches: tuple[str, ...]) -> None:
+    """A hand-edited `docker buildx build` line as the image-build contract: --push or an output
+    with push=true pushes, --tag/--tag=/-t tag, --cache-from restores a cache whose scope its
+    value (or the variable set earlier in the block) names."""
+    job = lift_gitlab.lift({"j": {"script": [script]}}, PUSH_MAIN).jobs["j"]
+    assert command in job.commands
+    assert job.caches == caches
