@@ -14,7 +14,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ciforge.model import Manifest
+from ciforge.model import Manifest, Module
 
 
 def _key(name: str) -> str:
@@ -40,6 +40,17 @@ def converter() -> cattrs.Converter:
     conv.register_structure_hook(str | bool | None, lambda value, _: value)
     conv.register_structure_hook(str | None, lambda value, _: None if value is None else str(value))
     conv.register_structure_hook(bool | None, lambda value, _: None if value is None else bool(value))
+    conv.register_structure_hook(
+        tuple[str, ...] | None, lambda value, _: None if value is None else tuple(str(v) for v in value)
+    )
+
+    def modules(value: Any, _: Any) -> str | tuple[Module, ...] | None:
+        if value is None or isinstance(value, str):
+            return value
+        items = [{"path": item} if isinstance(item, str) else item for item in value]
+        return tuple(conv.structure(item, Module) for item in items)
+
+    conv.register_structure_hook(str | tuple[Module, ...] | None, modules)
     return conv
 
 
@@ -64,4 +75,9 @@ def unstructure(manifest: Manifest) -> dict[str, Any]:
     out: dict[str, Any] = converter().unstructure(manifest)
     if out.get("build") is None:
         out["build"] = False
+    if out.get("modules") is None:
+        del out["modules"]
+    elif isinstance(out["modules"], list):  # unset per-module coverage keys take test.coverage's
+        for item in out["modules"]:
+            item["coverage"] = {k: v for k, v in item["coverage"].items() if v is not None}
     return out

@@ -199,6 +199,17 @@ class Runner:
 
 
 @attrs.frozen(kw_only=True)
+class ModuleScope:
+    """The Go module a job works in, when the manifest names modules: its blocks run in
+    ``directory`` (GitHub ``defaults.run.working-directory``, GitLab a first ``cd``), and with
+    ``affected_by`` set, a change check (its first block) skips the job's work on a change request
+    that touches none of those module directories (docs/modules.md)."""
+
+    directory: str
+    affected_by: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
 class Job:
     """One logical job; a matrix job has ``legs``."""
 
@@ -230,6 +241,7 @@ class Job:
     oidc: bool = False  # needs an OIDC token for Sigstore (GitHub id-token: write; GitLab id_tokens)
     reports: tuple[tuple[str, str], ...] = ()  # platform-native report artifacts: (kind, path)
     runner: Runner = Runner()
+    module: ModuleScope | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from ciforge import golangci_lint, goreleases, goversion, ir, matrix, pins, reading, scripts
+from ciforge import golangci_lint, goreleases, goversion, ir, lower_modules, matrix, pins, reading, scripts
 from ciforge.diagnostics import Diagnostic, JsonPath
 from ciforge.globs import bracket_problem
 from ciforge.lower_supply import SupplyChain
@@ -305,13 +305,31 @@ class Lowering:
             )
         return jobs
 
+    def check_jobs(self, go: str) -> list[ir.Job]:
+        """Lint and test: of the root, or of each module the manifest names (``modules:``)."""
+        lint = self.lint_job(go)
+        testing = TestLowering(self, go)
+        legs = testing.legs()
+        modules = lower_modules.resolve(self, go)
+        if modules is None:
+            return [*([lint] if lint is not None else []), *testing.jobs(legs)]
+        directories = tuple(m.directory for m in modules)
+        jobs: list[ir.Job] = []
+        for module in modules:
+            own = [lint] if module.lint and lint is not None else []
+            if module.test:
+                own += testing.jobs(legs, coverage=module.coverage, directory=module.directory)
+            jobs += [
+                lower_modules.scoped(job, module, all_modules=directories, manifest=Path(self.label).name)
+                for job in own
+            ]
+        if not jobs:
+            self.error("modules", "no module is linted or tested: each has lint: false and test: false", ("modules",))
+        return jobs
+
     def run(self) -> ir.Pipeline:
         go = self.go_version()
-        jobs: list[ir.Job] = []
-        lint = self.lint_job(go)
-        if lint is not None:
-            jobs.append(lint)
-        jobs += TestLowering(self, go).jobs()
+        jobs = self.check_jobs(go)
         checks = tuple(j.id for j in jobs)
         builds = self.build_jobs(go, needs=checks) if self.m.build is not None else []
         jobs += builds

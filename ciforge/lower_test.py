@@ -12,7 +12,7 @@ import attrs
 from ciforge import goreleases, goversion, ir, matrix, runners, scripts
 from ciforge.diagnostics import JsonPath
 from ciforge.globs import coverage_exclude_regex
-from ciforge.model import DEFAULT_PLATFORM, TestMatrixEntry
+from ciforge.model import DEFAULT_PLATFORM, Coverage, TestMatrixEntry
 
 if TYPE_CHECKING:
     from ciforge.lower import Lowering
@@ -187,11 +187,12 @@ class TestLowering:
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def jobs(self) -> list[ir.Job]:
+    def jobs(self, legs: list[TestLeg], *, coverage: Coverage | None = None, directory: str = ".") -> list[ir.Job]:
         """One test job per platform, in the order the platforms first appear; a platform whose
         legs differ in -race gets a second job for the legs without it (``-norace``), because the
-        flag is written into the job's block, where no pipeline variable can change it."""
-        legs = self.legs()
+        flag is written into the job's block, where no pipeline variable can change it. The
+        coverage gate is ``coverage`` (default: test.coverage); ``directory`` is the module's."""
+        gate = coverage or self.m.test.coverage
         groups: dict[tuple[str, bool], list[TestLeg]] = {}
         for leg in legs:
             groups.setdefault((leg.platform, leg.race), []).append(leg)
@@ -206,12 +207,25 @@ class TestLowering:
                 suffix = (f"-{runners.slug(platform)}" if len(platforms) > 1 else "") + (
                     "-norace" if platform in mixed and not race else ""
                 )
-                out.append(self._job(platform, race, groups[platform, race], suffix=suffix, declared=declared))
+                group = groups[platform, race]
+                out.append(
+                    self._job(platform, race, group, suffix=suffix, declared=declared, gate=gate, directory=directory)
+                )
         return out
 
-    def _job(self, platform: str, race: bool, group: list[TestLeg], *, suffix: str, declared: bool) -> ir.Job:
+    def _job(
+        self,
+        platform: str,
+        race: bool,
+        group: list[TestLeg],
+        *,
+        suffix: str,
+        declared: bool,
+        gate: Coverage,
+        directory: str,
+    ) -> ir.Job:
         test = self.m.test
-        threshold = f"{test.coverage.threshold:g}"
+        threshold = f"{gate.threshold:g}"
         # The gate's settings are in its scripts, not job variables (scripts.pinned).
         env: list[tuple[str, str]] = [("GO_PACKAGES", self.m.go.packages)]
         if declared:  # the platform the job claims, for a self-hosted runner's plan (docs/equivalence.md, runners)
@@ -222,7 +236,7 @@ class TestLowering:
         matrixed = bool(test.go_versions) or len(group) > 1 or tagged
         if not matrixed and group[0].tags is not None:
             env.append(("GO_TAGS", group[0].tags))
-        exclude = coverage_exclude_regex(test.coverage.exclude) if test.coverage.exclude else ""
+        exclude = coverage_exclude_regex(gate.exclude) if gate.exclude else ""
         legs = _unique(tuple(_leg(leg) for leg in group)) if matrixed else ()
         go = ir.MATRIX_GO if legs else group[0].go
         steps: tuple[ir.Step, ...] = (
@@ -235,7 +249,9 @@ class TestLowering:
             ir.only_on(
                 "github", id="coverage-summary", name="Coverage summary", script=scripts.coverage_summary(threshold)
             ),
-            ir.only_on("gitlab", id="coverage-cobertura", name="Cobertura report", script=scripts.coverage_cobertura()),
+            ir.only_on(
+                "gitlab", id="coverage-cobertura", name="Cobertura report", script=scripts.coverage_cobertura(directory)
+            ),
             ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate(threshold)),
         )
         override = self.m.runners.get(platform)

@@ -86,6 +86,24 @@ class Test:
 
 
 @attrs.frozen(kw_only=True)
+class ModuleCoverage:
+    """``modules[].coverage:`` — a module's own gate; an unset key takes ``test.coverage``'s."""
+
+    threshold: float | None = None
+    exclude: tuple[str, ...] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Module:
+    """One ``modules:`` item: a module directory (``.`` or ``./path``) and its settings."""
+
+    path: str
+    lint: bool = True
+    test: bool = True
+    coverage: ModuleCoverage = ModuleCoverage()
+
+
+@attrs.frozen(kw_only=True)
 class GitLabRunner:
     """``runners.<platform>.gitlab:`` — the tags of the runner."""
 
@@ -189,6 +207,8 @@ class Manifest:
     triggers: Triggers = Triggers()
     lint: Lint = Lint()
     test: Test = Test()
+    # None: the repository root is the one module; "auto": discovered when lowering
+    modules: str | tuple[Module, ...] | None = None
     build: Build | None = Build()  # None: ``build: false``
     image: Image | None = None
     sbom: Sbom | None = None

@@ -132,7 +132,7 @@ _COBERTURA_LINES: Final = r"""awk 'NR > 1 {
 } END { for (k in hits) { split(k, p, SUBSEP); printf "%s\t%d\t%d\n", p[1], p[2], hits[k] } }' \
   coverage.filtered.out | LC_ALL=C sort -t "$(printf '\t')" -k1,1 -k2,2n > coverage.lines"""
 
-_COBERTURA_XML: Final = r"""awk -F '\t' -v module="$(go list -m)/" -v source="$CI_PROJECT_DIR" '
+_COBERTURA_XML: Final = r"""awk -F '\t' -v module="$(go list -m)/" -v source="$CI_PROJECT_DIR@MODULE_DIR@" '
 function rate(c, v) { return v ? sprintf("%.4f", c / v) : "1.0000" }
 {
   f = $1; if (index(f, module) == 1) f = substr(f, length(module) + 1)
@@ -156,9 +156,11 @@ END {
 }' coverage.lines > coverage.xml"""
 
 
-def coverage_cobertura() -> str:
-    """GitLab only: convert the filtered profile to Cobertura XML for MR diff annotations."""
-    return block(_COBERTURA_LINES, _COBERTURA_XML)
+def coverage_cobertura(directory: str = ".") -> str:
+    """GitLab only: convert the filtered profile to Cobertura XML for MR diff annotations. The
+    source is the module's directory (``directory``, relative to the project directory)."""
+    module_dir = "" if directory == "." else f"/{directory}"
+    return block(_COBERTURA_LINES, _COBERTURA_XML.replace("@MODULE_DIR@", module_dir))
 
 
 def go_build() -> str:

@@ -147,6 +147,8 @@ def _neutralized(workflow: Path) -> str:
         job["steps"] = [{"run": "true"}]
         job.pop("env", None)  # env may read needs.*.outputs, which act would try to resolve
         job.pop("outputs", None)
+        # a module's working directory: act's dry run does not copy the work tree, so it would not exist
+        job.pop("defaults", None)
     doc.pop("env", None)
     from ciforge import yamlout
 

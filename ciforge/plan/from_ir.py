@@ -15,6 +15,7 @@ PLATFORM_TOKENS: Final = {
     "image_repository": "@IMAGE_REPOSITORY",
     "ref_name": "@REF_NAME",
     "commit_sha": "@COMMIT_SHA",
+    "change_base": "@CHANGE_BASE",
     "registry_user": "@credential",
     "registry_password": "@credential",
     "signing_identity": "@signing-identity",
@@ -149,5 +150,10 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
                 gates=gates_of(commands, env),
                 timeout_minutes=job.timeout_minutes,
                 caches=_caches(job, event),
+                workdir=job.module.directory if job.module is not None else ".",
+                # the change check skips work only on change requests (CHANGE_BASE is empty otherwise)
+                affected_by=job.module.affected_by
+                if job.module is not None and kind == ir.Event.CHANGE_REQUEST
+                else (),
             )
     return Plan(event=event.name, jobs=jobs)

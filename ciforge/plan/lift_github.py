@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import posixpath
 import re
 from typing import Any, Final
 
@@ -15,7 +16,16 @@ import attrs
 from ruamel.yaml import YAML
 
 from ciforge.plan import gh_expr, register
-from ciforge.plan.model import Artifact, Plan, PlanEvent, PlanJob, gates_of, image_build_command, job_key
+from ciforge.plan.model import (
+    Artifact,
+    Plan,
+    PlanEvent,
+    PlanJob,
+    change_check,
+    gates_of,
+    image_build_command,
+    job_key,
+)
 
 
 class LiftError(ValueError):
@@ -35,6 +45,7 @@ CONTRACT_ACTIONS: Final = {"actions/checkout", "docker/login-action", "github/co
 TOKENS: Final = {
     "github.ref_name": "@REF_NAME",
     "github.sha": "@COMMIT_SHA",
+    "github.event.pull_request.base.sha": "@CHANGE_BASE",
     "github.actor": "@credential",
     "secrets.GITHUB_TOKEN": "@github-token",
 }
@@ -139,6 +150,10 @@ def triggered(on: Any, event: PlanEvent) -> bool:
     return "workflow_dispatch" in events
 
 
+# The base commit of the modelled pull request (any commit SHA).
+CHANGE_BASE: Final = "ba5e" * 10
+
+
 def github_context(event: PlanEvent) -> dict[str, Any]:
     """The github context for an event."""
     if event.kind == "change_request":
@@ -149,7 +164,7 @@ def github_context(event: PlanEvent) -> dict[str, Any]:
             "ref_type": "branch",
             "base_ref": event.base,
             "head_ref": event.ref_name,
-            "event": {"pull_request": {"number": 7}},
+            "event": {"pull_request": {"number": 7, "base": {"sha": CHANGE_BASE}}},
         }
     tag = event.kind == "push_tag"
     return {
@@ -244,6 +259,8 @@ def _step(step: dict[str, Any], leg: dict[str, str], producers: dict[str, str], 
         if register.platform_block(script) is None:
             if step.get("env"):
                 raise LiftError(f"step {step.get('name')} has its own env")
+            if "working-directory" in step:
+                raise LiftError(f"step {step.get('name')} has its own working-directory")
             acc["commands"].append(script)
         return
     uses = str(step.get("uses", ""))
@@ -319,7 +336,30 @@ def _plan_job(
         gates=gates_of(commands, env),
         timeout_minutes=int(job.get("timeout-minutes", 360)),
         caches=tuple(acc["caches"]),
+        workdir=_working_directory(job, workflow),
+        affected_by=change_check(
+            commands, base=_event_value(raw_env.get("CHANGE_BASE", ""), github), shared_shell=False
+        ),
     )
+
+
+def _working_directory(job: dict[str, Any], workflow: dict[str, Any]) -> str:
+    """``defaults.run.working-directory`` of the job, else of the workflow, else the checkout."""
+    for level in (job, workflow):
+        directory = ((level.get("defaults") or {}).get("run") or {}).get("working-directory")
+        if directory is not None:
+            return posixpath.normpath(_scalar(directory))
+    return "."
+
+
+def _event_value(value: Any, github: dict[str, Any]) -> str:
+    """An env value as the runner sets it for this event (expressions over the github context)."""
+
+    def resolve(expr: str) -> str:
+        result = gh_expr.evaluate(expr, {"github": github})
+        return "" if result is None else str(result)
+
+    return gh_expr.substitute(_scalar(value), resolve)
 
 
 def _needs(job: dict[str, Any]) -> list[str]:

@@ -7,6 +7,7 @@ It reads only the YAML; it shares no code with the emitters.
 from __future__ import annotations
 
 import itertools
+import posixpath
 import re
 import shlex
 from typing import Any, Final
@@ -21,6 +22,7 @@ from ciforge.plan.model import (
     PlanEvent,
     PlanJob,
     assigned,
+    change_check,
     gates_of,
     image_build_command,
     job_key,
@@ -45,6 +47,7 @@ RESERVED: Final = frozenset(
 TOKENS: Final = {
     "$CI_COMMIT_REF_NAME": "@REF_NAME",
     "$CI_COMMIT_SHA": "@COMMIT_SHA",
+    "$CI_MERGE_REQUEST_DIFF_BASE_SHA": "@CHANGE_BASE",
     "$CI_REGISTRY_IMAGE": "@IMAGE_REPOSITORY",
     "$CI_REGISTRY": "@REGISTRY",
     "$CI_REGISTRY_USER": "@credential",
@@ -79,6 +82,12 @@ def load(text: str) -> dict[str, Any]:
     return data
 
 
+# The merge base of the modelled merge request (any commit SHA).
+CHANGE_BASE: Final = "ba5e" * 10
+# A script line that sets the directory of every line after it (one shell per job).
+_CD: Final = re.compile(r"cd (?:-- )?'?([^'\s;&|]+)'?")
+
+
 def ci_variables(event: PlanEvent) -> dict[str, str]:
     """Predefined variables for an event. https://docs.gitlab.com/ci/variables/predefined_variables/"""
     common = {"CI_COMMIT_REF_NAME": event.ref_name, "CI_COMMIT_MESSAGE": event.message}
@@ -88,6 +97,7 @@ def ci_variables(event: PlanEvent) -> dict[str, str]:
             "CI_PIPELINE_SOURCE": "merge_request_event",
             "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": event.ref_name,
             "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": event.base,
+            "CI_MERGE_REQUEST_DIFF_BASE_SHA": CHANGE_BASE,
         }
     if event.kind == "push_tag":
         return {**common, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": event.ref_name}
@@ -290,9 +300,13 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
             consumes.add(producer)
     commands: list[str] = []
     caches = [cache for cache in (_go_cache(job, event_variables),) if cache is not None]
+    workdir = "."
     for block in job.get("script", []):
         text = str(block)
-        if "docker buildx build " in text:
+        directory = _CD.fullmatch(text.strip())
+        if directory is not None and not commands:  # before any work: the job's directory
+            workdir = posixpath.normpath(posixpath.join(workdir, directory[1]))
+        elif "docker buildx build " in text:
             command, image_cache = _buildx(text)
             commands.append(command)
             caches += [image_cache] if image_cache else []
@@ -325,6 +339,10 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
         gates=gates_of(tuple(commands), env),
         timeout_minutes=int(timeout[1]),
         caches=tuple(caches),
+        workdir=workdir,
+        affected_by=change_check(
+            tuple(commands), base=gl_expr.expand(raw.get("CHANGE_BASE", ""), event_variables), shared_shell=True
+        ),
     )
 
 

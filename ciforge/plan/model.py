@@ -84,6 +84,11 @@ class PlanJob:
     # (scoped like GitHub's: per ref, protected apart from unprotected), or "<name>:shared"
     # when the scope is wider. Nothing on a tag ref for the Go cache.
     caches: tuple[str, ...]
+    workdir: str  # the directory the job's blocks run in, relative to the checkout
+    # For this event: the module directories one of which a change must touch for the job's work
+    # to run (its change check, docs/modules.md); empty when the work always runs. A block that
+    # would run anyway after a skip is listed as "!block N runs anyway".
+    affected_by: tuple[str, ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -136,6 +141,41 @@ _ASSIGNMENT: Final = re.compile(r"^export ([A-Z_][A-Z0-9_]*)='((?:[^']|'\\'')*)'
 def assigned(command: str) -> dict[str, str]:
     """The settings a block assigns in its own text (single-quoted, so nothing is expanded)."""
     return {m[1]: m[2].replace("'\\''", "'") for m in _ASSIGNMENT.finditer(command)}
+
+
+# A module job's change check pins the module directories it runs for (docs/modules.md).
+_MARKER_TOUCH: Final = re.compile(r"^ *touch (\S+)$", re.MULTILINE)
+CHANGE_BASE_SHA: Final = re.compile(r"[0-9a-f]+")
+
+
+def _ends_at_guard(command: str, marker: str) -> bool:
+    """The block's first command after the strict-mode line ends it when ``marker`` exists."""
+    lines = command.split("\n")
+    first = lines[1] if lines[:1] == ["set -euo pipefail"] and len(lines) > 1 else lines[0]
+    return first.startswith(f"if [ -e {marker} ]; then ") and first.endswith("; exit 0; fi")
+
+
+def change_check(commands: tuple[str, ...], *, base: str, shared_shell: bool) -> tuple[str, ...]:
+    """The module directories a change must touch for the job's work to run, from its change
+    check (the block that pins AFFECTED_BY), given the event's CHANGE_BASE value (only a commit
+    SHA counts). With ``shared_shell`` (GitLab: one shell per job) the check's ``exit 0`` ends
+    the job; otherwise (GitHub: one shell per step) every later block must end at the guard."""
+    for i, command in enumerate(commands):
+        by = assigned(command).get("AFFECTED_BY")
+        if by is None:
+            continue
+        if not CHANGE_BASE_SHA.fullmatch(base):
+            return ()
+        out = tuple(by.split())
+        if not shared_shell:
+            touch = _MARKER_TOUCH.search(command)
+            out += tuple(
+                f"!block {j + 1} runs anyway"
+                for j in range(i + 1, len(commands))
+                if touch is None or not _ends_at_guard(commands[j], touch[1])
+            )
+        return out
+    return ()
 
 
 def gates_of(commands: tuple[str, ...], env: dict[str, str]) -> tuple[Gate, ...]:

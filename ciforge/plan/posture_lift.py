@@ -74,8 +74,12 @@ def github(workflow: dict[str, Any]) -> Posture:
         for key in ("container", "services", "continue-on-error", "uses", "secrets"):
             if key in job:
                 facts.add(f"job {key}: {job[key]}")
-        if (job.get("defaults") or {}).get("run"):
-            facts.add(f"job defaults: {job['defaults']['run']}")
+        # the working directory is part of the execution plan (workdir); a shell is posture
+        run_defaults = {
+            k: v for k, v in ((job.get("defaults") or {}).get("run") or {}).items() if k != "working-directory"
+        }
+        if run_defaults:
+            facts.add(f"job defaults: {run_defaults}")
         for step in job.get("steps", []):
             uses = str(step.get("uses", ""))
             if uses:

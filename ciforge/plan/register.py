@@ -98,7 +98,8 @@ REGISTER: Final = {
         NamedException(
             "platform-env",
             "Platform-only environment",
-            "GitLab's Docker-in-Docker variables and cache directories, GitHub's GH_TOKEN for gh.",
+            "GitLab's Docker-in-Docker variables and cache directories, GitHub's GH_TOKEN for gh, and GitLab's "
+            "GIT_DEPTH (the clone depth, which GitHub sets as the checkout's fetch-depth).",
         ),
         NamedException(
             "settings-variables",
@@ -205,6 +206,7 @@ def platform_block(script: str) -> str | None:
 # Environment: names that only one platform sets, and names whose values are parameters.
 PLATFORM_ENV: Final = frozenset(
     {"DOCKER_HOST", "DOCKER_TLS_CERTDIR", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "GOMODCACHE", "GOCACHE", "GH_TOKEN"}
+    | {"GIT_DEPTH"}
 )
 # registry-credentials: where they come from differs per platform (and may be implicit on GitLab).
 CREDENTIAL_ENV: Final = frozenset({"REGISTRY_USER", "REGISTRY_PASSWORD"})

@@ -132,7 +132,18 @@ def _leg(template: str, job: ir.Job) -> str:
 
 
 def step_checkout(step: ir.Checkout, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
-    return [{"name": "Check out", "uses": uses("actions/checkout"), "with": {"persist-credentials": False}}]
+    with_: dict[str, Yaml] = {"persist-credentials": False}
+    if job.module is not None and job.module.affected_by:
+        with_["fetch-depth"] = 0  # the change check compares with the pull request's base commit
+    return [{"name": "Check out", "uses": uses("actions/checkout"), "with": with_}]
+
+
+def defaults(job: ir.Job) -> Yaml:
+    """The module's directory as the working directory of every run step (not of actions).
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_iddefaultsrun"""
+    if job.module is None or job.module.directory == ".":
+        return None
+    return {"run": {"working-directory": job.module.directory}}
 
 
 # Runs on a tag ref (a tag push, or a manual run on a tag) never restore a cache that a branch
@@ -244,6 +255,7 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "permissions": permissions(job),
             "strategy": matrix_strategy(job),
             "env": job_env(job),
+            "defaults": defaults(job),
             "steps": steps(job, pipeline),
         }
     )

@@ -115,6 +115,10 @@ def variables(job: ir.Job) -> Yaml:
         out.update(supply.DIND_VARIABLES)
     if job.cache is not None:
         out.update(CACHE_VARIABLES)
+    if job.module is not None and job.module.affected_by:
+        # a full clone: the change check compares with the merge request's merge base
+        # https://docs.gitlab.com/ci/runners/configure_runners/#shallow-cloning
+        out["GIT_DEPTH"] = "0"
     if not any(isinstance(step, ir.Checkout) for step in job.steps):
         # No clone for a job that works only on artifacts: committed files cannot reach it.
         # https://docs.gitlab.com/ci/runners/configure_runners/#git-strategy
@@ -141,6 +145,9 @@ def script(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     out: list[Yaml] = [Script(identity)] if identity else []
     if job.runtime == ir.Runtime.GO and not runners.docker(job):
         out.append(Script(runners.install_go(job)))
+    if job.module is not None and job.module.directory != ".":
+        # The script lines of a job run in one shell: this one sets the directory of all after it.
+        out.append(f"cd -- {quoted(job.module.directory)}")
     for step in job.steps:
         if isinstance(step, ir.Run) and NAME in step.platforms:
             out.append(Script(step.script))

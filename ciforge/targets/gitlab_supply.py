@@ -28,6 +28,9 @@ PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
     "image_repository": lambda _: "$CI_REGISTRY_IMAGE",
     "ref_name": lambda _: "$CI_COMMIT_REF_NAME",
     "commit_sha": lambda _: "$CI_COMMIT_SHA",
+    # the merge request's merge base with its target branch; unset outside merge request
+    # pipelines (docs/modules.md)
+    "change_base": lambda _: "$CI_MERGE_REQUEST_DIFF_BASE_SHA",
     # both set by the job's first block, from its ID token: see signing_identity
     "signing_identity": lambda _: None,
     "signing_issuer": lambda _: None,

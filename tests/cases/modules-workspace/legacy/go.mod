@@ -1,0 +1,3 @@
+module example.com/services/legacy
+
+go 1.21

@@ -1,0 +1,3 @@
+module example.com/telemetry/tools
+
+go 1.24
