@@ -323,7 +323,7 @@ class Lowering:
                 lower_modules.scoped(job, module, all_modules=directories, manifest=Path(self.label).name)
                 for job in own
             ]
-        if not jobs:
+        if modules and not jobs:
             self.error("modules", "no module is linted or tested: each has lint: false and test: false", ("modules",))
         return jobs
 

@@ -148,16 +148,35 @@ def _one_of(error: Any, path: JsonPath) -> tuple[str, str]:
         return "type", f"build must be a mapping of build settings or false, got {_short(error.instance)}"
     if path == ("lint", "golangci-lint"):
         return "type", f'golangci-lint must be a version like "v2.1.6" or false, got {_short(error.instance)}'
+    if path == ("modules",):
+        return (
+            "type",
+            f'modules must be auto or a list of module directories like "./sdk", got {_short(error.instance)}',
+        )
     return "schema", f"{_short(error.instance)} does not match any allowed form"
+
+
+def _branch_type(error: Any) -> str | None:
+    """The type of the oneOf branch that must be meant: a mapping or a list always is (no other
+    branch is one), and a string is when the others are mappings (``./sdk`` or ``{path: ./sdk}``)."""
+    if isinstance(error.instance, dict):
+        return "object"
+    if isinstance(error.instance, list):
+        return "array"
+    types = [b.get("type") for b in error.validator_value if isinstance(b, dict)]
+    if isinstance(error.instance, str) and types.count("string") == 1 and "object" in types:
+        return "string"
+    return None
 
 
 def _matching_branch(error: Any) -> list[Any]:
     """The errors of the one oneOf branch whose type matches the value (a mapping given where a
     mapping or false is allowed), so the message names the real problem inside it."""
-    if not isinstance(error.instance, dict):
+    wanted = _branch_type(error)
+    if wanted is None:
         return []
     for index, branch in enumerate(error.validator_value):
-        if isinstance(branch, dict) and branch.get("type") == "object" and "properties" in branch:
+        if isinstance(branch, dict) and branch.get("type") == wanted:
             found = [e for e in error.context if e.schema_path and e.schema_path[0] == index]
             if found:
                 return found
