@@ -114,7 +114,7 @@ def test_each_module_has_its_jobs_directory_cache_gate_and_artifacts() -> None:
     assert "defaults" not in gh["test"]
     assert gh["test-sdk"]["steps"][0]["with"]["fetch-depth"] == 0
     assert gh["test-sdk"]["env"]["CHANGE_BASE"] == "${{ github.event.pull_request.base.sha }}"
-    assert gl["test-sdk"]["script"][0] == "cd -- 'sdk'"
+    assert gl["test-sdk"]["script"][0] == "cd -- 'sdk' || exit 1"
     assert gl["test-sdk"]["variables"]["GIT_DEPTH"] == "0"
     assert gl["test-sdk"]["variables"]["CHANGE_BASE"] == "$CI_MERGE_REQUEST_DIFF_BASE_SHA"
     assert gl["test-exporters-otlp"]["artifacts"]["reports"]["coverage_report"]["path"] == "exporters/otlp/coverage.xml"
@@ -295,7 +295,7 @@ def test_verify_sees_a_github_block_without_the_guard() -> None:
 
 def test_verify_sees_a_gitlab_job_in_another_directory() -> None:
     result = render_case(MONOREPO)
-    gitlab = _tampered(result.files[GITLAB], "- cd -- 'sdk'", "- cd -- 'tools'")
+    gitlab = _tampered(result.files[GITLAB], "- cd -- 'sdk' || exit 1", "- cd -- 'tools' || exit 1")
     diffs = plans_differ(result, gitlab=gitlab)
     assert any("job lint-sdk: workdir differs: ir='sdk' gitlab='tools'" in d for d in diffs), diffs
 

@@ -85,7 +85,7 @@ def load(text: str) -> dict[str, Any]:
 # The merge base of the modelled merge request (any commit SHA).
 CHANGE_BASE: Final = "ba5e" * 10
 # A script line that sets the directory of every line after it (one shell per job).
-_CD: Final = re.compile(r"cd (?:-- )?'?([^'\s;&|]+)'?")
+_CD: Final = re.compile(r"cd (?:-- )?'?([^'\s;&|]+)'?(?: \|\| exit(?: [0-9]+)?)?")
 
 
 def ci_variables(event: PlanEvent) -> dict[str, str]:

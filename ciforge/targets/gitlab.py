@@ -147,7 +147,7 @@ def script(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
         out.append(Script(runners.install_go(job)))
     if job.module is not None and job.module.directory != ".":
         # The script lines of a job run in one shell: this one sets the directory of all after it.
-        out.append(f"cd -- {quoted(job.module.directory)}")
+        out.append(f"cd -- {quoted(job.module.directory)} || exit 1")
     for step in job.steps:
         if isinstance(step, ir.Run) and NAME in step.platforms:
             out.append(Script(step.script))

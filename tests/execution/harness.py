@@ -315,7 +315,8 @@ class ActHost:
         return path
 
     def run(self, project: Path, event: str, job: str, overrides: Mapping[str, str] | None = None) -> RunnerRun:
-        """`act EVENT -j JOB`: act runs JOB and, first, every job it needs (act's planner).
+        """`act EVENT -j JOB`: act runs JOB and, first, every job it needs (act's planner); with an
+        empty JOB, every job of the event.
         ``overrides``: variables passed in from outside (`act --env`), the nearest GitHub has to a
         GitLab pipeline variable."""
         self.runs += 1
@@ -327,7 +328,7 @@ class ActHost:
                 local += ["--local-repository", f"{name}@{refs[name]}={self.stubs / name.split('/', 1)[1]}"]
         args = [
             self.tools.act, event, "-W", str(WORKFLOW), "-P", "ubuntu-24.04=-self-hosted",
-            "-e", str(self.event_file(project, event)), "-j", job, "--json",
+            "-e", str(self.event_file(project, event)), *(["-j", job] if job else []), "--json",
             "--action-cache-path", str(self.base / "act-cache"), "--no-cache-server", *local,
         ]  # fmt: skip
         for key, value in (overrides or {}).items():
