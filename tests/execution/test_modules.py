@@ -80,6 +80,7 @@ def module_runs(act_host: ActHost, gitlab_host: GitLabHost, execution_base: Path
         gitlab, [name for name, job in load_yaml(gitlab / PIPELINE).items() if job_image(job) == image], image
     )
     commit_all(gitlab, "shell executor: Go from the host (see harness.strip_go_images)")
+    git(gitlab, "branch", "-f", "main", "HEAD")  # the runner's own change is part of the base
     _change_the_client(gitlab)
     variables = {**MR_VARIABLES, "CI_MERGE_REQUEST_DIFF_BASE_SHA": git(gitlab, "rev-parse", "main")}
     with ThreadPoolExecutor(max_workers=2) as pool:
