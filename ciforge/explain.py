@@ -131,6 +131,49 @@ def _cell(value: Any) -> str:
     return json.dumps(value, separators=(", ", ": "))
 
 
+def modules(pipeline: ir.Pipeline) -> list[dict[str, Any]]:
+    """The modules the pipeline lints and tests (``modules:``), each with its jobs, its coverage
+    gate and the directories whose change runs it on a pull or merge request (empty: always)."""
+    out: dict[str, dict[str, Any]] = {}
+    for job in pipeline.jobs:
+        if job.module is None:
+            continue
+        entry = out.setdefault(
+            job.module.directory,
+            {
+                "directory": job.module.directory,
+                "jobs": [],
+                "coverage": None,
+                "affected_by": list(job.module.affected_by),
+            },
+        )
+        entry["jobs"].append(job.id)
+        for gate in job.gates:
+            if gate.kind == "coverage_total":
+                entry["coverage"] = dict(gate.detail).get("min_pct")
+    return list(out.values())
+
+
+def _modules_text(pipeline: ir.Pipeline) -> list[str]:
+    found = modules(pipeline)
+    if not found:
+        return []
+    rows = [
+        (
+            m["directory"],
+            ", ".join(m["jobs"]),
+            "-" if m["coverage"] is None else f"{m['coverage']}%",
+            " ".join(m["affected_by"]) or "always",
+        )
+        for m in found
+    ]
+    head = ("directory", "jobs", "gate", "on a pull/merge request, runs for a change in")
+    widths = [max(len(r[i]) for r in (head, *rows)) for i in range(3)]
+    lines = ["", "Modules (go.work, go.work.sum and the manifest run every module):", ""]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3] for r in (head, *rows)]
+    return lines
+
+
 def _jobs_table(pipeline: ir.Pipeline) -> str:
     return show.table([from_ir.plan(pipeline, event) for event in events(pipeline)])
 
@@ -141,6 +184,7 @@ def text(doc: source.SourceDoc, pipeline: ir.Pipeline) -> str:
     widths = [max(len(r[i]) for r in rows if len(r[i]) <= MAX_COLUMN) for i in range(2)]
     lines = [f"Effective manifest of {doc.path} (setting, value, where it comes from):", ""]
     lines += [f"{k.ljust(widths[0])}  {v.ljust(widths[1])}  {o}".rstrip() for k, v, o in rows]
+    lines += _modules_text(pipeline)
     return "\n".join([*lines, "", "Jobs per event:", ""]) + "\n" + _jobs_table(pipeline)
 
 
@@ -180,7 +224,12 @@ def as_json(doc: source.SourceDoc, pipeline: ir.Pipeline) -> str:
     for event in events(pipeline):
         plan = from_ir.plan(pipeline, event)
         jobs[plan.event] = sorted({job.logical_id for job in plan.jobs.values()})
-    document = {"manifest": manifest, "origins": {row.key: row.origin for row in rows}, "events": jobs}
+    document = {
+        "manifest": manifest,
+        "origins": {row.key: row.origin for row in rows},
+        "modules": modules(pipeline),
+        "events": jobs,
+    }
     return json.dumps(document, indent=2) + "\n"
 
 

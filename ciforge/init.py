@@ -9,7 +9,8 @@ Every choice is written with the reason for it, as a comment beside the value:
   library takes its repository's name from git when there is one);
 * the default branch comes from git (:mod:`ciforge.gitinfo`);
 * image stages (preset go-service) are enabled only for a Dockerfile that plausibly builds the
-  module (:mod:`ciforge.dockerfiles`); otherwise the reason is written as a comment.
+  module (:mod:`ciforge.dockerfiles`); otherwise the reason is written as a comment;
+* a repository with several Go modules gets ``modules: auto``, with the modules found listed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Final
 
 import attrs
 
-from ciforge import dockerfiles, gitinfo, golayout, yamlout
+from ciforge import dockerfiles, gitinfo, golayout, gomodules, yamlout
 from ciforge.presets import PRESETS, summary
 from ciforge.yamldata import Commented, Yaml
 
@@ -43,6 +44,7 @@ class Module:
     branch: tuple[str, str]  # default branch, and where it came from
     repository: tuple[str, str] | None  # repository name and the remote it came from
     root: Path
+    modules: tuple[str, ...] = (".",)  # the module directories modules: auto finds
 
 
 def inspect(root: Path) -> Module:
@@ -61,7 +63,16 @@ def inspect(root: Path) -> Module:
         branch=gitinfo.default_branch(root),
         repository=repository,
         root=root,
+        modules=tuple(_modules(root)),
     )
+
+
+def _modules(root: Path) -> list[str]:
+    """What ``modules: auto`` finds: the go.work use list, else every go.mod."""
+    work = root / "go.work"
+    if work.is_file():
+        return gomodules.workspace_uses(work.read_text(encoding="utf-8", errors="replace"))
+    return gomodules.discover(root)
 
 
 def choose_main(module: Module) -> str | None:
@@ -136,6 +147,12 @@ def manifest(
         "go": {"version-file": Commented("go.mod", version_file_note(module))},
         "triggers": {"branches": [Commented(branch, branch_why)]},
     }
+    if len(module.modules) > 1:
+        shown = ", ".join(module.modules[:6]) + (
+            f" and {len(module.modules) - 6} more" if len(module.modules) > 6 else ""
+        )
+        source = "the go.work use list" if (module.root / "go.work").is_file() else "go.mod files"
+        data["modules"] = Commented("auto", f"{len(module.modules)} Go modules ({source}): {shown}; lint and test each")
     footer: tuple[str, ...] = ()
     if preset == "go-library":
         # go.mod: the declared minimum; stable: the newest release (both resolved at render time)

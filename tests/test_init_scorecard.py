@@ -39,6 +39,7 @@ class Layout:
     branch: str
     image: str | None  # the Dockerfile the image stages build, or None (stages off)
     git: tuple[str, str, str] | None = None  # (checked-out branch, origin URL or "", origin HEAD or "")
+    modules: str | None = None  # modules: auto for a repository with several Go modules
 
 
 LAYOUTS = {
@@ -93,6 +94,7 @@ LAYOUTS = {
         branch="main",
         image=None,
         git=("main", "https://github.com/open-telemetry/opentelemetry-go.git", "main"),
+        modules="auto",
     ),
     # node_exporter: default branch master (from origin/HEAD, a feature branch checked out), a
     # root main, and a Dockerfile that copies the prebuilt binary
@@ -146,6 +148,7 @@ LAYOUTS = {
         preset="go-cli",
         branch="main",
         image=None,
+        modules="auto",
     ),
     # glab: module .../cli, binary glab; cmd/gen-docs is a helper; a build-ignored generator
     "build-ignored-mains": Layout(
@@ -249,13 +252,14 @@ def decisions(root: Path) -> dict[str, object]:
         "preset": data["preset"],
         "branch": data["triggers"]["branches"][0],
         "image": image.get("dockerfile"),
+        "modules": data.get("modules"),
     }
 
 
 @pytest.mark.parametrize("case", list(LAYOUTS), ids=list(LAYOUTS))
 def test_init_scorecard(case: str, tmp_path: Path) -> None:
-    """init reaches the expected name, main package, preset, default branch and image decision,
-    and what it wrote renders."""
+    """init reaches the expected name, main package, preset, default branch, image decision and
+    modules, and what it wrote renders."""
     layout = LAYOUTS[case]
     root = recreate(tmp_path, layout)
     assert main(["init", "--dir", str(root)]) == 0
@@ -265,6 +269,7 @@ def test_init_scorecard(case: str, tmp_path: Path) -> None:
         "preset": layout.preset,
         "branch": layout.branch,
         "image": layout.image,
+        "modules": layout.modules,
     }
     assert decisions(root) == expected
     assert main(["render", "-m", str(root / "ciforge.yml")]) == 0

@@ -4,6 +4,7 @@ platforms); discovery, dependencies, positioned errors, the plan, and tampering 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from ciforge import gomodules, ir, scripts_modules
+from ciforge.cli import main
 from ciforge.compiler import compile_file, compile_pipeline
 from ciforge.diagnostics import Diagnostic, format_text
 from ciforge.plan import EVENTS, from_ir, lift_github, lift_gitlab
@@ -447,3 +449,19 @@ def test_outside_a_change_request_or_without_a_base_everything_runs(
     for platform, (_, log, printed) in _run_lint_sdk(monorepo, tmp_path, base).items():
         assert "go vet ./..." in log, platform
         assert f"{reason}: module sdk runs" in printed, platform
+
+
+def test_explain_lists_each_module_with_its_jobs_gate_and_what_runs_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "-m", str(MONOREPO / "ciforge.yml")]) == 0
+    out = capsys.readouterr().out
+    table = out[out.index("Modules (") : out.index("Jobs per event:")].strip().splitlines()
+    assert table[2:] == [
+        "directory       jobs                                      gate  on a pull/merge request, runs for a change in",
+        ".               lint, test                                75%   .",
+        "sdk             lint-sdk, test-sdk                        75%   . sdk",
+        "exporters/otlp  lint-exporters-otlp, test-exporters-otlp  60%   . exporters/otlp sdk",
+        "tools           lint-tools                                -     tools",
+    ]
+    assert main(["explain", "-m", str(MONOREPO / "ciforge.yml"), "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["modules"]
+    assert listed[3] == {"directory": "tools", "jobs": ["lint-tools"], "coverage": None, "affected_by": ["tools"]}
