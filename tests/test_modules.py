@@ -465,3 +465,23 @@ def test_explain_lists_each_module_with_its_jobs_gate_and_what_runs_it(capsys: p
     assert main(["explain", "-m", str(MONOREPO / "ciforge.yml"), "--format", "json"]) == 0
     listed = json.loads(capsys.readouterr().out)["modules"]
     assert listed[3] == {"directory": "tools", "jobs": ["lint-tools"], "coverage": None, "affected_by": ["tools"]}
+
+
+def test_many_modules_are_gathered_for_gitlabs_needs_limit(tmp_path: Path) -> None:
+    """30 modules make 60 check jobs: the build needs two gathering jobs of at most 50 instead
+    (GitLab refuses a job that needs more than 50), the same jobs on both platforms."""
+    files = {"go.mod": "module example.com/big\n\ngo 1.24\n"}
+    files |= {f"m{i:02}/go.mod": f"module example.com/big/m{i:02}\n\ngo 1.24\n" for i in range(1, 30)}
+    root = _tree(tmp_path, files)
+    (root / "ciforge.yml").write_text(HEAD.replace("build: false\n", "build:\n  main: .\n") + "modules: auto\n")
+    result = compile_file(root / "ciforge.yml", out_dir=root, targets=("github", "gitlab"))
+    assert result.ok, result.diagnostics
+    assert result.pipeline is not None
+    checks = [j.id for j in result.pipeline.jobs if j.stage == "check" and not j.id.startswith("checks-")]
+    first, second = result.pipeline.job("checks-1"), result.pipeline.job("checks-2")
+    assert (len(checks), len(first.needs), len(second.needs)) == (60, 50, 10)
+    assert first.needs + second.needs == tuple(checks)
+    assert result.pipeline.job("build").needs == ("checks-1", "checks-2")
+    assert plans_differ(result) == []
+    gl = _load(result.files[GITLAB])
+    assert all(len(job.get("needs", [])) <= 50 for name, job in gl.items() if isinstance(job, dict))
