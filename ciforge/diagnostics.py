@@ -7,6 +7,7 @@ from :mod:`ciforge.source` turns that path into ``line:col`` when it is reported
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Final, Literal
 
@@ -16,6 +17,8 @@ JsonPath = tuple[str | int, ...]
 Severity = Literal["error", "warning"]
 
 # Stable, documented codes (mypy's errorcodes style). Tests pin them.
+# Characters that end a key in ``$.a.b`` notation (or a line of output): such keys are bracketed.
+_PATH_SPECIAL: Final = re.compile(r"[\s.\[\]\"'\\]")
 CODES: Final[dict[str, str]] = {
     "yaml-syntax": "the file is not well-formed YAML",
     "yaml-duplicate-key": "a mapping repeats a key",
@@ -68,7 +71,12 @@ class Diagnostic:
         """The path in JSONPath notation, e.g. ``$.build.matrix.goos[1]``."""
         out = "$"
         for part in self.path:
-            out += f"[{part}]" if isinstance(part, int) else f".{part}"
+            if isinstance(part, int):
+                out += f"[{part}]"
+            elif part and part.isprintable() and not _PATH_SPECIAL.search(part):
+                out += f".{part}"
+            else:  # a key that would break the notation or the line: ["..."], JSON-escaped
+                out += "[" + json.dumps(part) + "]"
         return out
 
 

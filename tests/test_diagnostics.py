@@ -129,3 +129,20 @@ def test_workflow_command_without_properties() -> None:
     """GitHub's syntax without parameters is ``::notice::message``, no space before the ``::``.
     https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands"""
     assert workflow_command("notice", [], "done: 50%") == "::notice::done: 50%25"
+
+
+def test_json_path_brackets_keys_that_would_break_the_notation_or_the_line() -> None:
+    """A key with a newline (found by the CLI fuzzer: ``? "\\n"``) must not split the diagnostic
+    line; keys with dots, brackets, quotes or spaces would misread as path syntax."""
+    cases = {
+        ("build", "matrix", "goos", 1): "$.build.matrix.goos[1]",
+        ("runners", "linux/arm64"): "$.runners.linux/arm64",
+        ("\n",): '$["\\n"]',
+        ("a.b", 0, "c d"): '$["a.b"][0]["c d"]',
+        ("",): '$[""]',
+        ('q"', "x]"): '$["q\\""]["x]"]',
+    }
+    for path, expected in cases.items():
+        assert Diagnostic(code="schema", message="m", path=path).json_path == expected
+    line = format_text(Diagnostic(code="schema", message="m", path=("\n",), file="ciforge.yml", line=1, col=3))
+    assert "\n" not in line
