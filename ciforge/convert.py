@@ -38,6 +38,7 @@ def converter() -> cattrs.Converter:
     conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
     # golangci-lint: a version string, false, or absent. The schema has already checked it.
     conv.register_structure_hook(str | bool | None, lambda value, _: value)
+    conv.register_structure_hook(str | bool, lambda value, _: value)  # lint.govulncheck
     conv.register_structure_hook(str | None, lambda value, _: None if value is None else str(value))
     conv.register_structure_hook(bool | None, lambda value, _: None if value is None else bool(value))
     conv.register_structure_hook(

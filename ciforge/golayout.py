@@ -208,6 +208,28 @@ def main_packages(root: Path) -> list[str]:
     return found
 
 
+_GENERATE: Final = re.compile(rb"^//go:generate ", re.MULTILINE)
+
+
+def first_generate_directive(root: Path) -> str | None:
+    """The first Go file of the module (tree order) with a ``//go:generate`` line, as a relative path."""
+    for current, dirs, files in os.walk(root):
+        here = Path(current)
+        if here != root and (here / "go.mod").is_file():
+            dirs[:] = []
+            continue
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and d not in SKIP_DIRS)
+        for name in sorted(f for f in files if f.endswith(".go")):
+            try:
+                with (here / name).open("rb") as handle:
+                    head = handle.read(1 << 16)
+            except OSError:
+                continue
+            if _GENERATE.search(head):
+                return (here / name).relative_to(root).as_posix()
+    return None
+
+
 def is_helper(main: str) -> bool:
     """A development helper (code generators, tools, examples, tests), not the product."""
     parts = main.removeprefix("./").split("/")

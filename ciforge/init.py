@@ -10,7 +10,9 @@ Every choice is written with the reason for it, as a comment beside the value:
 * the default branch comes from git (:mod:`ciforge.gitinfo`);
 * image stages (preset go-service) are enabled only for a Dockerfile that plausibly builds the
   module (:mod:`ciforge.dockerfiles`); otherwise the reason is written as a comment;
-* a repository with several Go modules gets ``modules: auto``, with the modules found listed.
+* a repository with several Go modules gets ``modules: auto``, with the modules found listed;
+* the drift checks that fit: gofmt and go mod tidy always, go generate where ``//go:generate``
+  directives exist (the first one found is named).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Module:
     repository: tuple[str, str] | None  # repository name and the remote it came from
     root: Path
     modules: tuple[str, ...] = (".",)  # the module directories modules: auto finds
+    generate: str | None = None  # a file with a //go:generate directive, if any
 
 
 def inspect(root: Path) -> Module:
@@ -64,6 +67,7 @@ def inspect(root: Path) -> Module:
         repository=repository,
         root=root,
         modules=tuple(_modules(root)),
+        generate=golayout.first_generate_directive(root),
     )
 
 
@@ -147,6 +151,14 @@ def manifest(
         "go": {"version-file": Commented("go.mod", version_file_note(module))},
         "triggers": {"branches": [Commented(branch, branch_why)]},
     }
+    data["lint"] = {
+        "gofmt": Commented(True, "fail on files gofmt would change"),
+        "tidy": Commented(True, "fail when go mod tidy would change go.mod or go.sum"),
+    }
+    if module.generate is not None:
+        data["lint"]["generate"] = Commented(
+            True, f"{module.generate} has a //go:generate directive: fail on stale output"
+        )
     if len(module.modules) > 1:
         shown = ", ".join(module.modules[:6]) + (
             f" and {len(module.modules) - 6} more" if len(module.modules) > 6 else ""

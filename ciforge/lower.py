@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from ciforge import golangci_lint, goreleases, goversion, ir, lower_modules, matrix, pins, reading, scripts
+from ciforge import goreleases, goversion, ir, lower_modules, matrix, pins, reading, scripts
 from ciforge.diagnostics import Diagnostic, JsonPath
 from ciforge.globs import bracket_problem
+from ciforge.lower_lint import LintLowering
 from ciforge.lower_supply import SupplyChain
 from ciforge.lower_test import TestLowering
 from ciforge.model import Build, Manifest, MatrixEntry
@@ -108,59 +109,6 @@ class Lowering:
         if any(glob.startswith("release") for glob in self.m.triggers.branches):
             return None
         return ir.GoCache()
-
-    def lint_job(self, go: str) -> ir.Job | None:
-        lint = self.m.lint
-        version = self.golangci_lint_version(go)
-        steps: list[ir.Step] = [ir.Checkout(), ir.SetupGo(version=go)]
-        if lint.vet:
-            steps.append(ir.Run(id="go-vet", name="go vet", script=scripts.go_vet()))
-        if version is not None:
-            steps.append(
-                ir.Run(id="golangci-lint", name=f"golangci-lint {version}", script=scripts.golangci_lint(version))
-            )
-        if len(steps) == 2:
-            return None
-        return ir.Job(
-            id="lint",
-            name="Lint",
-            stage="check",
-            go=go,
-            env=(("GO_PACKAGES", self.m.go.packages),),
-            steps=tuple(steps),
-            cache=self.go_cache(),
-            timeout_minutes=20,
-            gates=tuple(ir.Gate(kind="exit_code", block=s.id) for s in steps if isinstance(s, ir.Run)),
-        )
-
-    def golangci_lint_version(self, go: str) -> str | None:
-        """The golangci-lint release the lint job runs (None: off), proven to support ``go``."""
-        pinned = self.m.lint.golangci_lint
-        if pinned is False or go == UNRESOLVED:
-            return None
-        if isinstance(pinned, str):
-            known = golangci_lint.release(pinned)
-            if known is None:
-                self.warn(
-                    "golangci-lint",
-                    f"golangci-lint {pinned} is not in ciforge's release table, so ciforge cannot check that it "
-                    f"supports Go {go}",
-                    ("lint", "golangci-lint"),
-                )
-            elif not known.supports(go):
-                self.error(
-                    "golangci-lint",
-                    f"golangci-lint {pinned} supports Go {known.go} to {goreleases.minor_of(known.built_with)}.x, "
-                    f"not Go {go}; {golangci_lint.choose_hint(go)}",
-                    ("lint", "golangci-lint"),
-                )
-            return pinned
-        try:
-            return golangci_lint.choose(go).version
-        except golangci_lint.NoReleaseError as exc:
-            where = ("go", "version") if self.m.go.version is not None else ("go", "version-file")
-            self.error("golangci-lint", str(exc), where)
-            return None
 
     def legs(self, build: Build, go: str) -> list[ir.Leg]:
         mx = build.matrix
@@ -307,7 +255,7 @@ class Lowering:
 
     def check_jobs(self, go: str) -> list[ir.Job]:
         """Lint and test: of the root, or of each module the manifest names (``modules:``)."""
-        lint = self.lint_job(go)
+        lint = LintLowering(self).job(go)
         testing = TestLowering(self, go)
         legs = testing.legs()
         modules = lower_modules.resolve(self, go)

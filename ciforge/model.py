@@ -41,6 +41,10 @@ class Lint:
 
     vet: bool = True
     golangci_lint: str | bool | None = None
+    tidy: bool = False
+    gofmt: bool = False
+    generate: bool = False
+    govulncheck: str | bool = False  # True: the newest release that builds with the Go
 
 
 @attrs.frozen(kw_only=True)

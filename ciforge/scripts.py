@@ -173,3 +173,79 @@ def go_build() -> str:
         'go build -trimpath -buildvcs=false -tags "${GO_TAGS:-}" -ldflags "${LDFLAGS}" -o "$out" "$MAIN_PACKAGE"',
         'sha256sum "$out"',
     )
+
+
+# -- drift checks of the lint job (the same blocks on both platforms) ---------------------------
+
+# The Go files gofmt checks: not vendor/, testdata/ or hidden directories (.git, and GitLab's
+# project-local module and build caches .go/ and .cache/).
+_GO_FILES: Final = (
+    "find . -type f -name '*.go' -not -path './vendor/*' -not -path '*/testdata/*' -not -path '*/.*/*' -print0"
+)
+
+
+def gofmt_check() -> str:
+    """Fail when gofmt would change a file, listing them."""
+    return block(
+        f'unformatted="$({_GO_FILES} | xargs -0 -r gofmt -l)"',
+        'if [ -n "$unformatted" ]; then',
+        '  echo "gofmt would change these files (run gofmt -w on them):"',
+        "  printf '%s\\n' \"$unformatted\"",
+        "  exit 1",
+        "fi",
+        'echo "gofmt: every Go file is formatted"',
+    )
+
+
+def tidy_check(*, diff_flag: bool) -> str:
+    """Fail when ``go mod tidy`` would change go.mod or go.sum, showing the diff. ``diff_flag``:
+    the Go release has ``go mod tidy -diff`` (Go 1.23, https://go.dev/doc/go1.23#go-command);
+    before it, tidy runs on the files and they are compared with a copy, then restored."""
+    if diff_flag:
+        return block(
+            "if ! go mod tidy -diff; then",
+            '  echo "go.mod or go.sum is not tidy: run go mod tidy and commit the result"',
+            "  exit 1",
+            "fi",
+            'echo "go mod tidy: go.mod and go.sum are tidy"',
+        )
+    return block(
+        'saved="$(mktemp -d)"',
+        'cp go.mod "$saved/go.mod"',
+        'if [ -f go.sum ]; then cp go.sum "$saved/go.sum"; else : > "$saved/go.sum"; fi',
+        "go mod tidy",
+        "status=0",
+        'diff -u "$saved/go.mod" go.mod || status=1',
+        'if [ -f go.sum ]; then diff -u "$saved/go.sum" go.sum || status=1; fi',
+        'cp "$saved/go.mod" go.mod',
+        'if [ -s "$saved/go.sum" ]; then cp "$saved/go.sum" go.sum; else rm -f go.sum; fi',
+        'if [ "$status" -ne 0 ]; then',
+        '  echo "go.mod or go.sum is not tidy: run go mod tidy and commit the result"',
+        "  exit 1",
+        "fi",
+        'echo "go mod tidy: go.mod and go.sum are tidy"',
+    )
+
+
+def generate_check() -> str:
+    """Run ``go generate`` and fail when it leaves a change in the work tree (tracked or new
+    files), apart from the CI's own files: GitLab's project-local caches and the module marker."""
+    return block(
+        'go generate "$GO_PACKAGES"',
+        'changed="$(git status --porcelain --untracked-files=all -- . \\',
+        "  ':(top,exclude).go/' ':(top,exclude).cache/' ':(exclude).ciforge-unaffected')\"",
+        'if [ -n "$changed" ]; then',
+        '  echo "go generate changed the work tree: run it and commit the result"',
+        "  printf '%s\\n' \"$changed\"",
+        "  git --no-pager diff --stat",
+        "  exit 1",
+        "fi",
+        'echo "go generate: the generated files are up to date"',
+    )
+
+
+def govulncheck(version: str) -> str:
+    """govulncheck over the packages, built from its module at the pinned release (the go command
+    checks the download against the checksum database); a finding in called code fails the job.
+    https://go.dev/doc/tutorial/govulncheck"""
+    return block(f'go run golang.org/x/vuln/cmd/govulncheck@{version} "$GO_PACKAGES"')

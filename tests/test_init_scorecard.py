@@ -40,19 +40,25 @@ class Layout:
     image: str | None  # the Dockerfile the image stages build, or None (stages off)
     git: tuple[str, str, str] | None = None  # (checked-out branch, origin URL or "", origin HEAD or "")
     modules: str | None = None  # modules: auto for a repository with several Go modules
+    generate: bool = False  # lint.generate: a //go:generate directive in the module
 
 
 LAYOUTS = {
     # a service: cmd/<name> and a root Dockerfile with a golang build stage
     "service": Layout(
         module="example.com/acme/orders-api",
-        files={"cmd/orders-api/main.go": MAIN, "internal/store/store.go": "package store\n", "Dockerfile": GO_BUILDER},
+        files={
+            "cmd/orders-api/main.go": MAIN,
+            "internal/store/store.go": "package store\n\n//go:generate stringer -type=Kind\n",
+            "Dockerfile": GO_BUILDER,
+        },
         name="orders-api",
         main="./cmd/orders-api",
         preset="go-service",
         branch="main",
         image="Dockerfile",
         git=("main", "", ""),
+        generate=True,
     ),
     # caddy: a /v2 module with cmd/caddy, no Dockerfile
     "cli-major-suffix": Layout(
@@ -253,6 +259,8 @@ def decisions(root: Path) -> dict[str, object]:
         "branch": data["triggers"]["branches"][0],
         "image": image.get("dockerfile"),
         "modules": data.get("modules"),
+        "generate": bool(data["lint"].get("generate")),
+        "drift": (data["lint"]["gofmt"], data["lint"]["tidy"]),
     }
 
 
@@ -270,6 +278,8 @@ def test_init_scorecard(case: str, tmp_path: Path) -> None:
         "branch": layout.branch,
         "image": layout.image,
         "modules": layout.modules,
+        "generate": layout.generate,
+        "drift": (True, True),
     }
     assert decisions(root) == expected
     assert main(["render", "-m", str(root / "ciforge.yml")]) == 0

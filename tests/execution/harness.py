@@ -150,6 +150,12 @@ def _replace_manifest_value(text: str, key: str, value: str) -> str:
     return new
 
 
+def small_manifest(settings: str) -> str:
+    """A manifest for the example service with only the ``settings`` a test needs (YAML text after
+    the name and the example's Go release)."""
+    return f'version: 1\nname: orders-api\ngo:\n  version: "{go_version_of_example()}"\n{settings}'
+
+
 def render(project: Path) -> None:
     proc = run([sys.executable, "-m", "ciforge", "render", "-m", project / "ciforge.yml", "--out", project], cwd=ROOT)
     assert proc.returncode == 0, f"ciforge render failed:\n{proc.stdout}{proc.stderr}"

@@ -25,23 +25,15 @@ from tests.execution.harness import (
     load_yaml,
     make_project,
     report,
+    small_manifest,
     strip_go_images,
 )
 
 pytestmark = pytest.mark.oracle
 
-MANIFEST = f"""version: 1
-name: orders-api
-go:
-  version: "{go_version_of_example()}"
-lint:
-  golangci-lint: false
-test:
-  coverage:
-    threshold: 50
-modules: [".", "./client"]
-build: false
-"""
+MANIFEST = small_manifest(
+    'lint:\n  golangci-lint: false\ntest:\n  coverage:\n    threshold: 50\nmodules: [".", "./client"]\nbuild: false\n'
+)
 CLIENT = (
     ("ciforge.yml", MANIFEST),
     ("client/go.mod", "module example.com/orders-client\n\ngo 1.23\n"),
