@@ -18,7 +18,8 @@ from ciforge.model import Manifest, Module
 
 
 def _key(name: str) -> str:
-    return name.replace("_", "-")
+    """``version_file`` -> ``version-file``; ``from_`` (a Python keyword) -> ``from``."""
+    return name.rstrip("_").replace("_", "-")
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from typing import Final
 from ciforge import goreleases, goversion, ir, lower_modules, matrix, pins, reading, scripts
 from ciforge.diagnostics import Diagnostic, JsonPath
 from ciforge.globs import bracket_problem
+from ciforge.lower_jobs import CustomJobs
 from ciforge.lower_lint import LintLowering
 from ciforge.lower_supply import SupplyChain
 from ciforge.lower_test import TestLowering
@@ -294,6 +295,7 @@ class Lowering:
         )
         jobs += supply.jobs()
         self.diagnostics += supply.diagnostics
+        jobs += CustomJobs(self, go, jobs, STAGES).jobs()
         _check_graph(jobs)
         t = self.m.triggers
         triggers = ir.Triggers(branches=t.branches, tags=t.tags, change_requests=t.pull_requests, manual=t.manual)

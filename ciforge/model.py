@@ -201,6 +201,27 @@ class Release:
 
 
 @attrs.frozen(kw_only=True)
+class CustomArtifacts:
+    """``jobs.<name>.artifacts:`` — files the job keeps, and the jobs whose files it downloads."""
+
+    paths: tuple[str, ...] = ()
+    from_: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class CustomJob:
+    """``jobs.<name>:`` — a job of the project's own: a bash script with its needs and events."""
+
+    run: str
+    needs: tuple[str, ...] = ()
+    events: tuple[str, ...] | None = None  # None: every event the pipeline runs on
+    go: bool = True
+    env: dict[str, str] = attrs.field(factory=dict, hash=False)
+    timeout: int = 30
+    artifacts: CustomArtifacts = CustomArtifacts()
+
+
+@attrs.frozen(kw_only=True)
 class Manifest:
     """A whole ``ciforge.yml``."""
 
@@ -221,3 +242,4 @@ class Manifest:
     release: Release | None = None
     runners: dict[str, RunnerOverride] = attrs.field(factory=dict, hash=False)
     environment: str = "release"
+    jobs: dict[str, CustomJob] = attrs.field(factory=dict, hash=False)

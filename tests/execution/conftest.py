@@ -82,6 +82,19 @@ def gitlab_project(base: Path, name: str, variant: Variant) -> Path:
     return project
 
 
+def project_pair(base: Path, name: str, files: tuple[tuple[str, str], ...]) -> tuple[Path, Path]:
+    """The example with ``files`` written over it (a manifest, a second module, ...), as a GitHub and
+    a GitLab project; the GitLab one runs every Go job on the host's Go (harness.strip_go_images)."""
+    github = github_project(base, f"{name}-github", Variant(files=files))
+    gitlab = make_project(base / f"{name}-gitlab", Variant(files=files), GITLAB_REMOTE)
+    image = f"golang:{go_version_of_example()}"
+    pipeline = load_yaml(gitlab / PIPELINE)
+    jobs = [job for job, spec in pipeline.items() if isinstance(spec, dict) and spec.get("image") == image]
+    strip_go_images(gitlab, jobs, image)
+    commit_all(gitlab, "shell executor: Go from the host (see harness.strip_go_images)")
+    return github, gitlab
+
+
 @pytest.fixture(scope="session")
 def example_project(execution_base: Path) -> Path:
     """The example exactly as shipped, rendered (for static checks; never executed)."""

@@ -9,22 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.execution.conftest import GITHUB_REMOTE, GITLAB_REMOTE
-from tests.execution.harness import (
-    EXAMPLE,
-    MR_VARIABLES,
-    PIPELINE,
-    ActHost,
-    GitLabHost,
-    RunnerRun,
-    Variant,
-    commit_all,
-    go_version_of_example,
-    make_project,
-    report,
-    small_manifest,
-    strip_go_images,
-)
+from tests.execution.conftest import project_pair
+from tests.execution.harness import EXAMPLE, MR_VARIABLES, ActHost, GitLabHost, RunnerRun, report, small_manifest
 
 pytestmark = pytest.mark.oracle
 
@@ -48,11 +34,7 @@ TIDY_FAILED = "go.mod or go.sum is not tidy: run go mod tidy and commit the resu
 def _runs(
     act_host: ActHost, gitlab_host: GitLabHost, base: Path, name: str, files: tuple[tuple[str, str], ...]
 ) -> tuple[RunnerRun, RunnerRun]:
-    github = make_project(base / f"{name}-github", Variant(files=files), GITHUB_REMOTE)
-    gitlab = make_project(base / f"{name}-gitlab", Variant(files=files), GITLAB_REMOTE)
-    strip_go_images(gitlab, ["lint"], f"golang:{go_version_of_example()}")
-    commit_all(gitlab, "shell executor: Go from the host (see harness.strip_go_images)")
-    assert (gitlab / PIPELINE).is_file()
+    github, gitlab = project_pair(base, name, files)
     with ThreadPoolExecutor(max_workers=2) as pool:
         gh = pool.submit(act_host.run, github, "pull_request", "lint")
         gl = pool.submit(gitlab_host.run, gitlab, ["lint"], MR_VARIABLES)

@@ -10,23 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.execution.conftest import GITHUB_REMOTE, GITLAB_REMOTE
+from tests.execution.conftest import project_pair
 from tests.execution.harness import (
     COVERAGE_PASSED,
     MR_VARIABLES,
-    PIPELINE,
     ActHost,
     GitLabHost,
     RunnerRun,
-    Variant,
     commit_all,
     git,
-    go_version_of_example,
-    load_yaml,
-    make_project,
     report,
     small_manifest,
-    strip_go_images,
 )
 
 pytestmark = pytest.mark.oracle
@@ -64,14 +58,8 @@ def _change_the_client(project: Path) -> None:
 
 @pytest.fixture(scope="module")
 def module_runs(act_host: ActHost, gitlab_host: GitLabHost, execution_base: Path) -> tuple[RunnerRun, RunnerRun]:
-    github = make_project(execution_base / "modules-github", Variant(files=CLIENT), GITHUB_REMOTE)
+    github, gitlab = project_pair(execution_base, "modules", CLIENT)
     _change_the_client(github)
-    gitlab = make_project(execution_base / "modules-gitlab", Variant(files=CLIENT), GITLAB_REMOTE)
-    image = f"golang:{go_version_of_example()}"
-    strip_go_images(
-        gitlab, [name for name, job in load_yaml(gitlab / PIPELINE).items() if job_image(job) == image], image
-    )
-    commit_all(gitlab, "shell executor: Go from the host (see harness.strip_go_images)")
     git(gitlab, "branch", "-f", "main", "HEAD")  # the runner's own change is part of the base
     _change_the_client(gitlab)
     variables = {**MR_VARIABLES, "CI_MERGE_REQUEST_DIFF_BASE_SHA": git(gitlab, "rev-parse", "main")}
@@ -79,10 +67,6 @@ def module_runs(act_host: ActHost, gitlab_host: GitLabHost, execution_base: Path
         gh = pool.submit(act_host.run, github, "pull_request", "")
         gl = pool.submit(gitlab_host.run, gitlab, list(JOBS), variables)
         return gh.result(), gl.result()
-
-
-def job_image(job: object) -> object:
-    return job.get("image") if isinstance(job, dict) else None
 
 
 @pytest.mark.parametrize("runner", ["github", "gitlab"])

@@ -1,0 +1,205 @@
+"""Lower ``jobs:``: the project's own jobs (make targets, integration tests, licence checks), in the
+same DAG, plan and permissions model as the built-in ones, the same script on both platforms.
+
+A need names a custom job, a built-in job id, or a built-in family: ``lint``, ``test`` and
+``build`` mean every job of that kind (every module's, platform's and shard's). A custom job
+runs on the events it lists, which each of its needs must also run on (default: every event its
+needs run on; every event when it needs none); its stage is the latest of its needs' stages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Final
+
+from ciforge import ir, scripts
+from ciforge.diagnostics import JsonPath
+
+if TYPE_CHECKING:
+    from ciforge.lower import Lowering
+    from ciforge.model import CustomJob
+
+EVENTS: Final = {
+    "pr": ir.Event.CHANGE_REQUEST,
+    "push": ir.Event.PUSH_BRANCH,
+    "tag": ir.Event.PUSH_TAG,
+    "manual": ir.Event.MANUAL,
+}
+FAMILIES: Final = ("lint", "test", "build")
+# Built-in ids and prefixes a custom job may not take (ciforge's own jobs and the ones it may add).
+RESERVED_PREFIXES: Final = ("lint", "test", "build", "checks", "collect", "image", "release")
+NAME: Final = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+ENV_NAME: Final = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+PLATFORM_PREFIXES: Final = ("CI_", "GITHUB_", "RUNNER_", "GITLAB_", "ACTIONS_")
+
+
+class CustomJobs:
+    """The custom jobs of one lowering run; problems go to the run's diagnostics."""
+
+    def __init__(self, low: Lowering, go: str, builtin: list[ir.Job], stages: tuple[str, ...]) -> None:
+        self.low = low
+        self.go = go
+        self.builtin = {job.id: job for job in builtin}
+        self.stages = stages
+        self.specs = low.m.jobs
+
+    def jobs(self) -> list[ir.Job]:
+        """The custom jobs, needs first (a cycle is an error and drops the jobs on it)."""
+        names = [n for n in self.specs if self._valid_name(n)]
+        order = self._order(names)
+        made: dict[str, ir.Job] = {}
+        for name in order:
+            made[name] = self._job(name, self.specs[name], made)
+        return [made[name] for name in names if name in made]
+
+    def _valid_name(self, name: str) -> bool:
+        path: JsonPath = ("jobs", name)
+        if not NAME.match(name):
+            self.low.error(
+                "job-name",
+                f"job name {name!r}: a lower-case letter, then lower-case letters, digits, '_' and '-' (at most 63)",
+                path,
+            )
+            return False
+        if name in self.builtin or any(name == p or name.startswith(p + "-") for p in RESERVED_PREFIXES):
+            self.low.error(
+                "job-name",
+                f"job name {name!r} is ciforge's own (lint, test, build, checks, collect, image, release and "
+                "their -suffixed jobs); choose another",
+                path,
+            )
+            return False
+        return True
+
+    def _order(self, names: list[str]) -> list[str]:
+        """Custom jobs with their custom needs first; jobs on a cycle are reported and left out."""
+        order: list[str] = []
+        state: dict[str, str] = {}
+
+        def visit(name: str, trail: list[str]) -> bool:
+            if state.get(name) == "done":
+                return True
+            if state.get(name) == "active":
+                cycle = [*trail[trail.index(name) :], name]
+                self.low.error(
+                    "needs", f"jobs need each other in a cycle: {' -> '.join(cycle)}", ("jobs", name, "needs")
+                )
+                return False
+            state[name] = "active"
+            ok = all(visit(n, [*trail, name]) for n in self.specs[name].needs if n in names)
+            state[name] = "done" if ok else "cycle"
+            if ok:
+                order.append(name)
+            return ok
+
+        for name in names:
+            if state.get(name) is None:
+                visit(name, [])
+        return order
+
+    def _needs(self, name: str, spec: CustomJob, made: dict[str, ir.Job]) -> list[ir.Job]:
+        out: list[ir.Job] = []
+        for i, need in enumerate(spec.needs):
+            family = [j for jid, j in self.builtin.items() if jid == need or jid.startswith(need + "-")]
+            if need in made:
+                out.append(made[need])
+            elif need in FAMILIES and family:
+                out += family
+            elif need in self.builtin:
+                out.append(self.builtin[need])
+            elif need in self.specs:
+                continue  # on a cycle: already reported
+            else:
+                known = ", ".join([*FAMILIES, *sorted(self.builtin), *sorted(made)])
+                self.low.error(
+                    "needs",
+                    f"job {name} needs {need!r}, which is no job here (known: {known})",
+                    ("jobs", name, "needs", i),
+                )
+        return list({j.id: j for j in out}.values())
+
+    def _events(self, name: str, spec: CustomJob, needs: list[ir.Job]) -> frozenset[ir.Event]:
+        if spec.events is None:  # every event its needs run on (all of them when it needs none)
+            return frozenset(ir.ALL_EVENTS.intersection(*(n.events for n in needs)))
+        events = frozenset(EVENTS[e] for e in spec.events)
+        for need in needs:
+            missing = events - need.events
+            if missing:
+                spelled = ", ".join(k for k, v in EVENTS.items() if v in missing)
+                self.low.error(
+                    "needs",
+                    f"job {name} runs on {spelled}, where {need.id}, which it needs, does not run; "
+                    "list only the events its needs run on",
+                    ("jobs", name, "events"),
+                )
+                events -= missing
+        return events
+
+    def _downloads(self, name: str, spec: CustomJob, needs: list[ir.Job]) -> tuple[ir.ArtifactInput, ...]:
+        """``artifacts.from``: the build's binaries (every leg, into dist/build-<leg>/) or a custom
+        job's files, at the paths they were kept from; each must be one of the job's needs."""
+        out: list[ir.ArtifactInput] = []
+        for i, source in enumerate(spec.artifacts.from_):
+            path: JsonPath = ("jobs", name, "artifacts", "from", i)
+            producers = [
+                j for j in needs if j.id == source or (source == "build" and j.id.startswith("build") and j.legs)
+            ]
+            if not producers:
+                self.low.error(
+                    "artifacts", f"job {name} downloads from {source!r}, which is not one of its needs", path
+                )
+                continue
+            for producer in producers:
+                if not producer.produces or (producer.legs and not producer.id.startswith("build")):
+                    self.low.error(
+                        "artifacts",
+                        f"{producer.id} keeps no files a job can download (the build's binaries and custom jobs' "
+                        "artifacts can be)",
+                        path,
+                    )
+                    continue
+                artifact = producer.produces[0]
+                out.append(ir.ArtifactInput(producer=producer.id, name=artifact.name, all_legs=bool(producer.legs)))
+        return tuple(out)
+
+    def _env(self, name: str, spec: CustomJob) -> ir.Env:
+        out: list[tuple[str, ir.EnvValue]] = []
+        for key, value in spec.env.items():
+            path: JsonPath = ("jobs", name, "env", key)
+            if not ENV_NAME.match(key) or key.startswith(PLATFORM_PREFIXES):
+                self.low.error(
+                    "env",
+                    f"{key!r}: an environment name in capitals, digits and '_', not one of the platforms' own "
+                    f"({', '.join(p + '*' for p in PLATFORM_PREFIXES)})",
+                    path,
+                )
+                continue
+            out.append((key, value))
+        return tuple(out)
+
+    def _job(self, name: str, spec: CustomJob, made: dict[str, ir.Job]) -> ir.Job:
+        needs = self._needs(name, spec, made)
+        events = self._events(name, spec, needs)
+        stage = max((n.stage for n in needs), key=self.stages.index, default=self.stages[0])
+        go = self.go if spec.go else None
+        steps: tuple[ir.Step, ...] = (
+            ir.Checkout(),
+            *((ir.SetupGo(version=go),) if go is not None else ()),
+            ir.Run(id="run", name=name, script=scripts.block(spec.run.rstrip("\n"))),
+        )
+        return ir.Job(
+            id=name,
+            name=name,
+            stage=stage,
+            needs=tuple(n.id for n in needs),
+            events=events,
+            go=go,
+            runtime=ir.Runtime.GO if go is not None else ir.Runtime.SHELL,
+            env=(*((("GO_PACKAGES", self.low.m.go.packages),) if go is not None else ()), *self._env(name, spec)),
+            steps=steps,
+            cache=self.low.go_cache() if go is not None else None,
+            produces=(ir.Artifact(name=name, paths=spec.artifacts.paths),) if spec.artifacts.paths else (),
+            consumes=self._downloads(name, spec, needs),
+            timeout_minutes=spec.timeout,
+            gates=(ir.Gate(kind="exit_code", block="run"),),
+        )
