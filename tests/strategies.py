@@ -122,7 +122,7 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
         "pull-requests": draw(st.booleans()),
         "manual": draw(st.booleans()),
     }
-    m["lint"] = {"vet": draw(st.booleans())}
+    m["lint"] = {"vet": draw(st.booleans())} | dict.fromkeys(draw(_subset(["gofmt", "tidy", "generate"])), True)
     golangci = draw(st.sampled_from([False, None]))  # None: ciforge chooses the release for the Go
     if golangci is False:
         m["lint"]["golangci-lint"] = False
@@ -153,7 +153,34 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
             m["sign"]["verify"] = draw(st.booleans())
     if m["triggers"]["tags"] and draw(st.booleans()):
         m["release"] = {"on-tags": True}
+    if draw(st.booleans()):
+        m["jobs"] = draw(custom_jobs(build=m["build"] is not False))
     return m
+
+
+@st.composite
+def custom_jobs(draw: st.DrawFn, *, build: bool) -> dict[str, Any]:
+    """One to three custom jobs, each needing built-in families and earlier custom jobs, on some
+    events or the ones their needs run on (events a need does not run on are an error, which
+    callers drop), maybe downloading the build's binaries and keeping files."""
+    jobs: dict[str, Any] = {}
+    for name in draw(
+        st.lists(st.sampled_from(["integration", "e2e", "licenses"]), min_size=1, max_size=3, unique=True)
+    ):
+        job: dict[str, Any] = {"run": draw(st.sampled_from(["make check", "go test -count=1 ./...\necho done"]))}
+        needs = draw(_subset(["lint", "test", *(["build"] if build else []), *jobs]))
+        if needs:
+            job["needs"] = needs
+        if draw(st.booleans()):
+            job["events"] = draw(_subset(["pr", "push", "tag", "manual"], min_size=1))
+        if draw(st.booleans()):
+            job["go"] = False
+        if draw(st.booleans()):
+            job["env"] = {"APP_ENV": "ci"}
+        if "build" in needs and draw(st.booleans()):
+            job["artifacts"] = {"from": ["build"], "paths": ["reports/"]}
+        jobs[name] = job
+    return jobs
 
 
 # GitHub's skip instructions and near misses. GitLab's own variants ("[SKIP CI]", "[ci-skip]")

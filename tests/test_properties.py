@@ -106,6 +106,13 @@ def _features(manifest: dict[str, Any]) -> set[str]:
         if triggers.get(key):
             found.add(f"trigger {key}")
     found |= {f"stage {s}" for s in ("image", "sbom", "scan", "sign", "release") if s in manifest}
+    jobs = manifest.get("jobs", {})
+    if any(job.get("needs") for job in jobs.values()):
+        found.add("custom job with needs")
+    if any(need in jobs for job in jobs.values() for need in job.get("needs", [])):
+        found.add("custom job needing a custom job")
+    if any("from" in job.get("artifacts", {}) for job in jobs.values()):
+        found.add("custom job downloading the build")
     return found
 
 
@@ -122,6 +129,9 @@ ALL_FEATURES = {
     "stage sign",
     "stage release",
     "release fan-in over 50 legs",
+    "custom job with needs",
+    "custom job needing a custom job",
+    "custom job downloading the build",
 }
 
 
