@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +148,15 @@ def test_json_path_brackets_keys_that_would_break_the_notation_or_the_line() -> 
         assert Diagnostic(code="schema", message="m", path=path).json_path == expected
     line = format_text(Diagnostic(code="schema", message="m", path=("\n",), file="ciforge.yml", line=1, col=3))
     assert "\n" not in line
+
+
+def test_every_code_the_compiler_reports_is_documented() -> None:
+    """Every literal code passed to an error/warn call or a Diagnostic in ciforge/ is in CODES
+    (a new check without its documented code would fail the JSON format's contract)."""
+    call = re.compile(r"""(?:\.(?:error|warn)\(|Diagnostic\(\s*code=)\s*["']([a-z][a-z0-9-]*)["']""")
+    used: dict[str, str] = {}
+    for path in sorted((Path(__file__).resolve().parents[1] / "ciforge").rglob("*.py")):
+        for code in call.findall(path.read_text(encoding="utf-8")):
+            used.setdefault(code, path.name)
+    assert len(used) >= 20, used  # the pattern still finds the calls
+    assert {code: where for code, where in used.items() if code not in CODES} == {}

@@ -189,11 +189,13 @@ def check_library(raw: bytes, base_dir: Path = GO_MOD_DIR, family: str = "librar
 @contextlib.contextmanager
 def manifest_dir(raw: bytes, base_dir: Path) -> Iterator[Path]:
     """A temp dir holding the manifest and the seed's files it names (go.mod for version-file
-    manifests, the Dockerfile for image manifests)."""
+    manifests, the Dockerfile for image manifests, every module's go.mod and the go.work for
+    modules: manifests)."""
     with tempfile.TemporaryDirectory(prefix="ciforge-fuzz-") as tmp:
         root = Path(tmp)
         (root / MANIFEST).write_bytes(raw)
-        for rel in ("go.mod", "Dockerfile", "build/Dockerfile"):
+        modules = [p.relative_to(base_dir).as_posix() for p in sorted(base_dir.rglob("go.mod"))]
+        for rel in ("go.mod", "go.work", "Dockerfile", "build/Dockerfile", *modules):
             if (base_dir / rel).is_file():
                 (root / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(base_dir / rel, root / rel)
