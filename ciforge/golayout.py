@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final
 
@@ -193,15 +193,22 @@ def _is_main_dir(directory: Path, files: list[str]) -> bool:
     return False
 
 
-def main_packages(root: Path) -> list[str]:
-    """The module's main package directories, as ``.`` or ``./relative/path``, in tree order."""
-    found = []
+def _package_dirs(root: Path) -> Iterator[tuple[Path, list[str]]]:
+    """The module's directories and their files, in tree order, the way the go command walks them:
+    not into another module, ``vendor``, ``testdata`` or names starting with ``.`` or ``_``."""
     for current, dirs, files in os.walk(root):
         here = Path(current)
         if here != root and (here / "go.mod").is_file():
             dirs[:] = []  # another module
             continue
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and d not in SKIP_DIRS)
+        yield here, files
+
+
+def main_packages(root: Path) -> list[str]:
+    """The module's main package directories, as ``.`` or ``./relative/path``, in tree order."""
+    found = []
+    for here, files in _package_dirs(root):
         if _is_main_dir(here, files):
             rel = here.relative_to(root).as_posix()
             found.append("." if rel == "." else f"./{rel}")
@@ -213,12 +220,7 @@ _GENERATE: Final = re.compile(rb"^//go:generate ", re.MULTILINE)
 
 def first_generate_directive(root: Path) -> str | None:
     """The first Go file of the module (tree order) with a ``//go:generate`` line, as a relative path."""
-    for current, dirs, files in os.walk(root):
-        here = Path(current)
-        if here != root and (here / "go.mod").is_file():
-            dirs[:] = []
-            continue
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and d not in SKIP_DIRS)
+    for here, files in _package_dirs(root):
         for name in sorted(f for f in files if f.endswith(".go")):
             try:
                 with (here / name).open("rb") as handle:

@@ -110,6 +110,16 @@ def discover(root: Path) -> list[str]:
     return sorted(found, key=lambda d: (d != ".", d))
 
 
+def auto(root: Path) -> list[str]:
+    """What ``modules: auto`` means: the go.work ``use`` list when ``root`` has a go.work (read
+    inside the repository, bounded), else every module directory :func:`discover` finds."""
+    try:
+        work = reading.read_in_repository(root, "go.work", MAX_GOMOD_BYTES).decode("utf-8")
+    except (OSError, ValueError):
+        return discover(root)
+    return workspace_uses(work)
+
+
 def read_module(root: Path, directory: str) -> GoModule:
     """The module in ``directory`` (relative to ``root``), or a ModuleError saying why not."""
     if not DIRECTORY.match(directory) or ".." in directory.split("/"):

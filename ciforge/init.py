@@ -66,17 +66,9 @@ def inspect(root: Path) -> Module:
         branch=gitinfo.default_branch(root),
         repository=repository,
         root=root,
-        modules=tuple(_modules(root)),
+        modules=tuple(gomodules.auto(root)),
         generate=golayout.first_generate_directive(root),
     )
-
-
-def _modules(root: Path) -> list[str]:
-    """What ``modules: auto`` finds: the go.work use list, else every go.mod."""
-    work = root / "go.work"
-    if work.is_file():
-        return gomodules.workspace_uses(work.read_text(encoding="utf-8", errors="replace"))
-    return gomodules.discover(root)
 
 
 def choose_main(module: Module) -> str | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from ciforge import gomodules, goreleases, ir, reading, scripts_modules
+from ciforge import gomodules, goreleases, ir, scripts_modules
 from ciforge.diagnostics import JsonPath
 from ciforge.model import Coverage, Module
 
@@ -36,8 +36,13 @@ class ResolvedModule:
 
     @property
     def slug(self) -> str:
-        """The job id suffix: the directory with ``/`` as ``-`` (empty for the root)."""
-        return "" if self.directory == "." else self.directory.replace("/", "-").replace(".", "-").lower()
+        """The job id suffix of the module's jobs (:func:`slug`)."""
+        return slug(self.directory)
+
+
+def slug(directory: str) -> str:
+    """The job id suffix of a module directory: ``/`` and ``.`` as ``-``, lower case (empty for the root)."""
+    return "" if directory == "." else directory.replace("/", "-").replace(".", "-").lower()
 
 
 def _specs(low: Lowering) -> list[tuple[Module, JsonPath]]:
@@ -46,12 +51,7 @@ def _specs(low: Lowering) -> list[tuple[Module, JsonPath]]:
     if isinstance(modules, tuple):
         return [(module, ("modules", i)) for i, module in enumerate(modules)]
     root = low.base_dir
-    try:
-        work = reading.read_in_repository(root, "go.work", gomodules.MAX_GOMOD_BYTES).decode("utf-8")
-    except (OSError, ValueError):
-        found = gomodules.discover(root)
-    else:
-        found = gomodules.workspace_uses(work)
+    found = gomodules.auto(root)
     if not found:
         low.error("module", f"modules: auto found no go.mod under {root.name or root}", ("modules",))
     return [(Module(path="." if d == "." else f"./{d}"), ("modules",)) for d in found]
@@ -84,11 +84,11 @@ def resolve(low: Lowering, go: str) -> list[ResolvedModule] | None:
         except gomodules.ModuleError as exc:
             low.error("module", f"module {spec.path}: {exc}", where)
             continue
-        slug = ResolvedModule(directory, True, True, Coverage(), ir.ModuleScope(directory=directory)).slug
-        if slug in slugs:
-            low.error("unique", f"modules {slugs[slug]} and {spec.path} would both name their jobs *-{slug}", where)
+        suffix = slug(directory)
+        if suffix in slugs:
+            low.error("unique", f"modules {slugs[suffix]} and {spec.path} would both name their jobs *-{suffix}", where)
             continue
-        slugs[slug] = spec.path
+        slugs[suffix] = spec.path
         _check_go(low, module, go, where)
         read.append((spec, module, where))
     workspace = isinstance(low.m.modules, str) and (low.base_dir / "go.work").is_file()
