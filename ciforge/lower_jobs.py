@@ -110,7 +110,7 @@ class CustomJobs:
             elif need in self.specs:
                 continue  # on a cycle: already reported
             else:
-                known = ", ".join([*FAMILIES, *sorted(self.builtin), *sorted(made)])
+                known = ", ".join(dict.fromkeys([*FAMILIES, *sorted(self.builtin), *sorted(made)]))
                 self.low.error(
                     "needs",
                     f"job {name} needs {need!r}, which is no job here (known: {known})",

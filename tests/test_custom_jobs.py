@@ -89,8 +89,8 @@ def test_the_plan_runs_them_on_their_events_on_both_platforms() -> None:
         ),
         (
             "  e2e:\n    run: x\n    needs: [tests]\n",
-            "ciforge.yml:10:13: error: job e2e needs 'tests', which is no job here (known: lint, test, build, build, "
-            "lint, test) (at $.jobs.e2e.needs[0]) [needs]",
+            "ciforge.yml:10:13: error: job e2e needs 'tests', which is no job here (known: lint, test, build) "
+            "(at $.jobs.e2e.needs[0]) [needs]",
         ),
         (
             "  a:\n    run: x\n    needs: [b]\n  b:\n    run: y\n    needs: [a]\n",
