@@ -1,12 +1,33 @@
 """The manifest model: frozen attrs classes in the user's vocabulary.
 
-Defaults here are the documented defaults (they mirror the schema's ``default`` keywords; a test
-keeps the two in step). Field names are the manifest keys with ``-`` spelled ``_``.
+Defaults here are the documented defaults: they mirror the schema's ``default`` keywords, and
+tests/test_schema_model.py fails when keys, required keys, types, enums (the ``Literal`` types) or
+defaults of the two drift apart. Field names are the manifest keys with ``-`` spelled ``_``.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import attrs
+
+# The schema's closed sets (its ``enum`` keywords), spelled as types; tests/test_schema_model.py
+# checks each against the schema.
+PresetName = Literal["go-service", "go-cli", "go-library"]
+Covermode = Literal["set", "count", "atomic"]
+TestPlatform = Literal["linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64", "windows/arm64"]
+Goos = Literal[
+    "aix", "android", "darwin", "dragonfly", "freebsd", "illumos", "ios", "js",
+    "linux", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows",
+]  # fmt: skip
+Goarch = Literal[
+    "386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le",
+    "mipsle", "ppc64", "ppc64le", "riscv64", "s390x", "wasm",
+]  # fmt: skip
+PushOn = Literal["tags", "branches"]
+SbomFormat = Literal["spdx-json", "cyclonedx-json"]
+Severity = Literal["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+JobEvent = Literal["pr", "push", "tag", "manual"]
 
 DEFAULT_PROXY = "https://proxy.golang.org,direct"
 DEFAULT_SUMDB = "sum.golang.org"
@@ -60,7 +81,7 @@ class TestMatrixEntry:
     """One ``test.matrix`` include or exclude entry; unset keys are None. ``go`` is a request
     (channel, minor, release, ``go.mod``), resolved before matching."""
 
-    platform: str | None = None
+    platform: TestPlatform | None = None
     go: str | None = None
     race: bool | None = None
     tags: str | None = None
@@ -74,7 +95,7 @@ class TestMatrix:
     include: tuple[TestMatrixEntry, ...] = ()
 
 
-DEFAULT_PLATFORM = "linux/amd64"
+DEFAULT_PLATFORM: TestPlatform = "linux/amd64"
 
 
 @attrs.frozen(kw_only=True)
@@ -82,10 +103,10 @@ class Test:
     """``test:`` — go test with the race detector and coverage, per platform and Go release."""
 
     race: bool = True
-    covermode: str = "atomic"
+    covermode: Covermode = "atomic"
     coverage: Coverage = Coverage()
     go_versions: tuple[str, ...] = ()
-    platforms: tuple[str, ...] = (DEFAULT_PLATFORM,)
+    platforms: tuple[TestPlatform, ...] = (DEFAULT_PLATFORM,)
     matrix: TestMatrix = TestMatrix()
 
 
@@ -111,7 +132,7 @@ class Module:
 class GitLabRunner:
     """``runners.<platform>.gitlab:`` — the tags of the runner."""
 
-    tags: tuple[str, ...] = ()
+    tags: tuple[str, ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -127,8 +148,8 @@ class RunnerOverride:
 class MatrixEntry:
     """One ``include`` or ``exclude`` entry; unset keys are None."""
 
-    goos: str | None = None
-    goarch: str | None = None
+    goos: Goos | None = None
+    goarch: Goarch | None = None
     cgo: bool | None = None
     tags: str | None = None
     cc: str | None = None
@@ -138,8 +159,8 @@ class MatrixEntry:
 class Matrix:
     """``build.matrix:`` — dimensions plus include/exclude, expanded by :mod:`ciforge.matrix`."""
 
-    goos: tuple[str, ...] = ("linux",)
-    goarch: tuple[str, ...] = ("amd64",)
+    goos: tuple[Goos, ...] = ("linux",)
+    goarch: tuple[Goarch, ...] = ("amd64",)
     cgo: tuple[bool, ...] = (False,)
     exclude: tuple[MatrixEntry, ...] = ()
     include: tuple[MatrixEntry, ...] = ()
@@ -164,21 +185,21 @@ class Image:
     context: str = "."
     platforms: tuple[str, ...] = ("linux/amd64",)
     cache: bool = True
-    push: tuple[str, ...] = ("tags", "branches")
+    push: tuple[PushOn, ...] = ("tags", "branches")
 
 
 @attrs.frozen(kw_only=True)
 class Sbom:
     """``sbom:`` — Syft SBOM of the pushed image."""
 
-    format: str = "spdx-json"
+    format: SbomFormat = "spdx-json"
 
 
 @attrs.frozen(kw_only=True)
 class Scan:
     """``scan:`` — Trivy scan with a severity gate."""
 
-    severity: tuple[str, ...] = ("CRITICAL", "HIGH")
+    severity: tuple[Severity, ...] = ("CRITICAL", "HIGH")
     ignore_unfixed: bool = True
 
 
@@ -214,7 +235,7 @@ class CustomJob:
 
     run: str
     needs: tuple[str, ...] = ()
-    events: tuple[str, ...] | None = None  # None: every event the pipeline runs on
+    events: tuple[JobEvent, ...] | None = None  # None: every event the pipeline runs on
     go: bool = True
     env: dict[str, str] = attrs.field(factory=dict, hash=False)
     timeout: int = 30
@@ -228,7 +249,7 @@ class Manifest:
     version: int
     name: str
     go: GoSettings
-    preset: str | None = None
+    preset: PresetName | None = None
     triggers: Triggers = Triggers()
     lint: Lint = Lint()
     test: Test = Test()
