@@ -1,4 +1,4 @@
-"""Run the stages in order: load -> validate -> model -> IR -> emit -> YAML text.
+"""Run the stages in order: load -> restore version strings -> validate -> model -> IR -> emit -> YAML text.
 
 Nothing here writes files; :mod:`ciforge.output` does, and only when every target rendered.
 """
@@ -59,6 +59,7 @@ def _compile(
     from ciforge import presets  # noqa: PLC0415
 
     doc = attrs.evolve(doc, data=presets.apply(doc.data))
+    doc = schema.restore_version_strings(doc)  # go: {version: 1.20} is "1.20", not the number 1.2
     reported = frozenset(d.path for d in diagnostics)
     diagnostics += schema.validate(doc, skip=reported)
     diagnostics += _platform_syntax(doc, skip=frozenset(d.path for d in diagnostics))

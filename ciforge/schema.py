@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import functools
 import json
 import re
 from importlib import resources
 from typing import Any, Final
+
+import attrs
 
 from ciforge import patterns
 from ciforge.diagnostics import Diagnostic, JsonPath
@@ -74,11 +77,14 @@ def _validator() -> Any:
     return cls(schema())
 
 
-def restore_version_strings(doc: SourceDoc) -> Any:
-    """Replace unquoted version numbers with the exact text the user wrote."""
-    data = doc.data
-    if not isinstance(data, dict):
-        return data
+def restore_version_strings(doc: SourceDoc) -> SourceDoc:
+    """The document with each unquoted version number read back as the exact text the user wrote
+    (``go: {version: 1.20}`` holds ``"1.20"``, not the YAML number 1.2); ``doc`` is left as it is.
+
+    The compiler runs this between loading and validation: the schema wants version strings."""
+    if not isinstance(doc.data, dict):
+        return doc
+    data = copy.deepcopy(doc.data)
     for path in VERSION_PATHS:
         raw = doc.raw_scalars.get(path)
         parent: Any = data
@@ -103,7 +109,7 @@ def restore_version_strings(doc: SourceDoc) -> Any:
             raw = doc.raw_scalars.get(("test", "matrix", where, i, "go"))
             if raw is not None and isinstance(entry, dict) and isinstance(entry.get("go"), int | float):
                 entry["go"] = raw
-    return data
+    return attrs.evolve(doc, data=data)
 
 
 def _describe(value: Any) -> str:
@@ -127,33 +133,49 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _unknown_keys(error: Any) -> list[tuple[str, JsonPath, str]]:
+@attrs.frozen
+class _Problem:
+    """One schema problem, with what the later passes need kept as data (not read back from the
+    message): the key an unknown key probably meant, the keys a missing-key error asks for, and
+    the index of a pattern error's first offending character."""
+
+    code: str
+    path: JsonPath
+    message: str
+    suggested: str | None = None
+    missing: tuple[str, ...] = ()
+    offset: int | None = None
+
+
+def _unknown_keys(error: Any) -> list[_Problem]:
     allowed = sorted(error.schema.get("properties", {}))
     out = []
     for key in sorted(set(error.instance) - set(allowed)):
         hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         message = f"unknown key {key!r}"
         message += f" (did you mean {hint[0]!r}?)" if hint else f" (allowed: {', '.join(allowed)})"
-        out.append(("unknown-key", (*error.absolute_path, key), message))
+        out.append(_Problem("unknown-key", (*error.absolute_path, key), message, suggested=hint[0] if hint else None))
     return out
 
 
-def _one_of(error: Any, path: JsonPath) -> tuple[str, str]:
+def _one_of(error: Any, path: JsonPath) -> _Problem:
     if path == ("go",):
         both = "version" in error.instance and "version-file" in error.instance
         if both:
-            return "conflict", "set either go.version or go.version-file, not both"
-        return "missing-key", 'go needs a version (e.g. "1.23") or a version-file (e.g. go.mod)'
+            return _Problem("conflict", path, "set either go.version or go.version-file, not both")
+        message = 'go needs a version (e.g. "1.23") or a version-file (e.g. go.mod)'
+        return _Problem("missing-key", path, message, missing=("version", "version-file"))
     if path == ("build",):
-        return "type", f"build must be a mapping of build settings or false, got {_short(error.instance)}"
-    if path == ("lint", "golangci-lint"):
-        return "type", f'golangci-lint must be a version like "v2.1.6" or false, got {_short(error.instance)}'
-    if path == ("modules",):
-        return (
-            "type",
-            f'modules must be auto or a list of module directories like "./sdk", got {_short(error.instance)}',
+        return _Problem(
+            "type", path, f"build must be a mapping of build settings or false, got {_short(error.instance)}"
         )
-    return "schema", f"{_short(error.instance)} does not match any allowed form"
+    if path == ("lint", "golangci-lint"):
+        message = f'golangci-lint must be a version like "v2.1.6" or false, got {_short(error.instance)}'
+        return _Problem("type", path, message)
+    if path == ("modules",):
+        message = f'modules must be auto or a list of module directories like "./sdk", got {_short(error.instance)}'
+        return _Problem("type", path, message)
+    return _Problem("schema", path, f"{_short(error.instance)} does not match any allowed form")
 
 
 def _branch_type(error: Any) -> str | None:
@@ -183,9 +205,9 @@ def _matching_branch(error: Any) -> list[Any]:
     return []
 
 
-def _convert(error: Any, offsets: dict[tuple[JsonPath, str], int]) -> list[tuple[str, JsonPath, str]]:
-    """Diagnostics (code, path, message) for one schema error; a pattern error records in
-    ``offsets`` the index of the value's first offending character."""
+def _convert(error: Any) -> list[_Problem]:
+    """The problems one schema error stands for, read from jsonschema's structured error (its
+    validator keyword, schema value, instance and path)."""
     path: JsonPath = tuple(error.absolute_path)
     kind = error.validator
     value = error.instance
@@ -193,12 +215,12 @@ def _convert(error: Any, offsets: dict[tuple[JsonPath, str], int]) -> list[tuple
         return _unknown_keys(error)
     if kind == "required":
         missing = [k for k in error.validator_value if k not in value]
-        return [("missing-key", path, f"missing required key {k!r}") for k in missing]
+        return [_Problem("missing-key", path, f"missing required key {k!r}", missing=(k,)) for k in missing]
     if kind == "type":
         expected = error.validator_value
         names = [expected] if isinstance(expected, str) else expected
         want = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
-        return [("type", path, f"expected {want}, got {_describe(value)} ({_short(value)})")]
+        return [_Problem("type", path, f"expected {want}, got {_describe(value)} ({_short(value)})")]
     if kind in ("enum", "const"):
         choices = error.validator_value if kind == "enum" else [error.validator_value]
         listed = ", ".join(_short(c) for c in choices)
@@ -206,62 +228,48 @@ def _convert(error: Any, offsets: dict[tuple[JsonPath, str], int]) -> list[tuple
         if isinstance(value, str):
             close = difflib.get_close_matches(value, [c for c in choices if isinstance(c, str)], n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return [("enum", path, f"{_short(value)} is not one of: {listed}{hint}")]
+        return [_Problem("enum", path, f"{_short(value)} is not one of: {listed}{hint}")]
     if kind == "pattern":
         index, why = patterns.describe(error.validator_value, value)
-        message = f"invalid value {_short(value)}: {why}"
-        offsets[(path, message)] = index
-        return [("pattern", path, message)]
+        return [_Problem("pattern", path, f"invalid value {_short(value)}: {why}", offset=index)]
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return [("range", path, f"{_short(value)} is out of range ({kind} {error.validator_value})")]
+        return [_Problem("range", path, f"{_short(value)} is out of range ({kind} {error.validator_value})")]
     if kind in ("minItems", "maxItems", "minLength", "maxLength", "minProperties"):
-        return [("length", path, f"{_short(value)} is too short or too long ({kind} {error.validator_value})")]
+        message = f"{_short(value)} is too short or too long ({kind} {error.validator_value})"
+        return [_Problem("length", path, message)]
     if kind == "uniqueItems":
-        return [("unique", path, f"the list repeats an item: {_short(value)}")]
+        return [_Problem("unique", path, f"the list repeats an item: {_short(value)}")]
     if kind == "oneOf":
         branch = _matching_branch(error)
         if branch:  # e.g. build: {...} with a mistake inside: report the mistake itself
-            return [item for sub in branch for item in _convert(sub, offsets)]
+            return [item for sub in branch for item in _convert(sub)]
         if path == ("go",) and not isinstance(value, dict):
             return []  # the type error already says go must be a mapping
-        code, message = _one_of(error, path)
-        return [(code, path, message)]
-    return [("schema", path, error.message)]
+        return [_one_of(error, path)]
+    return [_Problem("schema", path, error.message)]
 
 
-def _suggestions(found: list[tuple[str, JsonPath, str]]) -> set[tuple[JsonPath, str]]:
-    """(parent path, suggested key) for every unknown key with a did-you-mean hint."""
-    out = set()
-    for code, path, message in found:
-        hint = re.search(r"did you mean '([^']+)'", message)
-        if code == "unknown-key" and hint:
-            out.add((path[:-1], hint[1]))
-    return out
-
-
-def _is_cascade(code: str, path: JsonPath, message: str, hints: set[tuple[JsonPath, str]]) -> bool:
-    """A missing key that is really the misspelt key already reported as unknown."""
-    if code == "missing-key":
-        missing = re.findall(r"'([^']+)'|(version-file|version)\b", message)
-        names = {a or b for a, b in missing}
-        return any((path, name) in hints for name in names)
-    return False
+def _is_cascade(problem: _Problem, suggested: set[tuple[JsonPath, str]]) -> bool:
+    """A missing key that is really the misspelt key already reported as unknown: ``suggested``
+    holds (parent path, key) for every unknown key with a did-you-mean hint."""
+    return problem.code == "missing-key" and any((problem.path, name) in suggested for name in problem.missing)
 
 
 def validate(doc: SourceDoc, *, skip: frozenset[JsonPath] = frozenset()) -> list[Diagnostic]:
     """Every schema violation in the document, each positioned at the offending key or value.
+    A pure check: the document is not changed (run :func:`restore_version_strings` first).
 
     ``skip`` holds paths the loader already reported (a custom tag, say): errors at or below
     them would only repeat the same problem.
     """
-    data = restore_version_strings(doc)
     out: list[Diagnostic] = []
-    offsets: dict[tuple[JsonPath, str], int] = {}
-    found = [item for error in _validator().iter_errors(data) for item in _convert(error, offsets)]
-    hints = _suggestions(found)
+    found = [problem for error in _validator().iter_errors(doc.data) for problem in _convert(error)]
+    offsets = {(p.path, p.message): p.offset for p in found if p.offset is not None}
+    suggested = {(p.path[:-1], p.suggested) for p in found if p.code == "unknown-key" and p.suggested is not None}
     seen: set[tuple[str, JsonPath, str]] = set()
-    for code, path, message in found:
-        if (code, path, message) in seen or _is_cascade(code, path, message, hints):
+    for problem in found:
+        code, path, message = problem.code, problem.path, problem.message
+        if (code, path, message) in seen or _is_cascade(problem, suggested):
             continue
         if any(path[: len(s)] == s for s in skip):
             continue
