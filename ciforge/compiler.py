@@ -14,7 +14,7 @@ from typing import Any, Final
 import attrs
 
 from ciforge import __version__, goreleases, ir, reading, schema, source, yamlout
-from ciforge.diagnostics import Diagnostic
+from ciforge.diagnostics import Diagnostic, DiagnosticCode
 from ciforge.lower import NEEDS_LIMIT, lower
 
 
@@ -167,7 +167,7 @@ def compile_file(
         # Bounded before parsing: a huge or endless "manifest" is refused, not parsed for minutes.
         raw = reading.read_bounded(manifest, reading.MAX_MANIFEST_BYTES)
     except OSError as exc:
-        code = "limit" if isinstance(exc, reading.FileTooLargeError) else "io-error"
+        code: DiagnosticCode = "limit" if isinstance(exc, reading.FileTooLargeError) else "io-error"
         reason = str(exc) if isinstance(exc, reading.FileRefusedError) else exc.strerror or exc.__class__.__name__
         return Result(
             files={},

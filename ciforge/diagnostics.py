@@ -16,10 +16,55 @@ import attrs
 JsonPath = tuple[str | int, ...]
 Severity = Literal["error", "warning"]
 
+# Every code ciforge reports: mypy checks each ``Diagnostic(code=...)`` against it, and
+# tests/test_diagnostics.py checks that it names exactly the documented codes in CODES.
+DiagnosticCode = Literal[
+    "yaml-syntax",
+    "yaml-duplicate-key",
+    "yaml-tag",
+    "yaml-alias-bomb",
+    "yaml-encoding",
+    "yaml-empty",
+    "invisible-character",
+    "unsafe-flag",
+    "io-error",
+    "unknown-key",
+    "missing-key",
+    "type",
+    "enum",
+    "pattern",
+    "range",
+    "length",
+    "unique",
+    "schema",
+    "conflict",
+    "matrix-key",
+    "matrix-empty",
+    "matrix-limit",
+    "glob",
+    "go-version-file",
+    "go-version",
+    "golangci-lint",
+    "go-ports",
+    "limit",
+    "missing-path",
+    "not-generated",
+    "expression-syntax",
+    "race",
+    "runner",
+    "module",
+    "modules",
+    "govulncheck",
+    "job-name",
+    "needs",
+    "env",
+    "artifacts",
+]
+
 # Stable, documented codes (mypy's errorcodes style). Tests pin them.
 # Characters that end a key in ``$.a.b`` notation (or a line of output): such keys are bracketed.
 _PATH_SPECIAL: Final = re.compile(r"[\s.\[\]\"'\\]")
-CODES: Final[dict[str, str]] = {
+CODES: Final[dict[DiagnosticCode, str]] = {
     "yaml-syntax": "the file is not well-formed YAML",
     "yaml-duplicate-key": "a mapping repeats a key",
     "yaml-tag": "a custom YAML tag is not allowed",
@@ -67,7 +112,7 @@ CODES: Final[dict[str, str]] = {
 class Diagnostic:
     """One problem, located by JSON path (and by line/col once resolved)."""
 
-    code: str
+    code: DiagnosticCode
     message: str
     path: JsonPath = ()
     severity: Severity = "error"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Final
 
 from ciforge import goreleases, goversion, ir, lower_modules, matrix, pins, reading, scripts
-from ciforge.diagnostics import Diagnostic, JsonPath
+from ciforge.diagnostics import Diagnostic, DiagnosticCode, JsonPath
 from ciforge.globs import bracket_problem
 from ciforge.lower_jobs import CustomJobs
 from ciforge.lower_lint import LintLowering
@@ -47,10 +47,10 @@ class Lowering:
         self.collect_builds = False
         self.unresolved = UNRESOLVED
 
-    def error(self, code: str, message: str, path: JsonPath) -> None:
+    def error(self, code: DiagnosticCode, message: str, path: JsonPath) -> None:
         self.diagnostics.append(Diagnostic(code=code, message=message, path=path))
 
-    def warn(self, code: str, message: str, path: JsonPath) -> None:
+    def warn(self, code: DiagnosticCode, message: str, path: JsonPath) -> None:
         self.diagnostics.append(Diagnostic(code=code, message=message, path=path, severity="warning"))
 
     # -- settings ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Final
 
 from ciforge import ir, pins
 from ciforge import scripts_supply as s
-from ciforge.diagnostics import Diagnostic
+from ciforge.diagnostics import Diagnostic, DiagnosticCode
 from ciforge.model import Manifest
 
 IMAGE_OUTPUTS: Final = ("IMAGE", "IMAGE_DIGEST")
@@ -64,7 +64,7 @@ class SupplyChain:
         """``packages:<level>`` when the image lives in GHCR, else nothing."""
         return (f"packages:{level}",) if self.ghcr else ()
 
-    def error(self, code: str, message: str, path: tuple[str | int, ...]) -> None:
+    def error(self, code: DiagnosticCode, message: str, path: tuple[str | int, ...]) -> None:
         self.diagnostics.append(Diagnostic(code=code, message=message, path=path))
 
     def registry_env(self) -> ir.Env:

@@ -13,7 +13,7 @@ from typing import Any, Final
 import attrs
 
 from ciforge import patterns
-from ciforge.diagnostics import Diagnostic, JsonPath
+from ciforge.diagnostics import Diagnostic, DiagnosticCode, JsonPath
 from ciforge.source import SourceDoc
 
 SCHEMA_RESOURCE: Final = "ciforge.schema.json"
@@ -139,7 +139,7 @@ class _Problem:
     message): the key an unknown key probably meant, the keys a missing-key error asks for, and
     the index of a pattern error's first offending character."""
 
-    code: str
+    code: DiagnosticCode
     path: JsonPath
     message: str
     suggested: str | None = None

@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ciforge.diagnostics import Diagnostic, JsonPath
+from ciforge.diagnostics import Diagnostic, DiagnosticCode, JsonPath
 
 # A generous ceiling: the biggest real manifest is a few hundred nodes.
 MAX_NODES: Final = 100_000
@@ -77,7 +77,7 @@ class _Builder:
         self.count = 0
         self.bomb = False
 
-    def error(self, code: str, message: str, node: Node, path: JsonPath) -> None:
+    def error(self, code: DiagnosticCode, message: str, node: Node, path: JsonPath) -> None:
         line, col = _pos(node)
         self.diagnostics.append(Diagnostic(code=code, message=message, path=path, file=self.file, line=line, col=col))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from ciforge.diagnostics import (
     FORMATTERS,
     CiforgeError,
     Diagnostic,
+    DiagnosticCode,
     format_github,
     format_json,
     format_text,
@@ -106,12 +108,12 @@ def test_json_format_is_one_document_with_every_field() -> None:
 
 
 def test_order_is_file_then_position_then_code() -> None:
-    a = Diagnostic(code="b", message="m", file="a.yml", line=2, col=1)
-    b = Diagnostic(code="a", message="m", file="a.yml", line=2, col=1)
-    c = Diagnostic(code="a", message="m", file="a.yml", line=1, col=9)
-    d = Diagnostic(code="a", message="m", file="a.yml", line=2, col=0)
-    e = Diagnostic(code="a", message="z", file="a.yml", line=2, col=1)
-    f = Diagnostic(code="a", message="m", file="0.yml", line=9, col=9)
+    a = Diagnostic(code="type", message="m", file="a.yml", line=2, col=1)
+    b = Diagnostic(code="enum", message="m", file="a.yml", line=2, col=1)
+    c = Diagnostic(code="enum", message="m", file="a.yml", line=1, col=9)
+    d = Diagnostic(code="enum", message="m", file="a.yml", line=2, col=0)
+    e = Diagnostic(code="enum", message="z", file="a.yml", line=2, col=1)
+    f = Diagnostic(code="enum", message="m", file="0.yml", line=9, col=9)
     assert sorted([a, b, c, d, e, f], key=sort_key) == [f, c, d, b, e, a]
 
 
@@ -160,3 +162,11 @@ def test_every_code_the_compiler_reports_is_documented() -> None:
             used.setdefault(code, path.name)
     assert len(used) >= 20, used  # the pattern still finds the calls
     assert {code: where for code, where in used.items() if code not in CODES} == {}
+
+
+def test_the_code_type_is_the_documented_codes() -> None:
+    """DiagnosticCode, the Literal mypy checks every ``Diagnostic(code=...)`` against, names exactly
+    the codes CODES documents: a code cannot be typed without its documentation, nor the reverse."""
+    members = typing.get_args(DiagnosticCode)
+    assert len(members) == len(set(members))
+    assert sorted(members) == sorted(CODES)
