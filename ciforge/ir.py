@@ -25,7 +25,7 @@ MATRIX_GO: Final = "{matrix.GO_VERSION}"
 
 
 class Event(enum.Enum):
-    """The abstract events of the execution plan (semantics.md section 15)."""
+    """The abstract events of the execution plan (docs/equivalence.md, "The claim")."""
 
     PUSH_BRANCH = "push_branch"
     PUSH_TAG = "push_tag"
@@ -50,7 +50,8 @@ class Runtime(enum.Enum):
 
 @attrs.frozen
 class PlatformValue:
-    """An environment value each platform spells its own way (semantics.md 15.2 #5), e.g. the
+    """An environment value each platform spells its own way (a github context property or a GitLab
+    predefined variable: https://docs.gitlab.com/ci/variables/predefined_variables/), e.g. the
     registry, the commit SHA, or the signing identity. ``arg`` carries a manifest setting."""
 
     name: str

@@ -11,8 +11,10 @@ image-publish pushes by digest only; promote adds the tags once every check of t
 Every job from image-publish onwards runs in the deployment environment and cannot be cancelled
 halfway (GitLab interruptible: false; GitHub cancels in-progress runs only for pull requests).
 
-A job's events are always a subset of each needed job's events, so GitHub's skip propagation and
-GitLab's "needs on an absent job" never come into play (semantics.md 15.4 #10).
+A job's events are always a subset of each needed job's events, so GitHub's skip propagation
+(https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idneeds)
+and GitLab's error for needs on a job the pipeline does not have (https://docs.gitlab.com/ci/yaml/#needs)
+never come into play.
 """
 
 from __future__ import annotations

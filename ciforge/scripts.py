@@ -1,7 +1,11 @@
 """The bash blocks the pipeline runs, identical on both platforms unless marked otherwise.
 
-Every block starts with ``set -euo pipefail`` and gets fresh-shell semantics on both platforms
-(semantics.md section 12). Values reach scripts only through environment variables that the job
+Every block starts with ``set -euo pipefail`` and gets fresh-shell semantics on both platforms: a
+GitHub ``run`` step is a shell of its own
+(https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idstepsrun),
+GitLab runs a job's script lines in one shell (https://docs.gitlab.com/ci/yaml/#script), so no block
+relies on the shell state another leaves (the GitLab job's opening ``cd`` into a module directory is
+the one deliberate exception). Values reach scripts only through environment variables that the job
 sets, never through template expressions, so no block ever contains ``${{ }}`` or ``$[[ ]]``.
 """
 

@@ -74,7 +74,8 @@ def _trivy(*flags: str) -> str:
 
 def scan_report(fmt: str) -> str:
     """The report invocation (all severities, never fails); separate from the gate because the
-    GitHub action drops the severity filter when it writes SARIF (semantics.md 13.9)."""
+    GitHub action drops the severity filter when it writes SARIF, unless limit-severities-for-sarif
+    is set (https://github.com/aquasecurity/trivy-action#inputs)."""
     if fmt == "sarif":
         output = "--format sarif --output trivy.sarif"
     else:  # GitLab's container-scanning report, from the template shipped in Trivy's image

@@ -221,7 +221,8 @@ def test_key_based_signing_uses_no_oidc() -> None:
 
 def test_same_tool_versions_on_both_platforms() -> None:
     """cosign, syft and trivy: the GitHub installer input and the GitLab image tag name the same
-    pinned release (semantics.md 13.10: signatures are only cross-verifiable with one cosign)."""
+    pinned release (signatures are only cross-verifiable with one cosign: cosign v3 writes the new
+    bundle format by default, https://github.com/sigstore/cosign/releases/tag/v3.0.0)."""
     wf, gl = workflow(CASES / "go-service"), pipeline(CASES / "go-service")
     versions = {name: pins.tool_version(name) for name in ("cosign", "syft", "trivy", "buildx")}
     steps = [step for job in wf["jobs"].values() for step in job["steps"]]

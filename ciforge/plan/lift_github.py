@@ -41,7 +41,9 @@ TOOL_ACTIONS: Final = {
 }
 # Actions that are part of a contract or a registered exception, not commands.
 CONTRACT_ACTIONS: Final = {"actions/checkout", "docker/login-action", "github/codeql-action/upload-sarif"}
-# Expressions each mean a platform value (semantics.md 15.2 #5).
+# Expressions each mean a platform value: a github context property
+# (https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#github-context) and its
+# GitLab predefined variable (https://docs.gitlab.com/ci/variables/predefined_variables/).
 TOKENS: Final = {
     "github.ref_name": "@REF_NAME",
     "github.sha": "@COMMIT_SHA",

@@ -1,4 +1,4 @@
-"""The platform-neutral execution plan (semantics.md section 15): for one event, the set of
+"""The platform-neutral execution plan (docs/equivalence.md, "The claim"): for one event, the set of
 concrete jobs (matrix expanded) with what each one does. Plans are built three ways — from the
 IR, and by lifting each emitted file — and compared for equality."""
 

@@ -122,8 +122,9 @@ REGISTER: Final = {
         NamedException(
             "signing-identity",
             "Signing identity and issuer are parameters",
-            "The certificate identity and OIDC issuer are each platform's own strings (semantics.md "
-            "15.4 #16); their exact values are tested per platform in tests/test_supply_chain.py. "
+            "The certificate identity and OIDC issuer are each platform's own strings "
+            "(https://docs.github.com/en/actions/reference/security/oidc, "
+            "https://docs.gitlab.com/ci/yaml/signing_examples/); their exact values are tested per platform in tests/test_supply_chain.py. "
             "GitHub reads them from the github context; GitLab derives the identity in a block of its "
             "own from the claims of the job's ID token, which GitLab signs, because a pipeline variable "
             "can override the predefined variables (https://docs.gitlab.com/ci/variables/#cicd-variable-precedence).",
@@ -145,7 +146,8 @@ REGISTER: Final = {
             "permissions",
             "Token permissions",
             "GitHub scopes GITHUB_TOKEN per job in YAML; GitLab's job token follows the user's role and "
-            "cannot be narrowed in YAML (semantics.md 15.4 #15).",
+            "cannot be narrowed in YAML (https://docs.github.com/en/actions/reference/workflows-and-actions"
+            "/workflow-syntax#permissions, https://docs.gitlab.com/ci/jobs/ci_job_token/).",
         ),
         NamedException(
             "change-request-revision",
@@ -177,7 +179,7 @@ REGISTER: Final = {
             "scheduling",
             "Scheduling and cancellation",
             "Concurrency groups, interruptible, stages as display groups, fail-fast: not part of a run's "
-            "outcome (semantics.md 15.3).",
+            "outcome (see What is not claimed).",
         ),
     )
 }

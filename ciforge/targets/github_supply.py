@@ -170,7 +170,7 @@ def input_env(job: ir.Job) -> dict[str, Yaml]:
 
 
 def report_steps(job: ir.Job) -> list[Yaml]:
-    """SARIF goes to code scanning (a separate invocation from the gate, semantics.md 13.9)."""
+    """SARIF goes to code scanning (a separate invocation from the gate: see scripts_supply.scan_report)."""
     out: list[Yaml] = []
     for kind, path in job.reports:
         if kind == "sarif":

@@ -76,7 +76,7 @@ def workflow_rules(t: ir.Triggers) -> list[Yaml]:
 
 def variable(value: str) -> Yaml:
     """A variable value. GitLab expands ``$NAME`` in values, GitHub never does, so a literal
-    ``$`` is written with ``expand: false`` (semantics.md 15.4 #21)."""
+    ``$`` is written with ``expand: false`` (https://docs.gitlab.com/ci/yaml/#variablesexpand)."""
     return {"value": value, "expand": False} if "$" in value else value
 
 
