@@ -134,14 +134,6 @@ class Diagnostic:
         return out
 
 
-class CiforgeError(Exception):
-    """Raised by the library when it cannot go on; carries every diagnostic found so far."""
-
-    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
-        super().__init__(f"{len(diagnostics)} problem(s) found")
-        self.diagnostics = tuple(diagnostics)
-
-
 def sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
     """Order diagnostics by file, then position, then code."""
     return (d.file, d.line, d.col, d.code, d.message)

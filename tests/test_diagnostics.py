@@ -13,7 +13,6 @@ import pytest
 from ciforge.diagnostics import (
     CODES,
     FORMATTERS,
-    CiforgeError,
     Diagnostic,
     DiagnosticCode,
     format_github,
@@ -115,12 +114,6 @@ def test_order_is_file_then_position_then_code() -> None:
     e = Diagnostic(code="enum", message="z", file="a.yml", line=2, col=1)
     f = Diagnostic(code="enum", message="m", file="0.yml", line=9, col=9)
     assert sorted([a, b, c, d, e, f], key=sort_key) == [f, c, d, b, e, a]
-
-
-def test_error_carries_every_diagnostic() -> None:
-    error = CiforgeError([POSITIONED, UNPOSITIONED])
-    assert error.diagnostics == (POSITIONED, UNPOSITIONED)
-    assert str(error) == "2 problem(s) found"
 
 
 def test_formatters_and_codes() -> None:
