@@ -1,7 +1,10 @@
 """The one place that writes YAML text.
 
 A small block-style emitter for exactly the data emitters return (mappings, lists, strings,
-numbers, booleans, scripts and commented scalars), so rendering needs no YAML library at all.
+numbers, booleans, scripts and commented scalars), so writing YAML needs no YAML library: this
+module imports none. (Reading does: the manifest is loaded with ruamel.yaml in
+:mod:`ciforge.source`, for the line and column of every value, so a render imports ruamel.yaml
+once, for its input.)
 
 * Key order is the order emitters chose; nothing is sorted here.
 * A string is written plain only when every YAML 1.1 and 1.2 reader reads it back as the same

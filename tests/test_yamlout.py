@@ -4,6 +4,8 @@ YAML 1.1 (GitLab's Psych), for golden outputs and for generated data with hostil
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -225,3 +227,13 @@ def test_commented_values_in_a_sequence_and_nested_sequences() -> None:
 def test_empty_header_lines_are_bare_comment_marks() -> None:
     """No trailing space on an empty comment line (yamllint's trailing-spaces rule)."""
     assert yamlout.dump({"a": 1}, ("x", "", "y"), ("",)) == "# x\n#\n# y\na: 1\n#\n"
+
+
+def test_writing_imports_no_yaml_library() -> None:
+    """The module docstring's claim: yamlout (and the data types it writes) import no YAML library."""
+    code = (
+        "import sys, ciforge.yamlout; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ruamel', 'yaml', '_ruamel_yaml')))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
