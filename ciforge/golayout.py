@@ -20,9 +20,8 @@ from typing import Final
 
 import attrs
 
-_MODULE: Final = re.compile(r"^\s*module\s+(\S+)", re.MULTILINE)
-_GO: Final = re.compile(r"^\s*go\s+(\d+\.\d+(?:\.\d+)?)\s*$", re.MULTILINE)
-_TOOLCHAIN: Final = re.compile(r"^\s*toolchain\s+go(\d+\.\d+(?:\.\d+)?)\s*$", re.MULTILINE)
+from ciforge import gomodules
+
 _MAJOR: Final = re.compile(r"^v[0-9]+$")
 _HEADER_TOKEN: Final = re.compile(r"\s+|//[^\n]*|/\*.*?\*/|package\s+([A-Za-z_][A-Za-z0-9_]*)", re.DOTALL)
 _CONSTRAINT_TOKEN: Final = re.compile(r"\s*(&&|\|\||!|\(|\)|[A-Za-z0-9_.]+)")
@@ -58,11 +57,10 @@ def read_gomod(root: Path) -> GoMod:
         raise LayoutError(
             f"{gomod}: cannot read go.mod ({exc.strerror or exc}); run ciforge init in a Go module"
         ) from exc
-    module, go = _MODULE.search(text), _GO.search(text)
-    if module is None or go is None:
+    directives = gomodules.go_directives(text)
+    if directives.module is None or directives.go is None:
         raise LayoutError(f"{gomod}: needs a module and a go directive")
-    toolchain = _TOOLCHAIN.search(text)
-    return GoMod(path=module[1], go=go[1], toolchain=toolchain[1] if toolchain else None)
+    return GoMod(path=directives.module, go=directives.go, toolchain=directives.toolchain)
 
 
 def module_name(module_path: str) -> tuple[str, str]:

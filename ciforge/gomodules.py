@@ -29,6 +29,7 @@ SKIP_DIRS: Final = frozenset({"vendor", "testdata"})
 DIRECTORY: Final = re.compile(r"^(\.|[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*)$")
 MAX_GOMOD_BYTES: Final = 1 << 20
 _COMMENT: Final = re.compile(r"//.*$")
+_RELEASE: Final = re.compile(r"\d+\.\d+(?:\.\d+)?")  # a go directive's version: 1.22 or 1.22.3
 
 
 class ModuleError(Exception):
@@ -71,6 +72,33 @@ def _directives(text: str) -> list[tuple[str, list[str]]]:
         else:
             out.append((words[0], words[1:]))
     return out
+
+
+@attrs.frozen
+class GoDirectives:
+    """What a go.mod says about its module and its Go: the first ``module`` path (unquoted), the
+    first ``go`` directive that names a release (``go 1.25.0``), and the release of the first
+    ``toolchain`` directive that names one (``toolchain go1.25.3`` is 1.25.3; ``default`` is none)."""
+
+    module: str | None
+    go: str | None
+    toolchain: str | None
+
+
+def go_directives(text: str) -> GoDirectives:
+    """The module, go and toolchain directives of a go.mod (https://go.dev/ref/mod#go-mod-file),
+    read with the one directive parser that also reads requirements, replacements and go.work."""
+    module = go = toolchain = None
+    for verb, args in _directives(text):
+        if len(args) != 1:
+            continue
+        if verb == "module" and module is None:
+            module = args[0].strip('"')
+        elif verb == "go" and go is None and _RELEASE.fullmatch(args[0]):
+            go = args[0]
+        elif verb == "toolchain" and toolchain is None and args[0].startswith("go") and _RELEASE.fullmatch(args[0][2:]):
+            toolchain = args[0][2:]
+    return GoDirectives(module=module, go=go, toolchain=toolchain)
 
 
 def parse_gomod(directory: str, text: str) -> GoModule:

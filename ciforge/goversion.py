@@ -16,11 +16,9 @@ from typing import Final, Literal
 
 import attrs
 
-from ciforge import goreleases
+from ciforge import gomodules, goreleases
 
 _VERSION: Final = r"(\d+\.\d+(?:\.\d+)?)"
-_GO_DIRECTIVE: Final = re.compile(rf"^\s*go\s+{_VERSION}\s*(?://.*)?$", re.MULTILINE)
-_TOOLCHAIN: Final = re.compile(rf"^\s*toolchain\s+go{_VERSION}\s*(?://.*)?$", re.MULTILINE)
 _TOOL_VERSIONS: Final = re.compile(rf"^\s*(?:golang|go)\s+v?(?:go)?{_VERSION}(?:\s|$)", re.MULTILINE)
 _GO_VERSION_LINE: Final = re.compile(rf"^\s*(?:go)?{_VERSION}\s*$")
 FIRST_DOTZERO_MINOR: Final = 21  # Go 1.21 named its first release 1.21.0; 1.20 was just "go1.20"
@@ -49,11 +47,10 @@ def parse(name: str, text: str) -> Declared:
             raise VersionFileError(f"{name} has no golang line (e.g. `golang 1.25.3`)")
         return Declared(kind="pinned", version=found[1])
     if base.endswith(".mod"):
-        go = _GO_DIRECTIVE.search(text)
-        toolchain = _TOOLCHAIN.search(text)
-        minimum = go[1] if go else None
-        if toolchain is not None:
-            return Declared(kind="toolchain", version=toolchain[1], minimum=minimum)
+        directives = gomodules.go_directives(text)
+        minimum = directives.go
+        if directives.toolchain is not None:
+            return Declared(kind="toolchain", version=directives.toolchain, minimum=minimum)
         if minimum is None:
             raise VersionFileError(f"{name} has no go or toolchain directive")
         return Declared(kind="go", version=minimum, minimum=minimum)

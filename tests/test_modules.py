@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from ciforge import gomodules, ir, scripts_modules
+from ciforge import golayout, gomodules, goversion, ir, scripts_modules
 from ciforge.cli import main
 from ciforge.compiler import compile_file, compile_pipeline
 from ciforge.diagnostics import Diagnostic, format_text
@@ -485,3 +485,33 @@ def test_many_modules_are_gathered_for_gitlabs_needs_limit(tmp_path: Path) -> No
     assert plans_differ(result) == []
     gl = _load(result.files[GITLAB])
     assert all(len(job.get("needs", [])) <= 50 for name, job in gl.items() if isinstance(job, dict))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("module example.com/m\n\ngo 1.25.0\n", ("example.com/m", "1.25.0", None)),
+        ("module example.com/m\ngo 1.24.0\ntoolchain go1.25.5\n", ("example.com/m", "1.24.0", "1.25.5")),
+        ("module example.com/m\ngo 1.23\ntoolchain default\n", ("example.com/m", "1.23", None)),
+        # comments, a quoted module path, and directives inside a block are read as the go command does
+        ('module "example.com/q" // the module\ngo 1.24 // language\n', ("example.com/q", "1.24", None)),
+        ("module example.com/m\nrequire (\n\tgo 1.2\n)\ngo 1.22\n", ("example.com/m", "1.22", None)),
+        ("module example.com/m\ngo 1.22rc1\n", ("example.com/m", None, None)),
+        ("go 1.22\n", (None, "1.22", None)),
+    ],
+)
+def test_go_directives(text: str, expected: tuple[str | None, str | None, str | None]) -> None:
+    """One go.mod directive parser serves the version file (goversion), init (golayout) and modules."""
+    found = gomodules.go_directives(text)
+    assert (found.module, found.go, found.toolchain) == expected
+
+
+def test_version_file_and_init_read_go_mod_alike(tmp_path: Path) -> None:
+    """goversion (go.version-file: go.mod) and golayout (ciforge init) agree on what a go.mod declares,
+    also with a comment on the go line (init refused that go.mod before: its regex wanted nothing after it)."""
+    text = "module example.com/m // comment\n\ngo 1.24.0 // the language version\n\ntoolchain go1.25.5 // pinned\n"
+    (tmp_path / "go.mod").write_text(text)
+    declared = goversion.parse("go.mod", text)
+    layout = golayout.read_gomod(tmp_path)
+    assert (declared.minimum, declared.version) == (layout.go, layout.toolchain) == ("1.24.0", "1.25.5")
+    assert layout.path == "example.com/m"
