@@ -50,16 +50,22 @@ def compile_pipeline(
     return pipeline, diagnostics
 
 
+def prepare(doc: source.SourceDoc) -> source.SourceDoc:
+    """The loaded document as validation and the model read it: its preset merged under it, and
+    each unquoted version number read back as the text the user wrote (``go: {version: 1.20}`` is
+    "1.20", not the YAML number 1.2)."""
+    from ciforge import presets  # noqa: PLC0415
+
+    return schema.restore_version_strings(attrs.evolve(doc, data=presets.apply(doc.data)))
+
+
 def _compile(
     raw: bytes, *, file: str, base_dir: Path, label: str
 ) -> tuple[ir.Pipeline | None, list[Diagnostic], source.SourceDoc | None]:
     doc, diagnostics = source.load_bytes(raw, file)
     if doc is None:
         return None, diagnostics, None
-    from ciforge import presets  # noqa: PLC0415
-
-    doc = attrs.evolve(doc, data=presets.apply(doc.data))
-    doc = schema.restore_version_strings(doc)  # go: {version: 1.20} is "1.20", not the number 1.2
+    doc = prepare(doc)
     reported = frozenset(d.path for d in diagnostics)
     diagnostics += schema.validate(doc, skip=reported)
     diagnostics += _platform_syntax(doc, skip=frozenset(d.path for d in diagnostics))

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import attrs
 
-from ciforge import ir, presets, source, yamlout
+from ciforge import compiler, ir, presets, source, yamlout
 from ciforge.convert import structure, unstructure
 from ciforge.plan import PlanEvent, from_ir, show
 from ciforge.yamldata import Commented, Yaml
@@ -102,7 +102,7 @@ def _derived(pipeline: ir.Pipeline, effective: dict[str, Any], version_file: str
 
 def values(doc: source.SourceDoc, pipeline: ir.Pipeline) -> list[Value]:
     """Every effective setting with its origin, in manifest order."""
-    merged = presets.apply(doc.data)
+    merged = compiler.prepare(doc).data
     preset_name = doc.data.get("preset") if isinstance(doc.data, dict) else None
     preset = presets.load(preset_name) if preset_name in presets.PRESETS else {}
     full = unstructure(structure(merged))

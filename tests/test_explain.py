@@ -108,3 +108,15 @@ def test_bad_manifest_is_reported_not_explained(tmp_path: Path, capsys: pytest.C
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "ciforge.yml:4:" in captured.err
+
+
+def test_an_unquoted_version_is_explained_as_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """go: {version: 1.20} compiles as Go 1.20 (the loader keeps the text YAML would read as 1.2);
+    explain reads the manifest the same way and shows 1.20, not 1.2."""
+    (tmp_path / "ciforge.yml").write_text(
+        "version: 1\nname: api\ngo:\n  version: 1.20\nlint:\n  golangci-lint: false\n"
+        "test:\n  go-versions: [1.20, stable]\nbuild: false\n"
+    )
+    manifest = json.loads(explain(tmp_path, capsys, "json"))["manifest"]
+    assert manifest["go"]["version"] == "1.20"
+    assert manifest["test"]["go-versions"] == ["1.20", "stable"]
