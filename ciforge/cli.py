@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 
 from ciforge import __version__
 from ciforge.diagnostics import FORMATTERS, Diagnostic, format_json, sort_key, workflow_command
+from ciforge.targets import registry
 
 if TYPE_CHECKING:
     from ciforge import ir
 
 EXIT_OK, EXIT_DRIFT, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-TARGET_CHOICES = ("github", "gitlab", "all")
+TARGET_CHOICES = (*registry.NAMES, "all")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -113,7 +114,7 @@ def _one_line(value: object) -> str:
 
 
 def _targets(choice: str) -> tuple[str, ...]:
-    return ("github", "gitlab") if choice == "all" else (choice,)
+    return registry.NAMES if choice == "all" else (choice,)
 
 
 def _not_generated(out_dir: Path, files: dict[str, str], *, check: bool) -> list[Diagnostic]:

@@ -15,7 +15,7 @@ import attrs
 
 from ciforge import __version__, goreleases, ir, reading, schema, source, yamlout
 from ciforge.diagnostics import Diagnostic, DiagnosticCode
-from ciforge.lower import NEEDS_LIMIT, lower
+from ciforge.lower import lower
 
 
 @attrs.frozen
@@ -144,18 +144,19 @@ def header(label: str) -> tuple[str, ...]:
 
 
 def emit(pipeline: ir.Pipeline, targets: Iterable[str], *, gitlab_component: bool = False) -> dict[str, str]:
-    """Render the pipeline for each target; returns path -> text. With ``gitlab_component`` the
-    GitLab pipeline is written as a CI/CD component, templates/<name>.yml."""
-    from ciforge.targets import TARGETS, gitlab  # noqa: PLC0415
+    """Render the pipeline for each target; returns path -> text. With ``gitlab_component`` a
+    platform that has components (GitLab's CI/CD components) writes the pipeline as one instead."""
+    from ciforge.targets import registry  # noqa: PLC0415
 
     files: dict[str, str] = {}
     for name in targets:
-        if name == "gitlab" and gitlab_component:
-            spec, body = gitlab.as_component(pipeline)
-            files[f"templates/{pipeline.name}.yml"] = yamlout.dump_documents([spec, body], header(pipeline.manifest))
+        platform = registry.platform(name)
+        component = platform.as_component(pipeline) if gitlab_component else None
+        if component is not None:
+            path, documents = component
+            files[path] = yamlout.dump_documents(documents, header(pipeline.manifest))
             continue
-        target = TARGETS[name]
-        files[target.OUTPUT_PATH] = yamlout.dump(target.emit(pipeline), header(pipeline.manifest))
+        files[platform.OUTPUT_PATH] = yamlout.dump(platform.emit(pipeline), header(pipeline.manifest))
     return files
 
 
@@ -245,50 +246,24 @@ def _leg_origin(doc: source.SourceDoc, variables: dict[str, str]) -> tuple[str |
 
 
 def _limits(pipeline: ir.Pipeline, files: dict[str, str], doc: source.SourceDoc) -> list[Diagnostic]:
-    """Platform limits that only the rendered result shows, as positioned errors.
+    """Each platform's limits that only the rendered result shows (its ``limits.py``), as errors
+    positioned at what caused them."""
+    from ciforge.targets import registry  # noqa: PLC0415
 
-    * GitLab job names: at most 255 characters, 128 for a job other jobs need (the matrix suffix
-      counts). https://docs.gitlab.com/ci/jobs/#job-names
-    * GitLab: one job needs at most 50 jobs, each matrix leg counted.
-      https://docs.gitlab.com/ci/yaml/#needs
-    * GitHub does not start runs of a workflow file over 500 KB.
-      https://docs.github.com/en/actions/reference/limits
-    """
     out: list[Diagnostic] = []
-
-    def at(message: str, path: tuple[str | int, ...]) -> None:
-        line, col = doc.source_map.locate(path, key=True)
-        out.append(Diagnostic(code="limit", message=message, path=path, file=doc.path, line=line, col=col))
-
-    concrete = {j.id: max(1, len(j.legs)) for j in pipeline.jobs}
-    for job in pipeline.jobs:
-        count = sum(concrete[n] for n in job.needs)
-        if count > NEEDS_LIMIT:
-            at(
-                f"the GitLab job {job.id} would need {count} jobs (every matrix leg counts); GitLab refuses a "
-                f"pipeline in which one job needs more than {NEEDS_LIMIT}",
-                ("build", "matrix") if "build" in doc.data else (),
-            )
-    needed = {n for j in pipeline.jobs for n in j.needs}
-    for job in pipeline.jobs:
-        limit = 128 if job.id in needed else 255
-        for leg in job.legs:
-            name = f"{job.id}: [{', '.join(v for _, v in leg.variables)}]"
-            if len(name) > limit:
-                at(
-                    f"the GitLab job {name[:40]}... would have a {len(name)}-character name; GitLab allows "
-                    f"{limit}{' for a job that other jobs need' if limit == 128 else ''}",
-                    _leg_origin(doc, dict(leg.variables)),
-                )
-                break
-    text = files.get(".github/workflows/ciforge.yml")
-    if text is not None and len(text.encode()) > 500_000:
-        legs = sum(len(j.legs) for j in pipeline.jobs)
-        at(
-            f"the GitHub workflow would be {len(text.encode()) // 1000} KB; GitHub does not start runs of "
-            "workflow files over 500 KB",
-            ("build", "matrix") if legs > 200 else _bulk(doc.data),
-        )
+    for name in registry.NAMES:
+        # every platform's limits apply, rendered or not: the manifest must fit both
+        text = files.get(registry.platform(name).OUTPUT_PATH)
+        for limit in registry.platform(name).exceeded_limits(pipeline, text):
+            path: tuple[str | int, ...]
+            if limit.at == "leg":
+                path = _leg_origin(doc, dict(limit.variables))
+            elif limit.at == "matrix" or sum(len(j.legs) for j in pipeline.jobs) > 200:
+                path = ("build", "matrix") if "build" in doc.data else ()
+            else:
+                path = _bulk(doc.data)
+            line, col = doc.source_map.locate(path, key=True)
+            out.append(Diagnostic(code="limit", message=limit.message, path=path, file=doc.path, line=line, col=col))
     return out
 
 

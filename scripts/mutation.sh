@@ -31,17 +31,17 @@ declare -A FOCUS=(
   [ciforge/plan/filter_reference.py]="tests/test_filter_patterns.py"
   [ciforge/yamlout.py]="tests/test_yamlout.py"
   [ciforge/diagnostics.py]="tests/test_diagnostics.py"
-  [ciforge/plan/gh_expr.py]="tests/test_gh_expr.py tests/test_lift_conditions.py"
-  [ciforge/plan/gh_values.py]="tests/test_gh_expr.py tests/test_lift_conditions.py"
-  [ciforge/plan/gl_expr.py]="tests/test_gl_expr.py"
-  [ciforge/plan/lift_github.py]="$LIFT_TESTS"
-  [ciforge/plan/lift_gitlab.py]="$LIFT_TESTS"
+  [ciforge/targets/github/expressions.py]="tests/test_gh_expr.py tests/test_lift_conditions.py"
+  [ciforge/targets/github/expression_values.py]="tests/test_gh_expr.py tests/test_lift_conditions.py"
+  [ciforge/targets/gitlab/expressions.py]="tests/test_gl_expr.py"
+  [ciforge/targets/github/lifter.py]="$LIFT_TESTS"
+  [ciforge/targets/gitlab/lifter.py]="$LIFT_TESTS"
   [ciforge/plan/from_ir.py]="$LIFT_TESTS"
 )
 MODULES=(
   ciforge/matrix.py ciforge/globs.py ciforge/plan/filter_reference.py ciforge/yamlout.py
-  ciforge/diagnostics.py ciforge/plan/gh_expr.py ciforge/plan/gh_values.py ciforge/plan/gl_expr.py
-  ciforge/plan/lift_github.py ciforge/plan/lift_gitlab.py ciforge/plan/from_ir.py
+  ciforge/diagnostics.py ciforge/targets/github/expressions.py ciforge/targets/github/expression_values.py ciforge/targets/gitlab/expressions.py
+  ciforge/targets/github/lifter.py ciforge/targets/gitlab/lifter.py ciforge/plan/from_ir.py
 )
 [ "$#" -gt 0 ] && MODULES=("$@")
 for m in "${MODULES[@]}"; do

@@ -11,7 +11,9 @@ import pytest
 from ciforge import ir
 from ciforge.compiler import compile_pipeline
 from ciforge.diagnostics import Diagnostic, format_text
-from ciforge.plan import EVENTS, from_ir, lift_github, lift_gitlab
+from ciforge.plan import EVENTS, from_ir
+from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.helpers import CASES, render_case
 from tests.test_equivalence import plans_differ
 

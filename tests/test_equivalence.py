@@ -16,7 +16,9 @@ from ruamel.yaml import YAML
 
 from ciforge import yamlout
 from ciforge.compiler import Result
-from ciforge.plan import EVENTS, differences, from_ir, lift_github, lift_gitlab, probes, register
+from ciforge.plan import EVENTS, differences, from_ir, probes, register
+from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.helpers import CASES, case_dirs, render_case
 
 ALL = case_dirs()

@@ -17,9 +17,12 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 from ciforge import globs, ir
-from ciforge.plan import filter_reference, lift_github, lift_gitlab
+from ciforge.plan import filter_reference
 from ciforge.plan.model import PlanEvent
-from ciforge.targets import github, gitlab
+from ciforge.targets.github import emitter as github
+from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.gitlab import emitter as gitlab
+from ciforge.targets.gitlab import lifter as lift_gitlab
 
 # https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#patterns-to-match-branches-and-tags
 # (pattern, names the docs say it matches, names it must not match per the same rules)

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ciforge.plan import gh_expr
-from ciforge.plan.gh_expr import ExpressionError
+from ciforge.targets.github import expressions as gh_expr
+from ciforge.targets.github.expressions import ExpressionError
 from tests.conftest import oracle
 from tests.yaml_readers import ORACLE_DIR, LineOracle
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ciforge import yamlout
-from ciforge.plan.gl_expr import RuleError, evaluate, expand
+from ciforge.targets.gitlab.expressions import RuleError, evaluate, expand
 from tests.conftest import oracle
 
 VARIABLES = {

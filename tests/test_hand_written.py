@@ -15,6 +15,7 @@ import pytest
 
 from ciforge.cli import main
 from ciforge.plan import foreign
+from ciforge.targets import registry
 from tests.helpers import CASES
 
 EXAMPLE = CASES / "go-service" / "ciforge.yml"
@@ -195,7 +196,7 @@ def test_verify_on_a_file_that_is_not_yaml(tmp_path: Path, capsys: pytest.Captur
 @pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if (p / GITLAB).is_file()))
 def test_no_golden_output_has_a_foreign_construct(case: str) -> None:
     """ciforge's own output never trips the scanner (so verify lifts every golden case)."""
-    assert foreign.findings((CASES / case / GITLAB).read_text(), "gitlab") == []
+    assert foreign.findings((CASES / case / GITLAB).read_text(), registry.platform("gitlab").FOREIGN_KEYWORDS) == []
     workflow = CASES / case / GITHUB
     if workflow.is_file():
-        assert foreign.findings(workflow.read_text(), "github") == []
+        assert foreign.findings(workflow.read_text(), registry.platform("github").FOREIGN_KEYWORDS) == []

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ciforge.plan import EVENTS, lift_github
+from ciforge.plan import EVENTS
 from ciforge.plan.verify import check
+from ciforge.targets.github import lifter as lift_github
 from tests.helpers import CASES, render_case
 
 WORKFLOW = """\

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from ciforge.plan import lift_github, lift_gitlab
 from ciforge.plan.model import PlanEvent
+from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.gitlab import lifter as lift_gitlab
 
 PUSH_MAIN = PlanEvent("push:main", "push_branch", "main")
 PUSH_FEATURE = PlanEvent("push:feature", "push_branch", "feature/x")

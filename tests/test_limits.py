@@ -40,7 +40,7 @@ from ciforge.compiler import compile_file
 from ciforge.diagnostics import Diagnostic
 from ciforge.lower import MAX_LEGS, NEEDS_LIMIT, SHARD_SIZE
 from ciforge.schema import schema
-from ciforge.targets import TARGETS
+from ciforge.targets import registry
 from tests.helpers import case_dirs
 
 GITHUB_MATRIX_LIMIT: Final = 256
@@ -121,7 +121,7 @@ def render(data: dict[str, Any] | str, *, parse: bool = True, base_dir: Path | N
     if parse:
         docs = {path: YAML(typ="safe", pure=True).load(body) for path, body in files.items()}
     else:
-        docs = {target.OUTPUT_PATH: target.emit(result.pipeline) for target in TARGETS.values()}
+        docs = {target.OUTPUT_PATH: target.emit(result.pipeline) for target in registry.platforms()}
     return Rendered(text, result.pipeline, diagnostics, files, docs)
 
 

@@ -17,8 +17,10 @@ from ciforge import golayout, gomodules, goversion, ir, scripts_modules
 from ciforge.cli import main
 from ciforge.compiler import compile_file, compile_pipeline
 from ciforge.diagnostics import Diagnostic, format_text
-from ciforge.plan import EVENTS, from_ir, lift_github, lift_gitlab
+from ciforge.plan import EVENTS, from_ir
 from ciforge.plan.model import change_check
+from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.helpers import CASES, render_case
 from tests.test_equivalence import plans_differ
 

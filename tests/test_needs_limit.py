@@ -13,7 +13,9 @@ import pytest
 
 from ciforge import compiler, ir, scripts_supply, source, yamlout
 from ciforge.compiler import compile_pipeline, emit
-from ciforge.plan import EVENTS, differences, from_ir, lift_github, lift_gitlab
+from ciforge.plan import EVENTS, differences, from_ir
+from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.gitlab import lifter as lift_gitlab
 
 GITHUB, GITLAB = ".github/workflows/ciforge.yml", ".gitlab-ci.yml"
 

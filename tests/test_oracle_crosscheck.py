@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 
-from ciforge.plan import EVENTS, lift_github, lift_gitlab
+from ciforge.plan import EVENTS
 from ciforge.plan.model import PlanEvent, job_key
+from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.conftest import ROOT, oracle
 from tests.helpers import case_dirs
 

@@ -10,7 +10,9 @@ import pytest
 
 from ciforge import ir, presets, yamlout
 from ciforge.compiler import compile_pipeline, emit
-from ciforge.plan import EVENTS, differences, from_ir, lift_github, lift_gitlab
+from ciforge.plan import EVENTS, differences, from_ir
+from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.helpers import CASES, render_case
 
 

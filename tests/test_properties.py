@@ -17,8 +17,10 @@ from hypothesis_jsonschema import from_schema
 from ciforge import yamlout
 from ciforge.compiler import compile_pipeline, emit
 from ciforge.convert import structure, unstructure
-from ciforge.plan import differences, from_ir, lift_github, lift_gitlab, probes
+from ciforge.plan import differences, from_ir, probes
 from ciforge.schema import schema
+from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.strategies import commit_messages, manifests
 
 CHECKED: dict[str, int] = {"manifests": 0, "events": 0}

@@ -19,8 +19,9 @@ from typing import Any, Final
 import pytest
 from ruamel.yaml import YAML
 
-from ciforge.plan import from_ir, lift_gitlab
+from ciforge.plan import from_ir
 from ciforge.plan.model import EVENTS, assigned
+from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.conftest import ROOT
 
 CASES: Final = ROOT / "tests" / "cases"

@@ -14,9 +14,11 @@ import pytest
 from ruamel.yaml import YAML
 
 from ciforge.compiler import compile_file
-from ciforge.plan import gh_expr, lift_github, lift_gitlab
-from ciforge.plan.lift_github import github_context
 from ciforge.plan.model import EVENTS, Plan
+from ciforge.targets.github import expressions as gh_expr
+from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.github.lifter import github_context
+from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.conftest import ROOT
 
 CASES: Final = ROOT / "tests" / "cases"

@@ -6,7 +6,9 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from ciforge.plan import EVENTS, from_ir, lift_github, lift_gitlab, probes
+from ciforge.plan import EVENTS, from_ir, probes
+from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.helpers import CASES, render_case
 
 GITHUB, GITLAB = ".github/workflows/ciforge.yml", ".gitlab-ci.yml"

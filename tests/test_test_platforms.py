@@ -10,8 +10,11 @@ from ruamel.yaml import YAML
 from ciforge import ir, runners
 from ciforge.compiler import compile_pipeline
 from ciforge.diagnostics import Diagnostic
-from ciforge.plan import EVENTS, lift_github, lift_gitlab
-from ciforge.targets import github, gitlab_runners
+from ciforge.plan import EVENTS
+from ciforge.targets.github import emitter as github
+from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.gitlab import lifter as lift_gitlab
+from ciforge.targets.gitlab import runners as gitlab_runners
 from tests.helpers import CASES, render_case
 from tests.test_equivalence import plans_differ
 

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 
 from ciforge import yamlout
 from ciforge.compiler import emit
-from ciforge.targets import TARGETS
+from ciforge.targets import registry
 from ciforge.yamldata import Commented, Pinned, Script
 from tests import yaml_strategies
 from tests.helpers import case_dirs, render_case
@@ -46,7 +46,7 @@ def test_golden_outputs_read_back_as_the_emitted_data() -> None:
     for case in case_dirs():
         result = render_case(case)
         assert result.pipeline is not None
-        for name, target in TARGETS.items():
+        for name, target in zip(registry.NAMES, registry.platforms(), strict=True):
             data = plain(target.emit(result.pipeline))
             text = emit(result.pipeline, (name,))[target.OUTPUT_PATH]
             assert load(text) == data

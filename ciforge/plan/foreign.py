@@ -12,6 +12,7 @@ here, not an error); it shares no code with the emitters.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 import attrs
@@ -22,14 +23,17 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
 
 STANDARD_TAG_PREFIX: Final = "tag:yaml.org,2002:"
 MERGE_TAG: Final = "tag:yaml.org,2002:merge"
-# https://docs.gitlab.com/ci/yaml/ (keywords ciforge never writes)
-GITLAB_TOP: Final = {
-    "include": "`include` pulls in configuration from other files",
-    "default": "`default` sets keys for every job from one place",
-}
-GITLAB_JOB: Final = {"extends": "`extends` copies keys from another job"}
-# https://docs.github.com/en/actions/using-workflows/reusing-workflows
-GITHUB_JOB: Final = {"uses": "`uses` at job level calls a reusable workflow"}
+
+
+@attrs.frozen
+class Keywords:
+    """A platform's keywords that ciforge never writes (name -> what it does): at the top level
+    and in a job. ``jobs_key`` is the top-level key the jobs are under (GitHub's ``jobs``); None
+    when every other top-level mapping is a job, and a hidden one (``.name``) a template (GitLab)."""
+
+    top: Mapping[str, str]
+    job: Mapping[str, str]
+    jobs_key: str | None
 
 
 @attrs.frozen
@@ -90,35 +94,32 @@ def _merge_keys(node: Node, seen: set[int]) -> list[Finding]:
     return out
 
 
-def _keyword_findings(root: Node, platform: str) -> list[Finding]:
+def _keyword_findings(root: Node, keywords: Keywords) -> list[Finding]:
     out: list[Finding] = []
     jobs: list[tuple[Node, Node]] = []
-    if platform == "gitlab":
-        for key, value in _pairs(root):
-            name = _key(key) or ""
-            if name in GITLAB_TOP:
-                out.append(_at(key.start_mark, GITLAB_TOP[name]))
-            elif name.startswith("."):
-                out.append(_at(key.start_mark, f"the hidden job {name} (a template for `extends` or !reference)"))
-            elif isinstance(value, MappingNode):
-                jobs.append((key, value))
-        keywords = GITLAB_JOB
-    else:
-        for key, value in _pairs(root):
-            if _key(key) == "jobs":
+    for key, value in _pairs(root):
+        name = _key(key) or ""
+        if keywords.jobs_key is not None:
+            if name == keywords.jobs_key:
                 jobs = _pairs(value)
-        keywords = GITHUB_JOB
+        elif name in keywords.top:
+            out.append(_at(key.start_mark, keywords.top[name]))
+        elif name.startswith("."):
+            out.append(_at(key.start_mark, f"the hidden job {name} (a template for `extends` or !reference)"))
+        elif isinstance(value, MappingNode):
+            jobs.append((key, value))
     for _, job in jobs:
         for key, _value in _pairs(job):
             name = _key(key) or ""
-            if name in keywords:
-                out.append(_at(key.start_mark, keywords[name]))
+            if name in keywords.job:
+                out.append(_at(key.start_mark, keywords.job[name]))
     return out
 
 
-def findings(text: str, platform: str) -> list[Finding]:
+def findings(text: str, keywords: Keywords) -> list[Finding]:
     """Every construct in ``text`` (a GitHub workflow or a GitLab pipeline) ciforge never emits,
-    in file order. A file that is not YAML at all gives one finding at the parse error."""
+    in file order: YAML constructs, and the platform's ``keywords``. A file that is not YAML at
+    all gives one finding at the parse error."""
     try:
         found = _event_findings(text)
         root = YAML(typ="safe", pure=True).compose(text)
@@ -129,5 +130,5 @@ def findings(text: str, platform: str) -> list[Finding]:
     except YAMLError as exc:
         return [Finding(line=1, col=1, message=f"not YAML: {exc}")]
     if root is not None:
-        found += _merge_keys(root, set()) + _keyword_findings(root, platform)
+        found += _merge_keys(root, set()) + _keyword_findings(root, keywords)
     return sorted(found, key=lambda f: (f.line, f.col, f.message))

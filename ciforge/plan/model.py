@@ -46,6 +46,10 @@ def event_from_cli(spec: str) -> PlanEvent:
     raise ValueError(f"unknown event {spec!r} (push:main, push:<branch>, tag:<name>, pr, manual)")
 
 
+class RefusedPipelineError(ValueError):
+    """The platform would refuse the pipeline as written (e.g. over one of its limits)."""
+
+
 @attrs.frozen(kw_only=True)
 class Artifact:
     """An artifact a job keeps: its (leg-expanded) name, paths and when it is kept."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ciforge.plan import gl_expr
+from ciforge.targets.gitlab import expressions as gl_expr
 from tests.execution.conftest import RUNNABLE, github_project, gitlab_project
 from tests.execution.harness import (
     COVERAGE_FAILED,

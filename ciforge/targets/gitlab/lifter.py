@@ -15,7 +15,7 @@ from typing import Any, Final
 import attrs
 from ruamel.yaml import YAML
 
-from ciforge.plan import gl_expr, register
+from ciforge.plan import model, register
 from ciforge.plan.model import (
     Artifact,
     Plan,
@@ -27,6 +27,7 @@ from ciforge.plan.model import (
     image_build_command,
     job_key,
 )
+from ciforge.targets.gitlab import expressions
 
 # Top-level keys that are not jobs. https://docs.gitlab.com/ci/yaml/
 RESERVED: Final = frozenset(
@@ -65,7 +66,7 @@ class LiftError(ValueError):
     """The pipeline uses something the lifter does not model."""
 
 
-class RefusedPipelineError(LiftError):
+class RefusedPipelineError(LiftError, model.RefusedPipelineError):
     """GitLab would refuse to create this pipeline."""
 
 
@@ -120,7 +121,7 @@ def natively_skipped(variables: dict[str, str]) -> bool:
 def first_rule(rules: list[Any], variables: dict[str, str]) -> dict[str, Any] | None:
     """The first rule whose ``if`` holds (a rule without ``if`` always holds)."""
     for rule in rules:
-        if "if" not in rule or gl_expr.evaluate(str(rule["if"]), variables):
+        if "if" not in rule or expressions.evaluate(str(rule["if"]), variables):
             return dict(rule)
     return None
 
@@ -178,7 +179,7 @@ def expand_parallel(job: dict[str, Any]) -> list[dict[str, str]]:
 
 def _tools(job: dict[str, Any], leg: dict[str, str]) -> list[tuple[str, str]]:
     image = job.get("image")
-    name = gl_expr.expand(str(image.get("name") if isinstance(image, dict) else image), leg)
+    name = expressions.expand(str(image.get("name") if isinstance(image, dict) else image), leg)
     out = []
     for pattern, tool, prefix in IMAGE_TOOLS:
         match = pattern.match(str(name))
@@ -190,7 +191,7 @@ def _tools(job: dict[str, Any], leg: dict[str, str]) -> list[tuple[str, str]]:
             out.append(("buildx", "v" + buildx[1]))
         go = re.search(r'^toolchain="([^"]+)"$', str(block), re.MULTILINE)
         if go and "https://dl.google.com/go/" in str(block):  # Go installed by a block (no golang image)
-            out.append(("go", gl_expr.expand(go[1], leg)))
+            out.append(("go", expressions.expand(go[1], leg)))
     return out
 
 
@@ -249,8 +250,8 @@ def _artifacts(job: dict[str, Any], variables: dict[str, str]) -> tuple[Artifact
         return ()
     return (
         Artifact(
-            name=gl_expr.expand(str(artifacts.get("name", "default")), variables),
-            paths=tuple(gl_expr.expand(str(p), variables) for p in artifacts["paths"]),
+            name=expressions.expand(str(artifacts.get("name", "default")), variables),
+            paths=tuple(expressions.expand(str(p), variables) for p in artifacts["paths"]),
             when=str(artifacts.get("when", "on_success")),
         ),
     )
@@ -315,7 +316,7 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
         elif platform == "signing-identity":  # the block sets them for the blocks after it
             env.update(assigned(text))
             env["CERT_IDENTITY"] = "@from-id-token"
-    tags = [gl_expr.expand(str(tag), raw) for tag in job.get("tags") or []]
+    tags = [expressions.expand(str(tag), raw) for tag in job.get("tags") or []]
     runs_on = (
         register.runner_platform(tags, register.GITLAB_RUNNERS, env.get("TEST_PLATFORM"))
         if tags
@@ -341,7 +342,7 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
         caches=tuple(caches),
         workdir=workdir,
         affected_by=change_check(
-            tuple(commands), base=gl_expr.expand(raw.get("CHANGE_BASE", ""), event_variables), shared_shell=True
+            tuple(commands), base=expressions.expand(raw.get("CHANGE_BASE", ""), event_variables), shared_shell=True
         ),
     )
 
@@ -361,7 +362,7 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
             rule = first_rule(job["rules"], variables)
             if rule is None or rule.get("when", "on_success") == "never":
                 continue
-            rule_vars = {k: gl_expr.expand(_value(v), variables) for k, v in (rule.get("variables") or {}).items()}
+            rule_vars = {k: expressions.expand(_value(v), variables) for k, v in (rule.get("variables") or {}).items()}
         elif variables["CI_PIPELINE_SOURCE"] == "merge_request_event":
             continue  # a job without rules is not part of merge request pipelines
         else:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Final
 
 from ciforge import ir
-from ciforge.targets.github_supply import (
+from ciforge.targets.github.actions import (
     build_image,
     env_value,
     export_outputs,
@@ -22,8 +22,6 @@ from ciforge.targets.github_supply import (
 )
 from ciforge.yamldata import Commented, Script, Yaml, drop_none
 
-NAME: Final = "github"
-OUTPUT_PATH: Final = ".github/workflows/ciforge.yml"
 # The documented hosted runner of each platform; every one runs bash (Git Bash on Windows) and has
 # a C compiler for -race. https://docs.github.com/en/actions/reference/runners/github-hosted-runners
 HOSTED_RUNNERS: Final[Mapping[str, str]] = {
@@ -163,7 +161,7 @@ def step_setup_go(step: ir.SetupGo, job: ir.Job, pipeline: ir.Pipeline) -> list[
 
 
 def step_run(step: ir.Run, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
-    if NAME not in step.platforms:
+    if "github" not in step.platforms:
         return []
     always = "${{ !cancelled() }}" if step.always else None
     return [drop_none({"name": step.name, "id": step.id, "if": always, "run": Script(step.script)})]
@@ -280,3 +278,8 @@ def emit(pipeline: ir.Pipeline) -> dict[str, Yaml]:
         "defaults": {"run": {"shell": "bash"}},
         "jobs": {job.id: emit_job(job, pipeline) for job in pipeline.jobs},
     }
+
+
+def as_component(pipeline: ir.Pipeline) -> None:
+    """GitHub's counterpart of a component, a reusable workflow, is not written by ciforge."""
+    return

@@ -15,7 +15,7 @@ from typing import Any, Final
 import attrs
 from ruamel.yaml import YAML
 
-from ciforge.plan import gh_expr, register
+from ciforge.plan import register
 from ciforge.plan.model import (
     Artifact,
     Plan,
@@ -26,6 +26,7 @@ from ciforge.plan.model import (
     image_build_command,
     job_key,
 )
+from ciforge.targets.github import expressions
 
 
 class LiftError(ValueError):
@@ -228,7 +229,7 @@ def _normalize_value(name: str, value: Any, leg: dict[str, str]) -> str:
             return TOKENS[expr]
         return f"@expression({expr})"  # evaluated by GitHub: never equal to a literal
 
-    text = gh_expr.substitute(text, resolve)
+    text = expressions.substitute(text, resolve)
     if text == "ghcr.io/@expression(github.repository)":
         return "@IMAGE_REPOSITORY"
     return text
@@ -250,7 +251,7 @@ def _cache_enabled(value: Any, github: dict[str, Any]) -> bool:
     text = str(value).strip()
     inner = re.fullmatch(r"\$\{\{(.*)\}\}", text, re.DOTALL)
     if inner:
-        return gh_expr.truthy(gh_expr.evaluate(inner[1], {"github": github}))
+        return expressions.truthy(expressions.evaluate(inner[1], {"github": github}))
     return text.lower() == "true"
 
 
@@ -358,10 +359,10 @@ def _event_value(value: Any, github: dict[str, Any]) -> str:
     """An env value as the runner sets it for this event (expressions over the github context)."""
 
     def resolve(expr: str) -> str:
-        result = gh_expr.evaluate(expr, {"github": github})
+        result = expressions.evaluate(expr, {"github": github})
         return "" if result is None else str(result)
 
-    return gh_expr.substitute(_scalar(value), resolve)
+    return expressions.substitute(_scalar(value), resolve)
 
 
 def _needs(job: dict[str, Any]) -> list[str]:
@@ -397,11 +398,11 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
         raw = job.get("if", "")
         try:
             # YAML booleans and numbers are read as their text (if: false disables a job).
-            condition = gh_expr.if_condition(raw if isinstance(raw, str) else json.dumps(raw))
-            if not gh_expr.has_status_function(condition, ctx):
+            condition = expressions.if_condition(raw if isinstance(raw, str) else json.dumps(raw))
+            if not expressions.has_status_function(condition, ctx):
                 condition = f"success() && ({condition})"
-            runs = gh_expr.truthy(gh_expr.evaluate(condition, ctx, functions))
-        except gh_expr.ExpressionError as exc:
+            runs = expressions.truthy(expressions.evaluate(condition, ctx, functions))
+        except expressions.ExpressionError as exc:
             raise LiftError(f"job {job_id}: cannot judge if: {raw!r}: {exc}") from exc
         results[job_id] = "success" if runs else "skipped"
         return results[job_id]

@@ -5,7 +5,7 @@ The whole documented grammar: literals (``null``, booleans, numbers in any JavaS
 filters, ``!``, ``< <= > >=`` (binding tighter than) ``== !=``, then ``&&``, then ``||`` (both
 returning an operand, not a boolean), parentheses, and the functions ``contains``,
 ``startsWith``, ``endsWith``, ``format``, ``join``, ``toJSON``, ``fromJSON``, ``case`` and the
-status functions (names ignore case). Values and coercions are in :mod:`ciforge.plan.gh_values`.
+status functions (names ignore case). Values and coercions are in :mod:`ciforge.targets.github.expression_values`.
 https://docs.github.com/en/actions/reference/workflows-and-actions/expressions
 
 ``if:`` is read as GitHub reads it (:func:`if_condition`): with or without the ``${{ }}``
@@ -23,13 +23,13 @@ from typing import Any, Final
 
 import attrs
 
-from ciforge.plan import gh_values
-from ciforge.plan.gh_values import ExpressionError, truthy
+from ciforge.targets.github import expression_values
+from ciforge.targets.github.expression_values import ExpressionError, truthy
 
 __all__ = ["ExpressionError", "evaluate", "has_status_function", "if_condition", "substitute", "truthy"]
 
 STATUS_FUNCTIONS: Final = ("success", "failure", "cancelled", "always")
-_BOUNDARY: Final = set("()[],.!><=&|" + gh_values.JS_SPACE)
+_BOUNDARY: Final = set("()[],.!><=&|" + expression_values.JS_SPACE)
 # Status functions take no arguments (always, cancelled) or job names (success, failure).
 _STATUS_ARITY: Final = {"success": (0, 2**31), "failure": (0, 2**31), "always": (0, 0), "cancelled": (0, 0)}
 _IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -70,7 +70,7 @@ def _word(text: str, i: int, previous: _Token | None) -> _Token:
     c = text[i]
     if c in "+-." or (c.isascii() and c.isdigit()):
         word = text[i : _word_end(text, i + 1, dot=True)]
-        value = gh_values.string_number(word)
+        value = expression_values.string_number(word)
         if math.isnan(value):
             raise ExpressionError(f"unexpected symbol {word!r}")
         return _Token("num", word, value)
@@ -240,12 +240,12 @@ STAR: Final = "*"  # the index of a ``.*`` or ``[*]`` filter (an index node is n
 def _entry(container: Any, key: Any) -> Any:
     """``container[key]``, or _MISSING: object keys ignore case, array indexes are numbers."""
     if isinstance(container, Mapping):
-        if not gh_values.primitive(key):
+        if not expression_values.primitive(key):
             return _MISSING
-        wanted = gh_values.to_string(key).lower()
+        wanted = expression_values.to_string(key).lower()
         return next((v for k, v in container.items() if str(k).lower() == wanted), _MISSING)
     if isinstance(container, list):
-        index = gh_values.number(key)
+        index = expression_values.number(key)
         if math.isfinite(index) and 0 <= index < len(container):
             return container[int(index)]
     return _MISSING
@@ -304,20 +304,20 @@ class _Evaluator:
 
 def _compare(op: str, left: Any, right: Any) -> bool:
     if op == "==":
-        return gh_values.equals(left, right)
+        return expression_values.equals(left, right)
     if op == "!=":
-        return not gh_values.equals(left, right)
+        return not expression_values.equals(left, right)
     if op == "<":
-        return gh_values.less(left, right)
+        return expression_values.less(left, right)
     if op == ">":
-        return gh_values.greater(left, right)
+        return expression_values.greater(left, right)
     if op == "<=":
-        return gh_values.equals(left, right) or gh_values.less(left, right)
-    return gh_values.equals(left, right) or gh_values.greater(left, right)
+        return expression_values.equals(left, right) or expression_values.less(left, right)
+    return expression_values.equals(left, right) or expression_values.greater(left, right)
 
 
 def _parse(text: str, contexts: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]]) -> Node:
-    arity = {name: (low, high) for name, (_, low, high) in gh_values.FUNCTIONS.items()}
+    arity = {name: (low, high) for name, (_, low, high) in expression_values.FUNCTIONS.items()}
     arity |= {name.lower(): _STATUS_ARITY.get(name.lower(), (0, 2**31)) for name in functions}
     return _Parser(text, {str(k).lower() for k in contexts}, arity).parse()
 
@@ -329,7 +329,7 @@ def evaluate(text: str, context: Mapping[str, Any], functions: Mapping[str, Call
     if stripped.startswith("${{") and stripped.endswith("}}") and stripped.count("${{") == 1:
         stripped = stripped[3:-2]
     extra = {name.lower(): function for name, function in (functions or {}).items()}
-    builtins = {name: function for name, (function, _, _) in gh_values.FUNCTIONS.items()}
+    builtins = {name: function for name, (function, _, _) in expression_values.FUNCTIONS.items()}
     try:
         node = _parse(stripped, context, extra)
         return _Evaluator(context, {**builtins, **extra}).eval(node)

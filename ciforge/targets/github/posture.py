@@ -1,23 +1,65 @@
-"""Lift the security posture (:mod:`ciforge.plan.posture`) from an emitted file. It reads only
-the YAML; it shares no code with the emitters. Anything security-relevant the lifter does not
-expect becomes a fact of its own, so it shows up as a difference."""
+"""The security posture of a GitHub workflow (:mod:`ciforge.plan.posture`): what the manifest
+means (:func:`expected`, from the IR) and what a workflow file holds (:func:`lift`, from the YAML
+alone; it shares no code with the emitter)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any, Final
 
-from ciforge import pins
-from ciforge.plan import gh_expr
-from ciforge.plan.lift_github import github_context
+from ciforge import ir, pins
 from ciforge.plan.model import EVENTS
-from ciforge.plan.posture import WHOLE_FILE, Posture
+from ciforge.plan.posture import WHOLE_FILE, Posture, environment_fact
+from ciforge.targets.github import expressions
+from ciforge.targets.github.lifter import github_context
 
+# The expression that cancels in-progress runs for pull requests only.
+CANCEL_PULL_REQUESTS: Final = "cancels in-progress runs on: pr"
 _SECRET: Final = re.compile(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)")
-# GitLab keywords that run code or pull configuration around every job.
-# https://docs.gitlab.com/ci/yaml/#default
-_GITLAB_GLOBAL: Final = ("include", "default", "before_script", "after_script", "image", "services", "cache")
-_GITLAB_JOB_HOOKS: Final = ("before_script", "after_script", "hooks", "extends", "inherit", "trigger")
+
+
+def _github_secrets(job: ir.Job) -> list[str]:
+    """The repository or environment secrets a GitHub job reads."""
+    out = []
+    for _, value in job.env:
+        if not isinstance(value, ir.PlatformValue):
+            continue
+        ghcr = value.arg in ("", "ghcr.io")
+        if value.name == "secret":
+            out.append(value.arg)
+        elif value.name == "registry_user" and not ghcr:
+            out.append("REGISTRY_USER")
+        elif value.name == "registry_password":
+            out.append("GITHUB_TOKEN" if ghcr else "REGISTRY_PASSWORD")
+        elif value.name == "github_token":
+            out.append("GITHUB_TOKEN")
+    return sorted(set(out))
+
+
+def expected(pipeline: ir.Pipeline) -> Posture:
+    """The posture the manifest means on GitHub."""
+    t = pipeline.triggers
+    events = (["push"] if t.branches or t.tags else []) + (["pull_request"] if t.change_requests else [])
+    events += ["workflow_dispatch"] if t.manual else []
+    posture: Posture = {
+        WHOLE_FILE: frozenset(
+            {
+                "permissions: {}",
+                "shell: bash",
+                "on: " + ", ".join(sorted(events)),
+                CANCEL_PULL_REQUESTS,
+            }
+        )
+    }
+    for job in pipeline.jobs:
+        posture[job.id] = frozenset(
+            {
+                "permissions: " + ", ".join(sorted(job.permissions)),
+                f"environment: {job.environment or '-'}",
+                "secrets: " + (", ".join(_github_secrets(job)) or "-"),
+            }
+        )
+    return posture
 
 
 def _scopes(permissions: Any) -> str:
@@ -44,13 +86,17 @@ def _cancels(workflow: dict[str, Any]) -> str:
     for name, event in EVENTS.items():
         text = str(value).strip()
         inner = re.fullmatch(r"\$\{\{(.*)\}\}", text, re.DOTALL)
-        on = gh_expr.truthy(gh_expr.evaluate(inner[1], {"github": github_context(event)})) if inner else value is True
+        on = (
+            expressions.truthy(expressions.evaluate(inner[1], {"github": github_context(event)}))
+            if inner
+            else value is True
+        )
         if on:
             events.append(name)
     return "cancels in-progress runs on: " + (", ".join(events) or "-")
 
 
-def github(workflow: dict[str, Any]) -> Posture:
+def lift(workflow: dict[str, Any]) -> Posture:
     """The posture of a GitHub workflow."""
     on = workflow.get("on") or {}
     events = [on] if isinstance(on, str) else list(on)
@@ -68,7 +114,7 @@ def github(workflow: dict[str, Any]) -> Posture:
     for job_id, job in workflow["jobs"].items():
         facts = {
             _scopes(job.get("permissions")),
-            f"environment: {_environment(job.get('environment'))}",
+            f"environment: {environment_fact(job.get('environment'))}",
             "secrets: " + (", ".join(sorted(set(_SECRET.findall(str(job))))) or "-"),
         }
         for key in ("container", "services", "continue-on-error", "uses", "secrets"):
@@ -93,45 +139,4 @@ def github(workflow: dict[str, Any]) -> Posture:
                 if key in step:
                     facts.add(f"step {step.get('name', '?')}: {key}: {step[key]}")
         posture[job_id] = frozenset(facts)
-    return posture
-
-
-def _environment(value: Any) -> str:
-    if isinstance(value, dict):
-        return str(value.get("name", "-"))
-    return "-" if value is None else str(value)
-
-
-def _id_tokens(value: Any) -> str:
-    if not value:
-        return "id_tokens: -"
-    return "id_tokens: " + ", ".join(
-        f"{name} (aud {spec.get('aud') if isinstance(spec, dict) else spec})" for name, spec in sorted(value.items())
-    )
-
-
-def gitlab(doc: dict[str, Any]) -> Posture:
-    """The posture of a GitLab pipeline."""
-    auto_cancel = ((doc.get("workflow") or {}).get("auto_cancel") or {}).get("on_new_commit", "conservative")
-    facts = {f"auto_cancel: {auto_cancel}"}
-    facts.update(f"top-level {key}: {doc[key]}" for key in _GITLAB_GLOBAL if key in doc)
-    posture: Posture = {WHOLE_FILE: frozenset(facts)}
-    for name, job in doc.items():
-        if name in ("workflow", "stages", "variables", "spec", *_GITLAB_GLOBAL) or not isinstance(job, dict):
-            continue
-        if name.startswith("."):
-            posture[WHOLE_FILE] |= {f"hidden job {name}"}
-            continue
-        job_facts = {
-            f"environment: {_environment(job.get('environment'))}",
-            _id_tokens(job.get("id_tokens")),
-            f"interruptible: {str(job.get('interruptible', False)).lower()}",
-        }
-        if job.get("services"):
-            dind = all(re.fullmatch(r"docker:[0-9.]+-dind", str(s)) for s in job["services"])
-            job_facts.add("services: docker:dind" if dind else f"services: {job['services']}")
-        job_facts.update(f"{key}: {job[key]}" for key in _GITLAB_JOB_HOOKS if key in job)
-        if job.get("allow_failure"):
-            job_facts.add(f"allow_failure: {job['allow_failure']}")
-        posture[name] = frozenset(job_facts)
     return posture

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ciforge.plan.lexing import tokenize
+from ciforge.targets.gitlab.lexing import tokenize
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<var>\$[A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_{])|(?P<str>\"[^\"]*\"|'[^']*')"

@@ -12,12 +12,9 @@ from typing import Final
 from ciforge import ir
 from ciforge.globs import gitlab_regex_literal, ref_filter_rules
 from ciforge.scripts import quoted
-from ciforge.targets import gitlab_runners as runners
-from ciforge.targets import gitlab_supply as supply
+from ciforge.targets.gitlab import jobs as supply
+from ciforge.targets.gitlab import runners
 from ciforge.yamldata import Script, Yaml, drop_none
-
-NAME: Final = "gitlab"
-OUTPUT_PATH: Final = ".gitlab-ci.yml"
 
 # Creation-time job rules per abstract event.
 # https://docs.gitlab.com/ci/jobs/job_rules/#ci_pipeline_source-predefined-variable
@@ -149,7 +146,7 @@ def script(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
         # The script lines of a job run in one shell: this one sets the directory of all after it.
         out.append(f"cd -- {quoted(job.module.directory)} || exit 1")
     for step in job.steps:
-        if isinstance(step, ir.Run) and NAME in step.platforms:
+        if isinstance(step, ir.Run) and "gitlab" in step.platforms:
             out.append(Script(step.script))
         elif isinstance(step, ir.SetupTool) and job.runtime == ir.Runtime.DOCKER:
             out.append(Script(supply.install_buildx(step.version)))
@@ -227,52 +224,3 @@ def emit(pipeline: ir.Pipeline) -> dict[str, Yaml]:
     for job in pipeline.jobs:
         doc[job.id] = emit_job(job, pipeline)
     return doc
-
-
-def _coverage_threshold(pipeline: ir.Pipeline) -> str | None:
-    for job in pipeline.jobs:
-        for gate in job.gates:
-            threshold = dict(gate.detail).get("min_pct") if gate.kind == "coverage_total" else None
-            if isinstance(threshold, str):
-                return threshold
-    return None
-
-
-def component_inputs(pipeline: ir.Pipeline) -> dict[str, Yaml]:
-    """The ``spec:inputs`` of the pipeline as a CI/CD component: the settings a central project
-    lets its includers change. https://docs.gitlab.com/ci/inputs/"""
-    go = next((j.go for j in pipeline.jobs if j.go and j.go != ir.MATRIX_GO), None)
-    threshold = _coverage_threshold(pipeline)
-    inputs: dict[str, Yaml] = {}
-    if go is not None:
-        inputs["go-version"] = {
-            "description": "The Go release of the Go jobs (the golang image tag).",
-            "default": go,
-            "regex": r"^1\.[0-9]+(\.[0-9]+)?$",
-        }
-    if threshold is not None:
-        inputs["coverage-threshold"] = {
-            "description": "Minimum total statement coverage in percent; the test job fails below it.",
-            "default": threshold,
-            "regex": r"^[0-9]+(\.[0-9]+)?$",
-        }
-    return {"spec": {"inputs": inputs}}
-
-
-def as_component(pipeline: ir.Pipeline) -> tuple[dict[str, Yaml], dict[str, Yaml]]:
-    """The pipeline as a component: a ``spec:inputs`` header and a body that reads them."""
-    header = component_inputs(pipeline)
-    inputs = header["spec"]["inputs"]
-    body = emit(pipeline)
-    for job in pipeline.jobs:
-        data = body[job.id]
-        if "go-version" in inputs and data.get("image") == f"golang:{job.go}":
-            data["image"] = "golang:$[[ inputs.go-version ]]"
-        if "coverage-threshold" in inputs and isinstance(data.get("script"), list):
-            # the gate's own assignment (scripts.pinned) takes the input; its regex admits digits only
-            pinned = f"export COVERAGE_THRESHOLD={quoted(str(_coverage_threshold(pipeline)))}\n"
-            data["script"] = [
-                Script(b.replace(pinned, "export COVERAGE_THRESHOLD='$[[ inputs.coverage-threshold ]]'\n"))
-                for b in data["script"]
-            ]
-    return header, body

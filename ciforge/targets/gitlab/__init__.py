@@ -1,0 +1,29 @@
+"""GitLab CI: the pipeline as one ``.gitlab-ci.yml`` (or a CI/CD component), and its half of the
+proof."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ciforge.plan.foreign import Keywords
+from ciforge.targets.gitlab.component import as_component
+from ciforge.targets.gitlab.emitter import emit
+from ciforge.targets.gitlab.lifter import lift, load
+from ciforge.targets.gitlab.limits import exceeded_limits
+from ciforge.targets.gitlab.posture import expected as expected_posture
+from ciforge.targets.gitlab.posture import lift as lift_posture
+
+NAME: Final = "gitlab"
+TITLE: Final = "GitLab CI"
+OUTPUT_PATH: Final = ".gitlab-ci.yml"
+# https://docs.gitlab.com/ci/yaml/ (keywords ciforge never writes)
+FOREIGN_KEYWORDS: Final = Keywords(
+    top={
+        "include": "`include` pulls in configuration from other files",
+        "default": "`default` sets keys for every job from one place",
+    },
+    job={"extends": "`extends` copies keys from another job"},
+    jobs_key=None,
+)
+
+__all__ = ["as_component", "emit", "exceeded_limits", "expected_posture", "lift", "lift_posture", "load"]
