@@ -149,7 +149,7 @@ def modules(pipeline: ir.Pipeline) -> list[dict[str, Any]]:
         )
         entry["jobs"].append(job.id)
         for gate in job.gates:
-            if gate.kind == "coverage_total":
+            if gate.kind == "coverage":
                 entry["coverage"] = dict(gate.detail).get("min_pct")
     return list(out.values())
 

@@ -11,12 +11,10 @@ own spelling of the current matrix leg's key (``${{ matrix.BUILD_LEG }}`` / ``$B
 from __future__ import annotations
 
 import enum
-from typing import Final, Literal
+from typing import ClassVar, Final, Literal
 
 import attrs
 
-Platform = Literal["github", "gitlab"]
-BOTH: Final[frozenset[Platform]] = frozenset(("github", "gitlab"))
 LEG_TOKEN: Final = "{leg}"
 LEG_VARIABLE: Final = "BUILD_LEG"  # the leg key variable of the build matrix
 TEST_LEG_VARIABLE: Final = "TEST_LEG"  # ... and of the test matrix over Go versions
@@ -94,20 +92,14 @@ class SetupGo:
 
 @attrs.frozen(kw_only=True)
 class Run:
-    """A bash block with fresh-shell semantics. ``platforms`` limits platform-only blocks,
-    each of which is a named exception in docs/equivalence.md."""
+    """A bash block with fresh-shell semantics, the same text on every platform. ``written_by``
+    says whose text it is: ciforge's own blocks declare their gates in :attr:`Job.gates`; a
+    block the manifest wrote (a custom job's ``run``) is read for gates by what it runs."""
 
     id: str
     name: str
     script: str
-    platforms: frozenset[Platform] = BOTH
-    always: bool = False  # also after a failed step (reports)
-
-
-def only_on(platform: Platform, *, id: str, name: str, script: str) -> Run:
-    """A platform-only block: a reporting sink or a platform API call, each listed as a named
-    exception in docs/equivalence.md."""
-    return Run(id=id, name=name, script=script, platforms=frozenset({platform}))
+    written_by: Literal["ciforge", "manifest"] = "ciforge"
 
 
 @attrs.frozen(kw_only=True)
@@ -132,7 +124,37 @@ class BuildImage:
     cache: bool
 
 
-Step = Checkout | SetupGo | SetupTool | BuildImage | Run
+@attrs.frozen(kw_only=True)
+class CoverageReport:
+    """Show the coverage numbers where the platform shows them (reporting only; the gate is a
+    :class:`Run` block of its own). Reads ``coverage.txt`` (``go tool cover -func``) and
+    ``coverage.filtered.out`` in the job's directory. ``threshold`` is shown beside the total.
+    Each target spells it its own way: named exception ``coverage-report``."""
+
+    threshold: str
+    exception: ClassVar[str] = "coverage-report"
+
+
+@attrs.frozen(kw_only=True)
+class ScanReport:
+    """A full vulnerability report of the image (every severity, never failing), in the format
+    the platform shows and kept even when the job fails. Separate from the gate, which is a
+    :class:`Run` block. Named exception ``scan-report``."""
+
+    exception: ClassVar[str] = "scan-report"
+
+
+@attrs.frozen(kw_only=True)
+class PublishRelease:
+    """Publish the release of the tag in RELEASE_TAG with every file in ``release/`` as an asset,
+    through the platform's own release API. Named exception ``release-publish``."""
+
+    exception: ClassVar[str] = "release-publish"
+
+
+Step = Checkout | SetupGo | SetupTool | BuildImage | Run | CoverageReport | ScanReport | PublishRelease
+# The steps each platform spells in its own way, never compared as commands (docs/equivalence.md).
+PLATFORM_REPORTS: Final = (CoverageReport, ScanReport, PublishRelease)
 
 
 @attrs.frozen(kw_only=True)
@@ -163,15 +185,6 @@ class GoCache:
 
 
 @attrs.frozen(kw_only=True)
-class CoverageReport:
-    """Where the coverage numbers are shown: a job summary on GitHub, the ``coverage:`` regex and
-    a Cobertura report on GitLab. Reporting only; the gate itself is a :class:`Run` block."""
-
-    cobertura: str
-    regex: str
-
-
-@attrs.frozen(kw_only=True)
 class OutputInput:
     """Job outputs a job reads (as environment variables) from one of its direct needs."""
 
@@ -179,13 +192,30 @@ class OutputInput:
     names: tuple[str, ...]
 
 
+GateKind = Literal["exit_code", "coverage", "vulnerabilities", "signature"]
+
+
 @attrs.frozen(kw_only=True)
 class Gate:
-    """A check whose failure fails the job (recorded for the execution plan)."""
+    """A check whose failure fails the job, implemented by the :class:`Run` block ``block``:
+    ``exit_code`` (the block's commands), ``coverage`` (``min_pct``), ``vulnerabilities``
+    (``severity``, ``ignore_unfixed``) and ``signature``. The execution plan reads them."""
 
-    kind: str
+    kind: GateKind
     block: str
-    detail: Env = ()
+    detail: tuple[tuple[str, str], ...] = ()
+
+
+class Access(enum.Enum):
+    """What a job does with the platform's job token. Each target grants it its own way (GitHub
+    token scopes; GitLab's job token follows the user's role: docs/equivalence.md, permissions).
+    The registry accesses concern the platform's own registry only; another registry is reached
+    with CI secrets."""
+
+    READ_SOURCE = "read_source"
+    WRITE_RELEASES = "write_releases"
+    READ_IMAGES = "read_images"
+    WRITE_IMAGES = "write_images"
 
 
 @attrs.frozen(kw_only=True)
@@ -227,12 +257,13 @@ class Job:
     steps: tuple[Step, ...] = ()
     produces: tuple[Artifact, ...] = ()
     consumes: tuple[ArtifactInput, ...] = ()
-    permissions: tuple[str, ...] = ("contents:read",)
+    access: frozenset[Access] = frozenset({Access.READ_SOURCE})
     timeout_minutes: int = 30
     cache: GoCache | None = None
-    coverage: CoverageReport | None = None
     gates: tuple[Gate, ...] = ()
-    interruptible: bool = True
+    # A newer pipeline for the same ref may cancel it: false for jobs that publish, sign or tag,
+    # so they never stop halfway.
+    cancellable: bool = True
     # The deployment environment whose protected secrets and variables the job may read
     # (GitHub environment:, GitLab environment:). None: no environment.
     environment: str | None = None
@@ -240,9 +271,18 @@ class Job:
     outputs: tuple[str, ...] = ()
     inputs: tuple[OutputInput, ...] = ()
     oidc: bool = False  # needs an OIDC token for Sigstore (GitHub id-token: write; GitLab id_tokens)
-    reports: tuple[tuple[str, str], ...] = ()  # platform-native report artifacts: (kind, path)
+    cyclonedx_sbom: str | None = None  # a CycloneDX SBOM the job writes (a platform may show it)
     runner: Runner = Runner()
     module: ModuleScope | None = None
+
+
+class UnsupportedError(ValueError):
+    """A target met an IR node it cannot express (never silently dropped)."""
+
+
+def unsupported(target: str, node: object) -> UnsupportedError:
+    """The error a target raises for an IR node its dispatch table lacks."""
+    return UnsupportedError(f"the {target} target cannot express {type(node).__name__}")
 
 
 @attrs.frozen(kw_only=True)

@@ -267,7 +267,7 @@ class Lowering:
         for module in modules:
             own = [lint] if module.lint and lint is not None else []
             if module.test:
-                own += testing.jobs(legs, coverage=module.coverage, directory=module.directory)
+                own += testing.jobs(legs, coverage=module.coverage)
             jobs += [
                 lower_modules.scoped(job, module, all_modules=directories, manifest=Path(self.label).name)
                 for job in own

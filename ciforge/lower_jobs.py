@@ -185,7 +185,7 @@ class CustomJobs:
         steps: tuple[ir.Step, ...] = (
             ir.Checkout(),
             *((ir.SetupGo(version=go),) if go is not None else ()),
-            ir.Run(id="run", name=name, script=scripts.block(spec.run.rstrip("\n"))),
+            ir.Run(id="run", name=name, script=scripts.block(spec.run.rstrip("\n")), written_by="manifest"),
         )
         return ir.Job(
             id=name,

@@ -169,7 +169,6 @@ def scoped(job: ir.Job, module: ResolvedModule, *, all_modules: tuple[str, ...],
             )
             for a in job.produces
         ),
-        coverage=attrs.evolve(job.coverage, cobertura=prefix + job.coverage.cobertura) if job.coverage else None,
         module=module.scope,
     )
 

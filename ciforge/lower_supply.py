@@ -57,14 +57,12 @@ class SupplyChain:
         self.publish_events = frozenset(
             ([ir.Event.PUSH_TAG] if "tags" in push else []) + ([ir.Event.PUSH_BRANCH] if "branches" in push else [])
         )
-        host = image.repository.split("/")[0] if image is not None and image.repository else ""
-        # packages: scopes of GITHUB_TOKEN mean something only for GitHub's own registry.
-        self.ghcr = host in ("", "ghcr.io")
         self.environment = manifest.environment
 
-    def packages(self, level: str) -> tuple[str, ...]:
-        """``packages:<level>`` when the image lives in GHCR, else nothing."""
-        return (f"packages:{level}",) if self.ghcr else ()
+    def access(self, *registry: ir.Access) -> frozenset[ir.Access]:
+        """The source, and the job's ``registry`` access (a target grants it to its job token
+        only for its own registry; another registry is reached with CI secrets)."""
+        return frozenset({ir.Access.READ_SOURCE, *registry})
 
     def error(self, code: DiagnosticCode, message: str, path: tuple[str | int, ...]) -> None:
         self.diagnostics.append(Diagnostic(code=code, message=message, path=path))
@@ -124,11 +122,11 @@ class SupplyChain:
             # A build that does not push logs in nowhere and gets no registry credential.
             env=self.image_env() + (self.registry_env() if publish else ()),
             steps=tuple(steps),
-            permissions=("contents:read", *self.packages("write")) if publish else ("contents:read",),
+            access=self.access(ir.Access.WRITE_IMAGES) if publish else self.access(),
             timeout_minutes=45,
             outputs=IMAGE_OUTPUTS if publish else (),
             gates=(ir.Gate(kind="exit_code", block="image-build"),),
-            interruptible=not publish,
+            cancellable=not publish,
             environment=self.environment if publish else None,
         )
 
@@ -148,10 +146,10 @@ class SupplyChain:
                 ir.Run(id="promote", name="Tag the digest", script=s.promote()),
             ),
             inputs=(self.image_input(),),
-            permissions=("contents:read", *self.packages("write")),
+            access=self.access(ir.Access.WRITE_IMAGES),
             timeout_minutes=10,
             gates=(ir.Gate(kind="exit_code", block="promote"),),
-            interruptible=False,
+            cancellable=False,
             environment=self.environment,
         )
 
@@ -183,11 +181,11 @@ class SupplyChain:
             steps=steps,
             inputs=(self.image_input(),) if of_image else (),
             produces=(ir.Artifact(name="sbom", paths=(file,)),),
-            permissions=("contents:read", *self.packages("read")) if of_image else ("contents:read",),
+            access=self.access(ir.Access.READ_IMAGES) if of_image else self.access(),
             timeout_minutes=20,
-            reports=(("cyclonedx", file),) if self.m.sbom.format == "cyclonedx-json" else (),
+            cyclonedx_sbom=file if self.m.sbom.format == "cyclonedx-json" else None,
             gates=(ir.Gate(kind="exit_code", block="sbom"),),
-            interruptible=not of_image,
+            cancellable=not of_image,
             environment=self.environment if of_image else None,
         )
 
@@ -205,15 +203,7 @@ class SupplyChain:
             env=self.registry_env(),
             steps=(
                 self.tool("trivy"),
-                ir.only_on(
-                    "github", id="scan-report-sarif", name="Trivy report (SARIF)", script=s.scan_report("sarif")
-                ),
-                ir.only_on(
-                    "gitlab",
-                    id="scan-report-gitlab",
-                    name="Trivy report (container scanning)",
-                    script=s.scan_report("gitlab"),
-                ),
+                ir.ScanReport(),
                 ir.Run(
                     id="scan-gate",
                     name="Trivy gate",
@@ -221,12 +211,10 @@ class SupplyChain:
                 ),
             ),
             inputs=(self.image_input(),),
-            # security-events: write is only for the SARIF upload to code scanning.
-            permissions=("contents:read", *self.packages("read"), "security-events:write"),
+            access=self.access(ir.Access.READ_IMAGES),
             timeout_minutes=20,
-            interruptible=False,
+            cancellable=False,
             environment=self.environment,
-            reports=(("sarif", "trivy.sarif"), ("container_scanning", "gl-container-scanning-report.json")),
             gates=(
                 ir.Gate(
                     kind="vulnerabilities",
@@ -281,10 +269,10 @@ class SupplyChain:
             ),
             inputs=(self.image_input(),),
             consumes=(ir.ArtifactInput(producer="sbom", name="sbom"),) if self.m.sbom else (),
-            permissions=("contents:read", *self.packages("write")) + (() if key else ("id-token:write",)),
+            access=self.access(ir.Access.WRITE_IMAGES),
             oidc=not key,
             timeout_minutes=15,
-            interruptible=False,
+            cancellable=False,
             environment=self.environment,
             gates=(ir.Gate(kind="exit_code", block="sign"),),
         )
@@ -310,10 +298,10 @@ class SupplyChain:
                 ),
             ),
             inputs=(self.image_input(),),
-            permissions=("contents:read", *self.packages("read")),
+            access=self.access(ir.Access.READ_IMAGES),
             timeout_minutes=10,
             gates=(ir.Gate(kind="signature", block="verify"),),
-            interruptible=False,
+            cancellable=False,
             environment=self.environment,
         )
 
@@ -364,12 +352,14 @@ class SupplyChain:
             ),
             consumes=tuple(consumes),
             produces=(ir.Artifact(name="release", paths=("release/",)),),
-            permissions=("contents:read",) + (("id-token:write",) if sign is not None and not key else ()),
+            access=self.access(),
             oidc=sign is not None and not key,
             timeout_minutes=15,
-            interruptible=False,
+            cancellable=False,
             environment=self.environment,
-            gates=(ir.Gate(kind="exit_code", block="release-assets"),),
+            gates=(ir.Gate(kind="exit_code", block="release-assets"),)
+            # the checksums' signature is verified as soon as it is made
+            + ((ir.Gate(kind="signature", block="release-assets"),) if sign is not None else ()),
         )
         publish = ir.Job(
             id="release",
@@ -378,19 +368,12 @@ class SupplyChain:
             needs=("release-assets",) + (("verify",) if tag_verify else ()),
             events=tags,
             runtime=ir.Runtime.SHELL,
-            env=(("RELEASE_TAG", ir.PlatformValue("ref_name")), ("GH_TOKEN", ir.PlatformValue("github_token"))),
-            steps=(
-                ir.only_on(
-                    "github", id="release-github", name="Publish the release", script=s.publish_release_github()
-                ),
-                ir.only_on(
-                    "gitlab", id="release-gitlab", name="Publish the release", script=s.publish_release_gitlab()
-                ),
-            ),
+            env=(("RELEASE_TAG", ir.PlatformValue("ref_name")),),
+            steps=(ir.PublishRelease(),),
             consumes=(ir.ArtifactInput(producer="release-assets", name="release"),),
-            permissions=("contents:write",),
+            access=frozenset({ir.Access.WRITE_RELEASES}),
             timeout_minutes=15,
-            interruptible=False,
+            cancellable=False,
             environment=self.environment,
         )
         return [*collectors, assets, publish]
@@ -413,7 +396,7 @@ class SupplyChain:
                 consumes=(ir.ArtifactInput(producer=build, name=f"{build}-{ir.LEG_TOKEN}", all_legs=True),),
                 produces=(ir.Artifact(name=f"binaries-{build}", paths=("dist/",)),),
                 timeout_minutes=10,
-                interruptible=False,
+                cancellable=False,
                 gates=(ir.Gate(kind="exit_code", block="collect"),),
             )
             for build in self.builds

@@ -17,7 +17,6 @@ from ciforge.model import DEFAULT_PLATFORM, Coverage, TestMatrixEntry
 if TYPE_CHECKING:
     from ciforge.lower import Lowering
 
-COVERAGE_REGEX: Final = r"/total:\s+\(statements\)\s+\d+(?:\.\d+)?%/"
 _DIMENSIONS: Final = ("platform", "go", "race")
 
 
@@ -187,11 +186,11 @@ class TestLowering:
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def jobs(self, legs: list[TestLeg], *, coverage: Coverage | None = None, directory: str = ".") -> list[ir.Job]:
+    def jobs(self, legs: list[TestLeg], *, coverage: Coverage | None = None) -> list[ir.Job]:
         """One test job per platform, in the order the platforms first appear; a platform whose
         legs differ in -race gets a second job for the legs without it (``-norace``), because the
         flag is written into the job's block, where no pipeline variable can change it. The
-        coverage gate is ``coverage`` (default: test.coverage); ``directory`` is the module's."""
+        coverage gate is ``coverage`` (default: test.coverage)."""
         gate = coverage or self.m.test.coverage
         groups: dict[tuple[str, bool], list[TestLeg]] = {}
         for leg in legs:
@@ -208,9 +207,7 @@ class TestLowering:
                     "-norace" if platform in mixed and not race else ""
                 )
                 group = groups[platform, race]
-                out.append(
-                    self._job(platform, race, group, suffix=suffix, declared=declared, gate=gate, directory=directory)
-                )
+                out.append(self._job(platform, race, group, suffix=suffix, declared=declared, gate=gate))
         return out
 
     def _job(
@@ -222,7 +219,6 @@ class TestLowering:
         suffix: str,
         declared: bool,
         gate: Coverage,
-        directory: str,
     ) -> ir.Job:
         test = self.m.test
         threshold = f"{gate.threshold:g}"
@@ -246,12 +242,7 @@ class TestLowering:
                 id="go-test", name="go test", script=scripts.go_test(race=race, covermode=test.covermode, tags=tagged)
             ),
             ir.Run(id="coverage-total", name="Total coverage", script=scripts.coverage_total(exclude=exclude)),
-            ir.only_on(
-                "github", id="coverage-summary", name="Coverage summary", script=scripts.coverage_summary(threshold)
-            ),
-            ir.only_on(
-                "gitlab", id="coverage-cobertura", name="Cobertura report", script=scripts.coverage_cobertura(directory)
-            ),
+            ir.CoverageReport(threshold=threshold),
             ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate(threshold)),
         )
         override = self.m.runners.get(platform)
@@ -272,10 +263,9 @@ class TestLowering:
                     when="always",
                 ),
             ),
-            coverage=ir.CoverageReport(cobertura="coverage.xml", regex=COVERAGE_REGEX),
             gates=(
                 ir.Gate(kind="exit_code", block="go-test"),
-                ir.Gate(kind="coverage_total", block="coverage-gate", detail=(("min_pct", threshold),)),
+                ir.Gate(kind="coverage", block="coverage-gate", detail=(("min_pct", threshold),)),
             ),
             runner=ir.Runner(
                 platform=platform,

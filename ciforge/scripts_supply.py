@@ -68,22 +68,8 @@ def source_sbom() -> str:
     return block('syft scan dir:. -o "${SBOM_FORMAT}=${SBOM_FILE}"', 'ls -l "$SBOM_FILE"')
 
 
-def _trivy(*flags: str) -> str:
+def trivy_image(*flags: str) -> str:
     return " ".join(("trivy image --image-src remote", *flags, IMAGE_REF))
-
-
-def scan_report(fmt: str) -> str:
-    """The report invocation (all severities, never fails); separate from the gate because the
-    GitHub action drops the severity filter when it writes SARIF, unless limit-severities-for-sarif
-    is set (https://github.com/aquasecurity/trivy-action#inputs)."""
-    if fmt == "sarif":
-        output = "--format sarif --output trivy.sarif"
-    else:  # GitLab's container-scanning report, from the template shipped in Trivy's image
-        output = '--format template --template "@/contrib/gitlab.tpl" --output gl-container-scanning-report.json'
-    return block(
-        'export TRIVY_USERNAME="$REGISTRY_USER" TRIVY_PASSWORD="$REGISTRY_PASSWORD"',
-        _trivy("--severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --exit-code 0", output),
-    )
 
 
 def scan_gate(*, severity: str, ignore_unfixed: bool) -> str:
@@ -92,7 +78,7 @@ def scan_gate(*, severity: str, ignore_unfixed: bool) -> str:
     return block(
         *pinned(("SCAN_SEVERITY", severity)),
         'export TRIVY_USERNAME="$REGISTRY_USER" TRIVY_PASSWORD="$REGISTRY_PASSWORD"',
-        _trivy(*flags, "--exit-code 1 --format table"),
+        trivy_image(*flags, "--exit-code 1 --format table"),
     )
 
 
@@ -210,30 +196,3 @@ def release_assets(*, binary: str, legs: str, sbom: bool, sign: bool, key: bool)
         ]
     lines += ["cat SHA256SUMS"]
     return block(*lines)
-
-
-def publish_release_github() -> str:
-    """GitHub only: create the release with the gh CLI that the runner image ships."""
-    return block(
-        'gh release create "$RELEASE_TAG" --repo "$GITHUB_REPOSITORY" --verify-tag --title "$RELEASE_TAG" '
-        "--generate-notes release/*",
-    )
-
-
-def publish_release_gitlab() -> str:
-    """GitLab only: upload the assets to the generic package registry, then create the release
-    with links to them, both with the job token.
-    https://docs.gitlab.com/api/releases/#create-a-release"""
-    return block(
-        'package_url="${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/packages/generic/${CI_PROJECT_NAME}/${RELEASE_TAG}"',
-        'links=""',
-        "for file in release/*; do",
-        '  name="$(basename "$file")"',
-        '  curl --fail-with-body --silent --show-error --header "JOB-TOKEN: ${CI_JOB_TOKEN}" \\',
-        '    --upload-file "$file" "${package_url}/${name}"',
-        '  links="${links}${links:+,}{\\"name\\":\\"${name}\\",\\"url\\":\\"${package_url}/${name}\\",\\"link_type\\":\\"package\\"}"',
-        "done",
-        'body="{\\"tag_name\\":\\"${RELEASE_TAG}\\",\\"name\\":\\"${RELEASE_TAG}\\",\\"assets\\":{\\"links\\":[${links}]}}"',
-        'curl --fail-with-body --silent --show-error --header "JOB-TOKEN: ${CI_JOB_TOKEN}" \\',
-        '  --header "Content-Type: application/json" --data "$body" "${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/releases"',
-    )

@@ -52,7 +52,7 @@ def test_the_golden_case_joins_the_dag_with_families_stages_and_inherited_events
         ir.ALL_EVENTS,
         10,
     )
-    assert licenses.permissions == ("contents:read",)
+    assert licenses.access == frozenset({ir.Access.READ_SOURCE})
 
 
 def test_the_plan_runs_them_on_their_events_on_both_platforms() -> None:

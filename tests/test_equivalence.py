@@ -184,29 +184,39 @@ def _runs_github(result: Result, job: str) -> list[str]:
     return [str(s["run"]) for s in _load(result.files[GITHUB])["jobs"][job]["steps"] if "run" in s]
 
 
+def _blocks_github(result: Result, job: str) -> list[tuple[str, str | None]]:
+    """Each run step of a GitHub job, with the named exception its lifter files it under."""
+    data = _load(result.files[GITHUB])["jobs"][job]
+    return [(str(s["run"]), lift_github.platform_block(s, data)) for s in data["steps"] if "run" in s]
+
+
+def _blocks_gitlab(result: Result, job: str) -> list[tuple[str, str | None]]:
+    """Each script item of a GitLab job, with the named exception its lifter files it under."""
+    data = _load(result.files[GITLAB])[job]
+    return [(str(s), lift_gitlab.platform_block(str(s), data)) for s in data["script"]]
+
+
 def check_coverage_report(result: Result) -> None:
-    gh, gl = _runs_github(result, "test"), _scripts_gitlab(result, "test")
-    assert sum(register.platform_block(s) == "coverage-report" for s in gh) == 1
-    assert sum(register.platform_block(s) == "coverage-report" for s in gl) == 1
-    assert [s for s in gh if register.platform_block(s) is None] == [
-        s for s in gl if register.platform_block(s) is None
-    ]
+    gh, gl = _blocks_github(result, "test"), _blocks_gitlab(result, "test")
+    assert [kind for _, kind in gh].count("coverage-report") == 1
+    assert [kind for _, kind in gl].count("coverage-report") == 1
+    assert [s for s, kind in gh if kind is None] == [s for s, kind in gl if kind is None]
 
 
 def check_scan_report(result: Result) -> None:
-    assert register.platform_block(_runs_github(result, "scan")[0]) == "scan-report"
-    assert register.platform_block(_scripts_gitlab(result, "scan")[0]) == "scan-report"
+    assert _blocks_github(result, "scan")[0][1] == "scan-report"
+    assert _blocks_gitlab(result, "scan")[0][1] == "scan-report"
     assert _runs_github(result, "scan")[1] == _scripts_gitlab(result, "scan")[1]
 
 
 def check_release_publish(result: Result) -> None:
-    assert [register.platform_block(s) for s in _runs_github(result, "release")] == ["release-publish"]
-    assert [register.platform_block(s) for s in _scripts_gitlab(result, "release")] == ["release-publish"]
+    assert [kind for _, kind in _blocks_github(result, "release")] == ["release-publish"]
+    assert [kind for _, kind in _blocks_gitlab(result, "release")] == ["release-publish"]
 
 
 def check_output_plumbing(result: Result) -> None:
-    gh = _runs_github(result, "image-publish")
-    assert sum(register.platform_block(s) == "output-plumbing" for s in gh) == 3
+    gh = _blocks_github(result, "image-publish")
+    assert [kind for _, kind in gh].count("output-plumbing") == 3
     assert _load(result.files[GITLAB])["image-publish"]["artifacts"]["reports"]["dotenv"] == "outputs.env"
 
 
@@ -265,7 +275,7 @@ def check_signing_identity(result: Result) -> None:
     gl = _load(result.files[GITLAB])["verify"]
     assert "CERT_ISSUER" not in gl["variables"]
     assert all("variables" not in rule for rule in gl["rules"])
-    assert register.platform_block(gl["script"][0]) == "signing-identity"
+    assert lift_gitlab.platform_block(gl["script"][0], gl) == "signing-identity"
     assert "export CERT_ISSUER='https://gitlab.com'" in gl["script"][0]
     assert gl["id_tokens"] == {"IDENTITY_ID_TOKEN": {"aud": "ciforge-signing-identity"}}
     lifted = dict(lift_gitlab.lift(result.files[GITLAB], EVENTS["push:main"]).jobs["verify"].env)
@@ -294,7 +304,7 @@ def check_permissions(result: Result) -> None:
 
 def check_tool_install(result: Result) -> None:
     gl = _load(result.files[GITLAB])["promote"]["script"]
-    assert register.platform_block(gl[0]) == "tool-install"
+    assert _blocks_gitlab(result, "promote")[0][1] == "tool-install"
     assert "docker/buildx-bin:" in gl[0]
     gh = _load(result.files[GITHUB])["jobs"]["promote"]["steps"]
     assert gh[0]["uses"].startswith("docker/setup-buildx-action@")
@@ -332,7 +342,7 @@ def check_windows_gitlab(result: Result) -> None:
     gl = _load(platforms.files[GITLAB])["test-windows-amd64"]
     assert gl["tags"] == ["windows", "bash"]
     assert "image" not in gl
-    assert register.platform_block(gl["script"][0]) == "tool-install"  # Go from go.dev, in bash
+    assert lift_gitlab.platform_block(gl["script"][0], gl) == "tool-install"  # Go from go.dev, in bash
     manifest = (CASES / "test-platforms" / "ciforge.yml").read_text()
     without = manifest[: manifest.index("runners:")]
     from ciforge.compiler import compile_pipeline

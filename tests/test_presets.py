@@ -65,7 +65,7 @@ def test_overrides_in_a_real_manifest() -> None:
     assert result.pipeline is not None
     test = result.pipeline.job("test")
     gates = {g.kind: dict(g.detail) for g in test.gates}
-    assert gates["coverage_total"]["min_pct"] == "90"
+    assert gates["coverage"]["min_pct"] == "90"
     scripts = {s.id: s.script for s in test.steps if isinstance(s, ir.Run)}
     assert "export COVERAGE_THRESHOLD='90'\n" in scripts["coverage-gate"]
     assert "export COVERAGE_EXCLUDE=" in scripts["coverage-total"]

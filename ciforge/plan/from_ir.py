@@ -6,9 +6,9 @@ import string
 from typing import Final
 
 from ciforge import ir
-from ciforge.plan import register
+from ciforge.plan import gates, register
 from ciforge.plan.filter_reference import filters_match
-from ciforge.plan.model import Artifact, Plan, PlanEvent, PlanJob, gates_of, image_build_command, job_key
+from ciforge.plan.model import Artifact, Gate, Plan, PlanEvent, PlanJob, image_build_command, job_key
 
 PLATFORM_TOKENS: Final = {
     "registry": "@REGISTRY",
@@ -74,13 +74,11 @@ def _env(pipeline: ir.Pipeline, job: ir.Job, leg: ir.Leg | None) -> dict[str, st
 
 
 def _commands(job: ir.Job) -> tuple[str, ...]:
+    """The blocks every platform runs, as text; the platforms' own reporting and release steps
+    (ir.PLATFORM_REPORTS, each a named exception) are not compared as commands."""
     out: list[str] = []
     for step in job.steps:
         if isinstance(step, ir.Run):
-            if step.platforms != ir.BOTH:
-                # every platform-only block must be a registered exception
-                assert register.platform_block(step.script) is not None, f"unregistered platform block {step.id}"
-                continue
             out.append(step.script)
         elif isinstance(step, ir.BuildImage):
             out.append(
@@ -93,6 +91,20 @@ def _commands(job: ir.Job) -> tuple[str, ...]:
                     tags=False,
                 )
             )
+    return tuple(out)
+
+
+def _gates(job: ir.Job, env: dict[str, str]) -> tuple[Gate, ...]:
+    """The job's gates in block order: ciforge's own typed gates, and the gates of the blocks the
+    manifest wrote, recognised by what they run (as the lifters recognise every block's)."""
+    out: list[Gate] = []
+    for step in job.steps:
+        if not isinstance(step, ir.Run):
+            continue
+        if step.written_by == "manifest":
+            out += gates.gates_of((step.script,), env)
+            continue
+        out += [g for gate in job.gates if gate.block == step.id and (g := gates.typed(gate)) is not None]
     return tuple(out)
 
 
@@ -147,7 +159,7 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
                     for a in job.produces
                 ),
                 outputs=tuple(sorted(job.outputs)),
-                gates=gates_of(commands, env),
+                gates=_gates(job, env),
                 timeout_minutes=job.timeout_minutes,
                 caches=_caches(job, event),
                 workdir=job.module.directory if job.module is not None else ".",

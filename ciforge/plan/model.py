@@ -182,23 +182,6 @@ def change_check(commands: tuple[str, ...], *, base: str, shared_shell: bool) ->
     return ()
 
 
-def gates_of(commands: tuple[str, ...], env: dict[str, str]) -> tuple[Gate, ...]:
-    """The gates a job's commands implement, with the settings they read: the block's own
-    assignment wins over the job's environment, as in the shell."""
-    out: list[Gate] = []
-    for command in commands:
-        settings = {**env, **assigned(command)}
-        if "coverage gate failed" in command:
-            out.append(Gate(kind="coverage", detail=f"min={settings.get('COVERAGE_THRESHOLD', '?')}"))
-        elif "trivy image" in command and "--exit-code 1" in command:
-            unfixed = "--ignore-unfixed" in command
-            severity = settings.get("SCAN_SEVERITY", "?")
-            out.append(Gate(kind="vulnerabilities", detail=f"severity={severity} unfixed={unfixed}"))
-        elif "cosign verify " in command or "cosign verify-blob" in command:
-            out.append(Gate(kind="signature"))
-    return tuple(out)
-
-
 def image_build_command(*, context: str, dockerfile: str, platforms: str, push: bool, cache: bool, tags: bool) -> str:
     """The image build as a contract, the same text whichever implementation ran it. ``push``
     is a push by digest; ``tags`` says whether the build also pushes tags (never, in ciforge's

@@ -8,7 +8,6 @@ The lifters and the IR planner use this module; the emitters never do.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Final
 
 import attrs
@@ -183,27 +182,6 @@ REGISTER: Final = {
         ),
     )
 }
-
-# Blocks that only one platform runs, recognised by what they do.
-_PLATFORM_BLOCKS: Final[tuple[tuple[str, Callable[[str], bool]], ...]] = (
-    ("coverage-report", lambda s: "GITHUB_STEP_SUMMARY" in s or "coverage.xml" in s),
-    ("scan-report", lambda s: "trivy image" in s and "--exit-code 0" in s),
-    # the Releases API of the project (not any URL with /releases in it, e.g. a tool download)
-    ("release-publish", lambda s: "gh release create" in s or "/projects/${CI_PROJECT_ID}/releases" in s),
-    ("tool-install", lambda s: "docker/buildx-bin:" in s and "docker buildx build" not in s),
-    ("signing-identity", lambda s: "the signing identity, from the job's ID token" in s),
-    ("tool-install", lambda s: "https://dl.google.com/go/" in s),
-    ("output-plumbing", lambda s: "$GITHUB_ENV" in s or "$GITHUB_OUTPUT" in s or 'DIGEST}" > outputs.env' in s),
-)
-
-
-def platform_block(script: str) -> str | None:
-    """The exception id that covers a platform-only block, or None for a shared block."""
-    for exception_id, matches in _PLATFORM_BLOCKS:
-        if matches(script):
-            return exception_id
-    return None
-
 
 # Environment: names that only one platform sets, and names whose values are parameters.
 PLATFORM_ENV: Final = frozenset(

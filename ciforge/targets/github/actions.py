@@ -1,56 +1,20 @@
-"""GitHub Actions spellings of the supply-chain builtins: tool setup, the image build, platform
-values and native reports. Used only by :mod:`ciforge.targets.github`."""
+"""The pinned actions that implement IR steps on GitHub: checkout and toolchain setup, tool setup,
+the image build, job outputs and the SARIF upload."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Final
 
 from ciforge import ir, pins
-from ciforge.yamldata import Pinned, Script, Yaml, drop_none
+from ciforge.targets.github.scripts import SARIF_FILE
+from ciforge.yamldata import Pinned, Script, Yaml
 
 
 def uses(action: str) -> Pinned:
     """A lockfile pin: full commit SHA, release tag as the comment."""
     pin = pins.action(action)
     return Pinned(ref=pin.ref, version=pin.version)
-
-
-def _registry_user(host: str) -> str:
-    return "${{ github.actor }}" if host in ("", "ghcr.io") else "${{ secrets.REGISTRY_USER }}"
-
-
-def _registry_password(host: str) -> str:
-    return "${{ secrets.GITHUB_TOKEN }}" if host in ("", "ghcr.io") else "${{ secrets.REGISTRY_PASSWORD }}"
-
-
-# https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#github-context
-PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
-    "registry": lambda _: "ghcr.io",
-    "registry_user": _registry_user,
-    "registry_password": _registry_password,
-    # GHCR repositories must be lower case; the image-ref block lower-cases this value.
-    "image_repository": lambda _: "ghcr.io/${{ github.repository }}",
-    "ref_name": lambda _: "${{ github.ref_name }}",
-    "commit_sha": lambda _: "${{ github.sha }}",
-    # the pull request's base commit; empty for every other event (docs/modules.md)
-    "change_base": lambda _: "${{ github.event.pull_request.base.sha }}",
-    # Fulcio's SAN for GitHub is {server_url}/{job_workflow_ref}; for a workflow that is not
-    # reusable, job_workflow_ref equals github.workflow_ref:
-    # .../.github/workflows/ciforge.yml@refs/heads/main (or @refs/tags/v1.2.3).
-    "signing_identity": lambda _: "${{ github.server_url }}/${{ github.workflow_ref }}",
-    "signing_issuer": lambda _: "https://token.actions.githubusercontent.com",
-    "secret": lambda name: "${{ secrets." + name + " }}",
-    "variable": lambda name: "${{ vars." + name + " }}",
-    "github_token": lambda _: "${{ secrets.GITHUB_TOKEN }}",
-}
-
-
-def env_value(value: ir.EnvValue) -> str | None:
-    """A literal stays literal; a platform value becomes its GitHub expression."""
-    if isinstance(value, str):
-        return value
-    return PLATFORM_VALUES[value.name](value.arg)
 
 
 TOOL_SETUP: Final[Mapping[str, tuple[str, str]]] = {
@@ -170,18 +134,15 @@ def input_env(job: ir.Job) -> dict[str, Yaml]:
 
 
 def report_steps(job: ir.Job) -> list[Yaml]:
-    """SARIF goes to code scanning (a separate invocation from the gate: see scripts_supply.scan_report)."""
-    out: list[Yaml] = []
-    for kind, path in job.reports:
-        if kind == "sarif":
-            out.append(
-                drop_none(
-                    {
-                        "name": "Upload SARIF to code scanning",
-                        "if": "${{ !cancelled() }}",
-                        "uses": uses("github/codeql-action/upload-sarif"),
-                        "with": {"sarif_file": path, "category": job.id},
-                    }
-                )
-            )
-    return out
+    """A scan report goes to code scanning, also when the gate failed.
+    https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/uploading-a-sarif-file-to-github"""
+    if not any(isinstance(step, ir.ScanReport) for step in job.steps):
+        return []
+    return [
+        {
+            "name": "Upload SARIF to code scanning",
+            "if": "${{ !cancelled() }}",
+            "uses": uses("github/codeql-action/upload-sarif"),
+            "with": {"sarif_file": SARIF_FILE, "category": job.id},
+        }
+    ]

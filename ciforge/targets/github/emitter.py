@@ -10,9 +10,11 @@ from collections.abc import Callable, Mapping
 from typing import Final
 
 from ciforge import ir
+from ciforge.ir import unsupported
+from ciforge.scripts_modules import guarded
+from ciforge.targets.github import scripts
 from ciforge.targets.github.actions import (
     build_image,
-    env_value,
     export_outputs,
     input_env,
     job_outputs,
@@ -20,6 +22,8 @@ from ciforge.targets.github.actions import (
     setup_tool,
     uses,
 )
+from ciforge.targets.github.permissions import scopes
+from ciforge.targets.github.values import env_value
 from ciforge.yamldata import Commented, Script, Yaml, drop_none
 
 # The documented hosted runner of each platform; every one runs bash (Git Bash on Windows) and has
@@ -86,7 +90,7 @@ def permissions(job: ir.Job) -> dict[str, Yaml]:
     """Least-privilege token scopes, e.g. ``contents:read`` -> ``{contents: read}``, each with
     the reason it is needed."""
     out: dict[str, Yaml] = {}
-    for entry in job.permissions:
+    for entry in scopes(job):
         scope, level = entry.split(":", 1)
         out[scope] = Commented(level, PERMISSION_REASONS[entry])
     return out
@@ -108,6 +112,8 @@ def job_env(job: ir.Job) -> dict[str, Yaml] | None:
         resolved = env_value(value)
         if resolved is not None:
             env[name] = resolved
+    if any(isinstance(step, ir.PublishRelease) for step in job.steps):
+        env["GH_TOKEN"] = "${{ secrets.GITHUB_TOKEN }}"  # for gh; platform-env in docs/equivalence.md
     env.update(input_env(job))
     seen: list[str] = []
     for leg in job.legs:
@@ -161,10 +167,30 @@ def step_setup_go(step: ir.SetupGo, job: ir.Job, pipeline: ir.Pipeline) -> list[
 
 
 def step_run(step: ir.Run, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
-    if "github" not in step.platforms:
-        return []
-    always = "${{ !cancelled() }}" if step.always else None
-    return [drop_none({"name": step.name, "id": step.id, "if": always, "run": Script(step.script)})]
+    return [{"name": step.name, "id": step.id, "run": Script(step.script)}]
+
+
+def _platform_block(job: ir.Job, *, name: str, id: str, script: str) -> list[Yaml]:
+    """A block only GitHub runs; in a module job with a change check it ends, like every block,
+    when the check skipped the module (docs/modules.md)."""
+    if job.module is not None and job.module.affected_by:
+        script = guarded(script)
+    return [{"name": name, "id": id, "run": Script(script)}]
+
+
+def step_coverage_report(step: ir.CoverageReport, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
+    return _platform_block(
+        job, name="Coverage summary", id="coverage-summary", script=scripts.coverage_summary(step.threshold)
+    )
+
+
+def step_scan_report(step: ir.ScanReport, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
+    # uploaded to code scanning after the job's blocks (actions.report_steps)
+    return _platform_block(job, name="Trivy report (SARIF)", id="scan-report-sarif", script=scripts.scan_report())
+
+
+def step_publish_release(step: ir.PublishRelease, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
+    return _platform_block(job, name="Publish the release", id="release-github", script=scripts.publish_release())
 
 
 def step_setup_tool(step: ir.SetupTool, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
@@ -181,7 +207,18 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.SetupTool: step_setup_tool,
     ir.BuildImage: step_build_image,
     ir.Run: step_run,
+    ir.CoverageReport: step_coverage_report,
+    ir.ScanReport: step_scan_report,
+    ir.PublishRelease: step_publish_release,
 }
+
+
+def emit_step(step: ir.Step, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
+    """One IR step as GitHub steps; a step type the table lacks is an error, never dropped."""
+    emitter = STEPS.get(type(step))
+    if emitter is None:
+        raise unsupported("github", step)
+    return emitter(step, job, pipeline)
 
 
 def _download_path(item: ir.ArtifactInput, pipeline: ir.Pipeline) -> str:
@@ -228,9 +265,9 @@ def steps(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     """Checkout and toolchain, then downloads, then the blocks, then uploads."""
     setup = [s for s in job.steps if isinstance(s, ir.Checkout | ir.SetupGo | ir.SetupTool)]
     work = [s for s in job.steps if not isinstance(s, ir.Checkout | ir.SetupGo | ir.SetupTool)]
-    out: list[Yaml] = [y for s in setup for y in STEPS[type(s)](s, job, pipeline)]
+    out: list[Yaml] = [y for s in setup for y in emit_step(s, job, pipeline)]
     out += [download(c, pipeline) for c in job.consumes]
-    out += [y for s in work for y in STEPS[type(s)](s, job, pipeline)]
+    out += [y for s in work for y in emit_step(s, job, pipeline)]
     out += export_outputs(job)
     out += report_steps(job)
     out += [upload(a, job) for a in job.produces]

@@ -16,13 +16,13 @@ import attrs
 from ruamel.yaml import YAML
 
 from ciforge.plan import register
+from ciforge.plan.gates import gates_of
 from ciforge.plan.model import (
     Artifact,
     Plan,
     PlanEvent,
     PlanJob,
     change_check,
-    gates_of,
     image_build_command,
     job_key,
 )
@@ -255,11 +255,45 @@ def _cache_enabled(value: Any, github: dict[str, Any]) -> bool:
     return text.lower() == "true"
 
 
-def _step(step: dict[str, Any], leg: dict[str, str], producers: dict[str, str], acc: dict[str, Any]) -> None:
+def _sarif_files(job: dict[str, Any]) -> set[str]:
+    """The files the job uploads to code scanning."""
+    return {
+        str((step.get("with") or {}).get("sarif_file"))
+        for step in job.get("steps", [])
+        if str(step.get("uses", "")).startswith("github/codeql-action/upload-sarif@")
+    }
+
+
+def _invokes(script: str, *words: str) -> bool:
+    """Whether a line of ``script`` runs the command ``words`` (e.g. ``gh release create``)."""
+    return any(line.split()[: len(words)] == list(words) for line in script.split("\n"))
+
+
+def platform_block(step: dict[str, Any], job: dict[str, Any]) -> str | None:
+    """The named exception a run step only GitHub has belongs to, recognised by GitHub's own
+    structure: a job summary or a file command (workflow commands), a step that copies another
+    step's outputs, the report a code-scanning upload reads, the gh release call. None for a
+    step both platforms run.
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands"""
+    script = str(step["run"])
+    if "$GITHUB_STEP_SUMMARY" in script:
+        return "coverage-report"
+    if "$GITHUB_ENV" in script or "$GITHUB_OUTPUT" in script or "steps." in str(step.get("env") or ""):
+        return "output-plumbing"
+    if any(f"--output {name}" in script for name in _sarif_files(job)):
+        return "scan-report"
+    if _invokes(script, "gh", "release", "create"):
+        return "release-publish"
+    return None
+
+
+def _step(
+    step: dict[str, Any], job: dict[str, Any], leg: dict[str, str], producers: dict[str, str], acc: dict[str, Any]
+) -> None:
     """Fold one step into the job's commands, tools, artifacts and consumption."""
     if "run" in step:
         script = str(step["run"])
-        if register.platform_block(script) is None:
+        if platform_block(step, job) is None:
             if step.get("env"):
                 raise LiftError(f"step {step.get('name')} has its own env")
             if "working-directory" in step:
@@ -318,7 +352,7 @@ def _plan_job(
     }
     producers = _artifact_producers(workflow)
     for step in job.get("steps", []):
-        _step(step, leg, producers, acc)
+        _step(step, job, leg, producers, acc)
     consumes = set(acc["consumes"])
     consumes |= {m[1] for v in env.values() for m in [re.match(r"@output\(([^.]+)\.", v)] if m}
     commands = tuple(acc["commands"])

@@ -12,6 +12,7 @@ from ciforge.plan.model import EVENTS
 from ciforge.plan.posture import WHOLE_FILE, Posture, environment_fact
 from ciforge.targets.github import expressions
 from ciforge.targets.github.lifter import github_context
+from ciforge.targets.github.permissions import scopes
 
 # The expression that cancels in-progress runs for pull requests only.
 CANCEL_PULL_REQUESTS: Final = "cancels in-progress runs on: pr"
@@ -31,8 +32,8 @@ def _github_secrets(job: ir.Job) -> list[str]:
             out.append("REGISTRY_USER")
         elif value.name == "registry_password":
             out.append("GITHUB_TOKEN" if ghcr else "REGISTRY_PASSWORD")
-        elif value.name == "github_token":
-            out.append("GITHUB_TOKEN")
+    if any(isinstance(step, ir.PublishRelease) for step in job.steps):
+        out.append("GITHUB_TOKEN")  # gh creates the release with the job token
     return sorted(set(out))
 
 
@@ -54,7 +55,7 @@ def expected(pipeline: ir.Pipeline) -> Posture:
     for job in pipeline.jobs:
         posture[job.id] = frozenset(
             {
-                "permissions: " + ", ".join(sorted(job.permissions)),
+                "permissions: " + ", ".join(sorted(scopes(job))),
                 f"environment: {job.environment or '-'}",
                 "secrets: " + (", ".join(_github_secrets(job)) or "-"),
             }

@@ -12,7 +12,7 @@ from ciforge.yamldata import Script, Yaml
 def _coverage_threshold(pipeline: ir.Pipeline) -> str | None:
     for job in pipeline.jobs:
         for gate in job.gates:
-            threshold = dict(gate.detail).get("min_pct") if gate.kind == "coverage_total" else None
+            threshold = dict(gate.detail).get("min_pct") if gate.kind == "coverage" else None
             if isinstance(threshold, str):
                 return threshold
     return None

@@ -6,14 +6,16 @@ A table of small pure functions; each returns YAML-shaped data. Every job states
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from ciforge import ir
 from ciforge.globs import gitlab_regex_literal, ref_filter_rules
+from ciforge.ir import unsupported
 from ciforge.scripts import quoted
+from ciforge.scripts_modules import guarded
 from ciforge.targets.gitlab import jobs as supply
-from ciforge.targets.gitlab import runners
+from ciforge.targets.gitlab import runners, scripts
 from ciforge.yamldata import Script, Yaml, drop_none
 
 # Creation-time job rules per abstract event.
@@ -137,26 +139,61 @@ def cache(job: ir.Job) -> Yaml:
     }
 
 
+def _platform_block(job: ir.Job, script: str) -> list[Yaml]:
+    """A block only GitLab runs; in a module job with a change check it ends, like every block,
+    when the check skipped the module (docs/modules.md)."""
+    if job.module is not None and job.module.affected_by:
+        script = guarded(script)
+    return [Script(script)]
+
+
+def _module_directory(job: ir.Job) -> str:
+    return job.module.directory if job.module is not None else "."
+
+
+# Each IR step as script items. Checkout is implicit (GIT_STRATEGY, in variables); Go and the
+# supply-chain tools come with the job's image, except buildx in the docker jobs.
+STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
+    ir.Checkout: lambda step, job: [],
+    ir.SetupGo: lambda step, job: [],
+    ir.SetupTool: lambda step, job: (
+        [Script(supply.install_buildx(step.version))] if job.runtime == ir.Runtime.DOCKER else []
+    ),
+    ir.BuildImage: lambda step, job: [Script(supply.build_image_script(step))],
+    ir.Run: lambda step, job: [Script(step.script)],
+    ir.CoverageReport: lambda step, job: _platform_block(job, scripts.coverage_cobertura(_module_directory(job))),
+    ir.ScanReport: lambda step, job: _platform_block(job, scripts.scan_report()),
+    ir.PublishRelease: lambda step, job: _platform_block(job, scripts.publish_release()),
+}
+
+
+def emit_step(step: ir.Step, job: ir.Job) -> list[Yaml]:
+    """One IR step as script items; a step type the table lacks is an error, never dropped."""
+    emitter = STEPS.get(type(step))
+    if emitter is None:
+        raise unsupported("gitlab", step)
+    return emitter(step, job)
+
+
 def script(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     identity = supply.signing_identity(job)
     out: list[Yaml] = [Script(identity)] if identity else []
     if job.runtime == ir.Runtime.GO and not runners.docker(job):
         out.append(Script(runners.install_go(job)))
-    if job.module is not None and job.module.directory != ".":
+    if _module_directory(job) != ".":
         # The script lines of a job run in one shell: this one sets the directory of all after it.
-        out.append(f"cd -- {quoted(job.module.directory)} || exit 1")
+        out.append(f"cd -- {quoted(_module_directory(job))} || exit 1")
     for step in job.steps:
-        if isinstance(step, ir.Run) and "gitlab" in step.platforms:
-            out.append(Script(step.script))
-        elif isinstance(step, ir.SetupTool) and job.runtime == ir.Runtime.DOCKER:
-            out.append(Script(supply.install_buildx(step.version)))
-        elif isinstance(step, ir.BuildImage):
-            out.append(Script(supply.build_image_script(step)))
+        out += emit_step(step, job)
     return out
 
 
 def _leg(template: str, job: ir.Job) -> str:
     return template.replace(ir.LEG_TOKEN, "$" + job.leg_variable)
+
+
+def _has(job: ir.Job, step_type: type) -> bool:
+    return any(isinstance(step, step_type) for step in job.steps)
 
 
 def artifacts(job: ir.Job) -> Yaml:
@@ -168,21 +205,27 @@ def artifacts(job: ir.Job) -> Yaml:
         out["when"] = "always" if any(a.when == "always" for a in job.produces) else "on_success"
         out["expire_in"] = f"{max(a.retention_days for a in job.produces)} days"
     reports: dict[str, Yaml] = {}
-    if job.coverage is not None:
+    coverage = _has(job, ir.CoverageReport)
+    scan = _has(job, ir.ScanReport)
+    if coverage:
+        # relative to the project directory, where the artifacts are collected
         # https://docs.gitlab.com/ci/yaml/artifacts_reports/#artifactsreportscoverage_report
-        reports["coverage_report"] = {"coverage_format": "cobertura", "path": job.coverage.cobertura}
+        directory = _module_directory(job)
+        path = scripts.COBERTURA_FILE if directory == "." else f"{directory}/{scripts.COBERTURA_FILE}"
+        reports["coverage_report"] = {"coverage_format": "cobertura", "path": path}
     if job.outputs:
         # Job outputs reach the jobs that need this one as variables.
         # https://docs.gitlab.com/ci/yaml/artifacts_reports/#artifactsreportsdotenv
         reports["dotenv"] = "outputs.env"
-    for kind, path in job.reports:
-        if kind in supply.REPORTS:
-            reports[kind] = supply.REPORTS[kind](path)
+    # https://docs.gitlab.com/ci/yaml/artifacts_reports/
+    if job.cyclonedx_sbom is not None:
+        reports["cyclonedx"] = [job.cyclonedx_sbom]
+    if scan:
+        reports["container_scanning"] = scripts.CONTAINER_SCANNING_FILE
     if reports:
         out["reports"] = reports
         # Keep reports of a failed gate (coverage, vulnerabilities): that is when they matter.
-        keep = job.coverage is not None or any(kind == "container_scanning" for kind, _ in job.reports)
-        out.setdefault("when", "always" if keep else "on_success")
+        out.setdefault("when", "always" if coverage or scan else "on_success")
     return out or None
 
 
@@ -198,13 +241,13 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "variables": variables(job),
             "parallel": parallel(job),
             "timeout": f"{job.timeout_minutes} minutes",
-            "interruptible": job.interruptible,
+            "interruptible": job.cancellable,
             "environment": supply.environment(job),
             "cache": cache(job),
             "id_tokens": supply.id_tokens(job),
             "script": script(job, pipeline),
             # Records the total from the job log; the gate itself is a script block.
-            "coverage": job.coverage.regex if job.coverage else None,
+            "coverage": scripts.COVERAGE_REGEX if _has(job, ir.CoverageReport) else None,
             "artifacts": artifacts(job),
         }
     )

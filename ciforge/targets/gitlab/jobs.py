@@ -36,7 +36,6 @@ PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
     "signing_issuer": lambda _: None,
     "secret": lambda name: "$" + name,
     "variable": lambda name: "$" + name,
-    "github_token": lambda _: None,
 }
 
 
@@ -212,10 +211,3 @@ def id_tokens(job: ir.Job) -> Yaml:
     if _issuer(job) is not None:
         return {"IDENTITY_ID_TOKEN": {"aud": "ciforge-signing-identity"}}
     return None
-
-
-REPORTS: Final[Mapping[str, Callable[[str], Yaml]]] = {
-    # https://docs.gitlab.com/ci/yaml/artifacts_reports/
-    "cyclonedx": lambda path: [path],
-    "container_scanning": lambda path: path,
-}

@@ -16,6 +16,7 @@ import attrs
 from ruamel.yaml import YAML
 
 from ciforge.plan import model, register
+from ciforge.plan.gates import gates_of
 from ciforge.plan.model import (
     Artifact,
     Plan,
@@ -23,7 +24,6 @@ from ciforge.plan.model import (
     PlanJob,
     assigned,
     change_check,
-    gates_of,
     image_build_command,
     job_key,
 )
@@ -267,6 +267,43 @@ def _needs(job: dict[str, Any]) -> list[tuple[str, bool]]:
     return out
 
 
+def _report_file(job: dict[str, Any], kind: str) -> str | None:
+    """The file name of one of the job's ``artifacts:reports`` (a path from the project directory;
+    the block writes it in the job's own directory)."""
+    report = ((job.get("artifacts") or {}).get("reports") or {}).get(kind)
+    path = report.get("path") if isinstance(report, dict) else report
+    return posixpath.basename(str(path)) if path else None
+
+
+def _invokes(text: str, *words: str) -> bool:
+    """Whether a line of the block runs the command ``words`` (e.g. ``docker cp``)."""
+    return any(line.split()[: len(words)] == list(words) for line in text.split("\n"))
+
+
+def platform_block(text: str, job: dict[str, Any]) -> str | None:
+    """The named exception a block only GitLab has belongs to, recognised by GitLab's own
+    structure: it writes one of the job's report artifacts (coverage, container scanning), calls
+    the project's Releases API, installs a tool (buildx from its binary image, Go from its
+    release archive), or derives the signing identity from one of the job's ID tokens. None for a
+    block both platforms run. https://docs.gitlab.com/ci/yaml/artifacts_reports/"""
+    coverage, scanning = _report_file(job, "coverage_report"), _report_file(job, "container_scanning")
+    if coverage is not None and f"> {coverage}" in text:
+        return "coverage-report"
+    if scanning is not None and f"--output {scanning}" in text:
+        return "scan-report"
+    # https://docs.gitlab.com/api/releases/#create-a-release
+    if "${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/releases" in text:
+        return "release-publish"
+    if _invokes(text, "docker", "cp") and "docker/buildx-bin:" in text:
+        return "tool-install"
+    if _invokes(text, "curl") and "https://dl.google.com/go/" in text:
+        return "tool-install"
+    tokens = [f"${name}" for name in job.get("id_tokens") or {}] + [f"${{{name}" for name in job.get("id_tokens") or {}]
+    if any(token in text for token in tokens) and "CERT_IDENTITY=" in text:
+        return "signing-identity"
+    return None
+
+
 def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's variables
     name: str,
     job: dict[str, Any],
@@ -311,7 +348,7 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
             command, image_cache = _buildx(text)
             commands.append(command)
             caches += [image_cache] if image_cache else []
-        elif (platform := register.platform_block(text)) is None:
+        elif (platform := platform_block(text, job)) is None:
             commands.append(text)
         elif platform == "signing-identity":  # the block sets them for the blocks after it
             env.update(assigned(text))

@@ -33,7 +33,7 @@ def expected(pipeline: ir.Pipeline) -> Posture:
         facts = {
             f"environment: {job.environment or '-'}",
             "id_tokens: " + _gitlab_id_tokens(job),
-            f"interruptible: {str(job.interruptible).lower()}",
+            f"interruptible: {str(job.cancellable).lower()}",
         }
         if job.runtime == ir.Runtime.DOCKER:
             facts.add("services: docker:dind")

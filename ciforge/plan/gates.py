@@ -1,0 +1,101 @@
+"""Gates recognised by what a block runs, for the lifters (which see only commands) and for the
+blocks a manifest wrote itself (a custom job's ``run``). ciforge's own gates are typed IR nodes
+(:class:`ciforge.ir.Gate`) that the planner reads directly (:mod:`ciforge.plan.from_ir`).
+
+Recognition reads the tools' own command lines, never ciforge's messages: a ``trivy image`` whose
+``--exit-code`` is not 0, a ``cosign verify``, ``verify-blob`` or ``verify-attestation``, and a
+block that compares with ``$COVERAGE_THRESHOLD`` and can ``exit 1``. A hand edit that keeps the
+words but drops the failing exit is no gate.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Final
+
+from ciforge import ir
+from ciforge.plan.model import Gate, assigned
+
+_CONTINUATION: Final = re.compile(r"\\\n")
+COSIGN_VERIFY: Final = frozenset({"verify", "verify-blob", "verify-attestation"})
+
+
+def _words(command: str) -> list[list[str]]:
+    """Each line of the block as shell words (a line shlex cannot split, e.g. inside a quoted
+    awk program, as whitespace-separated words)."""
+    out = []
+    for line in _CONTINUATION.sub(" ", command).split("\n"):
+        try:
+            out.append(shlex.split(line, comments=True))
+        except ValueError:
+            out.append(line.split())
+    return out
+
+
+def _invocations(command: str, tool: str) -> list[list[str]]:
+    """The arguments of every invocation of ``tool`` in the block."""
+    out = []
+    for words in _words(command):
+        out += [words[i + 1 :] for i, word in enumerate(words) if word == tool]
+    return out
+
+
+def _flag(args: list[str], name: str) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(name + "="):
+            return arg.removeprefix(name + "=")
+    return None
+
+
+def _resolve(value: str, settings: dict[str, str]) -> str:
+    variable = re.fullmatch(r"\$\{?([A-Z_][A-Z0-9_]*)\}?", value)
+    return settings.get(variable[1], "?") if variable else value
+
+
+def coverage(min_pct: str) -> Gate:
+    return Gate(kind="coverage", detail=f"min={min_pct}")
+
+
+def vulnerabilities(severity: str, *, ignore_unfixed: bool) -> Gate:
+    return Gate(kind="vulnerabilities", detail=f"severity={severity} unfixed={ignore_unfixed}")
+
+
+SIGNATURE: Final = Gate(kind="signature")
+
+
+def recognise(command: str, env: dict[str, str]) -> Gate | None:
+    """The gate one block implements, with the settings it reads (the block's own assignment
+    wins over the job's environment, as in the shell), or None."""
+    settings = {**env, **assigned(command)}
+    if "$COVERAGE_THRESHOLD" in command.replace("${COVERAGE_THRESHOLD}", "$COVERAGE_THRESHOLD") and re.search(
+        r"\bexit 1\b", command
+    ):
+        return coverage(settings.get("COVERAGE_THRESHOLD", "?"))
+    for args in _invocations(command, "trivy"):
+        exit_code = _flag(args, "--exit-code")
+        if args[:1] == ["image"] and exit_code is not None and exit_code != "0":
+            severity = _resolve(_flag(args, "--severity") or "?", settings)
+            return vulnerabilities(severity, ignore_unfixed="--ignore-unfixed" in args)
+    if any(args[:1] and args[0] in COSIGN_VERIFY for args in _invocations(command, "cosign")):
+        return SIGNATURE
+    return None
+
+
+def gates_of(commands: tuple[str, ...], env: dict[str, str]) -> tuple[Gate, ...]:
+    """The gates of a job's commands, in block order."""
+    return tuple(gate for command in commands if (gate := recognise(command, env)) is not None)
+
+
+def typed(gate: ir.Gate) -> Gate | None:
+    """The plan's gate for one of ciforge's own typed gates (None for a plain exit-code gate)."""
+    detail = dict(gate.detail)
+    if gate.kind == "coverage":
+        return coverage(detail["min_pct"])
+    if gate.kind == "vulnerabilities":
+        return vulnerabilities(detail["severity"], ignore_unfixed=detail["ignore_unfixed"] == "true")
+    if gate.kind == "signature":
+        return SIGNATURE
+    return None

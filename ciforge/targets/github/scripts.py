@@ -1,0 +1,53 @@
+"""The blocks only GitHub runs: the platform's own spelling of the reporting and release contracts
+(:class:`ciforge.ir.CoverageReport`, :class:`ciforge.ir.ScanReport`,
+:class:`ciforge.ir.PublishRelease`), each a named exception in docs/equivalence.md."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ciforge.scripts import block, pinned
+from ciforge.scripts_supply import trivy_image
+
+SARIF_FILE: Final = "trivy.sarif"
+
+
+def coverage_summary(threshold: str) -> str:
+    """The coverage table as the job summary.
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#adding-a-job-summary"""
+    return block(
+        *pinned(("COVERAGE_THRESHOLD", threshold)),
+        'total="$(awk \'$1 == "total:" { print $NF }\' coverage.txt)"',
+        "{",
+        '  echo "## Coverage"',
+        "  echo",
+        '  echo "Total statement coverage: ${total} (required: ${COVERAGE_THRESHOLD}%)"',
+        "  echo",
+        "  echo '<details><summary>Per function</summary>'",
+        "  echo",
+        "  echo '```'",
+        "  cat coverage.txt",
+        "  echo '```'",
+        "  echo '</details>'",
+        '} >> "$GITHUB_STEP_SUMMARY"',
+    )
+
+
+def scan_report() -> str:
+    """Trivy's report of every severity as SARIF, for code scanning; it never fails. Separate from
+    the gate because the GitHub action drops the severity filter when it writes SARIF."""
+    return block(
+        'export TRIVY_USERNAME="$REGISTRY_USER" TRIVY_PASSWORD="$REGISTRY_PASSWORD"',
+        trivy_image(
+            "--severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --exit-code 0", f"--format sarif --output {SARIF_FILE}"
+        ),
+    )
+
+
+def publish_release() -> str:
+    """Create the release with the gh CLI that the runner image ships.
+    https://cli.github.com/manual/gh_release_create"""
+    return block(
+        'gh release create "$RELEASE_TAG" --repo "$GITHUB_REPOSITORY" --verify-tag --title "$RELEASE_TAG" '
+        "--generate-notes release/*",
+    )

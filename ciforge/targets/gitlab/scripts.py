@@ -1,0 +1,94 @@
+"""The blocks only GitLab runs: the platform's own spelling of the reporting and release contracts
+(:class:`ciforge.ir.CoverageReport`, :class:`ciforge.ir.ScanReport`,
+:class:`ciforge.ir.PublishRelease`), each a named exception in docs/equivalence.md."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ciforge.scripts import block
+from ciforge.scripts_supply import trivy_image
+
+COBERTURA_FILE: Final = "coverage.xml"
+CONTAINER_SCANNING_FILE: Final = "gl-container-scanning-report.json"
+# The total that `go tool cover -func` prints, for the job's coverage: keyword.
+# https://docs.gitlab.com/ci/testing/code_coverage/#coverage-regex-patterns
+COVERAGE_REGEX: Final = r"/total:\s+\(statements\)\s+\d+(?:\.\d+)?%/"
+
+
+# Cobertura from a Go cover profile, in awk, so the GitLab job needs no download at run time.
+# GitLab maps <source> + filename onto the MR diff, so the source is the project directory and
+# file names are relative to the module root.
+# https://docs.gitlab.com/ci/testing/code_coverage/cobertura/
+_COBERTURA_LINES: Final = r"""awk 'NR > 1 {
+  split($1, loc, ":"); split(loc[2], span, ","); split(span[1], s, "."); split(span[2], e, ".")
+  for (l = s[1] + 0; l <= e[1] + 0; l++) {
+    k = loc[1] SUBSEP l
+    if (!(k in hits) || $3 + 0 > hits[k]) hits[k] = $3 + 0
+  }
+} END { for (k in hits) { split(k, p, SUBSEP); printf "%s\t%d\t%d\n", p[1], p[2], hits[k] } }' \
+  coverage.filtered.out | LC_ALL=C sort -t "$(printf '\t')" -k1,1 -k2,2n > coverage.lines"""
+
+_COBERTURA_XML: Final = r"""awk -F '\t' -v module="$(go list -m)/" -v source="$CI_PROJECT_DIR@MODULE_DIR@" '
+function rate(c, v) { return v ? sprintf("%.4f", c / v) : "1.0000" }
+{
+  f = $1; if (index(f, module) == 1) f = substr(f, length(module) + 1)
+  if (!(f in valid)) order[++n] = f
+  valid[f]++; if ($3 > 0) covered[f]++
+  body[f] = body[f] sprintf("          <line number=\"%d\" hits=\"%d\"/>\n", $2, $3)
+  tv++; if ($3 > 0) tc++
+}
+END {
+  print "<?xml version=\"1.0\" ?>"
+  print "<!DOCTYPE coverage SYSTEM \"http://cobertura.sourceforge.net/xml/coverage-04.dtd\">"
+  printf "<coverage line-rate=\"%s\" branch-rate=\"0\" lines-covered=\"%d\" lines-valid=\"%d\" branches-covered=\"0\" branches-valid=\"0\" complexity=\"0\" version=\"ciforge\" timestamp=\"0\">\n", rate(tc, tv), tc, tv
+  printf "  <sources>\n    <source>%s</source>\n  </sources>\n  <packages>\n", source
+  printf "    <package name=\".\" line-rate=\"%s\" branch-rate=\"0\" complexity=\"0\">\n      <classes>\n", rate(tc, tv)
+  for (i = 1; i <= n; i++) {
+    f = order[i]
+    printf "        <class name=\"%s\" filename=\"%s\" line-rate=\"%s\" branch-rate=\"0\" complexity=\"0\">\n", f, f, rate(covered[f], valid[f])
+    printf "          <methods/>\n          <lines>\n%s          </lines>\n        </class>\n", body[f]
+  }
+  print "      </classes>\n    </package>\n  </packages>\n</coverage>"
+}' coverage.lines > @COBERTURA_FILE@"""
+
+
+def coverage_cobertura(directory: str = ".") -> str:
+    """Convert the filtered profile to Cobertura XML for MR diff annotations. The
+    source is the module's directory (``directory``, relative to the project directory)."""
+    module_dir = "" if directory == "." else f"/{directory}"
+    return block(
+        _COBERTURA_LINES, _COBERTURA_XML.replace("@MODULE_DIR@", module_dir).replace("@COBERTURA_FILE@", COBERTURA_FILE)
+    )
+
+
+def scan_report() -> str:
+    """Trivy's report of every severity in GitLab's container-scanning format (from the template
+    shipped in Trivy's image); it never fails. Separate from the gate, as on GitHub.
+    https://trivy.dev/latest/tutorials/integrations/gitlab-ci/"""
+    return block(
+        'export TRIVY_USERNAME="$REGISTRY_USER" TRIVY_PASSWORD="$REGISTRY_PASSWORD"',
+        trivy_image(
+            "--severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --exit-code 0",
+            f'--format template --template "@/contrib/gitlab.tpl" --output {CONTAINER_SCANNING_FILE}',
+        ),
+    )
+
+
+def publish_release() -> str:
+    """Upload the assets to the generic package registry, then create the release
+    with links to them, both with the job token.
+    https://docs.gitlab.com/api/releases/#create-a-release"""
+    return block(
+        'package_url="${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/packages/generic/${CI_PROJECT_NAME}/${RELEASE_TAG}"',
+        'links=""',
+        "for file in release/*; do",
+        '  name="$(basename "$file")"',
+        '  curl --fail-with-body --silent --show-error --header "JOB-TOKEN: ${CI_JOB_TOKEN}" \\',
+        '    --upload-file "$file" "${package_url}/${name}"',
+        '  links="${links}${links:+,}{\\"name\\":\\"${name}\\",\\"url\\":\\"${package_url}/${name}\\",\\"link_type\\":\\"package\\"}"',
+        "done",
+        'body="{\\"tag_name\\":\\"${RELEASE_TAG}\\",\\"name\\":\\"${RELEASE_TAG}\\",\\"assets\\":{\\"links\\":[${links}]}}"',
+        'curl --fail-with-body --silent --show-error --header "JOB-TOKEN: ${CI_JOB_TOKEN}" \\',
+        '  --header "Content-Type: application/json" --data "$body" "${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/releases"',
+    )
