@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from ciforge import ir
 from ciforge.plan import EVENTS
 from ciforge.plan.model import PlanEvent, job_key
 from ciforge.targets.github import lifter as lift_github
@@ -31,16 +32,16 @@ ORACLE_DIR = ROOT / "tests" / "oracles"
 
 
 def github_event(event: PlanEvent) -> dict[str, Any]:
-    if event.kind == "change_request":
+    if event.kind is ir.Event.CHANGE_REQUEST:
         return {
             "event_name": "pull_request",
             "ref": "refs/pull/7/merge",
             "base_ref": event.base,
             "head_ref": event.ref_name,
         }
-    if event.kind == "push_tag":
+    if event.kind is ir.Event.PUSH_TAG:
         return {"event_name": "push", "ref": f"refs/tags/{event.ref_name}"}
-    name = "workflow_dispatch" if event.kind == "manual" else "push"
+    name = "workflow_dispatch" if event.kind is ir.Event.MANUAL else "push"
     return {"event_name": name, "ref": f"refs/heads/{event.ref_name}"}
 
 

@@ -45,13 +45,15 @@ def _skip_trailer(message: str) -> bool:
 
 def triggered(triggers: ir.Triggers, event: PlanEvent) -> bool:
     """Whether the event creates a pipeline at all."""
-    if event.kind != "manual" and (any(m in event.message for m in SKIP_MARKERS) or _skip_trailer(event.message)):
+    if event.kind is not ir.Event.MANUAL and (
+        any(m in event.message for m in SKIP_MARKERS) or _skip_trailer(event.message)
+    ):
         return False
-    if event.kind == "push_branch":
+    if event.kind is ir.Event.PUSH_BRANCH:
         return filters_match(triggers.branches, event.ref_name)
-    if event.kind == "push_tag":
+    if event.kind is ir.Event.PUSH_TAG:
         return filters_match(triggers.tags, event.ref_name)
-    if event.kind == "change_request":
+    if event.kind is ir.Event.CHANGE_REQUEST:
         return triggers.change_requests
     return triggers.manual
 
@@ -119,7 +121,7 @@ def _tools(job: ir.Job, leg: ir.Leg | None) -> tuple[tuple[str, str], ...]:
 def _caches(job: ir.Job, event: PlanEvent) -> tuple[str, ...]:
     """The caches a job restores on this event (a tag ref restores no Go cache)."""
     out = []
-    if job.cache is not None and event.kind != "push_tag":
+    if job.cache is not None and event.kind is not ir.Event.PUSH_TAG:
         out.append("go")
     if any(isinstance(step, ir.BuildImage) and step.cache for step in job.steps):
         out.append("image")
@@ -130,7 +132,7 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
     """The execution plan of the IR for one event."""
     if not triggered(pipeline.triggers, event):
         return Plan(event=event.name, jobs={})
-    kind = ir.Event(event.kind)
+    kind = event.kind
     running = [j for j in pipeline.jobs if kind in j.events]
     keys = {j.id: [job_key(j.id, leg.variables) for leg in j.legs] or [j.id] for j in running}
     jobs: dict[str, PlanJob] = {}

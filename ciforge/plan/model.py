@@ -9,6 +9,8 @@ from typing import Final
 
 import attrs
 
+from ciforge import ir
+
 Pairs = tuple[tuple[str, str], ...]
 
 
@@ -17,7 +19,7 @@ class PlanEvent:
     """A concrete event: the abstract kind plus the refs it carries."""
 
     name: str  # push:feature | push:main | tag | pr | manual
-    kind: str  # push_branch | push_tag | change_request | manual
+    kind: ir.Event = attrs.field(converter=ir.Event)  # the abstract kind (a name like "push_tag" is converted)
     ref_name: str  # branch or tag name (for pr: the source branch)
     base: str = ""  # pr: the target branch
     message: str = ""  # the head commit's message (push: the pushed head; pr: the head of the source branch)

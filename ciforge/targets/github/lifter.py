@@ -15,6 +15,7 @@ from typing import Any, Final
 import attrs
 from ruamel.yaml import YAML
 
+from ciforge import ir
 from ciforge.plan import register
 from ciforge.plan.gates import gates_of
 from ciforge.plan.model import (
@@ -127,22 +128,22 @@ def skipped_by_message(message: str) -> bool:
 
 def triggered(on: Any, event: PlanEvent) -> bool:
     """Whether ``on:`` accepts the event."""
-    if event.kind != "manual" and skipped_by_message(event.message):
+    if event.kind is not ir.Event.MANUAL and skipped_by_message(event.message):
         return False
-    if event.kind == "change_request" and event.conflicts:
+    if event.kind is ir.Event.CHANGE_REQUEST and event.conflicts:
         return False  # no merge commit to test: pull_request runs do not start
     events = {on: None} if isinstance(on, str) else (dict.fromkeys(on) if isinstance(on, list) else on)
-    if event.kind in ("push_branch", "push_tag"):
+    if event.kind in (ir.Event.PUSH_BRANCH, ir.Event.PUSH_TAG):
         if "push" not in events:
             return False
         push = events["push"] or {}
-        own, other = ("branches", "tags") if event.kind == "push_branch" else ("tags", "branches")
+        own, other = ("branches", "tags") if event.kind is ir.Event.PUSH_BRANCH else ("tags", "branches")
         if own in push:
             return filters_match(list(push[own]), event.ref_name)
         if f"{own}-ignore" in push:
             return not filters_match(list(push[f"{own}-ignore"]), event.ref_name)
         return other not in push and f"{other}-ignore" not in push
-    if event.kind == "change_request":
+    if event.kind is ir.Event.CHANGE_REQUEST:
         if "pull_request" not in events:
             return False
         pr = events["pull_request"] or {}
@@ -159,7 +160,7 @@ CHANGE_BASE: Final = "ba5e" * 10
 
 def github_context(event: PlanEvent) -> dict[str, Any]:
     """The github context for an event."""
-    if event.kind == "change_request":
+    if event.kind is ir.Event.CHANGE_REQUEST:
         return {
             "event_name": "pull_request",
             "ref": "refs/pull/7/merge",
@@ -169,9 +170,9 @@ def github_context(event: PlanEvent) -> dict[str, Any]:
             "head_ref": event.ref_name,
             "event": {"pull_request": {"number": 7, "base": {"sha": CHANGE_BASE}}},
         }
-    tag = event.kind == "push_tag"
+    tag = event.kind is ir.Event.PUSH_TAG
     return {
-        "event_name": "workflow_dispatch" if event.kind == "manual" else "push",
+        "event_name": "workflow_dispatch" if event.kind is ir.Event.MANUAL else "push",
         "ref": ("refs/tags/" if tag else "refs/heads/") + event.ref_name,
         "ref_name": event.ref_name,
         "ref_type": "tag" if tag else "branch",

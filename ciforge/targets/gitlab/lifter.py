@@ -15,6 +15,7 @@ from typing import Any, Final
 import attrs
 from ruamel.yaml import YAML
 
+from ciforge import ir
 from ciforge.plan import model, register
 from ciforge.plan.gates import gates_of
 from ciforge.plan.model import (
@@ -92,7 +93,7 @@ _CD: Final = re.compile(r"cd (?:-- )?'?([^'\s;&|]+)'?(?: \|\| exit(?: [0-9]+)?)?
 def ci_variables(event: PlanEvent) -> dict[str, str]:
     """Predefined variables for an event. https://docs.gitlab.com/ci/variables/predefined_variables/"""
     common = {"CI_COMMIT_REF_NAME": event.ref_name, "CI_COMMIT_MESSAGE": event.message}
-    if event.kind == "change_request":
+    if event.kind is ir.Event.CHANGE_REQUEST:
         return {
             **common,
             "CI_PIPELINE_SOURCE": "merge_request_event",
@@ -100,9 +101,9 @@ def ci_variables(event: PlanEvent) -> dict[str, str]:
             "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": event.base,
             "CI_MERGE_REQUEST_DIFF_BASE_SHA": CHANGE_BASE,
         }
-    if event.kind == "push_tag":
+    if event.kind is ir.Event.PUSH_TAG:
         return {**common, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": event.ref_name}
-    source = "web" if event.kind == "manual" else "push"
+    source = "web" if event.kind is ir.Event.MANUAL else "push"
     return {**common, "CI_PIPELINE_SOURCE": source, "CI_COMMIT_BRANCH": event.ref_name}
 
 
