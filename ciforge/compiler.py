@@ -74,7 +74,10 @@ def _compile(
     from ciforge.convert import structure  # noqa: PLC0415 - lazy import keeps --help fast
 
     manifest = structure(doc.data)
-    pipeline, semantic = lower(manifest, base_dir=base_dir, manifest_label=label)
+    from ciforge.targets import registry  # noqa: PLC0415
+
+    hosting = tuple(platform.HOSTING for platform in registry.platforms())
+    pipeline, semantic = lower(manifest, base_dir=base_dir, manifest_label=label, hosting=hosting)
     for d in semantic:
         # point at the key of a mapping or list setting, at the value of a scalar one
         key = d.code == "matrix-key" or isinstance(_value_at(doc.data, d.path), dict | list)

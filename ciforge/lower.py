@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from ciforge import goreleases, goversion, ir, lower_modules, matrix, pins, reading, scripts
+from ciforge import goreleases, goversion, ir, lower_modules, matrix, pins, reading, runners, scripts
 from ciforge.diagnostics import Diagnostic, DiagnosticCode, JsonPath
 from ciforge.globs import bracket_problem
 from ciforge.lower_jobs import CustomJobs
@@ -38,8 +38,11 @@ UNRESOLVED: Final = "0.0"  # the Go release when go.version(-file) could not be 
 class Lowering:
     """One lowering run: collects diagnostics while building the pipeline."""
 
-    def __init__(self, manifest: Manifest, *, base_dir: Path, manifest_label: str) -> None:
+    def __init__(
+        self, manifest: Manifest, *, base_dir: Path, manifest_label: str, hosting: tuple[runners.Hosting, ...]
+    ) -> None:
         self.m = manifest
+        self.hosting = hosting  # each target's hosted runners (its package's HOSTING)
         self.base_dir = base_dir
         self.label = manifest_label
         self.diagnostics: list[Diagnostic] = []
@@ -406,8 +409,11 @@ def _check_graph(jobs: list[ir.Job]) -> None:
             assert producer in job.needs, f"{job.id} reads from {producer} without needing it"
 
 
-def lower(manifest: Manifest, *, base_dir: Path, manifest_label: str) -> tuple[ir.Pipeline, list[Diagnostic]]:
-    """Lower a manifest; the pipeline is only usable when no diagnostic is an error."""
-    lowering = Lowering(manifest, base_dir=base_dir, manifest_label=manifest_label)
+def lower(
+    manifest: Manifest, *, base_dir: Path, manifest_label: str, hosting: tuple[runners.Hosting, ...]
+) -> tuple[ir.Pipeline, list[Diagnostic]]:
+    """Lower a manifest; the pipeline is only usable when no diagnostic is an error. ``hosting``:
+    the hosted runners of every target the manifest must fit."""
+    lowering = Lowering(manifest, base_dir=base_dir, manifest_label=manifest_label, hosting=hosting)
     pipeline = lowering.run()
     return pipeline, lowering.diagnostics

@@ -163,19 +163,14 @@ class TestLowering:
         used = list(dict.fromkeys(leg.platform for leg in legs))
         for platform in used:
             override = self.m.runners.get(platform)
-            for target, named in (
-                ("github", bool(override and override.github)),
-                ("gitlab", bool(override and override.gitlab)),
-            ):
-                if named or platform in runners.HOSTED[target]:
+            for hosting in self.low.hosting:
+                if bool(override and getattr(override, hosting.target)) or platform in hosting.platforms:
                     continue
-                reason = runners.NOT_HOSTED.get((target, platform), "there is none")
-                spelled = "GitHub" if target == "github" else "GitLab"
-                setting = f"runners.{platform}.{target}" + (".tags" if target == "gitlab" else "")
+                reason = hosting.missing.get(platform, "there is none")
                 self.low.error(
                     "runner",
-                    f"{platform} has no hosted {spelled} runner that runs bash: {reason}; name a self-hosted "
-                    f"runner with bash in {setting}",
+                    f"{platform} has no hosted {hosting.title} runner that runs bash: {reason}; name a self-hosted "
+                    f"runner with bash in runners.{platform}.{hosting.setting}",
                     self._platform_path(platform),
                 )
         for platform in self.m.runners:

@@ -1,13 +1,15 @@
-"""Which platforms the tests can run on, and where each target has a documented hosted runner
-for them that runs bash. Lowering validates ``test.platforms`` and ``runners`` against these
-facts; each target spells the runner itself (``github.HOSTED_RUNNERS``, the GitLab tags in
-``targets/gitlab_runners.py``), and a test keeps those tables and this one in step.
+"""Which platforms the tests can run on, and the shape of each target's hosted-runner facts
+(:class:`Hosting`): every target declares its own in its package (``HOSTING``), the compiler
+hands them to lowering, and lowering validates ``test.platforms`` and ``runners`` against them.
+Each target spells the runner itself; a test keeps its spelling and its ``HOSTING`` in step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Final
+
+import attrs
 
 PLATFORMS: Final = ("linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64", "windows/arm64")
 
@@ -16,26 +18,18 @@ PLATFORMS: Final = ("linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64"
 # https://go.dev/doc/articles/race_detector#Requirements
 RACE_PLATFORMS: Final = frozenset({"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64"})
 
-# Platforms with a hosted runner that runs the jobs' bash blocks, per target.
-# GitHub: https://docs.github.com/en/actions/reference/runners/github-hosted-runners (every hosted
-# image has a C compiler: gcc on Ubuntu, Xcode's clang on macOS, Mingw-w64 on Windows;
-# https://github.com/actions/runner-images).
-# GitLab.com: Linux (docker executor, any image) https://docs.gitlab.com/ci/runners/hosted_runners/linux/
-# and macOS (Apple silicon, Premium and Ultimate plans) https://docs.gitlab.com/ci/runners/hosted_runners/macos/
-HOSTED: Final[Mapping[str, frozenset[str]]] = {
-    "github": frozenset(PLATFORMS),
-    "gitlab": frozenset({"linux/amd64", "linux/arm64", "darwin/arm64"}),
-}
 
-# Why a target has no usable hosted runner for a platform (named in the error).
-NOT_HOSTED: Final[Mapping[tuple[str, str], str]] = {
-    ("gitlab", "windows/amd64"): (
-        "GitLab's hosted Windows runners run PowerShell, not bash "
-        "(https://docs.gitlab.com/ci/runners/hosted_runners/windows/)"
-    ),
-    ("gitlab", "windows/arm64"): "GitLab.com has no hosted Windows runner on arm64",
-    ("gitlab", "darwin/amd64"): "GitLab's hosted macOS runners are Apple silicon (arm64) only",
-}
+@attrs.frozen
+class Hosting:
+    """A target's hosted runners: the test platforms it has a documented hosted runner for that
+    runs the jobs' bash blocks, why it has none for the others, and how the manifest names a
+    self-hosted runner instead (``runners.<platform>.<setting>``)."""
+
+    target: str  # the platform's registry name, e.g. gitlab
+    title: str  # e.g. GitLab
+    platforms: frozenset[str]
+    missing: Mapping[str, str]  # test platform -> why there is no hosted runner
+    setting: str  # e.g. gitlab.tags
 
 
 def slug(platform: str) -> str:

@@ -11,8 +11,10 @@ from ciforge import ir, runners
 from ciforge.compiler import compile_pipeline
 from ciforge.diagnostics import Diagnostic
 from ciforge.plan import EVENTS
+from ciforge.targets import registry
 from ciforge.targets.github import emitter as github
 from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.github import runners as github_runners
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from ciforge.targets.gitlab import runners as gitlab_runners
 from tests.helpers import CASES, render_case
@@ -147,8 +149,13 @@ def test_go_on_runners_without_docker_is_a_checked_download() -> None:
     assert [job.tools for job in darwin] == [(("go", "1.26.4"),)]
 
 
-def test_the_targets_spell_every_hosted_platform() -> None:
-    """The neutral table of hosted platforms and the targets' spellings agree."""
-    assert set(github.HOSTED_RUNNERS) == runners.HOSTED["github"] == set(runners.PLATFORMS)
-    assert set(gitlab_runners.HOSTED_TAGS) == runners.HOSTED["gitlab"]
-    assert set(runners.NOT_HOSTED) == {("gitlab", p) for p in set(runners.PLATFORMS) - runners.HOSTED["gitlab"]}
+def test_every_target_accounts_for_every_test_platform() -> None:
+    """Each registered target has, for every test platform, either a hosted runner it spells or
+    the reason it has none (named in the error), never both; GitHub hosts them all."""
+    for platform in registry.platforms():
+        hosting = platform.HOSTING
+        assert hosting.target == platform.NAME
+        assert hosting.platforms | set(hosting.missing) == set(runners.PLATFORMS), platform.NAME
+        assert not hosting.platforms & set(hosting.missing), platform.NAME
+    assert set(github_runners.HOSTED_RUNNERS) == set(runners.PLATFORMS)
+    assert set(gitlab_runners.HOSTED_TAGS) == registry.platform("gitlab").HOSTING.platforms

@@ -224,29 +224,10 @@ def normalize_env(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(out))
 
 
-# runners: the platform of each documented hosted runner label (GitHub) and tag (GitLab.com).
-# https://docs.github.com/en/actions/reference/runners/github-hosted-runners
-# https://docs.gitlab.com/ci/runners/hosted_runners/
-GITHUB_RUNNERS: Final = {
-    **dict.fromkeys(("ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04"), "linux/amd64"),
-    **dict.fromkeys(("ubuntu-24.04-arm", "ubuntu-22.04-arm"), "linux/arm64"),
-    **dict.fromkeys(("macos-latest", "macos-15", "macos-14"), "darwin/arm64"),
-    **dict.fromkeys(("macos-15-intel", "macos-13"), "darwin/amd64"),
-    **dict.fromkeys(("windows-latest", "windows-2025", "windows-2022"), "windows/amd64"),
-    "windows-11-arm": "windows/arm64",
-}
-GITLAB_RUNNERS: Final = {
-    **{f"saas-linux-{size}-amd64": "linux/amd64" for size in ("small", "medium", "large", "xlarge", "2xlarge")},
-    **{f"saas-linux-{size}-arm64": "linux/arm64" for size in ("small", "medium", "large", "xlarge", "2xlarge")},
-    **dict.fromkeys(("saas-macos-medium-m1", "saas-macos-large-m2pro"), "darwin/arm64"),
-}
-# A GitLab job without tags runs on GitLab.com's small Linux amd64 runner.
-UNTAGGED_PLATFORM: Final = "linux/amd64"
-
-
 def runner_platform(labels: list[str], hosted: dict[str, str], declared: str | None) -> str:
-    """The platform a job runs on: a documented hosted label's (or tag's) platform; for labels the
-    register does not know (self-hosted), the platform the job declares in TEST_PLATFORM."""
+    """The platform a job runs on (the runners exception): a documented hosted label's (or tag's)
+    platform, from the lifter's own table ``hosted``; for labels it does not know (self-hosted),
+    the platform the job declares in TEST_PLATFORM."""
     known = {hosted[label] for label in labels if label in hosted}
     if len(known) == 1 and len(labels) == 1:
         return known.pop()

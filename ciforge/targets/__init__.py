@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the registry must stay cheap to import: ``ciforge --help`` 
     from ciforge.plan.foreign import Keywords
     from ciforge.plan.model import Plan, PlanEvent
     from ciforge.plan.posture import Posture
+    from ciforge.runners import Hosting
     from ciforge.yamldata import Yaml
 
 
@@ -46,6 +47,9 @@ class Platform(Protocol):
 
     @property
     def OUTPUT_PATH(self) -> str: ...  # noqa: N802 - a module constant
+
+    @property
+    def HOSTING(self) -> Hosting: ...  # noqa: N802 - a module constant
 
     @property
     def FOREIGN_KEYWORDS(self) -> Keywords: ...  # noqa: N802 - a module constant

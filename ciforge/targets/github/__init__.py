@@ -10,6 +10,7 @@ from ciforge.targets.github.lifter import lift, load
 from ciforge.targets.github.limits import exceeded_limits
 from ciforge.targets.github.posture import expected as expected_posture
 from ciforge.targets.github.posture import lift as lift_posture
+from ciforge.targets.github.runners import HOSTING
 
 NAME: Final = "github"
 TITLE: Final = "GitHub Actions"
@@ -21,4 +22,4 @@ FOREIGN_KEYWORDS: Final = Keywords(
     jobs_key="jobs",
 )
 
-__all__ = ["as_component", "emit", "exceeded_limits", "expected_posture", "lift", "lift_posture", "load"]
+__all__ = ["HOSTING", "as_component", "emit", "exceeded_limits", "expected_posture", "lift", "lift_posture", "load"]

@@ -23,19 +23,9 @@ from ciforge.targets.github.actions import (
     uses,
 )
 from ciforge.targets.github.permissions import scopes
+from ciforge.targets.github.runners import HOSTED_RUNNERS
 from ciforge.targets.github.values import env_value
 from ciforge.yamldata import Commented, Script, Yaml, drop_none
-
-# The documented hosted runner of each platform; every one runs bash (Git Bash on Windows) and has
-# a C compiler for -race. https://docs.github.com/en/actions/reference/runners/github-hosted-runners
-HOSTED_RUNNERS: Final[Mapping[str, str]] = {
-    "linux/amd64": "ubuntu-24.04",
-    "linux/arm64": "ubuntu-24.04-arm",
-    "darwin/amd64": "macos-15-intel",
-    "darwin/arm64": "macos-15",
-    "windows/amd64": "windows-2025",
-    "windows/arm64": "windows-11-arm",
-}
 
 
 def leg_expression(job: ir.Job) -> str:

@@ -29,6 +29,17 @@ from ciforge.plan.model import (
 )
 from ciforge.targets.github import expressions
 
+# The platform of each documented hosted runner label (the runners exception).
+# https://docs.github.com/en/actions/reference/runners/github-hosted-runners
+GITHUB_RUNNERS: Final = {
+    **dict.fromkeys(("ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04"), "linux/amd64"),
+    **dict.fromkeys(("ubuntu-24.04-arm", "ubuntu-22.04-arm"), "linux/arm64"),
+    **dict.fromkeys(("macos-latest", "macos-15", "macos-14"), "darwin/arm64"),
+    **dict.fromkeys(("macos-15-intel", "macos-13"), "darwin/amd64"),
+    **dict.fromkeys(("windows-latest", "windows-2025", "windows-2022"), "windows/amd64"),
+    "windows-11-arm": "windows/arm64",
+}
+
 
 class LiftError(ValueError):
     """The workflow uses something the lifter does not model."""
@@ -362,7 +373,7 @@ def _plan_job(
     return PlanJob(
         key=job_key(job_id, tuple(leg.items())),
         logical_id=job_id,
-        platform=register.runner_platform(labels, register.GITHUB_RUNNERS, env.get("TEST_PLATFORM")),
+        platform=register.runner_platform(labels, GITHUB_RUNNERS, env.get("TEST_PLATFORM")),
         needs=frozenset(),  # filled in by lift()
         source=any(str(step.get("uses", "")).startswith("actions/checkout@") for step in job.get("steps", [])),
         commands=commands,

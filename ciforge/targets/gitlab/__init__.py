@@ -12,6 +12,7 @@ from ciforge.targets.gitlab.lifter import lift, load
 from ciforge.targets.gitlab.limits import exceeded_limits
 from ciforge.targets.gitlab.posture import expected as expected_posture
 from ciforge.targets.gitlab.posture import lift as lift_posture
+from ciforge.targets.gitlab.runners import HOSTING
 
 NAME: Final = "gitlab"
 TITLE: Final = "GitLab CI"
@@ -26,4 +27,4 @@ FOREIGN_KEYWORDS: Final = Keywords(
     jobs_key=None,
 )
 
-__all__ = ["as_component", "emit", "exceeded_limits", "expected_posture", "lift", "lift_posture", "load"]
+__all__ = ["HOSTING", "as_component", "emit", "exceeded_limits", "expected_posture", "lift", "lift_posture", "load"]

@@ -63,6 +63,17 @@ IMAGE_TOOLS: Final = (
 )
 
 
+# The platform of each documented hosted runner tag of GitLab.com (the runners exception).
+# https://docs.gitlab.com/ci/runners/hosted_runners/
+GITLAB_RUNNERS: Final = {
+    **{f"saas-linux-{size}-amd64": "linux/amd64" for size in ("small", "medium", "large", "xlarge", "2xlarge")},
+    **{f"saas-linux-{size}-arm64": "linux/arm64" for size in ("small", "medium", "large", "xlarge", "2xlarge")},
+    **dict.fromkeys(("saas-macos-medium-m1", "saas-macos-large-m2pro"), "darwin/arm64"),
+}
+# A GitLab job without tags runs on GitLab.com's small Linux amd64 runner.
+UNTAGGED_PLATFORM: Final = "linux/amd64"
+
+
 class LiftError(ValueError):
     """The pipeline uses something the lifter does not model."""
 
@@ -355,11 +366,7 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
             env.update(assigned(text))
             env["CERT_IDENTITY"] = "@from-id-token"
     tags = [expressions.expand(str(tag), raw) for tag in job.get("tags") or []]
-    runs_on = (
-        register.runner_platform(tags, register.GITLAB_RUNNERS, env.get("TEST_PLATFORM"))
-        if tags
-        else register.UNTAGGED_PLATFORM
-    )
+    runs_on = register.runner_platform(tags, GITLAB_RUNNERS, env.get("TEST_PLATFORM")) if tags else UNTAGGED_PLATFORM
     timeout = re.fullmatch(r"(\d+) minutes?", str(job.get("timeout", "60 minutes")))
     if timeout is None:
         raise LiftError(f"{name}: timeout {job.get('timeout')!r}")

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from ciforge import ir
+from ciforge.runners import Hosting
 from ciforge.scripts import block
 from ciforge.yamldata import Yaml
 
@@ -20,6 +21,21 @@ HOSTED_TAGS: Final[Mapping[str, tuple[str, ...]]] = {
     "linux/arm64": ("saas-linux-small-arm64",),
     "darwin/arm64": ("saas-macos-medium-m1",),
 }
+# GitLab.com: Linux (docker executor, any image) and macOS (Apple silicon, Premium and Ultimate).
+HOSTING: Final = Hosting(
+    target="gitlab",
+    title="GitLab",
+    platforms=frozenset(HOSTED_TAGS),
+    missing={
+        "windows/amd64": (
+            "GitLab's hosted Windows runners run PowerShell, not bash "
+            "(https://docs.gitlab.com/ci/runners/hosted_runners/windows/)"
+        ),
+        "windows/arm64": "GitLab.com has no hosted Windows runner on arm64",
+        "darwin/amd64": "GitLab's hosted macOS runners are Apple silicon (arm64) only",
+    },
+    setting="gitlab.tags",
+)
 # The hosted macOS runners run a VM image of GitLab's list, not a Docker image.
 MACOS_IMAGE: Final = "macos-15-xcode-16"
 
