@@ -193,7 +193,9 @@ def _nest(rows: list[Value]) -> dict[str, Yaml]:
     for row in rows:
         node = root
         for part in row.path[:-1]:
-            node = node.setdefault(str(part), {})
+            child = node.setdefault(str(part), {})
+            assert isinstance(child, dict)
+            node = child
         value = row.value
         if isinstance(value, list) and value and isinstance(value[0], str | int | float | bool):
             value = [Commented(value[0], row.origin), *value[1:]]
@@ -218,7 +220,9 @@ def as_json(doc: source.SourceDoc, pipeline: ir.Pipeline) -> str:
     for row in rows:
         node = manifest
         for part in row.path[:-1]:
-            node = node.setdefault(str(part), {})
+            child = node.setdefault(str(part), {})
+            assert isinstance(child, dict)
+            node = child
         node[str(row.path[-1])] = row.value
     jobs = {}
     for event in events(pipeline):

@@ -143,14 +143,13 @@ def manifest(
         "go": {"version-file": Commented("go.mod", version_file_note(module))},
         "triggers": {"branches": [Commented(branch, branch_why)]},
     }
-    data["lint"] = {
+    lint: dict[str, Yaml] = {
         "gofmt": Commented(True, "fail on files gofmt would change"),
         "tidy": Commented(True, "fail when go mod tidy would change go.mod or go.sum"),
     }
+    data["lint"] = lint
     if module.generate is not None:
-        data["lint"]["generate"] = Commented(
-            True, f"{module.generate} has a //go:generate directive: fail on stale output"
-        )
+        lint["generate"] = Commented(True, f"{module.generate} has a //go:generate directive: fail on stale output")
     if len(module.modules) > 1:
         shown = ", ".join(module.modules[:6]) + (
             f" and {len(module.modules) - 6} more" if len(module.modules) > 6 else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ciforge.compiler import Result, compile_file
+from ciforge.yamldata import Yaml
 
 CASES = Path(__file__).resolve().parent / "cases"
 ERRORS = Path(__file__).resolve().parent / "errors"
@@ -19,3 +20,9 @@ def case_dirs() -> list[Path]:
 def render_case(case: Path) -> Result:
     """Render a case exactly as `ciforge render -m CASE/ciforge.yml` would."""
     return compile_file(case / "ciforge.yml", out_dir=case, targets=TARGET_NAMES, display="ciforge.yml")
+
+
+def as_yaml(data: object) -> dict[str, Yaml]:
+    """Generated test data as the emitters' document type (checked: a mapping at the top)."""
+    assert isinstance(data, dict)
+    return data

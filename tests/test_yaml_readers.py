@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ciforge import yamlout
-from tests.helpers import case_dirs
+from tests.helpers import as_yaml, case_dirs
 from tests.yaml_readers import YamlOracle, load_yaml11, load_yaml12, typed
 from tests.yaml_strategies import FIXED, ONE_LINE, scalars
 
@@ -51,7 +51,7 @@ def _all_readers(text: str, psych: YamlOracle, github_yaml: YamlOracle) -> dict[
 )
 def test_ambiguous_scalar_is_a_string_in_every_reader(value: str, psych: YamlOracle, github_yaml: YamlOracle) -> None:
     data = {"value": value, value: "key", "list": [value]}
-    text = yamlout.dump(data)
+    text = yamlout.dump(as_yaml(data))
     assert _all_readers(text, psych, github_yaml) == dict.fromkeys(("psych", "pyyaml", "ruamel", "github"), typed(data))
 
 
@@ -80,5 +80,5 @@ def test_generated_scalars_read_the_same_in_every_reader(
     """Hostile strings (mixed-case booleans, numbers with commas, symbols, indicators, non-characters,
     scripts) and floats, as values and as keys, load to exactly the written data everywhere."""
     data = {"values": values, **{key: index for index, key in enumerate(keys) if key != "<<"}}
-    text = yamlout.dump(data)
+    text = yamlout.dump(as_yaml(data))
     assert _all_readers(text, psych, github_yaml) == dict.fromkeys(("psych", "pyyaml", "ruamel", "github"), typed(data))

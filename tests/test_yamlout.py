@@ -18,7 +18,7 @@ from ciforge.compiler import emit
 from ciforge.targets import registry
 from ciforge.yamldata import Commented, Pinned, Script
 from tests import yaml_strategies
-from tests.helpers import case_dirs, render_case
+from tests.helpers import as_yaml, case_dirs, render_case
 from tests.yaml_readers import load_yaml11, typed
 
 
@@ -114,7 +114,7 @@ DATA = st.recursive(
 @given(st.dictionaries(KEYS, DATA, max_size=5))
 def test_any_data_reads_back(data: dict[str, Any]) -> None:
     """Arbitrary nested data with hostile strings round-trips under both YAML versions."""
-    text = yamlout.dump(data)
+    text = yamlout.dump(as_yaml(data))
     assert load(text) == data
     assert load(text, "1.1") == data
     assert load_yaml11(text) == typed(data)  # PyYAML: YAML 1.1 resolvers, types compared too
@@ -124,14 +124,14 @@ def test_any_data_reads_back(data: dict[str, Any]) -> None:
 def test_scripts_read_back(script: str) -> None:
     """Multi-line strings and scripts survive as literal blocks (or quoted when they must be)."""
     data = {"script": [Script(script)], "run": script}
-    text = yamlout.dump(data)
+    text = yamlout.dump(as_yaml(data))
     assert load(text) == {"script": [script], "run": script}
 
 
 def test_deterministic_and_newline_terminated() -> None:
     """Same data, same bytes; one trailing newline; comments two spaces after the value."""
     data = {"uses": Pinned("a/b@" + "0" * 40, "v1.2.3"), "p": {"contents": Commented("read", "why")}}
-    first, second = yamlout.dump(data, ("hdr",)), yamlout.dump(data, ("hdr",))
+    first, second = yamlout.dump(as_yaml(data), ("hdr",)), yamlout.dump(as_yaml(data), ("hdr",))
     assert first == second
     assert first == f"# hdr\nuses: a/b@{'0' * 40}  # v1.2.3\np:\n  contents: read  # why\n"
 
@@ -140,7 +140,7 @@ def test_deterministic_and_newline_terminated() -> None:
 def test_edge_scripts_read_back_under_both_versions(script: str) -> None:
     """Blank and space-only lines, leading spaces, any number of trailing newlines."""
     data = {"script": [Script(script)], "run": script}
-    text = yamlout.dump(data)
+    text = yamlout.dump(as_yaml(data))
     expected = {"script": [script], "run": script}
     assert load(text) == expected
     assert load(text, "1.1") == expected
@@ -180,7 +180,7 @@ def test_edge_scripts_read_back_under_both_versions(script: str) -> None:
 )
 def test_edge_scalar_is_written_exactly(value: Any, text: str) -> None:
     data = {"k": Script(value) if isinstance(value, str) and "\n" in value and value.strip() else value}
-    assert yamlout.dump(data) == text
+    assert yamlout.dump(as_yaml(data)) == text
     assert load(text) == {"k": value}
     assert load_yaml11(text) == typed({"k": value})
 
@@ -212,14 +212,14 @@ def test_multi_line_values_are_literal_blocks_in_mappings_and_sequences() -> Non
     """Any multi-line string is a literal block, a script in a list too (GitLab's ``script:``);
     a one-line Script is a block as well, so every script reads the same way."""
     data = {"run": "a\nb", "script": [Script("x\ny\n"), Script("z")]}
-    text = yamlout.dump(data)
+    text = yamlout.dump(as_yaml(data))
     assert text == "run: |-\n  a\n  b\nscript:\n  - |\n    x\n    y\n  - |-\n    z\n"
     assert load(text) == {"run": "a\nb", "script": ["x\ny\n", "z"]}
 
 
 def test_commented_values_in_a_sequence_and_nested_sequences() -> None:
     data = {"k": [Commented("v", "why"), ["a", "b"], "c"]}
-    text = yamlout.dump(data)
+    text = yamlout.dump(as_yaml(data))
     assert text == "k:\n  - v  # why\n  -\n    - a\n    - b\n  - c\n"
     assert load(text) == {"k": ["v", ["a", "b"], "c"]}
 

@@ -300,7 +300,7 @@ def emit(pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "group": "${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}",
             "cancel-in-progress": "${{ github.event_name == 'pull_request' }}",
         },
-        "env": dict(pipeline.env),
+        "env": {name: env_value(value) for name, value in pipeline.env},
         # bash -eo pipefail for every run step (the default shell has no pipefail).
         "defaults": {"run": {"shell": "bash"}},
         "jobs": {job.id: emit_job(job, pipeline) for job in pipeline.jobs},

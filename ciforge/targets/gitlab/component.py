@@ -18,12 +18,12 @@ def _coverage_threshold(pipeline: ir.Pipeline) -> str | None:
     return None
 
 
-def component_inputs(pipeline: ir.Pipeline) -> dict[str, Yaml]:
+def component_inputs(pipeline: ir.Pipeline) -> dict[str, dict[str, Yaml]]:
     """The ``spec:inputs`` of the pipeline as a CI/CD component: the settings a central project
     lets its includers change. https://docs.gitlab.com/ci/inputs/"""
     go = next((j.go for j in pipeline.jobs if j.go and j.go != ir.MATRIX_GO), None)
     threshold = _coverage_threshold(pipeline)
-    inputs: dict[str, Yaml] = {}
+    inputs: dict[str, dict[str, Yaml]] = {}
     if go is not None:
         inputs["go-version"] = {
             "description": "The Go release of the Go jobs (the golang image tag).",
@@ -36,24 +36,26 @@ def component_inputs(pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "default": threshold,
             "regex": r"^[0-9]+(\.[0-9]+)?$",
         }
-    return {"spec": {"inputs": inputs}}
+    return inputs
 
 
 def _documents(pipeline: ir.Pipeline) -> tuple[dict[str, Yaml], dict[str, Yaml]]:
     """The pipeline as a component: a ``spec:inputs`` header and a body that reads them."""
-    header = component_inputs(pipeline)
-    inputs = header["spec"]["inputs"]
+    inputs = component_inputs(pipeline)
+    header: dict[str, Yaml] = {"spec": {"inputs": dict[str, Yaml](inputs)}}
     body = emit(pipeline)
     for job in pipeline.jobs:
         data = body[job.id]
+        assert isinstance(data, dict)
         if "go-version" in inputs and data.get("image") == f"golang:{job.go}":
             data["image"] = "golang:$[[ inputs.go-version ]]"
-        if "coverage-threshold" in inputs and isinstance(data.get("script"), list):
+        blocks = data.get("script")
+        if "coverage-threshold" in inputs and isinstance(blocks, list):
             # the gate's own assignment (scripts.pinned) takes the input; its regex admits digits only
             pinned = f"export COVERAGE_THRESHOLD={quoted(str(_coverage_threshold(pipeline)))}\n"
             data["script"] = [
-                Script(b.replace(pinned, "export COVERAGE_THRESHOLD='$[[ inputs.coverage-threshold ]]'\n"))
-                for b in data["script"]
+                Script(str(b).replace(pinned, "export COVERAGE_THRESHOLD='$[[ inputs.coverage-threshold ]]'\n"))
+                for b in blocks
             ]
     return header, body
 

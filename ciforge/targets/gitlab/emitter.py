@@ -47,7 +47,7 @@ SKIP_MESSAGES: Final = (
 )
 
 
-def skip_rules(t: ir.Triggers) -> list[Yaml]:
+def skip_rules(t: ir.Triggers) -> list[dict[str, Yaml]]:
     """No pipeline for a push or merge request whose head commit message asks GitHub to skip."""
     if not (t.branches or t.tags or t.change_requests):
         return []
@@ -55,9 +55,9 @@ def skip_rules(t: ir.Triggers) -> list[Yaml]:
     return [{"if": f"{sources} && $CI_COMMIT_MESSAGE =~ /{regex}/", "when": "never"} for regex in SKIP_MESSAGES]
 
 
-def workflow_rules(t: ir.Triggers) -> list[Yaml]:
+def workflow_rules(t: ir.Triggers) -> list[dict[str, Yaml]]:
     """``workflow:rules``: which pipelines exist at all; the same events as GitHub's ``on:``."""
-    rules: list[Yaml] = skip_rules(t)
+    rules: list[dict[str, Yaml]] = skip_rules(t)
     if t.change_requests:
         rules.append({"if": EVENT_RULES[ir.Event.CHANGE_REQUEST]})
     for variable_name, patterns in (("CI_COMMIT_BRANCH", t.branches), ("CI_COMMIT_TAG", t.tags)):
@@ -258,7 +258,7 @@ def emit(pipeline: ir.Pipeline) -> dict[str, Yaml]:
     doc: dict[str, Yaml] = {
         "workflow": {
             "name": pipeline.name,
-            "rules": workflow_rules(pipeline.triggers),
+            "rules": list[Yaml](workflow_rules(pipeline.triggers)),
             "auto_cancel": {"on_new_commit": "interruptible"},
         },
         "stages": list(pipeline.stages),
