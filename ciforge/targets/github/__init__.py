@@ -22,4 +22,17 @@ FOREIGN_KEYWORDS: Final = Keywords(
     jobs_key="jobs",
 )
 
-__all__ = ["HOSTING", "as_component", "emit", "exceeded_limits", "expected_posture", "lift", "lift_posture", "load"]
+__all__ = [
+    "FOREIGN_KEYWORDS",
+    "HOSTING",
+    "NAME",
+    "OUTPUT_PATH",
+    "TITLE",
+    "as_component",
+    "emit",
+    "exceeded_limits",
+    "expected_posture",
+    "lift",
+    "lift_posture",
+    "load",
+]
