@@ -220,13 +220,16 @@ class Access(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class Runner:
-    """Where a job runs: its platform (GOOS/GOARCH of the runner), and per target the runner the
-    manifest names instead of the documented hosted one (empty: the hosted one, which each
-    target spells itself)."""
+    """Where a job runs: its platform (GOOS/GOARCH of the runner), and per target (by registry
+    name) the runner labels the manifest names instead of the documented hosted runner (GitHub
+    runs-on labels, GitLab tags); a target not listed uses its hosted runner."""
 
     platform: str = "linux/amd64"
-    github: tuple[str, ...] = ()
-    gitlab_tags: tuple[str, ...] = ()
+    labels: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def labels_for(self, target: str) -> tuple[str, ...]:
+        """The labels the manifest names for ``target`` (empty: its hosted runner)."""
+        return dict(self.labels).get(target, ())
 
 
 @attrs.frozen(kw_only=True)

@@ -164,7 +164,7 @@ class TestLowering:
         for platform in used:
             override = self.m.runners.get(platform)
             for hosting in self.low.hosting:
-                if bool(override and getattr(override, hosting.target)) or platform in hosting.platforms:
+                if (override and override.labels().get(hosting.target)) or platform in hosting.platforms:
                     continue
                 reason = hosting.missing.get(platform, "there is none")
                 self.low.error(
@@ -264,8 +264,9 @@ class TestLowering:
             ),
             runner=ir.Runner(
                 platform=platform,
-                github=override.github if override else (),
-                gitlab_tags=override.gitlab.tags if override and override.gitlab else (),
+                labels=tuple((target, labels) for target, labels in override.labels().items() if labels)
+                if override
+                else (),
             ),
         )
 

@@ -143,6 +143,10 @@ class RunnerOverride:
     github: tuple[str, ...] = ()
     gitlab: GitLabRunner | None = None
 
+    def labels(self) -> dict[str, tuple[str, ...]]:
+        """The runner labels per target (registry name) the manifest names."""
+        return {"github": self.github, "gitlab": self.gitlab.tags if self.gitlab else ()}
+
 
 @attrs.frozen(kw_only=True)
 class MatrixEntry:

@@ -115,7 +115,7 @@ def job_env(job: ir.Job) -> dict[str, Yaml] | None:
 
 def runs_on(job: ir.Job) -> Yaml:
     """The manifest's runner labels for the job's platform, else the documented hosted runner."""
-    labels = job.runner.github
+    labels = job.runner.labels_for("github")
     if not labels:
         return HOSTED_RUNNERS[job.runner.platform]
     return labels[0] if len(labels) == 1 else list(labels)

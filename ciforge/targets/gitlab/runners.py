@@ -42,7 +42,7 @@ MACOS_IMAGE: Final = "macos-15-xcode-16"
 
 def tags(job: ir.Job) -> Yaml:
     """The manifest's tags for the job's platform, else the hosted runner's."""
-    chosen = job.runner.gitlab_tags or HOSTED_TAGS.get(job.runner.platform, ())
+    chosen = job.runner.labels_for("gitlab") or HOSTED_TAGS.get(job.runner.platform, ())
     return list(chosen) or None
 
 
@@ -53,7 +53,7 @@ def docker(job: ir.Job) -> bool:
 
 def vm_image(job: ir.Job) -> Yaml:
     """The VM image of a hosted macOS runner; None for a self-hosted runner (it has no image)."""
-    hosted = not job.runner.gitlab_tags
+    hosted = not job.runner.labels_for("gitlab")
     return MACOS_IMAGE if hosted and job.runner.platform.startswith("darwin/") else None
 
 
