@@ -79,14 +79,6 @@ def ref_filter_rules(patterns: tuple[str, ...]) -> list[tuple[str, bool]]:
     return [(f"^(?:{'|'.join(bodies)})$", include) for include, bodies in reversed(groups)]
 
 
-def gitlab_regex_literal(regex: str) -> str:
-    """A regex as a GitLab ``rules:if`` literal: ``/.../`` with ``/`` escaped.
-
-    https://docs.gitlab.com/ci/jobs/job_rules/#compare-a-variable-to-a-regular-expression
-    """
-    return "/" + regex.replace("/", "\\/") + "/"
-
-
 def _path_glob(glob: str) -> str:
     # coverage excludes: [A-Za-z0-9._/*-] only; "**/" also matches zero directories, as in gitignore
     out: list[str] = []

@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 from ciforge import globs
+from ciforge.targets.gitlab import emitter as gitlab_emitter
 
 # https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#filter-pattern-cheat-sheet
 # "[CB]at", "[1-2]00", "[a-z]": characters or ranges within a-z, A-Z, 0-9.
@@ -55,7 +56,7 @@ def test_consecutive_patterns_of_one_kind_share_one_rule() -> None:
 
 def test_gitlab_regex_literal_escapes_slashes() -> None:
     """https://docs.gitlab.com/ci/jobs/job_rules/#compare-a-variable-to-a-regular-expression"""
-    assert globs.gitlab_regex_literal("^(?:release/.*)$") == "/^(?:release\\/.*)$/"
+    assert gitlab_emitter.regex_literal("^(?:release/.*)$") == "/^(?:release\\/.*)$/"
 
 
 # Coverage excludes: globs over the file part of Go coverage-profile lines (import-path form).

@@ -20,7 +20,6 @@ PLATFORM_TOKENS: Final = {
     "registry_password": "@credential",
     "signing_identity": "@signing-identity",
     "signing_issuer": "@signing-issuer",
-    "github_token": "@github-token",
 }
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Final
 
 from ciforge import ir
-from ciforge.globs import gitlab_regex_literal, ref_filter_rules
+from ciforge.globs import ref_filter_rules
 from ciforge.ir import unsupported
 from ciforge.scripts import quoted
 from ciforge.scripts_modules import guarded
@@ -55,6 +55,14 @@ def skip_rules(t: ir.Triggers) -> list[dict[str, Yaml]]:
     return [{"if": f"{sources} && $CI_COMMIT_MESSAGE =~ /{regex}/", "when": "never"} for regex in SKIP_MESSAGES]
 
 
+def regex_literal(regex: str) -> str:
+    """A regex as a GitLab ``rules:if`` literal: ``/.../`` with ``/`` escaped.
+
+    https://docs.gitlab.com/ci/jobs/job_rules/#compare-a-variable-to-a-regular-expression
+    """
+    return "/" + regex.replace("/", "\\/") + "/"
+
+
 def workflow_rules(t: ir.Triggers) -> list[dict[str, Yaml]]:
     """``workflow:rules``: which pipelines exist at all; the same events as GitHub's ``on:``."""
     rules: list[dict[str, Yaml]] = skip_rules(t)
@@ -63,7 +71,7 @@ def workflow_rules(t: ir.Triggers) -> list[dict[str, Yaml]]:
     for variable_name, patterns in (("CI_COMMIT_BRANCH", t.branches), ("CI_COMMIT_TAG", t.tags)):
         for regex, include in ref_filter_rules(patterns):
             rule: dict[str, Yaml] = {
-                "if": f'$CI_PIPELINE_SOURCE == "push" && ${variable_name} =~ {gitlab_regex_literal(regex)}'
+                "if": f'$CI_PIPELINE_SOURCE == "push" && ${variable_name} =~ {regex_literal(regex)}'
             }
             if not include:
                 rule["when"] = "never"
