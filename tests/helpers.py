@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Final
 
 from ciforge.compiler import Result, compile_file
+from ciforge.targets import registry
 from ciforge.yamldata import Yaml
 
 CASES = Path(__file__).resolve().parent / "cases"
 ERRORS = Path(__file__).resolve().parent / "errors"
 TARGET_NAMES = ("github", "gitlab")
+
+
+# The output paths, from the platform registry.
+GITHUB: Final = registry.platform("github").OUTPUT_PATH
+GITLAB: Final = registry.platform("gitlab").OUTPUT_PATH
 
 
 def case_dirs() -> list[Path]:

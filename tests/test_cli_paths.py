@@ -15,7 +15,7 @@ import pytest
 from ciforge import cli
 from ciforge.cli import main
 from tests.conftest import ROOT
-from tests.helpers import CASES, ERRORS
+from tests.helpers import CASES, ERRORS, GITLAB
 
 MINIMAL = CASES / "minimal" / "ciforge.yml"
 
@@ -80,7 +80,7 @@ def test_verify_equivalent_then_different(tmp_path: Path, capsys: pytest.Capture
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == "ciforge: the files on disk are equivalent to the manifest on every event\n"
-    gitlab = tmp_path / ".gitlab-ci.yml"
+    gitlab = tmp_path / GITLAB
     text = gitlab.read_text()
     assert 'go vet "$GO_PACKAGES"' in text
     gitlab.write_text(text.replace('go vet "$GO_PACKAGES"', "true"))
@@ -93,7 +93,7 @@ def test_verify_equivalent_then_different(tmp_path: Path, capsys: pytest.Capture
 
 def test_verify_with_a_missing_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = _rendered(tmp_path)
-    (tmp_path / ".gitlab-ci.yml").unlink()
+    (tmp_path / GITLAB).unlink()
     capsys.readouterr()
     assert main(["verify", "-m", str(manifest), "--out", str(tmp_path)]) == 1
     assert capsys.readouterr().out == ".gitlab-ci.yml: cannot read: No such file or directory\n"
@@ -106,7 +106,7 @@ def test_schema_markdown_is_the_reference_page(capsys: pytest.CaptureFixture[str
 
 def test_check_drift_as_github_annotation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = _rendered(tmp_path)
-    gitlab = tmp_path / ".gitlab-ci.yml"
+    gitlab = tmp_path / GITLAB
     # still ciforge's file (its header is kept), but out of date: drift, not a hand-written file
     gitlab.write_text(gitlab.read_text() + "stale: true\n")
     capsys.readouterr()

@@ -10,7 +10,7 @@ import pytest
 
 from ciforge.cli import main
 from tests.conftest import oracle
-from tests.helpers import CASES
+from tests.helpers import CASES, GITLAB
 
 pytestmark = pytest.mark.oracle
 MANIFEST = CASES / "go-service" / "ciforge.yml"
@@ -23,7 +23,7 @@ def component(tmp_path: Path) -> Path:
     )
     path = tmp_path / "templates" / "orders-api.yml"
     assert path.is_file()
-    assert not (tmp_path / ".gitlab-ci.yml").exists()
+    assert not (tmp_path / GITLAB).exists()
     return path
 
 
@@ -66,7 +66,7 @@ def including_project(tmp_path: Path, component: Path, inputs: str) -> Path:
     work = tmp_path / "project"
     (work / "templates").mkdir(parents=True)
     (work / "templates" / "orders-api.yml").write_text(component.read_text())
-    (work / ".gitlab-ci.yml").write_text(f"include:\n  - local: templates/orders-api.yml\n    inputs:\n{inputs}")
+    (work / GITLAB).write_text(f"include:\n  - local: templates/orders-api.yml\n    inputs:\n{inputs}")
     # gitlab-ci-local resolves local includes among the files git tracks
     git = ["git", "-c", "user.name=ciforge", "-c", "user.email=ci@example.com"]
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)

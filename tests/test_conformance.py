@@ -14,12 +14,12 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import oracle
-from tests.helpers import case_dirs
+from tests.helpers import GITHUB, GITLAB, case_dirs
 
 pytestmark = pytest.mark.oracle
 CASES = case_dirs()
-WORKFLOWS = [c / ".github/workflows/ciforge.yml" for c in CASES]
-PIPELINES = [c / ".gitlab-ci.yml" for c in CASES]
+WORKFLOWS = [c / GITHUB for c in CASES]
+PIPELINES = [c / GITLAB for c in CASES]
 
 
 def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -113,7 +113,7 @@ def test_gitlab_ci_local_lists_the_expected_jobs(case: Path, tmp_path: Path) -> 
     same job instances the IR has."""
     work = tmp_path / "repo"
     work.mkdir()
-    shutil.copy(case / ".gitlab-ci.yml", work / ".gitlab-ci.yml")
+    shutil.copy(case / GITLAB, work / GITLAB)
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
     proc = run(oracle("node22"), oracle("gitlab-ci-local"), "--list-json", cwd=work)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -14,7 +14,7 @@ from ciforge.diagnostics import Diagnostic, format_text
 from ciforge.plan import EVENTS, from_ir
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
-from tests.helpers import CASES, render_case
+from tests.helpers import CASES, GITHUB, GITLAB, render_case
 from tests.test_equivalence import plans_differ
 
 CASE = CASES / "custom-jobs"
@@ -60,8 +60,8 @@ def test_the_plan_runs_them_on_their_events_on_both_platforms() -> None:
     assert result.pipeline is not None
     assert plans_differ(result) == []
     gh_doc, gl_doc = (
-        lift_github.load(result.files[".github/workflows/ciforge.yml"]),
-        lift_gitlab.load(result.files[".gitlab-ci.yml"]),
+        lift_github.load(result.files[GITHUB]),
+        lift_gitlab.load(result.files[GITLAB]),
     )
     for event, expected in (("pr", {"integration", "licenses", "e2e"}), ("tag", {"licenses"})):
         for plan in (

@@ -19,10 +19,9 @@ from ciforge.compiler import Result
 from ciforge.plan import EVENTS, differences, from_ir, probes, register
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
-from tests.helpers import CASES, case_dirs, render_case
+from tests.helpers import CASES, GITHUB, GITLAB, case_dirs, render_case
 
 ALL = case_dirs()
-GITHUB, GITLAB = ".github/workflows/ciforge.yml", ".gitlab-ci.yml"
 
 
 def plans_differ(result: Result, github: str | None = None, gitlab: str | None = None) -> list[str]:

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ciforge.cli import main
+from tests.helpers import GITLAB
 from tests.test_properties import assert_equivalent, compile_dict
 
 BASE: dict[str, Any] = {"version": 1, "name": "svc", "go": {"version": "1.23"}}
@@ -34,7 +35,7 @@ def test_refused_with_positions_all_at_once(tmp_path: Path, capsys: pytest.Captu
     assert "ciforge.yml:5:10: error: 'https://${{ github.actor }}@proxy.example.com' holds '${{'" in err
     assert "ciforge.yml:6:10: error: 'sum.golang.org+$[[ inputs.key ]]' holds '$[['" in err
     assert err.count("[expression-syntax]") == 2
-    assert not (tmp_path / ".gitlab-ci.yml").exists()
+    assert not (tmp_path / GITLAB).exists()
     assert not (tmp_path / ".github").exists()
 
 

@@ -53,11 +53,11 @@ from ciforge.cli import main
 from ciforge.compiler import compile_pipeline, emit
 from ciforge.diagnostics import CODES, Diagnostic
 from ciforge.schema import schema
-from tests.helpers import CASES
+from tests.helpers import CASES, GITHUB, GITLAB
 
 SEEDS_DIR: Final = Path(__file__).resolve().parent / "fuzz_seeds"
 MANIFEST: Final = "ciforge.yml"
-OUTPUTS: Final = (".github/workflows/ciforge.yml", ".gitlab-ci.yml")
+OUTPUTS: Final = (GITHUB, GITLAB)
 # "ciforge.yml:12:5: error: message (at $.path) [code]"
 DIAGNOSTIC_LINE: Final = re.compile(
     r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning): .+ \[(?P<code>[a-z0-9-]+)\]$"

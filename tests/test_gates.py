@@ -14,7 +14,7 @@ from ciforge.compiler import compile_file
 from ciforge.plan import EVENTS, differences, from_ir, gates
 from ciforge.plan.model import Gate
 from ciforge.targets.gitlab import lifter as lift_gitlab
-from tests.helpers import CASES, render_case
+from tests.helpers import CASES, GITLAB, render_case
 from tests.test_custom_jobs import HEAD
 from tests.test_equivalence import plans_differ
 
@@ -69,7 +69,7 @@ def test_the_planner_reads_the_typed_gates_not_the_commands() -> None:
     pipeline = attrs.evolve(result.pipeline, jobs=tuple(ungated if j.id == "test" else j for j in result.pipeline.jobs))
     event = EVENTS["push:main"]
     assert from_ir.plan(pipeline, event).jobs["test"].gates == ()
-    lifted = lift_gitlab.lift(result.files[".gitlab-ci.yml"], event)
+    lifted = lift_gitlab.lift(result.files[GITLAB], event)
     assert lifted.jobs["test"].gates == (Gate(kind="coverage", detail="min=80"),)
     assert any("gates" in d for d in differences(from_ir.plan(pipeline, event), lifted))
     assert plans_differ(result) == []

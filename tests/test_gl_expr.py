@@ -13,7 +13,7 @@ import pytest
 from ciforge import yamlout
 from ciforge.targets.gitlab.expressions import RuleError, evaluate, expand
 from tests.conftest import oracle
-from tests.helpers import as_yaml
+from tests.helpers import GITLAB, as_yaml
 
 VARIABLES = {
     "BRANCH": "main",
@@ -146,7 +146,7 @@ def test_table_agrees_with_gitlab_ci_local(tmp_path: Path) -> None:
     pipeline = {
         f"row-{n}": {"rules": [{"if": expression}], "script": ["true"]} for n, (expression, _) in enumerate(TABLE)
     }
-    (tmp_path / ".gitlab-ci.yml").write_text(yamlout.dump(as_yaml(pipeline)))
+    (tmp_path / GITLAB).write_text(yamlout.dump(as_yaml(pipeline)))
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     args = [oracle("node22"), oracle("gitlab-ci-local"), "--list-json"]
     for name, value in VARIABLES.items():

@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 from ciforge import golangci_lint, goreleases, scripts
 from ciforge.cli import main
 from tests.conftest import ROOT
+from tests.helpers import GITHUB, GITLAB
 
 TABLE = json.loads((ROOT / "ciforge" / "data" / "golangci-lint-releases.json").read_text(encoding="utf-8"))
 MIRROR = Path(os.environ.get("CIFORGE_MIRRORS", "/work/.mirror")) / "golangci+golangci-lint" / "repo"
@@ -168,8 +169,8 @@ def test_init_then_render_lints_with_a_release_that_supports_the_go(tmp_path: Pa
         (tmp_path / rel).write_text(text)
     assert main(["init", "--dir", str(tmp_path)]) == 0
     assert main(["render", "-m", str(tmp_path / "ciforge.yml")]) == 0
-    workflow = YAML(typ="safe", pure=True).load((tmp_path / ".github/workflows/ciforge.yml").read_text())
-    pipeline = YAML(typ="safe", pure=True).load((tmp_path / ".gitlab-ci.yml").read_text())
+    workflow = YAML(typ="safe", pure=True).load((tmp_path / GITHUB).read_text())
+    pipeline = YAML(typ="safe", pure=True).load((tmp_path / GITLAB).read_text())
     lint = workflow["jobs"]["lint"]
     go = next(s["with"]["go-version"] for s in lint["steps"] if "setup-go" in s.get("uses", ""))
     assert pipeline["lint"]["image"] == f"golang:{go}"

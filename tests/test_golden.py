@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ciforge import ir_dump
-from tests.helpers import case_dirs, render_case
+from tests.helpers import GITHUB, GITLAB, case_dirs, render_case
 
 CASES = case_dirs()
 
@@ -27,7 +27,7 @@ def test_golden_outputs(case: Path, update_goldens: bool) -> None:
     result = render_case(case)
     assert result.ok, result.diagnostics
     assert result.pipeline is not None
-    assert set(result.files) == {".github/workflows/ciforge.yml", ".gitlab-ci.yml"}
+    assert set(result.files) == {GITHUB, GITLAB}
     for rel, text in result.files.items():
         _check(case / rel, text, update_goldens)
     _check(case / "ir.json", ir_dump.dump(result.pipeline), update_goldens)

@@ -16,11 +16,9 @@ import pytest
 from ciforge.cli import main
 from ciforge.plan import foreign
 from ciforge.targets import registry
-from tests.helpers import CASES
+from tests.helpers import CASES, GITHUB, GITLAB
 
 EXAMPLE = CASES / "go-service" / "ciforge.yml"
-GITLAB = ".gitlab-ci.yml"
-GITHUB = ".github/workflows/ciforge.yml"
 
 # What glab's and gitlab-shell's .gitlab-ci.yml are built from, in a few lines.
 HAND_WRITTEN_GITLAB = """\

@@ -11,6 +11,7 @@ from ruamel.yaml import YAML
 
 from ciforge.cli import main
 from tests.conftest import ROOT, oracle
+from tests.helpers import GITHUB, GITLAB
 
 EXAMPLE = ROOT / "examples" / "go-service"
 
@@ -71,8 +72,8 @@ def test_toolchain_directive_is_what_renders(tmp_path: Path) -> None:
     root = module(tmp_path, {"main.go": MAIN}, gomod="module example.com/t\n\ngo 1.24.0\n\ntoolchain go1.25.5\n")
     init_and_load(root)
     assert main(["render", "-m", str(root / "ciforge.yml")]) == 0
-    assert "image: golang:1.25.5" in (root / ".gitlab-ci.yml").read_text()
-    assert "go-version: 1.25.5" in (root / ".github/workflows/ciforge.yml").read_text()
+    assert "image: golang:1.25.5" in (root / GITLAB).read_text()
+    assert "go-version: 1.25.5" in (root / GITHUB).read_text()
 
 
 def test_refuses_to_overwrite_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,7 +115,7 @@ def test_init_then_render_passes_the_validators(tmp_path: Path, layout: dict[str
     root = module(tmp_path, layout)
     assert main(["init", "--dir", str(root)]) == 0
     assert main(["render", "-m", str(root / "ciforge.yml")]) == 0
-    workflow, pipeline = root / ".github/workflows/ciforge.yml", root / ".gitlab-ci.yml"
+    workflow, pipeline = root / GITHUB, root / GITLAB
     checks = [
         [oracle("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(workflow)],
         [

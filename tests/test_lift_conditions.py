@@ -11,7 +11,7 @@ import pytest
 from ciforge.plan import EVENTS
 from ciforge.plan.verify import check
 from ciforge.targets.github import lifter as lift_github
-from tests.helpers import CASES, render_case
+from tests.helpers import CASES, GITHUB, GITLAB, render_case
 
 WORKFLOW = """\
 on:
@@ -99,10 +99,10 @@ def verify_with_test_condition(tmp_path: Path, condition: str) -> list[str]:
     """``ciforge verify`` on the minimal case's outputs, with ``if: condition`` added to its test job."""
     result = render_case(CASES / "minimal")
     assert result.pipeline is not None
-    for rel in (".github/workflows/ciforge.yml", ".gitlab-ci.yml"):
+    for rel in (GITHUB, GITLAB):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text((CASES / "minimal" / rel).read_text())
-    workflow = tmp_path / ".github/workflows/ciforge.yml"
+    workflow = tmp_path / GITHUB
     text = workflow.read_text()
     assert "\n  test:\n" in text
     workflow.write_text(text.replace("\n  test:\n", f"\n  test:\n    if: {condition}\n", 1))

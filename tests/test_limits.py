@@ -41,7 +41,7 @@ from ciforge.diagnostics import Diagnostic
 from ciforge.lower import MAX_LEGS, NEEDS_LIMIT, SHARD_SIZE
 from ciforge.schema import schema
 from ciforge.targets import registry
-from tests.helpers import case_dirs
+from tests.helpers import GITHUB, GITLAB, case_dirs
 
 GITHUB_MATRIX_LIMIT: Final = 256
 GITLAB_MATRIX_LIMIT: Final = 200
@@ -49,8 +49,8 @@ GITLAB_NEEDS_LIMIT: Final = 50
 JOB_NAME_LIMIT: Final = 255
 GITLAB_NEEDED_NAME_LIMIT: Final = 128
 WORKFLOW_SIZE_LIMIT: Final = 500 * 1000  # "500 KB"; read as decimal kilobytes, the stricter reading
-WORKFLOW: Final = ".github/workflows/ciforge.yml"
-PIPELINE: Final = ".gitlab-ci.yml"
+WORKFLOW: Final = GITHUB
+PIPELINE: Final = GITLAB
 MANIFEST: Final = "ciforge.yml"
 ARTIFACT_NAME_FORBIDDEN: Final = set('":<>|*?\\/\r\n')
 EXPRESSION: Final = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_]+)\s*\}\}")

@@ -14,7 +14,7 @@ import pytest
 from ciforge import govulncheck, ir, scripts
 from ciforge.compiler import compile_pipeline
 from ciforge.diagnostics import format_text
-from tests.helpers import CASES, render_case
+from tests.helpers import CASES, GITLAB, render_case
 
 pytestmark = pytest.mark.oracle
 GO_ROOT = Path(__file__).resolve().parents[1] / ".oracles" / "go"
@@ -209,8 +209,8 @@ def test_govulncheck_errors_for_a_go_older_than_every_release() -> None:
 
 
 def test_golden_cases_choose_tidy_diff_by_the_go_release() -> None:
-    new = render_case(CASES / "lint-drift").files[".gitlab-ci.yml"]
-    old = render_case(CASES / "lint-drift-old-go").files[".gitlab-ci.yml"]
+    new = render_case(CASES / "lint-drift").files[GITLAB]
+    old = render_case(CASES / "lint-drift-old-go").files[GITLAB]
     assert "go mod tidy -diff" in new
     assert "go mod tidy -diff" not in old
     assert 'cp "$saved/go.mod" go.mod' in old

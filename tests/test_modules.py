@@ -21,10 +21,9 @@ from ciforge.plan import EVENTS, from_ir
 from ciforge.plan.model import change_check
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
-from tests.helpers import CASES, render_case
+from tests.helpers import CASES, GITHUB, GITLAB, render_case
 from tests.test_equivalence import plans_differ
 
-GITHUB, GITLAB = ".github/workflows/ciforge.yml", ".gitlab-ci.yml"
 MONOREPO = CASES / "modules"
 WORKSPACE = CASES / "modules-workspace"
 

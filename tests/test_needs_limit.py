@@ -16,8 +16,7 @@ from ciforge.compiler import compile_pipeline, emit
 from ciforge.plan import EVENTS, differences, from_ir
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
-
-GITHUB, GITLAB = ".github/workflows/ciforge.yml", ".gitlab-ci.yml"
+from tests.helpers import GITHUB, GITLAB
 
 
 def manifest(legs: int) -> dict[str, Any]:

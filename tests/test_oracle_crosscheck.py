@@ -24,7 +24,7 @@ from ciforge.plan.model import PlanEvent, job_key
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.conftest import ROOT, oracle
-from tests.helpers import case_dirs
+from tests.helpers import GITHUB, GITLAB, case_dirs
 
 pytestmark = pytest.mark.oracle
 CASES = case_dirs()
@@ -69,7 +69,7 @@ def gha_plan(workflow: Path, events: list[PlanEvent]) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_github_lifter_agrees_with_githubs_parser(case: Path) -> None:
     """Same trigger decision, same running jobs, same legs, same needs."""
-    workflow = case / ".github/workflows/ciforge.yml"
+    workflow = case / GITHUB
     doc = lift_github.load(workflow.read_text())
     events = list(EVENTS.values())
     for event, theirs in zip(events, gha_plan(workflow, events), strict=True):
@@ -115,9 +115,9 @@ def test_gitlab_lifter_agrees_with_gitlab_ci_local(case: Path, tmp_path: Path) -
     pipeline-creation decision is checked against GitLab's documented rules by the lifter tests.)"""
     work = tmp_path / "repo"
     work.mkdir()
-    shutil.copy(case / ".gitlab-ci.yml", work / ".gitlab-ci.yml")
+    shutil.copy(case / GITLAB, work / GITLAB)
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    doc = lift_gitlab.load((case / ".gitlab-ci.yml").read_text())
+    doc = lift_gitlab.load((case / GITLAB).read_text())
     compared = 0
     for event in EVENTS.values():
         variables = dict.fromkeys(ALL_VARIABLES, "") | lift_gitlab.ci_variables(event)
@@ -139,7 +139,7 @@ def test_gitlab_lifter_agrees_with_gitlab_ci_local(case: Path, tmp_path: Path) -
 
 
 def workflow_text(case: Path) -> str:
-    return (case / ".github/workflows/ciforge.yml").read_text()
+    return (case / GITHUB).read_text()
 
 
 def _neutralized(workflow: Path) -> str:
@@ -164,7 +164,7 @@ def test_matrix_legs_agree_with_act(case: Path, tmp_path: Path) -> None:
     legs and runs the same jobs on a push to main as the GitHub lifter says."""
     repo = tmp_path / "repo"
     (repo / ".github" / "workflows").mkdir(parents=True)
-    (repo / ".github" / "workflows" / "ciforge.yml").write_text(_neutralized(case / ".github/workflows/ciforge.yml"))
+    (repo / ".github" / "workflows" / "ciforge.yml").write_text(_neutralized(case / GITHUB))
     git = ["git", "-c", "user.name=ciforge", "-c", "user.email=ci@example.com"]
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
     subprocess.run([*git, "add", "."], cwd=repo, check=True)
@@ -189,5 +189,5 @@ def test_matrix_legs_agree_with_act(case: Path, tmp_path: Path) -> None:
             continue
         if isinstance(entry, dict) and entry.get("jobID") and isinstance(entry.get("matrix"), dict):
             legs.add(job_key(entry["jobID"], tuple((k, str(v)) for k, v in entry["matrix"].items())))
-    ours = lift_github.lift((case / ".github/workflows/ciforge.yml").read_text(), EVENTS["push:main"])
+    ours = lift_github.lift((case / GITHUB).read_text(), EVENTS["push:main"])
     assert legs == set(ours.jobs), proc.stderr[-2000:]

@@ -21,9 +21,10 @@ import pytest
 
 from ciforge import compiler, output
 from ciforge.cli import main
+from tests.helpers import GITHUB, GITLAB
 
-WORKFLOW: Final = ".github/workflows/ciforge.yml"
-PIPELINE: Final = ".gitlab-ci.yml"
+WORKFLOW: Final = GITHUB
+PIPELINE: Final = GITLAB
 OUTPUTS: Final = (WORKFLOW, PIPELINE)
 MANIFEST_V1: Final = 'version: 1\nname: safe\ngo:\n  version: "1.23"\ntest:\n  coverage:\n    threshold: 80\n'
 MANIFEST_V2: Final = MANIFEST_V1.replace("threshold: 80", "threshold: 70")  # changes both outputs

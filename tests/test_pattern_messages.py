@@ -12,6 +12,7 @@ import pytest
 from ciforge import patterns
 from ciforge.cli import main
 from ciforge.schema import schema
+from tests.helpers import GITLAB
 
 BASE = 'version: 1\nname: svc\ngo: {version: "1.24"}\n'
 
@@ -160,7 +161,7 @@ def test_render_rejects_a_missing_dockerfile(tmp_path: Path, capsys: pytest.Capt
     err = capsys.readouterr().err
     assert f"{manifest}:5:15: error: image.dockerfile 'build/Dockerfile': there is no file" in err
     assert "[missing-path]" in err
-    assert not (tmp_path / ".gitlab-ci.yml").exists()
+    assert not (tmp_path / GITLAB).exists()
 
 
 def test_render_rejects_a_missing_context_and_the_default_dockerfile(

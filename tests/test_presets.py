@@ -13,7 +13,7 @@ from ciforge.compiler import compile_pipeline, emit
 from ciforge.plan import EVENTS, differences, from_ir
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
-from tests.helpers import CASES, render_case
+from tests.helpers import CASES, GITHUB, GITLAB, render_case
 
 
 def compile_text(text: str) -> tuple[Any, list[Any]]:
@@ -29,8 +29,8 @@ def test_preset_compiles_and_is_equivalent(name: str) -> None:
     files = emit(pipeline, ("github", "gitlab"))
     for event in EVENTS.values():
         expected = from_ir.plan(pipeline, event)
-        assert differences(expected, lift_github.lift(files[".github/workflows/ciforge.yml"], event)) == []
-        assert differences(expected, lift_gitlab.lift(files[".gitlab-ci.yml"], event)) == []
+        assert differences(expected, lift_github.lift(files[GITHUB], event)) == []
+        assert differences(expected, lift_gitlab.lift(files[GITLAB], event)) == []
 
 
 def test_presets_shape_the_pipeline() -> None:

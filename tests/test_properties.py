@@ -21,6 +21,7 @@ from ciforge.plan import differences, from_ir, probes
 from ciforge.schema import schema
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
+from tests.helpers import GITHUB, GITLAB
 from tests.strategies import commit_messages, manifests
 
 CHECKED: dict[str, int] = {"manifests": 0, "events": 0}
@@ -40,8 +41,8 @@ def assert_equivalent(manifest: dict[str, Any], messages: tuple[str, ...] = ()) 
         note(f"rejected: {[d.code for d in diagnostics]}")
         return False
     files = emit(pipeline, ("github", "gitlab"))
-    gh_doc = lift_github.load(files[".github/workflows/ciforge.yml"])
-    gl_doc = lift_gitlab.load(files[".gitlab-ci.yml"])
+    gh_doc = lift_github.load(files[GITHUB])
+    gl_doc = lift_gitlab.load(files[GITLAB])
     for event in probes.events_for(pipeline, messages=messages, refs=False):
         expected = from_ir.plan(pipeline, event)
         found = differences(expected, lift_github.lift(gh_doc, event), names=("ir", "github"))

@@ -13,6 +13,7 @@ import pytest
 from ciforge import reading
 from ciforge.cli import main
 from ciforge.compiler import compile_file
+from tests.helpers import GITHUB, GITLAB
 
 MANIFEST: Final = "version: 1\nname: files\ngo:\n  version-file: {file}\ntest:\n  coverage:\n    threshold: 80\n"
 
@@ -44,7 +45,7 @@ def test_version_file_inside_the_repository_is_read(tmp_path: Path) -> None:
     manifest.write_text(MANIFEST.format(file="../go.mod"), encoding="utf-8")
     result = compile_file(manifest, out_dir=manifest.parent, targets=("github",))
     assert result.ok, result.diagnostics
-    assert "1.23.4" in result.files[".github/workflows/ciforge.yml"]
+    assert "1.23.4" in result.files[GITHUB]
 
 
 def test_dotdot_escape_out_of_the_repository_is_refused(tmp_path: Path) -> None:
@@ -104,7 +105,7 @@ def test_manifest_over_1_mib_is_refused_before_parsing(tmp_path: Path, capsys: p
     err = capsys.readouterr().err
     assert "ciforge reads at most 1048576 bytes" in err
     assert "[limit]" in err
-    assert not (tmp_path / ".gitlab-ci.yml").exists()
+    assert not (tmp_path / GITLAB).exists()
 
 
 def test_manifest_fifo_is_refused_without_hanging(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -129,7 +130,7 @@ def rendered(tmp_path: Path) -> Path:
 
 
 def test_verify_refuses_an_oversized_file(rendered: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pipeline = rendered.parent / ".gitlab-ci.yml"
+    pipeline = rendered.parent / GITLAB
     with pipeline.open("a", encoding="utf-8") as handle:
         handle.write("# padding\n" * (reading.MAX_OUTPUT_BYTES // 10 + 1))
     capsys.readouterr()
@@ -142,7 +143,7 @@ def test_verify_refuses_an_oversized_file(rendered: Path, capsys: pytest.Capture
 def test_verify_refuses_an_alias_bomb(rendered: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A billion-laughs document in place of the workflow is refused by the loader's bound."""
     lines = ['a0: &a0 ["x"]'] + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
-    workflow = rendered.parent / ".github/workflows/ciforge.yml"
+    workflow = rendered.parent / GITHUB
     workflow.write_text("\n".join(lines) + "\njobs: {}\n", encoding="utf-8")
     capsys.readouterr()
     assert main(["verify", "-m", str(rendered)]) == 1
@@ -151,7 +152,7 @@ def test_verify_refuses_an_alias_bomb(rendered: Path, capsys: pytest.CaptureFixt
 
 def test_verify_refuses_duplicate_keys(rendered: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A duplicated key (parsers disagree which one wins) is a difference, not a silent pick."""
-    pipeline = rendered.parent / ".gitlab-ci.yml"
+    pipeline = rendered.parent / GITLAB
     pipeline.write_text(pipeline.read_text() + "stages: [check]\n", encoding="utf-8")
     capsys.readouterr()
     assert main(["verify", "-m", str(rendered)]) == 1

@@ -23,10 +23,9 @@ from ciforge.plan import from_ir
 from ciforge.plan.model import EVENTS, assigned
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.conftest import ROOT
+from tests.helpers import GITHUB, GITLAB
 
 CASES: Final = ROOT / "tests" / "cases"
-GITHUB: Final = ".github/workflows/ciforge.yml"
-GITLAB: Final = ".gitlab-ci.yml"
 _yaml = YAML(typ="safe", pure=True)
 GOOD_DIGEST: Final = "sha256:" + "a" * 64
 EVIL_DIGEST: Final = "sha256:" + "e" * 64

@@ -20,10 +20,9 @@ from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.github.lifter import github_context
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.conftest import ROOT
+from tests.helpers import GITHUB, GITLAB
 
 CASES: Final = ROOT / "tests" / "cases"
-GITHUB: Final = ".github/workflows/ciforge.yml"
-GITLAB: Final = ".gitlab-ci.yml"
 _yaml = YAML(typ="safe", pure=True)
 SIGNED: Final = ["go-service", "preset-go-service", "stage-sign-key", "stage-sign-self-managed"]
 IMAGES: Final = [*SIGNED, "stage-image-custom-registry", "stage-scan", "stage-sbom-cyclonedx"]

@@ -20,6 +20,7 @@ from ciforge.cli import main
 from ciforge.compiler import compile_file
 from ciforge.diagnostics import Diagnostic, format_github, workflow_command
 from tests.conftest import ROOT
+from tests.helpers import GITLAB
 
 BASE: Final = 'version: 1\nname: text\ngo:\n  version: "1.23"\n'
 
@@ -89,7 +90,7 @@ def test_folded_and_literal_block_scalars_are_fine(tmp_path: Path) -> None:
     manifest.write_text(BASE + "build:\n  ldflags: >-\n    -s\n    -w\n", encoding="utf-8")
     result = compile_file(manifest, out_dir=tmp_path, targets=("gitlab",))
     assert result.ok, result.diagnostics
-    assert "LDFLAGS: -s -w\n" in result.files[".gitlab-ci.yml"]
+    assert "LDFLAGS: -s -w\n" in result.files[GITLAB]
 
 
 # -- workflow commands --------------------------------------------------------------------------------

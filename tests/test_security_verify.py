@@ -19,10 +19,9 @@ from ciforge.cli import main
 from ciforge.compiler import compile_file
 from ciforge.plan import verify as verify_files
 from tests.conftest import ROOT
+from tests.helpers import GITHUB, GITLAB
 
 CASE: Final = ROOT / "tests" / "cases" / "go-service"
-GITHUB: Final = ".github/workflows/ciforge.yml"
-GITLAB: Final = ".gitlab-ci.yml"
 Edit = Callable[[dict[str, Any]], None]
 
 

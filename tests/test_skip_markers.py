@@ -9,9 +9,7 @@ import pytest
 from ciforge.plan import EVENTS, from_ir, probes
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
-from tests.helpers import CASES, render_case
-
-GITHUB, GITLAB = ".github/workflows/ciforge.yml", ".gitlab-ci.yml"
+from tests.helpers import CASES, GITHUB, GITLAB, render_case
 
 
 @pytest.mark.parametrize("message", probes.SKIP_MESSAGES)

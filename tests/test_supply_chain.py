@@ -14,7 +14,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from ciforge import pins
-from tests.helpers import CASES, case_dirs
+from tests.helpers import CASES, GITHUB, GITLAB, case_dirs
 
 ALL = case_dirs()
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+?)@(?P<sha>\S+)\s+#\s+(?P<version>\S+)\s*$")
@@ -25,19 +25,19 @@ def load(path: Path) -> Any:
 
 
 def workflow(case: Path) -> dict[str, Any]:
-    data: dict[str, Any] = load(case / ".github/workflows/ciforge.yml")
+    data: dict[str, Any] = load(case / GITHUB)
     return data
 
 
 def pipeline(case: Path) -> dict[str, Any]:
-    data: dict[str, Any] = load(case / ".gitlab-ci.yml")
+    data: dict[str, Any] = load(case / GITLAB)
     return data
 
 
 @pytest.mark.parametrize("case", ALL, ids=[c.name for c in ALL])
 def test_every_uses_comes_from_the_lockfile(case: Path) -> None:
     """Each `uses:` line is `owner/repo[/path]@<40-hex sha>  # <version>` exactly as pinned."""
-    lines = [line for line in (case / ".github/workflows/ciforge.yml").read_text().splitlines() if "uses:" in line]
+    lines = [line for line in (case / GITHUB).read_text().splitlines() if "uses:" in line]
     assert lines
     for line in lines:
         match = USES.match(line)
@@ -259,7 +259,7 @@ def test_scan_report_is_separate_from_the_gate() -> None:
 
 def test_lockfile_has_no_unused_pins() -> None:
     """Every pinned action is used by some golden output or by action.yml (no stale entries)."""
-    texts = [(c / ".github/workflows/ciforge.yml").read_text() for c in ALL]
+    texts = [(c / GITHUB).read_text() for c in ALL]
     texts.append((CASES.parent.parent / "action.yml").read_text())
     used = {m["ref"] for text in texts for line in text.splitlines() if (m := USES.match(line))}
     assert set(pins.lockfile()["actions"]) == used

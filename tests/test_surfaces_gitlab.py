@@ -20,6 +20,7 @@ from ruamel.yaml import YAML
 
 from ciforge import __version__
 from tests.conftest import ROOT, oracle
+from tests.helpers import GITLAB
 from tests.surfaces.common import (
     add_service,
     copy_checkout,
@@ -100,7 +101,7 @@ def gitlab_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     installs this checkout) with a service in svc/ (manifest + rendered files)."""
     project = copy_checkout(tmp_path_factory.mktemp("gitlab") / "project")
     add_service(project, "svc")
-    (project / ".gitlab-ci.yml").write_text(harness({"manifest": "svc/ciforge.yml", "source": "."}), encoding="utf-8")
+    (project / GITLAB).write_text(harness({"manifest": "svc/ciforge.yml", "source": "."}), encoding="utf-8")
     git(project, "init", "-q", "-b", "main")
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "ciforge checkout with a service")
@@ -109,7 +110,7 @@ def gitlab_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def with_inputs(project: Path, dest: Path, inputs: dict[str, str]) -> Path:
     shutil.copytree(project, dest, symlinks=True)
-    (dest / ".gitlab-ci.yml").write_text(harness(inputs), encoding="utf-8")
+    (dest / GITLAB).write_text(harness(inputs), encoding="utf-8")
     return dest
 
 
@@ -180,7 +181,7 @@ def job_runs(gitlab_project: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         base = tmp_path_factory.mktemp(f"gitlab-{case}")
         projects[case] = (base / "project", base / "home")
         shutil.copytree(gitlab_project, base / "project", symlinks=True)
-    hand_edit(projects["drift"][0] / "svc" / ".gitlab-ci.yml", DRIFT_OLD, DRIFT_NEW)
+    hand_edit(projects["drift"][0] / "svc" / GITLAB, DRIFT_OLD, DRIFT_NEW)
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures = {case: pool.submit(run_job, project, home, wheels) for case, (project, home) in projects.items()}

@@ -16,6 +16,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import ROOT
+from tests.helpers import GITHUB, GITLAB
 from tests.surfaces.common import SYSTEM_PATH, add_service, copy_checkout, git, hand_edit, offline_env, run, wheelhouse
 
 pytestmark = pytest.mark.oracle
@@ -53,8 +54,8 @@ def test_manifest_is_valid_for_pre_commit() -> None:
     ("path", "runs"),
     [
         ("ciforge.yml", True),
-        (".gitlab-ci.yml", True),
-        (".github/workflows/ciforge.yml", True),
+        (GITLAB, True),
+        (GITHUB, True),
         ("services/api/ciforge.yml", True),
         ("services/api/.github/workflows/ciforge.yml", True),
         ("main.go", False),
@@ -103,7 +104,7 @@ def try_repo_runs(hook_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     for case in ("clean", "drift"):
         base = tmp_path_factory.mktemp(f"pre-commit-{case}")
         cases[case] = (consumer(base), base)
-    hand_edit(cases["drift"][0] / ".gitlab-ci.yml", DRIFT_OLD, DRIFT_NEW)
+    hand_edit(cases["drift"][0] / GITLAB, DRIFT_OLD, DRIFT_NEW)
 
     def try_repo(repo: Path, base: Path) -> tuple[int, str]:
         env = offline_env(base / "home", wheels, path=f"{Path(pre_commit()).parent}:{SYSTEM_PATH}",

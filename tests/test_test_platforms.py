@@ -17,10 +17,8 @@ from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.github import runners as github_runners
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from ciforge.targets.gitlab import runners as gitlab_runners
-from tests.helpers import CASES, render_case
+from tests.helpers import CASES, GITHUB, GITLAB, render_case
 from tests.test_equivalence import plans_differ
-
-GITHUB, GITLAB = ".github/workflows/ciforge.yml", ".gitlab-ci.yml"
 
 
 def _load(text: str) -> dict:  # type: ignore[type-arg]

@@ -11,9 +11,8 @@ import pytest
 
 from ciforge import yamlout
 from ciforge.cli import main
+from tests.helpers import GITHUB, GITLAB
 from tests.test_needs_limit import manifest
-
-GITHUB, GITLAB = ".github/workflows/ciforge.yml", ".gitlab-ci.yml"
 
 
 def render(tmp_path: Path, manifest: str) -> Path:

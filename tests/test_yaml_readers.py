@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ciforge import yamlout
-from tests.helpers import as_yaml, case_dirs
+from tests.helpers import GITHUB, GITLAB, as_yaml, case_dirs
 from tests.yaml_readers import YamlOracle, load_yaml11, load_yaml12, typed
 from tests.yaml_strategies import FIXED, ONE_LINE, scalars
 
@@ -24,7 +24,7 @@ CASES = case_dirs()
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_golden_gitlab_file_reads_the_same_in_psych_pyyaml_and_ruamel(case, psych: YamlOracle) -> None:
-    text = (case / ".gitlab-ci.yml").read_text()
+    text = (case / GITLAB).read_text()
     expected = load_yaml12(text)
     assert psych.load(text) == expected
     assert load_yaml11(text) == expected
@@ -32,7 +32,7 @@ def test_golden_gitlab_file_reads_the_same_in_psych_pyyaml_and_ruamel(case, psyc
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_golden_workflow_reads_the_same_in_githubs_parser_and_ruamel(case, github_yaml: YamlOracle) -> None:
-    text = (case / ".github/workflows/ciforge.yml").read_text()
+    text = (case / GITHUB).read_text()
     assert github_yaml.load(text) == load_yaml12(text)
 
 

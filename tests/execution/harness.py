@@ -23,14 +23,15 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import ORACLES, ROOT, oracle
+from tests.helpers import GITHUB, GITLAB
 
 EXAMPLE = ROOT / "examples" / "go-service"
 STUBS = Path(__file__).resolve().parent / "stubs"
 GHA_PLAN = ROOT / "tests" / "oracles" / "gha-plan.mjs"
 JSON_HOOK = ROOT / "tests" / "oracles" / "json-hook.mjs"
 PINS = ROOT / "ciforge" / "data" / "pins.json"
-WORKFLOW = Path(".github/workflows/ciforge.yml")
-PIPELINE = Path(".gitlab-ci.yml")
+WORKFLOW = Path(GITHUB)
+PIPELINE = Path(GITLAB)
 
 # The jobs of the pull-request pipeline that run Go and nothing else. The PR pipeline's fourth job,
 # image-build, needs a Docker engine (BuildKit; docker:dind on GitLab); there is none here.
