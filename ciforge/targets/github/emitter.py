@@ -13,15 +13,8 @@ from ciforge import ir
 from ciforge.ir import unsupported
 from ciforge.scripts_modules import guarded
 from ciforge.targets.github import scripts
-from ciforge.targets.github.actions import (
-    build_image,
-    export_outputs,
-    input_env,
-    job_outputs,
-    report_steps,
-    setup_tool,
-    uses,
-)
+from ciforge.targets.github.actions import build_image, report_steps, setup_tool, uses
+from ciforge.targets.github.outputs import export_outputs, input_env, job_outputs
 from ciforge.targets.github.permissions import scopes
 from ciforge.targets.github.runners import HOSTED_RUNNERS
 from ciforge.targets.github.values import env_value

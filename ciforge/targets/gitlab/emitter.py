@@ -14,8 +14,7 @@ from ciforge.globs import ref_filter_rules
 from ciforge.ir import unsupported
 from ciforge.scripts import quoted
 from ciforge.scripts_modules import guarded
-from ciforge.targets.gitlab import jobs as supply
-from ciforge.targets.gitlab import runners, scripts
+from ciforge.targets.gitlab import buildx, images, runners, scripts, signing, values
 from ciforge.yamldata import Script, Yaml, drop_none
 
 # Creation-time job rules per abstract event.
@@ -115,11 +114,11 @@ def parallel(job: ir.Job) -> Yaml:
 def variables(job: ir.Job) -> Yaml:
     out: dict[str, Yaml] = {}
     for name, value in job.env:
-        resolved = supply.env_value(name, value)
+        resolved = values.env_value(name, value)
         if resolved is not None:
             out[name] = resolved if isinstance(value, ir.PlatformValue) else variable(resolved)
     if job.runtime == ir.Runtime.DOCKER:
-        out.update(supply.DIND_VARIABLES)
+        out.update(images.DIND_VARIABLES)
     if job.cache is not None:
         out.update(CACHE_VARIABLES)
     if job.module is not None and job.module.affected_by:
@@ -165,9 +164,9 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.Checkout: lambda step, job: [],
     ir.SetupGo: lambda step, job: [],
     ir.SetupTool: lambda step, job: (
-        [Script(supply.install_buildx(step.version))] if job.runtime == ir.Runtime.DOCKER else []
+        [Script(buildx.install_buildx(step.version))] if job.runtime == ir.Runtime.DOCKER else []
     ),
-    ir.BuildImage: lambda step, job: [Script(supply.build_image_script(step))],
+    ir.BuildImage: lambda step, job: [Script(buildx.build_image_script(step))],
     ir.Run: lambda step, job: [Script(step.script)],
     ir.CoverageReport: lambda step, job: _platform_block(job, scripts.coverage_cobertura(_module_directory(job))),
     ir.ScanReport: lambda step, job: _platform_block(job, scripts.scan_report()),
@@ -184,7 +183,7 @@ def emit_step(step: ir.Step, job: ir.Job) -> list[Yaml]:
 
 
 def script(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
-    identity = supply.signing_identity(job)
+    identity = signing.signing_identity(job)
     out: list[Yaml] = [Script(identity)] if identity else []
     if job.runtime == ir.Runtime.GO and not runners.docker(job):
         out.append(Script(runners.install_go(job)))
@@ -237,22 +236,34 @@ def artifacts(job: ir.Job) -> Yaml:
     return out or None
 
 
+def environment(job: ir.Job) -> Yaml:
+    """The deployment environment: its protected variables reach only this job. Jobs that only
+    prepare a release (publish by digest, SBOM, scan, sign, verify, assets) do not count as
+    deployments; promote (the tags) and release do.
+    https://docs.gitlab.com/ci/yaml/#environmentaction"""
+    if job.environment is None:
+        return None
+    if job.id in ("promote", "release"):
+        return {"name": job.environment}
+    return {"name": job.environment, "action": "prepare"}
+
+
 def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
     return drop_none(
         {
             "stage": job.stage,
-            "image": supply.image(job, dict(pipeline.tools)) if runners.docker(job) else runners.vm_image(job),
+            "image": images.image(job, dict(pipeline.tools)) if runners.docker(job) else runners.vm_image(job),
             "tags": runners.tags(job),
-            "services": supply.services(job),
+            "services": images.services(job),
             "needs": needs(job),
             "rules": job_rules(job),
             "variables": variables(job),
             "parallel": parallel(job),
             "timeout": f"{job.timeout_minutes} minutes",
             "interruptible": job.cancellable,
-            "environment": supply.environment(job),
+            "environment": environment(job),
             "cache": cache(job),
-            "id_tokens": supply.id_tokens(job),
+            "id_tokens": signing.id_tokens(job),
             "script": script(job, pipeline),
             # Records the total from the job log; the gate itself is a script block.
             "coverage": scripts.COVERAGE_REGEX if _has(job, ir.CoverageReport) else None,

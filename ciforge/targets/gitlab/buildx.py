@@ -1,0 +1,69 @@
+"""The image build on GitLab: buildx from its official binary image, and the buildx command line
+that implements :class:`ciforge.ir.BuildImage`."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ciforge import ir
+from ciforge.scripts import block
+
+
+def install_buildx(buildx: str) -> str:
+    """buildx at the pinned release, copied from its official binary image (the docker jobs'
+    counterpart of docker/setup-buildx-action)."""
+    return block(
+        "# buildx at the pinned release, from its official binary image",
+        'mkdir -p "$HOME/.docker/cli-plugins"',
+        f'id="$(docker create docker/buildx-bin:{buildx.removeprefix("v")} /buildx)"',
+        'docker cp "${id}:/buildx" "$HOME/.docker/cli-plugins/docker-buildx"',
+        'docker rm "$id" > /dev/null',
+        "docker buildx version",
+    )
+
+
+# The BuildKit registry cache is split by ref protection: protected refs (the default branch,
+# protected release tags) only ever read what protected refs wrote.
+# https://docs.gitlab.com/ci/variables/predefined_variables/ (CI_COMMIT_REF_PROTECTED)
+CACHE_REF: Final = "${IMAGE}:buildcache-${CI_COMMIT_REF_PROTECTED:-false}"
+
+
+def build_image_script(step: ir.BuildImage) -> str:
+    """The buildx command line that implements the BuildImage contract (same inputs as GitHub's
+    docker/build-push-action: working-tree context, no attestations, push by digest only;
+    registry cache). Only a pushing build logs in."""
+    lines = [
+        "# shellcheck source=/dev/null",
+        ". ./image.env",
+    ]
+    if step.push:
+        lines.append(
+            'printf \'%s\' "$REGISTRY_PASSWORD" | docker login "$REGISTRY" -u "$REGISTRY_USER" --password-stdin'
+        )
+    lines.append("docker buildx create --use --driver docker-container --name ciforge > /dev/null")
+    if step.cache:
+        lines.append(f'cache="type=registry,ref={CACHE_REF}"')
+    flags = [
+        f"--platform {','.join(step.platforms)}",
+        f"--file {step.dockerfile}",
+        "--provenance=false --sbom=false",
+        "--metadata-file image-metadata.json",
+    ]
+    if step.cache:
+        flags.append('--cache-from "$cache"')
+        if step.push:
+            flags.append('--cache-to "${cache},mode=max"')
+    flags.append(
+        '--output "type=image,name=${IMAGE},push-by-digest=true,name-canonical=true,push=true"'
+        if step.push
+        else "--output type=cacheonly"
+    )
+    lines.append("docker buildx build " + " ".join(flags) + f" {step.context}")
+    if step.push:
+        lines += [
+            'digest="$(sed -n \'s/.*"containerimage.digest": *"\\(sha256:[0-9a-f]*\\)".*/\\1/p\' image-metadata.json'
+            ' | head -n 1)"',
+            "# outputs.env is created here, fresh: a committed outputs.env never reaches the dotenv report",
+            'echo "IMAGE_DIGEST=${digest}" > outputs.env',
+        ]
+    return block(*lines)

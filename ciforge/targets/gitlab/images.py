@@ -1,0 +1,49 @@
+"""The pinned image each job runs in, per runtime, and the Docker-in-Docker service of the image
+build."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from ciforge import ir
+from ciforge.yamldata import Yaml
+
+DOCKER_VERSION: Final = "28.2.2"
+# Debian with curl, ca-certificates and coreutils: the official image the golang image builds on.
+SHELL_IMAGE: Final = "buildpack-deps:bookworm-curl"
+
+
+def _tool_image(name: str) -> Yaml:
+    # The tools' official images, whose entrypoint is the tool itself, so it is reset to a shell.
+    return {"name": name, "entrypoint": [""]}
+
+
+def image(job: ir.Job, tools: Mapping[str, str]) -> Yaml:
+    """The pinned image each runtime runs in. The syft and cosign images are their debug
+    variants, which carry a busybox shell."""
+    if job.runtime == ir.Runtime.GO:
+        # GitLab expands matrix variables in image names.
+        return "golang:$GO_VERSION" if job.go == ir.MATRIX_GO else f"golang:{job.go}"
+    if job.runtime == ir.Runtime.SHELL:
+        return SHELL_IMAGE
+    if job.runtime == ir.Runtime.DOCKER:
+        return f"docker:{DOCKER_VERSION}-cli"
+    if job.runtime == ir.Runtime.SYFT:
+        return _tool_image(f"anchore/syft:{tools['syft']}-debug")
+    if job.runtime == ir.Runtime.TRIVY:
+        return _tool_image(f"aquasec/trivy:{tools['trivy'].removeprefix('v')}")
+    return _tool_image(f"ghcr.io/sigstore/cosign/cosign:{tools['cosign']}-dev")
+
+
+def services(job: ir.Job) -> Yaml:
+    """Docker-in-Docker for the image build. https://docs.gitlab.com/ci/docker/using_docker_build/"""
+    return [f"docker:{DOCKER_VERSION}-dind"] if job.runtime == ir.Runtime.DOCKER else None
+
+
+DIND_VARIABLES: Final = (
+    ("DOCKER_HOST", "tcp://docker:2376"),
+    ("DOCKER_TLS_CERTDIR", "/certs"),
+    ("DOCKER_TLS_VERIFY", "1"),
+    ("DOCKER_CERT_PATH", "/certs/client"),
+)

@@ -1,0 +1,40 @@
+"""GitLab's spelling of each platform value (:class:`ciforge.ir.PlatformValue`): predefined and
+project variables. https://docs.gitlab.com/ci/variables/predefined_variables/"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from ciforge import ir
+
+
+def _same_registry(host: str) -> bool:
+    return host in ("", "registry.gitlab.com")
+
+
+PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
+    "registry": lambda _: "$CI_REGISTRY",
+    "registry_user": lambda host: "$CI_REGISTRY_USER" if _same_registry(host) else "$REGISTRY_USER",
+    "registry_password": lambda host: "$CI_REGISTRY_PASSWORD" if _same_registry(host) else "$REGISTRY_PASSWORD",
+    "image_repository": lambda _: "$CI_REGISTRY_IMAGE",
+    "ref_name": lambda _: "$CI_COMMIT_REF_NAME",
+    "commit_sha": lambda _: "$CI_COMMIT_SHA",
+    # the merge request's merge base with its target branch; unset outside merge request
+    # pipelines (docs/modules.md)
+    "change_base": lambda _: "$CI_MERGE_REQUEST_DIFF_BASE_SHA",
+    # both set by the job's first block, from its ID token: see signing_identity
+    "signing_identity": lambda _: None,
+    "signing_issuer": lambda _: None,
+    "secret": lambda name: "$" + name,
+    "variable": lambda name: "$" + name,
+}
+
+
+def env_value(name: str, value: ir.EnvValue) -> str | None:
+    """A literal stays literal; a platform value becomes its GitLab variable (None: not set,
+    e.g. a project variable that already has this name and would only refer to itself)."""
+    if isinstance(value, str):
+        return value
+    resolved = PLATFORM_VALUES[value.name](value.arg)
+    return None if resolved == "$" + name else resolved
