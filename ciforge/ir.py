@@ -33,6 +33,10 @@ class Event(enum.Enum):
 
 ALL_EVENTS: Final = frozenset(Event)
 
+# The stages, in order: a job's stage is never before the stage of a job it needs.
+Stage = Literal["check", "build", "package", "verify", "sign", "release"]
+STAGES: Final[tuple[Stage, ...]] = ("check", "build", "package", "verify", "sign", "release")
+
 
 class Runtime(enum.Enum):
     """Where a job runs: the tools it needs. Each target maps this to a runner setup (GitHub) or
@@ -46,13 +50,28 @@ class Runtime(enum.Enum):
     COSIGN = "cosign"
 
 
+PlatformValueName = Literal[
+    "registry",
+    "registry_user",
+    "registry_password",
+    "image_repository",
+    "ref_name",
+    "commit_sha",
+    "change_base",
+    "signing_identity",
+    "signing_issuer",
+    "secret",
+    "variable",
+]
+
+
 @attrs.frozen
 class PlatformValue:
     """An environment value each platform spells its own way (a github context property or a GitLab
     predefined variable: https://docs.gitlab.com/ci/variables/predefined_variables/), e.g. the
     registry, the commit SHA, or the signing identity. ``arg`` carries a manifest setting."""
 
-    name: str
+    name: PlatformValueName
     arg: str = ""
 
 
@@ -249,7 +268,7 @@ class Job:
 
     id: str
     name: str
-    stage: str
+    stage: Stage
     leg_variable: str = LEG_VARIABLE
     needs: tuple[str, ...] = ()
     events: frozenset[Event] = ALL_EVENTS
@@ -297,7 +316,7 @@ class Pipeline:
     triggers: Triggers
     env: Env
     jobs: tuple[Job, ...]
-    stages: tuple[str, ...]
+    stages: tuple[Stage, ...]
     tools: tuple[tuple[str, str], ...] = ()  # pinned tool versions, by tool name
 
     def job(self, job_id: str) -> Job:

@@ -28,7 +28,6 @@ SHARD_SIZE: Final = 200
 NEEDS_LIMIT: Final = 50
 MAX_LEGS: Final = 2000
 _DIMENSIONS: Final = ("goos", "goarch", "cgo")
-STAGES: Final = ("check", "build", "package", "verify", "sign", "release")
 TOOLS: Final = ("buildx", "syft", "trivy", "cosign")
 
 
@@ -298,7 +297,7 @@ class Lowering:
         )
         jobs += supply.jobs()
         self.diagnostics += supply.diagnostics
-        jobs += CustomJobs(self, go, jobs, STAGES).jobs()
+        jobs += CustomJobs(self, go, jobs, ir.STAGES).jobs()
         _check_graph(jobs)
         t = self.m.triggers
         triggers = ir.Triggers(branches=t.branches, tags=t.tags, change_requests=t.pull_requests, manual=t.manual)
@@ -315,7 +314,7 @@ class Lowering:
             triggers=triggers,
             env=self.pipeline_env(),
             jobs=tuple(jobs),
-            stages=tuple(stage for stage in STAGES if any(j.stage == stage for j in jobs)),
+            stages=tuple(stage for stage in ir.STAGES if any(j.stage == stage for j in jobs)),
             tools=tuple((name, pins.tool_version(name)) for name in TOOLS),
         )
 
@@ -404,7 +403,7 @@ def _check_graph(jobs: list[ir.Job]) -> None:
         for need in job.needs:
             assert need in by_id, f"{job.id} needs unknown job {need}"
             assert job.events <= by_id[need].events, f"{job.id} runs on events where {need} does not"
-            assert STAGES.index(by_id[need].stage) <= STAGES.index(job.stage), f"{job.id} needs a later stage"
+            assert ir.STAGES.index(by_id[need].stage) <= ir.STAGES.index(job.stage), f"{job.id} needs a later stage"
         for producer in [c.producer for c in job.consumes] + [i.producer for i in job.inputs]:
             assert producer in job.needs, f"{job.id} reads from {producer} without needing it"
 

@@ -36,7 +36,7 @@ PLATFORM_PREFIXES: Final = ("CI_", "GITHUB_", "RUNNER_", "GITLAB_", "ACTIONS_")
 class CustomJobs:
     """The custom jobs of one lowering run; problems go to the run's diagnostics."""
 
-    def __init__(self, low: Lowering, go: str, builtin: list[ir.Job], stages: tuple[str, ...]) -> None:
+    def __init__(self, low: Lowering, go: str, builtin: list[ir.Job], stages: tuple[ir.Stage, ...]) -> None:
         self.low = low
         self.go = go
         self.builtin = {job.id: job for job in builtin}
