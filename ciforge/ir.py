@@ -111,7 +111,8 @@ class SetupGo:
 
 @attrs.frozen(kw_only=True)
 class Run:
-    """A bash block with fresh-shell semantics, the same text on every platform. ``written_by``
+    """A bash block, the same text on every platform, that relies on no shell state another block
+    leaves (:mod:`ciforge.scripts`). ``written_by``
     says whose text it is: ciforge's own blocks declare their gates in :attr:`Job.gates`; a
     block the manifest wrote (a custom job's ``run``) is read for gates by what it runs."""
 

@@ -4,8 +4,9 @@ Every block starts with ``set -euo pipefail`` and gets fresh-shell semantics on 
 GitHub ``run`` step is a shell of its own
 (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idstepsrun),
 GitLab runs a job's script lines in one shell (https://docs.gitlab.com/ci/yaml/#script), so no block
-relies on the shell state another leaves (the GitLab job's opening ``cd`` into a module directory is
-the one deliberate exception). Values reach scripts only through environment variables that the job
+relies on the shell state another leaves. The deliberate exceptions are GitLab-only set-up lines that
+run before every shared block: the ``cd`` into a module's directory, the PATH of a Go toolchain
+downloaded on a runner without the golang image, and the signing identity read from the ID token. Values reach scripts only through environment variables that the job
 sets, never through template expressions, so no block ever contains ``${{ }}`` or ``$[[ ]]``.
 """
 

@@ -35,7 +35,8 @@ def coverage_summary(threshold: str) -> str:
 
 def scan_report() -> str:
     """Trivy's report of every severity as SARIF, for code scanning; it never fails. Separate from
-    the gate because the GitHub action drops the severity filter when it writes SARIF."""
+    the gate because the GitHub action drops the severity filter when it writes SARIF, unless
+    limit-severities-for-sarif is set (https://github.com/aquasecurity/trivy-action#inputs)."""
     return block(
         'export TRIVY_USERNAME="$REGISTRY_USER" TRIVY_PASSWORD="$REGISTRY_PASSWORD"',
         trivy_image(
