@@ -30,6 +30,22 @@ class TestLeg:
     tags: str | None
 
 
+# go test flags the manifest may not pass in test.flags, and why.
+# https://pkg.go.dev/cmd/go#hdr-Testing_flags
+FORBIDDEN_TEST_FLAGS: Final = {
+    "race": "use test.race (or a test.matrix leg's race)",
+    "tags": "use the build tags settings (test.matrix include tags)",
+    "o": "the test binary is not kept",
+    "c": "-c compiles the test binary instead of running the tests",
+    "exec": "-exec runs the tests through another program",
+    "toolexec": "-toolexec runs the build tools through another program",
+    "n": "-n prints the commands without running the tests",
+    "C": "use modules: to test another directory",
+    "args": "-args would pass the package pattern to the test binary",
+}
+FORBIDDEN_TEST_FLAG_PREFIXES: Final = (("cover", "use test.covermode, test.coverpkg and test.coverage"),)
+
+
 class TestLowering:
     """The test jobs of one lowering run; problems go to the run's diagnostics."""
 
@@ -132,6 +148,7 @@ class TestLowering:
                     tags=str(tags) if isinstance(tags, str) else None,
                 )
             )
+        self.check_flags()
         if test.covermode != "atomic" and any(leg.race for leg in legs):
             self.low.error(
                 "conflict", f"go test -race requires covermode atomic, not {test.covermode!r}", ("test", "covermode")
@@ -147,6 +164,16 @@ class TestLowering:
             if entry.platform == platform:
                 return ("test", "matrix", "include", i, "platform")
         return ("test", "platforms")
+
+    def check_flags(self) -> None:
+        """test.flags: none that ciforge sets itself or that would run or write something else."""
+        for index, flag in enumerate(self.m.test.flags):
+            name = flag.partition("=")[0].lstrip("-")
+            reason = FORBIDDEN_TEST_FLAGS.get(name) or next(
+                (why for prefix, why in FORBIDDEN_TEST_FLAG_PREFIXES if name.startswith(prefix)), None
+            )
+            if reason is not None:
+                self.low.error("test-flags", f"test.flags: {flag} is not allowed: {reason}", ("test", "flags", index))
 
     def _check(self, legs: list[TestLeg]) -> None:
         """Each platform is a port of its legs' Go releases and has a runner on both targets."""
@@ -234,7 +261,11 @@ class TestLowering:
             ir.Checkout(),
             ir.SetupGo(version=go),
             ir.Run(
-                id="go-test", name="go test", script=scripts.go_test(race=race, covermode=test.covermode, tags=tagged)
+                id="go-test",
+                name="go test",
+                script=scripts.go_test(
+                    race=race, covermode=test.covermode, tags=tagged, flags=test.flags, coverpkg=test.coverpkg
+                ),
             ),
             ir.Run(id="coverage-total", name="Total coverage", script=scripts.coverage_total(exclude=exclude)),
             ir.CoverageReport(threshold=threshold),

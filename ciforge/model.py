@@ -103,6 +103,8 @@ class Test:
     """``test:`` — go test with the race detector and coverage, per platform and Go release."""
 
     race: bool = True
+    flags: tuple[str, ...] = ()
+    coverpkg: tuple[str, ...] = ()
     covermode: Covermode = "atomic"
     coverage: Coverage = Coverage()
     go_versions: tuple[str, ...] = ()

@@ -106,6 +106,11 @@ RULES: Final[dict[str, Rule]] = {
         "build tags of letters, digits, '_' and '.', separated by commas without spaces (netgo,osusergo)",
         ("", "a", ",a"),
     ),
+    "^-[A-Za-z][A-Za-z0-9.]*(=[A-Za-z0-9._,/:+=@^-]*)?$": Rule(
+        "one go test flag: '-', a letter, then letters, digits and '.', optionally '=' and a value of letters, "
+        "digits and . _ , / : + = @ ^ - (no spaces, quotes or shell characters: -count=1)",
+        ("", "a", "=", "a="),
+    ),
     "^[A-Za-z0-9._/+-]+$": Rule(f"a compiler command: {_PATH_CHARS} and '+' (no spaces or arguments)"),
 }
 

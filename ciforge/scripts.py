@@ -59,12 +59,20 @@ def golangci_lint(version: str) -> str:
     )
 
 
-def go_test(*, race: bool, covermode: str, tags: bool = False) -> str:
+def go_test(
+    *, race: bool, covermode: str, tags: bool = False, flags: tuple[str, ...] = (), coverpkg: tuple[str, ...] = ()
+) -> str:
     """Unit tests with a coverage profile; with ``tags``, the build tags of the job or leg
-    (GO_TAGS). ``-race`` is written into the block, so no variable can turn it off."""
+    (GO_TAGS). ``-race``, ``-coverpkg`` and the manifest's extra ``flags`` (each one validated
+    word) are written into the block, so no variable can change them."""
     race_flag = "-race " if race else ""
     tags_flag = '-tags "${GO_TAGS:-}" ' if tags else ""
-    return block(f'go test {race_flag}{tags_flag}-covermode={covermode} -coverprofile=coverage.out "$GO_PACKAGES"')
+    # flags and package patterns are schema-validated words with no shell characters
+    cover = f"-covermode={covermode} -coverprofile=coverage.out"
+    if coverpkg:
+        cover += " -coverpkg=" + ",".join(coverpkg)
+    extra = "".join(" " + flag for flag in flags)
+    return block(f'go test {race_flag}{tags_flag}{cover}{extra} "$GO_PACKAGES"')
 
 
 def coverage_total(*, exclude: str) -> str:

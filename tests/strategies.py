@@ -134,6 +134,8 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
             "threshold": draw(st.sampled_from([0, 50, 80, 72.5])),
             "exclude": draw(_subset(["**/mocks/**", "**/*_gen.go", "internal/testutil/*"])),
         },
+        "flags": draw(_subset(["-short", "-count=1", "-timeout=5m", "-shuffle=on", "-run=^TestUnit"])),
+        "coverpkg": draw(_subset(["./...", "./internal/..."])),
     }
     if draw(st.booleans()):
         test_platforms(draw, m)

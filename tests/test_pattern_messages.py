@@ -129,6 +129,7 @@ def test_completions_keep_valid_values_valid(pattern: str) -> None:
             "registry.example.com:5000/a/b-c",
         ],
         "^[a-z0-9]+/[a-z0-9]+(/v[0-9])?$": ["linux/amd64", "linux/arm/v7"],
+        "^-[A-Za-z][A-Za-z0-9.]*(=[A-Za-z0-9._,/:+=@^-]*)?$": ["-short", "-count=1", "-run=^TestA", "-test.v"],
         "^env:[A-Z_][A-Z0-9_]*$": ["env:COSIGN_KEY"],
         "^https://[A-Za-z0-9.-]+(:[0-9]+)?$": ["https://gitlab.example.com:8443"],
         "^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+)*$": ["netgo,osusergo"],
