@@ -40,6 +40,8 @@ _AMBIGUOUS: Final = re.compile(
       | [-+]?[0-9][0-9_,]*(?::[0-5]?[0-9])+(?:\.[0-9_,]*)?    # sexagesimal (1.1)
       | [-+]?(?:[0-9][0-9_,]*\.[0-9_,]*|\.[0-9_,]+)(?:[eE][-+]?[0-9_]*)?   # float
       | [-+]?[0-9][0-9_,]*[eE][-+]?[0-9_]*                   # exponent without a dot (1.2)
+      | [-+]?\.[0-9_,]*[eE][-+]?[0-9_]*                       # a dot, no digits before it, an exponent:
+                                                             # Psych takes .E-0 for a float and fails
       | [-+]?\.(?i:inf) | \.(?i:nan)
       | -?[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt\s].*)?          # date, timestamp
       | = | <<
@@ -102,9 +104,11 @@ def _literal(text: str, indent: int) -> list[str]:
     body = text[:-1] if text.endswith("\n") else text
     lines = body.split("\n")
     # A reader takes the indentation from the first non-empty line: give it explicitly when that
-    # line starts with a space, or the space would be read as indentation.
+    # line starts with a space (the space would be read as indentation) or a tab (libyaml, which
+    # GitLab's Ruby reader uses, refuses a tab where it is still looking for the indentation).
+    # https://yaml.org/spec/1.2.2/#8111-block-indentation-indicator
     first = next((line for line in lines if line), "")
-    indicator = "2" if first.startswith(" ") else ""
+    indicator = "2" if first.startswith((" ", "\t")) else ""
     out = ["|" + indicator + chomp]
     out += [(" " * indent + line) if line else "" for line in lines]
     return out

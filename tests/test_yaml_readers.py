@@ -47,10 +47,22 @@ def _all_readers(text: str, psych: YamlOracle, github_yaml: YamlOracle) -> dict[
 
 # The scalars the equivalence review found read as non-strings by GitLab, and their neighbours.
 @pytest.mark.parametrize(
-    "value", [*FIXED, "1,000,000", "-1,5", "OFF", "nO", "tRUE", "fAlSe", "N", ".Inf", "-.INF", "1e3", "1_000"]
+    "value",
+    [*FIXED, "1,000,000", "-1,5", "OFF", "nO", "tRUE", "fAlSe", "N", ".Inf", "-.INF", "1e3", "1_000", ".E-0", "-.e+5"],
 )
 def test_ambiguous_scalar_is_a_string_in_every_reader(value: str, psych: YamlOracle, github_yaml: YamlOracle) -> None:
     data = {"value": value, value: "key", "list": [value]}
+    text = yamlout.dump(as_yaml(data))
+    assert _all_readers(text, psych, github_yaml) == dict.fromkeys(("psych", "pyyaml", "ruamel", "github"), typed(data))
+
+
+# Literal blocks whose first content line starts with a space or a tab, after leading empty lines
+# or not: Psych (libyaml) refused "\n\t0" until the block got an indentation indicator.
+@pytest.mark.parametrize("value", ["\n\t0", "\tx\ny", "\n\n\tx\n", " x\n\ty\n", "\n x"])
+def test_literal_block_with_a_leading_tab_or_space_reads_the_same(
+    value: str, psych: YamlOracle, github_yaml: YamlOracle
+) -> None:
+    data = {"value": value, "list": [value]}
     text = yamlout.dump(as_yaml(data))
     assert _all_readers(text, psych, github_yaml) == dict.fromkeys(("psych", "pyyaml", "ruamel", "github"), typed(data))
 

@@ -153,6 +153,7 @@ def test_edge_scripts_read_back_under_both_versions(script: str) -> None:
         ("a\n\nb\n", "k: |\n  a\n\n  b\n"),  # an empty line inside a literal block
         ("  x\ny\n", "k: |2\n    x\n  y\n"),  # indentation indicator for a leading space
         ("\n  x\n", "k: |2\n\n    x\n"),  # ... also after leading empty lines
+        ("\n\t0", "k: |2-\n\n  \t0\n"),  # ... and for a leading tab (libyaml refuses it otherwise)
         ("a\nb", "k: |-\n  a\n  b\n"),  # strip chomping: no final newline
         ("a\nb\n\n", "k: |+\n  a\n  b\n\n"),  # keep chomping: every trailing newline
         ("a\n \nb", 'k: "a\\n \\nb"\n'),  # a space-only line: quoted, not a fragile block
