@@ -298,6 +298,10 @@ class Job:
     runner: Runner = Runner()
     module: ModuleScope | None = None
 
+    def has(self, step_type: type) -> bool:
+        """Whether one of the job's steps is a ``step_type`` (e.g. a platform's report steps)."""
+        return any(isinstance(step, step_type) for step in self.steps)
+
 
 class UnsupportedError(ValueError):
     """A target met an IR node it cannot express (never silently dropped)."""

@@ -33,6 +33,12 @@ def _words(command: str) -> list[list[str]]:
     return out
 
 
+def invokes(command: str, *words: str) -> bool:
+    """Whether a line of the block starts with the command ``words`` (e.g. ``gh release create``);
+    the lifters use it to recognise a platform's own blocks."""
+    return any(line.split()[: len(words)] == list(words) for line in command.split("\n"))
+
+
 def _invocations(command: str, tool: str) -> list[list[str]]:
     """The arguments of every invocation of ``tool`` in the block."""
     out = []

@@ -95,7 +95,7 @@ def build_image(step: ir.BuildImage) -> list[Yaml]:
 def report_steps(job: ir.Job) -> list[Yaml]:
     """A scan report goes to code scanning, also when the gate failed.
     https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/uploading-a-sarif-file-to-github"""
-    if not any(isinstance(step, ir.ScanReport) for step in job.steps):
+    if not job.has(ir.ScanReport):
         return []
     return [
         {

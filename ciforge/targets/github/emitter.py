@@ -95,7 +95,7 @@ def job_env(job: ir.Job) -> dict[str, Yaml] | None:
         resolved = env_value(value)
         if resolved is not None:
             env[name] = resolved
-    if any(isinstance(step, ir.PublishRelease) for step in job.steps):
+    if job.has(ir.PublishRelease):
         env["GH_TOKEN"] = "${{ secrets.GITHUB_TOKEN }}"  # for gh; platform-env in docs/equivalence.md
     env.update(input_env(job))
     seen: list[str] = []

@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 
 from ciforge import ir
 from ciforge.plan import register
-from ciforge.plan.gates import gates_of
+from ciforge.plan.gates import gates_of, invokes
 from ciforge.plan.model import (
     Artifact,
     Plan,
@@ -276,11 +276,6 @@ def _sarif_files(job: dict[str, Any]) -> set[str]:
     }
 
 
-def _invokes(script: str, *words: str) -> bool:
-    """Whether a line of ``script`` runs the command ``words`` (e.g. ``gh release create``)."""
-    return any(line.split()[: len(words)] == list(words) for line in script.split("\n"))
-
-
 def platform_block(step: dict[str, Any], job: dict[str, Any]) -> str | None:
     """The named exception a run step only GitHub has belongs to, recognised by GitHub's own
     structure: a job summary or a file command (workflow commands), a step that copies another
@@ -294,7 +289,7 @@ def platform_block(step: dict[str, Any], job: dict[str, Any]) -> str | None:
         return "output-plumbing"
     if any(f"--output {name}" in script for name in _sarif_files(job)):
         return "scan-report"
-    if _invokes(script, "gh", "release", "create"):
+    if invokes(script, "gh", "release", "create"):
         return "release-publish"
     return None
 

@@ -38,7 +38,7 @@ def scopes(job: ir.Job) -> tuple[str, ...]:
             continue
         if levels.get(scope) != "write":
             levels[scope] = level
-    if any(isinstance(step, ir.ScanReport) for step in job.steps):
+    if job.has(ir.ScanReport):
         levels["security-events"] = "write"
     if job.oidc:
         levels["id-token"] = "write"

@@ -32,7 +32,7 @@ def _github_secrets(job: ir.Job) -> list[str]:
             out.append("REGISTRY_USER")
         elif value.name == "registry_password":
             out.append("GITHUB_TOKEN" if ghcr else "REGISTRY_PASSWORD")
-    if any(isinstance(step, ir.PublishRelease) for step in job.steps):
+    if job.has(ir.PublishRelease):
         out.append("GITHUB_TOKEN")  # gh creates the release with the job token
     return sorted(set(out))
 

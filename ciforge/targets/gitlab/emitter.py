@@ -199,10 +199,6 @@ def _leg(template: str, job: ir.Job) -> str:
     return template.replace(ir.LEG_TOKEN, "$" + job.leg_variable)
 
 
-def _has(job: ir.Job, step_type: type) -> bool:
-    return any(isinstance(step, step_type) for step in job.steps)
-
-
 def artifacts(job: ir.Job) -> Yaml:
     out: dict[str, Yaml] = {}
     if job.produces:
@@ -212,8 +208,8 @@ def artifacts(job: ir.Job) -> Yaml:
         out["when"] = "always" if any(a.when == "always" for a in job.produces) else "on_success"
         out["expire_in"] = f"{max(a.retention_days for a in job.produces)} days"
     reports: dict[str, Yaml] = {}
-    coverage = _has(job, ir.CoverageReport)
-    scan = _has(job, ir.ScanReport)
+    coverage = job.has(ir.CoverageReport)
+    scan = job.has(ir.ScanReport)
     if coverage:
         # relative to the project directory, where the artifacts are collected
         # https://docs.gitlab.com/ci/yaml/artifacts_reports/#artifactsreportscoverage_report
@@ -266,7 +262,7 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "id_tokens": signing.id_tokens(job),
             "script": script(job, pipeline),
             # Records the total from the job log; the gate itself is a script block.
-            "coverage": scripts.COVERAGE_REGEX if _has(job, ir.CoverageReport) else None,
+            "coverage": scripts.COVERAGE_REGEX if job.has(ir.CoverageReport) else None,
             "artifacts": artifacts(job),
         }
     )

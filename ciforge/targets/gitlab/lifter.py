@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 
 from ciforge import ir
 from ciforge.plan import model, register
-from ciforge.plan.gates import gates_of
+from ciforge.plan.gates import gates_of, invokes
 from ciforge.plan.model import (
     Artifact,
     Plan,
@@ -287,11 +287,6 @@ def _report_file(job: dict[str, Any], kind: str) -> str | None:
     return posixpath.basename(str(path)) if path else None
 
 
-def _invokes(text: str, *words: str) -> bool:
-    """Whether a line of the block runs the command ``words`` (e.g. ``docker cp``)."""
-    return any(line.split()[: len(words)] == list(words) for line in text.split("\n"))
-
-
 def platform_block(text: str, job: dict[str, Any]) -> str | None:
     """The named exception a block only GitLab has belongs to, recognised by GitLab's own
     structure: it writes one of the job's report artifacts (coverage, container scanning), calls
@@ -306,9 +301,9 @@ def platform_block(text: str, job: dict[str, Any]) -> str | None:
     # https://docs.gitlab.com/api/releases/#create-a-release
     if "${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/releases" in text:
         return "release-publish"
-    if _invokes(text, "docker", "cp") and "docker/buildx-bin:" in text:
+    if invokes(text, "docker", "cp") and "docker/buildx-bin:" in text:
         return "tool-install"
-    if _invokes(text, "curl") and "https://dl.google.com/go/" in text:
+    if invokes(text, "curl") and "https://dl.google.com/go/" in text:
         return "tool-install"
     tokens = [f"${name}" for name in job.get("id_tokens") or {}] + [f"${{{name}" for name in job.get("id_tokens") or {}]
     if any(token in text for token in tokens) and "CERT_IDENTITY=" in text:
