@@ -7,7 +7,7 @@ with the JSON path of the offending setting (the compiler adds line and column).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 from ciforge import goreleases, goversion, ir, lower_modules, matrix, pins, reading, runners, scripts
 from ciforge.diagnostics import Diagnostic, DiagnosticCode, JsonPath
@@ -31,6 +31,7 @@ _DIMENSIONS: Final = ("goos", "goarch", "cgo")
 TOOLS: Final = ("buildx", "syft", "trivy", "cosign")
 
 
+Stage = Literal["lint", "test", "build"]
 UNRESOLVED: Final = "0.0"  # the Go release when go.version(-file) could not be resolved (an error says why)
 
 
@@ -103,6 +104,18 @@ class Lowering:
         # Never let the go command download another toolchain: the version is pinned above.
         env.append(("GOTOOLCHAIN", "local"))
         return tuple(env)
+
+    def build_tags(self, stage: Stage, leg: str | None = None) -> str:
+        """The -tags value of a stage's job or matrix leg: the stage's own ``tags`` when set (even
+        []), else ``go.tags``, then the leg's include tags (comma-separated); each tag once."""
+        if stage == "lint":
+            own = self.m.lint.tags
+        elif stage == "test":
+            own = self.m.test.tags
+        else:
+            own = self.m.build.tags if self.m.build is not None else None
+        tags = [*(own if own is not None else self.m.go.tags), *(leg.split(",") if leg else ())]
+        return ",".join(dict.fromkeys(tags))
 
     # -- jobs -------------------------------------------------------------------------------
 
@@ -210,8 +223,9 @@ class Lowering:
         ]
         if isinstance(combo.get("cc"), str):
             variables.append(("CC", str(combo["cc"])))
-        if isinstance(tags, str):
-            variables.append(("GO_TAGS", tags))
+        joined = self.build_tags("build", tags if isinstance(tags, str) else None)
+        if joined:
+            variables.append(("GO_TAGS", joined))
         return ir.Leg(key=key, variables=tuple(variables))
 
     def build_jobs(self, go: str, needs: tuple[str, ...]) -> list[ir.Job]:

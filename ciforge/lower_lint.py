@@ -22,14 +22,14 @@ class LintLowering:
     def job(self, go: str) -> ir.Job | None:
         lint = self.low.m.lint
         version = self.golangci_lint_version(go)
+        tags = self.low.build_tags("lint")
         steps: list[ir.Step] = [ir.Checkout(), ir.SetupGo(version=go)]
         if lint.vet:
-            steps.append(ir.Run(id="go-vet", name="go vet", script=scripts.go_vet()))
-        steps += self.drift_checks(go)
+            steps.append(ir.Run(id="go-vet", name="go vet", script=scripts.go_vet(tags=bool(tags))))
+        steps += self.drift_checks(go, tagged=bool(tags))
         if version is not None:
-            steps.append(
-                ir.Run(id="golangci-lint", name=f"golangci-lint {version}", script=scripts.golangci_lint(version))
-            )
+            script = scripts.golangci_lint(version, tags=bool(tags))
+            steps.append(ir.Run(id="golangci-lint", name=f"golangci-lint {version}", script=script))
         if len(steps) == 2:
             return None
         return ir.Job(
@@ -37,15 +37,16 @@ class LintLowering:
             name="Lint",
             stage="check",
             go=go,
-            env=(("GO_PACKAGES", self.low.m.go.packages),),
+            env=(("GO_PACKAGES", self.low.m.go.packages), *((("GO_TAGS", tags),) if tags else ())),
             steps=tuple(steps),
             cache=self.low.go_cache(),
             timeout_minutes=20,
             gates=tuple(ir.Gate(kind="exit_code", block=s.id) for s in steps if isinstance(s, ir.Run)),
         )
 
-    def drift_checks(self, go: str) -> list[ir.Step]:
-        """gofmt, go mod tidy, go generate and govulncheck, as the manifest asks."""
+    def drift_checks(self, go: str, *, tagged: bool) -> list[ir.Step]:
+        """gofmt, go mod tidy, go generate and govulncheck, as the manifest asks; ``tagged``: go
+        generate and govulncheck take the job's build tags (gofmt and tidy read every file)."""
         lint = self.low.m.lint
         out: list[ir.Step] = []
         if lint.gofmt:
@@ -54,10 +55,14 @@ class LintLowering:
             diff_flag = go != self.low.unresolved and goreleases.key(go) >= goreleases.key(TIDY_DIFF_GO)
             out.append(ir.Run(id="go-mod-tidy", name="go mod tidy", script=scripts.tidy_check(diff_flag=diff_flag)))
         if lint.generate:
-            out.append(ir.Run(id="go-generate", name="go generate", script=scripts.generate_check()))
+            out.append(ir.Run(id="go-generate", name="go generate", script=scripts.generate_check(tags=tagged)))
         version = self.govulncheck_version(go)
         if version is not None:
-            out.append(ir.Run(id="govulncheck", name=f"govulncheck {version}", script=scripts.govulncheck(version)))
+            out.append(
+                ir.Run(
+                    id="govulncheck", name=f"govulncheck {version}", script=scripts.govulncheck(version, tags=tagged)
+                )
+            )
         return out
 
     def govulncheck_version(self, go: str) -> str | None:

@@ -250,12 +250,13 @@ class TestLowering:
             env.append(("TEST_PLATFORM", platform))
         if race:
             env.append(("CGO_ENABLED", "1"))  # -race needs cgo
-        tagged = any(leg.tags is not None for leg in group)
-        matrixed = bool(test.go_versions) or len(group) > 1 or tagged
-        if not matrixed and group[0].tags is not None:
-            env.append(("GO_TAGS", group[0].tags))
+        leg_tagged = any(leg.tags is not None for leg in group)
+        matrixed = bool(test.go_versions) or len(group) > 1 or leg_tagged
+        tagged = leg_tagged or bool(self.low.build_tags("test"))
+        if not matrixed and (tags := self.low.build_tags("test", group[0].tags)):
+            env.append(("GO_TAGS", tags))
         exclude = coverage_exclude_regex(gate.exclude) if gate.exclude else ""
-        legs = _unique(tuple(_leg(leg) for leg in group)) if matrixed else ()
+        legs = _unique(tuple(_leg(leg, self.low.build_tags("test", leg.tags)) for leg in group)) if matrixed else ()
         go = ir.MATRIX_GO if legs else group[0].go
         steps: tuple[ir.Step, ...] = (
             ir.Checkout(),
@@ -302,11 +303,12 @@ class TestLowering:
         )
 
 
-def _leg(leg: TestLeg) -> ir.Leg:
+def _leg(leg: TestLeg, tags: str) -> ir.Leg:
+    """A test leg, keyed by its Go release and its own include tags; ``tags``: all its build tags."""
     parts = [f"go{leg.go}", *(leg.tags.split(",") if leg.tags is not None else [])]
     variables: list[tuple[str, str]] = [(ir.TEST_LEG_VARIABLE, "-".join(parts)), ("GO_VERSION", leg.go)]
-    if leg.tags is not None:
-        variables.append(("GO_TAGS", leg.tags))
+    if tags:
+        variables.append(("GO_TAGS", tags))
     return ir.Leg(key="-".join(parts), variables=tuple(variables))
 
 

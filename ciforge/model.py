@@ -41,6 +41,7 @@ class GoSettings:
     version_file: str | None = None
     exact: bool = False
     packages: str = "./..."
+    tags: tuple[str, ...] = ()
     proxy: str = DEFAULT_PROXY
     sumdb: str = DEFAULT_SUMDB
     private: tuple[str, ...] = ()
@@ -66,6 +67,7 @@ class Lint:
     gofmt: bool = False
     generate: bool = False
     govulncheck: str | bool = False  # True: the newest release that builds with the Go
+    tags: tuple[str, ...] | None = None  # None: go.tags
 
 
 @attrs.frozen(kw_only=True)
@@ -103,6 +105,7 @@ class Test:
     """``test:`` — go test with the race detector and coverage, per platform and Go release."""
 
     race: bool = True
+    tags: tuple[str, ...] | None = None  # None: go.tags
     flags: tuple[str, ...] = ()
     coverpkg: tuple[str, ...] = ()
     covermode: Covermode = "atomic"
@@ -179,6 +182,7 @@ class Build:
     main: str = "."
     binary: str | None = None
     ldflags: str = "-s -w"
+    tags: tuple[str, ...] | None = None  # None: go.tags
     matrix: Matrix = Matrix()
 
 

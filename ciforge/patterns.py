@@ -106,6 +106,7 @@ RULES: Final[dict[str, Rule]] = {
         "build tags of letters, digits, '_' and '.', separated by commas without spaces (netgo,osusergo)",
         ("", "a", ",a"),
     ),
+    "^[A-Za-z0-9_.]+$": Rule("one build tag: letters, digits, '_' and '.' (integration; a list item per tag)"),
     "^-[A-Za-z][A-Za-z0-9.]*(=[A-Za-z0-9._,/:+=@^-]*)?$": Rule(
         "one go test flag: '-', a letter, then letters, digits and '.', optionally '=' and a value of letters, "
         "digits and . _ , / : + = @ ^ - (no spaces, quotes or shell characters: -count=1)",

@@ -35,16 +35,21 @@ def pinned(*settings: tuple[str, str]) -> list[str]:
     return [f"export {name}={quoted(value)}" for name, value in settings]
 
 
-def go_vet() -> str:
-    """``go vet`` over the configured packages."""
-    return block('go vet "$GO_PACKAGES"')
+# The build tags of the job or leg (GO_TAGS, comma-separated), for go commands and govulncheck.
+TAGS_FLAG: Final = '-tags "${GO_TAGS:-}" '
 
 
-def golangci_lint(version: str) -> str:
+def go_vet(*, tags: bool = False) -> str:
+    """``go vet`` over the configured packages; with ``tags``, the job's build tags."""
+    return block(f'go vet {TAGS_FLAG if tags else ""}"$GO_PACKAGES"')
+
+
+def golangci_lint(version: str, *, tags: bool = False) -> str:
     """Install the golangci-lint release binary for this runner, verified against the release's
     checksum file, then run it: the way golangci-lint's docs recommend for CI (`go install` builds
     it for minutes on every run and "is not guaranteed to work").
-    https://golangci-lint.run/docs/welcome/install/#binaries"""
+    https://golangci-lint.run/docs/welcome/install/#binaries
+    With ``tags``, the job's build tags (--build-tags, https://golangci-lint.run/docs/configuration/cli/)."""
     return block(
         f"version={version.removeprefix('v')}",
         'name="golangci-lint-${version}-$(go env GOHOSTOS)-$(go env GOHOSTARCH)"',
@@ -55,7 +60,7 @@ def golangci_lint(version: str) -> str:
         # the line for this archive, checked with sha256sum; no line (or a mismatch) fails the job
         '(cd "$dir" && awk -v file="${name}.tar.gz" \'$2 == file\' checksums.txt | sha256sum -c -)',
         'tar -xzf "${dir}/${name}.tar.gz" -C "$dir"',
-        '"${dir}/${name}/golangci-lint" run "$GO_PACKAGES"',
+        '"${dir}/${name}/golangci-lint" run ' + ('--build-tags "${GO_TAGS:-}" ' if tags else "") + '"$GO_PACKAGES"',
     )
 
 
@@ -66,7 +71,7 @@ def go_test(
     (GO_TAGS). ``-race``, ``-coverpkg`` and the manifest's extra ``flags`` (each one validated
     word) are written into the block, so no variable can change them."""
     race_flag = "-race " if race else ""
-    tags_flag = '-tags "${GO_TAGS:-}" ' if tags else ""
+    tags_flag = TAGS_FLAG if tags else ""
     # flags and package patterns are schema-validated words with no shell characters
     cover = f"-covermode={covermode} -coverprofile=coverage.out"
     if coverpkg:
@@ -176,11 +181,12 @@ def tidy_check(*, diff_flag: bool) -> str:
     )
 
 
-def generate_check() -> str:
-    """Run ``go generate`` and fail when it leaves a change in the work tree (tracked or new
-    files), apart from the CI's own files: GitLab's project-local caches and the module marker."""
+def generate_check(*, tags: bool = False) -> str:
+    """Run ``go generate`` (with ``tags``, for the files the job's build tags select) and fail when
+    it leaves a change in the work tree (tracked or new files), apart from the CI's own files:
+    GitLab's project-local caches and the module marker."""
     return block(
-        'go generate "$GO_PACKAGES"',
+        f'go generate {TAGS_FLAG if tags else ""}"$GO_PACKAGES"',
         'changed="$(git status --porcelain --untracked-files=all -- . \\',
         "  ':(top,exclude).go/' ':(top,exclude).cache/' ':(exclude).ciforge-unaffected')\"",
         'if [ -n "$changed" ]; then',
@@ -193,8 +199,10 @@ def generate_check() -> str:
     )
 
 
-def govulncheck(version: str) -> str:
-    """govulncheck over the packages, built from its module at the pinned release (the go command
-    checks the download against the checksum database); a finding in called code fails the job.
+def govulncheck(version: str, *, tags: bool = False) -> str:
+    """govulncheck over the packages (with ``tags``, as the job's build tags select them), built
+    from its module at the pinned release (the go command checks the download against the
+    checksum database); a finding in called code fails the job.
     https://go.dev/doc/tutorial/govulncheck"""
-    return block(f'go run golang.org/x/vuln/cmd/govulncheck@{version} "$GO_PACKAGES"')
+    tags_flag = TAGS_FLAG if tags else ""
+    return block(f'go run golang.org/x/vuln/cmd/govulncheck@{version} {tags_flag}"$GO_PACKAGES"')

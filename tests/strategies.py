@@ -157,7 +157,17 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
         m["release"] = {"on-tags": True}
     if draw(st.booleans()):
         m["jobs"] = draw(custom_jobs(build=m["build"] is not False))
+    build_tags(draw, m)
     return m
+
+
+def build_tags(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    """go.tags for every stage, and a stage's own tags (maybe none) replacing them."""
+    if draw(st.booleans()):
+        m["go"]["tags"] = draw(_subset(["integration", "sqlite_omit_load_extension"], min_size=1))
+    for stage in draw(_subset(["lint", "test", "build"])):
+        if isinstance(m.get(stage), dict):
+            m[stage]["tags"] = draw(_subset(["e2e", "integration"]))
 
 
 @st.composite

@@ -109,6 +109,10 @@ def _features(manifest: dict[str, Any]) -> set[str]:
         if triggers.get(key):
             found.add(f"trigger {key}")
     found |= {f"stage {s}" for s in ("image", "sbom", "scan", "sign", "release") if s in manifest}
+    if manifest["go"].get("tags"):
+        found.add("go.tags")
+    if any(isinstance(manifest.get(s), dict) and "tags" in manifest[s] for s in ("lint", "test", "build")):
+        found.add("stage tags")
     jobs = manifest.get("jobs", {})
     if any(job.get("needs") for job in jobs.values()):
         found.add("custom job with needs")
@@ -135,6 +139,8 @@ ALL_FEATURES = {
     "custom job with needs",
     "custom job needing a custom job",
     "custom job downloading the build",
+    "go.tags",
+    "stage tags",
 }
 
 
