@@ -27,7 +27,9 @@ def _compile(text: str, base_dir: Path = Path(".")) -> ir.Pipeline:
 
 
 def _tags(job: ir.Job) -> str | None:
-    return dict(job.env).get("GO_TAGS")
+    value = dict(job.env).get("GO_TAGS")
+    assert value is None or isinstance(value, str)
+    return value
 
 
 def _leg_tags(job: ir.Job) -> dict[str, str | None]:
@@ -116,7 +118,7 @@ def _run(block: str, job: ir.Job, cwd: Path) -> subprocess.CompletedProcess[str]
         "GOPROXY": "off",
         "GOTOOLCHAIN": "local",
         "GOCACHE": str(cwd / ".cache"),
-        **dict(job.env),
+        **{name: value for name, value in job.env if isinstance(value, str)},
     }
     return subprocess.run(["bash", "-c", block], cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
