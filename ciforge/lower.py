@@ -14,6 +14,7 @@ from ciforge.diagnostics import Diagnostic, DiagnosticCode, JsonPath
 from ciforge.globs import bracket_problem
 from ciforge.lower_jobs import CustomJobs
 from ciforge.lower_lint import LintLowering
+from ciforge.lower_setup import apt_skipped, with_setup
 from ciforge.lower_supply import SupplyChain
 from ciforge.lower_test import TestLowering
 from ciforge.model import Build, Manifest, MatrixEntry
@@ -312,6 +313,14 @@ class Lowering:
         jobs += supply.jobs()
         self.diagnostics += supply.diagnostics
         jobs += CustomJobs(self, go, jobs, ir.STAGES).jobs()
+        jobs = [with_setup(self.m.setup, job) for job in jobs]
+        if skipped := apt_skipped(self.m.setup, jobs):
+            self.warn(
+                "setup",
+                f"setup.apt installs Debian packages on the Linux jobs only; the {', '.join(skipped)} test jobs "
+                "run without them",
+                ("setup", "apt"),
+            )
         _check_graph(jobs)
         t = self.m.triggers
         triggers = ir.Triggers(branches=t.branches, tags=t.tags, change_requests=t.pull_requests, manual=t.manual)

@@ -48,6 +48,14 @@ class GoSettings:
 
 
 @attrs.frozen(kw_only=True)
+class Setup:
+    """``setup:`` — system packages and a script for every Go job, after the toolchain."""
+
+    apt: tuple[str, ...] = ()
+    run: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class Triggers:
     """``triggers:`` — which events run the pipeline."""
 
@@ -260,6 +268,7 @@ class Manifest:
     name: str
     go: GoSettings
     preset: PresetName | None = None
+    setup: Setup = Setup()
     triggers: Triggers = Triggers()
     lint: Lint = Lint()
     test: Test = Test()

@@ -106,6 +106,11 @@ RULES: Final[dict[str, Rule]] = {
         "build tags of letters, digits, '_' and '.', separated by commas without spaces (netgo,osusergo)",
         ("", "a", ",a"),
     ),
+    "^[a-z0-9][a-z0-9.+-]+(=[A-Za-z0-9.+~:-]+)?$": Rule(
+        "a Debian package name: a lower-case letter or digit, then lower-case letters, digits, '.', '+' and '-' "
+        "(at least two characters), optionally '=' and a version of letters, digits and . + ~ : -",
+        ("", "a", "=0", "a=0"),
+    ),
     "^[A-Za-z0-9_.]+$": Rule("one build tag: letters, digits, '_' and '.' (integration; a list item per tag)"),
     "^-[A-Za-z][A-Za-z0-9.]*(=[A-Za-z0-9._,/:+=@^-]*)?$": Rule(
         "one go test flag: '-', a letter, then letters, digits and '.', optionally '=' and a value of letters, "

@@ -35,6 +35,19 @@ def pinned(*settings: tuple[str, str]) -> list[str]:
     return [f"export {name}={quoted(value)}" for name, value in settings]
 
 
+def apt_packages(packages: tuple[str, ...]) -> str:
+    """Install Debian/Ubuntu packages (setup.apt; schema-validated names): through sudo where the
+    job runs as a user (GitHub's hosted runners), directly where it runs as root (GitLab's golang
+    image). sudo resets the environment, so the frontend is set on the command line.
+    https://docs.github.com/en/actions/how-tos/manage-runners/github-hosted-runners/customize-runners#installing-software-on-ubuntu-runners"""
+    return block(
+        'as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }',
+        "as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq",
+        "as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
+        + " ".join(packages),
+    )
+
+
 # The build tags of the job or leg (GO_TAGS, comma-separated), for go commands and govulncheck.
 TAGS_FLAG: Final = '-tags "${GO_TAGS:-}" '
 

@@ -158,6 +158,16 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         m["jobs"] = draw(custom_jobs(build=m["build"] is not False))
     build_tags(draw, m)
+    if draw(st.booleans()):
+        m["setup"] = draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "apt": _subset(["libsqlite3-dev", "protobuf-compiler=3.21.12-8.2"], min_size=1),
+                    "run": st.sampled_from(["make generate", "go install golang.org/x/tools/cmd/stringer@v0.30.0"]),
+                },
+            )
+        )
     return m
 
 

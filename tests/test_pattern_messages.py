@@ -57,6 +57,7 @@ def test_quoted_values_point_inside_the_quotes(tmp_path: Path, capsys: pytest.Ca
         ("build.binary", "-srv", "-", "a file name"),
         ("triggers.branches", "feature/a b", " ", "a GitHub filter pattern"),
         ("go.tags", "integration,e2e", ",", "one build tag"),
+        ("setup.apt", "libsqlite3-dev;rm", ";", "a Debian package name"),
         ("sign.key", "env:cosign_key", "c", "env: followed by the name of a CI variable"),
         ("sign.gitlab-url", "http://gitlab.example.com", ":", "https://"),
         ("image.platforms", "linux/AMD64", "A", "os/arch in lower case"),
@@ -69,7 +70,7 @@ def test_every_kind_of_pattern_says_what_is_allowed(
     never the key's description alone."""
     setting, value, offender, words = case
     *parents, key = setting.split(".")
-    list_keys = {"branches", "platforms", "tags"}
+    list_keys = {"branches", "platforms", "tags", "apt"}
     inner = f"[{json.dumps(value)}]" if key in list_keys else json.dumps(value)
     line = f"{key}: {inner}"
     text = 'version: 1\ngo: {version: "1.24"}\n' + ("" if setting == "name" else "name: svc\n")
@@ -134,6 +135,7 @@ def test_completions_keep_valid_values_valid(pattern: str) -> None:
         "^env:[A-Z_][A-Z0-9_]*$": ["env:COSIGN_KEY"],
         "^https://[A-Za-z0-9.-]+(:[0-9]+)?$": ["https://gitlab.example.com:8443"],
         "^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+)*$": ["netgo,osusergo"],
+        "^[a-z0-9][a-z0-9.+-]+(=[A-Za-z0-9.+~:-]+)?$": ["libsqlite3-dev", "g++", "protobuf-compiler=3.21.12-8.2"],
         "^[A-Za-z0-9_.]+$": ["integration", "go1.21", "sqlite_omit_load_extension"],
         "^[A-Za-z0-9._/+-]+$": ["x86_64-linux-gnu-g++"],
         "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$": ["release", "prod_eu.1", "a" * 63],

@@ -113,6 +113,7 @@ def _features(manifest: dict[str, Any]) -> set[str]:
         found.add("go.tags")
     if any(isinstance(manifest.get(s), dict) and "tags" in manifest[s] for s in ("lint", "test", "build")):
         found.add("stage tags")
+    found |= {f"setup.{key}" for key in manifest.get("setup", {})}
     jobs = manifest.get("jobs", {})
     if any(job.get("needs") for job in jobs.values()):
         found.add("custom job with needs")
@@ -141,6 +142,8 @@ ALL_FEATURES = {
     "custom job downloading the build",
     "go.tags",
     "stage tags",
+    "setup.apt",
+    "setup.run",
 }
 
 
