@@ -297,6 +297,12 @@ class Job:
     cyclonedx_sbom: str | None = None  # a CycloneDX SBOM the job writes (a platform may show it)
     runner: Runner = Runner()
     module: ModuleScope | None = None
+    # A shell job's own image, pinned by digest (GitHub container:, GitLab image:). None: the
+    # platform's plain shell.
+    container: str | None = None
+    # Its failure fails neither the pipeline nor the jobs that need it (GitHub continue-on-error,
+    # GitLab allow_failure).
+    allow_failure: bool = False
 
     def has(self, step_type: type) -> bool:
         """Whether one of the job's steps is a ``step_type`` (e.g. a platform's report steps)."""

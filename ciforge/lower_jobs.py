@@ -182,6 +182,12 @@ class CustomJobs:
         events = self._events(name, spec, needs)
         stage = max((n.stage for n in needs), key=self.stages.index, default=self.stages[0])
         go = self.go if spec.go else None
+        if spec.container is not None and spec.go:
+            self.low.error(
+                "conflict",
+                f"job {name}: container needs go: false (a Go job runs in ciforge's pinned Go toolchain)",
+                ("jobs", name, "container"),
+            )
         steps: tuple[ir.Step, ...] = (
             ir.Checkout(),
             *((ir.SetupGo(version=go),) if go is not None else ()),
@@ -202,4 +208,6 @@ class CustomJobs:
             consumes=self._downloads(name, spec, needs),
             timeout_minutes=spec.timeout,
             gates=(ir.Gate(kind="exit_code", block="run"),),
+            container=spec.container,
+            allow_failure=spec.allow_failure,
         )

@@ -255,8 +255,10 @@ class CustomJob:
     needs: tuple[str, ...] = ()
     events: tuple[JobEvent, ...] | None = None  # None: every event the pipeline runs on
     go: bool = True
+    container: str | None = None  # with go: false, a digest-pinned image
     env: dict[str, str] = attrs.field(factory=dict, hash=False)
     timeout: int = 30
+    allow_failure: bool = False
     artifacts: CustomArtifacts = CustomArtifacts()
 
 

@@ -111,6 +111,17 @@ RULES: Final[dict[str, Rule]] = {
         "(at least two characters), optionally '=' and a version of letters, digits and . + ~ : -",
         ("", "a", "=0", "a=0"),
     ),
+    "^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    "@sha256:[a-f0-9]{64}$": Rule(
+        "an image pinned by digest: a lower-case name (registry host and path), optionally ':' and a tag, then "
+        "'@sha256:' and 64 lower-case hex digits (ubuntu:24.04@sha256:<digest>; docker buildx imagetools inspect "
+        "prints the digest)",
+        tuple(
+            prefix + suffix
+            for suffix in _suffixes("@sha256:" + "0" * 64)
+            for prefix in ("", "a", "0", "/a", ":0", ":a", "a/a", "0/a")
+        ),
+    ),
     "^[A-Za-z0-9_.]+$": Rule("one build tag: letters, digits, '_' and '.' (integration; a list item per tag)"),
     "^-[A-Za-z][A-Za-z0-9.]*(=[A-Za-z0-9._,/:+=@^-]*)?$": Rule(
         "one go test flag: '-', a letter, then letters, digits and '.', optionally '=' and a value of letters, "

@@ -197,6 +197,10 @@ def custom_jobs(draw: st.DrawFn, *, build: bool) -> dict[str, Any]:
             job["events"] = draw(_subset(["pr", "push", "tag", "manual"], min_size=1))
         if draw(st.booleans()):
             job["go"] = False
+            if draw(st.booleans()):
+                job["container"] = "ubuntu:24.04@sha256:" + "ab" * 32
+        if draw(st.booleans()):
+            job["allow-failure"] = True
         if draw(st.booleans()):
             job["env"] = {"APP_ENV": "ci"}
         if "build" in needs and draw(st.booleans()):

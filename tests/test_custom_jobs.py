@@ -18,6 +18,7 @@ from tests.helpers import CASES, GITHUB, GITLAB, render_case
 from tests.test_equivalence import plans_differ
 
 CASE = CASES / "custom-jobs"
+IMAGE = "ubuntu:24.04@sha256:80dd3c3b9c6cecb9f1667e9290b3bc61b78c2678c02cbdae5f0fea92cc6734ab"
 HEAD = 'version: 1\nname: shop\ngo:\n  version: "1.25"\nbuild:\n  main: .\n'
 
 
@@ -53,6 +54,30 @@ def test_the_golden_case_joins_the_dag_with_families_stages_and_inherited_events
         10,
     )
     assert licenses.access == frozenset({ir.Access.READ_SOURCE})
+    assert (licenses.container, licenses.allow_failure) == (IMAGE, True)
+    assert (integration.container, integration.allow_failure) == (None, False)
+
+
+def test_the_container_and_allow_failure_are_in_the_plans_and_verify_sees_them_changed() -> None:
+    """Both lifters read the job's image (GitHub container:, GitLab image: pinned by digest) and
+    its allowed failure (continue-on-error, allow_failure); dropping or changing either on one
+    platform is a difference."""
+    result = render_case(CASE)
+    assert result.pipeline is not None
+    planned = from_ir.plan(result.pipeline, EVENTS["pr"]).jobs["licenses"]
+    assert (planned.container, planned.allow_failure) == (IMAGE, True)
+    other = IMAGE[:-1] + "0"
+    github, gitlab = result.files[GITHUB], result.files[GITLAB]
+    for tampered in (
+        {"github": github.replace("    continue-on-error: true\n", "")},
+        {"gitlab": gitlab.replace("  allow_failure: true\n", "")},
+        {"github": github.replace(IMAGE, other)},
+        {"gitlab": gitlab.replace(IMAGE, other)},
+        {"gitlab": gitlab.replace(f"image: {IMAGE}", "image: buildpack-deps:bookworm-curl")},
+    ):
+        assert next(iter(tampered.values())) != (github if "github" in tampered else gitlab)
+        differences = plans_differ(result, **tampered)
+        assert any("container" in d or "allow_failure" in d for d in differences), (tampered.keys(), differences)
 
 
 def test_the_plan_runs_them_on_their_events_on_both_platforms() -> None:
@@ -117,6 +142,18 @@ def test_the_plan_runs_them_on_their_events_on_both_platforms() -> None:
             "  a:\n    run: x\n    needs: [lint]\n    artifacts: {from: [lint]}\n",
             "ciforge.yml:11:24: error: lint keeps no files a job can download (the build's binaries and custom jobs' "
             "artifacts can be) (at $.jobs.a.artifacts.from[0]) [artifacts]",
+        ),
+        (
+            f"  a:\n    run: x\n    container: {IMAGE}\n",
+            "ciforge.yml:10:16: error: job a: container needs go: false (a Go job runs in ciforge's pinned Go "
+            "toolchain) (at $.jobs.a.container) [conflict]",
+        ),
+        (
+            "  a:\n    run: x\n    go: false\n    container: ubuntu:24.04\n",
+            'ciforge.yml:11:28: error: invalid value "ubuntu:24.04": it ends too early; allowed: an image pinned by '
+            "digest: a lower-case name (registry host and path), optionally ':' and a tag, then '@sha256:' and 64 "
+            "lower-case hex digits (ubuntu:24.04@sha256:<digest>; docker buildx imagetools inspect prints the digest) "
+            "(at $.jobs.a.container) [pattern]",
         ),
         (
             "  a:\n    run: x\n    artifacts: {from: [build]}\n",

@@ -136,6 +136,12 @@ def test_completions_keep_valid_values_valid(pattern: str) -> None:
         "^https://[A-Za-z0-9.-]+(:[0-9]+)?$": ["https://gitlab.example.com:8443"],
         "^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+)*$": ["netgo,osusergo"],
         "^[a-z0-9][a-z0-9.+-]+(=[A-Za-z0-9.+~:-]+)?$": ["libsqlite3-dev", "g++", "protobuf-compiler=3.21.12-8.2"],
+        "^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+        "@sha256:[a-f0-9]{64}$": [
+            "ubuntu@sha256:" + "a" * 64,
+            "ubuntu:24.04@sha256:" + "0" * 64,
+            "registry.example.com:5000/team/tool:v1.2_3@sha256:" + "f" * 64,
+        ],
         "^[A-Za-z0-9_.]+$": ["integration", "go1.21", "sqlite_omit_load_extension"],
         "^[A-Za-z0-9._/+-]+$": ["x86_64-linux-gnu-g++"],
         "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$": ["release", "prod_eu.1", "a" * 63],

@@ -8,6 +8,7 @@ Profiles (tests/conftest.py): "fast" by default, CIFORGE_HYPOTHESIS=thorough for
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,15 @@ def test_roundtrip_converter(manifest: dict[str, Any]) -> None:
     assert structure(unstructure(model)) == model
 
 
+JOB_FEATURES: dict[str, Callable[[dict[str, Any], dict[str, Any]], bool]] = {
+    "custom job with needs": lambda job, _: bool(job.get("needs")),
+    "custom job needing a custom job": lambda job, jobs: any(need in jobs for need in job.get("needs", [])),
+    "custom job in its own container": lambda job, _: "container" in job,
+    "custom job allowed to fail": lambda job, _: bool(job.get("allow-failure")),
+    "custom job downloading the build": lambda job, _: "from" in job.get("artifacts", {}),
+}
+
+
 def _features(manifest: dict[str, Any]) -> set[str]:
     found = set()
     matrix = manifest.get("build", {}).get("matrix", {})
@@ -115,12 +125,7 @@ def _features(manifest: dict[str, Any]) -> set[str]:
         found.add("stage tags")
     found |= {f"setup.{key}" for key in manifest.get("setup", {})}
     jobs = manifest.get("jobs", {})
-    if any(job.get("needs") for job in jobs.values()):
-        found.add("custom job with needs")
-    if any(need in jobs for job in jobs.values() for need in job.get("needs", [])):
-        found.add("custom job needing a custom job")
-    if any("from" in job.get("artifacts", {}) for job in jobs.values()):
-        found.add("custom job downloading the build")
+    found |= {name for name, has in JOB_FEATURES.items() if any(has(job, jobs) for job in jobs.values())}
     return found
 
 
@@ -144,6 +149,8 @@ ALL_FEATURES = {
     "stage tags",
     "setup.apt",
     "setup.run",
+    "custom job in its own container",
+    "custom job allowed to fail",
 }
 
 

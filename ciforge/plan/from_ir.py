@@ -168,5 +168,7 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
                 affected_by=job.module.affected_by
                 if job.module is not None and kind == ir.Event.CHANGE_REQUEST
                 else (),
+                container=job.container or "",
+                allow_failure=job.allow_failure,
             )
     return Plan(event=event.name, jobs=jobs)

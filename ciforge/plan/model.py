@@ -95,6 +95,8 @@ class PlanJob:
     # to run (its change check, docs/modules.md); empty when the work always runs. A block that
     # would run anyway after a skip is listed as "!block N runs anyway".
     affected_by: tuple[str, ...]
+    container: str = ""  # the manifest's digest-pinned image for the job ("" : the platform's own)
+    allow_failure: bool = False  # a failure fails neither the pipeline nor the jobs that need it
 
 
 @attrs.frozen(kw_only=True)

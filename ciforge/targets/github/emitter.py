@@ -265,8 +265,14 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "needs": list(job.needs) or None,
             "if": job_condition(job),
             "runs-on": runs_on(job),
+            # The job's steps run in this image on the runner.
+            # https://docs.github.com/en/actions/how-tos/write-workflows/choose-where-workflows-run/run-jobs-in-a-container
+            "container": job.container,
             "outputs": job_outputs(job),
             "timeout-minutes": job.timeout_minutes,
+            # A failure fails neither the run nor the jobs that need it.
+            # https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idcontinue-on-error
+            "continue-on-error": True if job.allow_failure else None,
             # Protected secrets and approvals of the deployment environment apply to this job.
             # https://docs.github.com/en/actions/reference/workflows-and-actions/deployments-and-environments
             "environment": job.environment,

@@ -384,7 +384,17 @@ def _plan_job(
         affected_by=change_check(
             commands, base=_event_value(raw_env.get("CHANGE_BASE", ""), github), shared_shell=False
         ),
+        container=_container(job),
+        # only a literal true: an expression would decide at run time
+        allow_failure=job.get("continue-on-error") is True,
     )
+
+
+def _container(job: dict[str, Any]) -> str:
+    """The image of ``container:`` (a string, or a mapping with ``image``); "" without one."""
+    container = job.get("container")
+    image = container.get("image") if isinstance(container, dict) else container
+    return str(image) if image else ""
 
 
 def _working_directory(job: dict[str, Any], workflow: dict[str, Any]) -> str:

@@ -256,6 +256,9 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "variables": variables(job),
             "parallel": parallel(job),
             "timeout": f"{job.timeout_minutes} minutes",
+            # A failure shows as a warning; the pipeline and the jobs that need it go on.
+            # https://docs.gitlab.com/ci/yaml/#allow_failure
+            "allow_failure": True if job.allow_failure else None,
             "interruptible": job.cancellable,
             "environment": environment(job),
             "cache": cache(job),

@@ -21,7 +21,9 @@ def _tool_image(name: str) -> Yaml:
 
 def image(job: ir.Job, tools: Mapping[str, str]) -> Yaml:
     """The pinned image each runtime runs in. The syft and cosign images are their debug
-    variants, which carry a busybox shell."""
+    variants, which carry a busybox shell. A custom job's own container wins."""
+    if job.container is not None:
+        return job.container
     if job.runtime == ir.Runtime.GO:
         # GitLab expands matrix variables in image names.
         return "golang:$GO_VERSION" if job.go == ir.MATRIX_GO else f"golang:{job.go}"

@@ -384,7 +384,18 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
         affected_by=change_check(
             tuple(commands), base=expressions.expand(raw.get("CHANGE_BASE", ""), event_variables), shared_shell=True
         ),
+        container=_container(job),
+        # true, or a mapping of exit codes (allowed to fail with those)
+        allow_failure=job.get("allow_failure") is True or isinstance(job.get("allow_failure"), dict),
     )
+
+
+def _container(job: dict[str, Any]) -> str:
+    """The job's image when it is pinned by digest: the manifest's own container (ciforge's
+    toolchain and tool images are pinned by tag, docs/equivalence.md); "" otherwise."""
+    image = job.get("image")
+    name = image.get("name") if isinstance(image, dict) else image
+    return str(name) if isinstance(name, str) and "@sha256:" in name else ""
 
 
 def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
