@@ -15,6 +15,7 @@ from tests.execution.harness import (
     MR_VARIABLES,
     PIPELINE,
     REPORT,
+    SMOKE_JOB,
     ActHost,
     GitLabHost,
     RunnerRun,
@@ -105,14 +106,15 @@ def example_project(execution_base: Path) -> Path:
 def pull_request_runs(act_host: ActHost, gitlab_host: GitLabHost, execution_base: Path) -> tuple[RunnerRun, RunnerRun]:
     """The pull-request pipeline on both runners, cold, side by side (two processes: the runs are
     independent, and together they take about the time of the slower one):
-    * GitHub: `act pull_request -j build`, i.e. build and the jobs it needs, lint and test (act's
-      planner follows `needs`);
-    * GitLab: a merge-request pipeline `build --needs`: lint, test and the six build instances."""
+    * GitHub: `act pull_request -j smoke`, i.e. the example's smoke job and the jobs it needs:
+      build, lint and test (act's planner follows `needs`);
+    * GitLab: a merge-request pipeline `smoke --needs`: lint, test, the six build instances and
+      smoke."""
     github = github_project(execution_base, "github-pr", RUNNABLE)
     gitlab = gitlab_project(execution_base, "gitlab-pr", RUNNABLE)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        gh = pool.submit(act_host.run, github, "pull_request", "build")
-        gl = pool.submit(gitlab_host.run, gitlab, ["build"], MR_VARIABLES, needs=True)
+        gh = pool.submit(act_host.run, github, "pull_request", SMOKE_JOB)
+        gl = pool.submit(gitlab_host.run, gitlab, [SMOKE_JOB], MR_VARIABLES, needs=True)
         return gh.result(), gl.result()
 
 

@@ -36,6 +36,8 @@ PIPELINE = Path(GITLAB)
 # The jobs of the pull-request pipeline that run Go and nothing else. The PR pipeline's fourth job,
 # image-build, needs a Docker engine (BuildKit; docker:dind on GitLab); there is none here.
 GO_JOBS = ("lint", "test", "build")
+# The example's own job (jobs.smoke: the built server answers /healthz), after the build.
+SMOKE_JOB = "smoke"
 # Remote actions the Go jobs use, replaced by local stand-ins (stubs/). actions/checkout needs none:
 # act special-cases it in host mode (it copies the working tree, for any ref, also offline).
 STUBBED_ACTIONS = ("actions/setup-go", "actions/upload-artifact", "actions/download-artifact")

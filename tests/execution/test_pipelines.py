@@ -25,6 +25,7 @@ from tests.execution.harness import (
     MR_VARIABLES,
     PIPELINE,
     PUSH_MAIN_VARIABLES,
+    SMOKE_JOB,
     WORKFLOW,
     ActHost,
     GitLabHost,
@@ -48,8 +49,13 @@ PR_EVENT = {"event_name": "pull_request", "ref": "refs/pull/7/merge", "base_ref"
 PUSH_MAIN_EVENT = {"event_name": "push", "ref": "refs/heads/main"}
 
 
+# The pull-request run's jobs: the Go jobs and the example's own smoke job.
+PR_JOBS = (*GO_JOBS, SMOKE_JOB)
+
+
 def expected_instances(project: Path) -> set[tuple[str, str | None]]:
-    return {("lint", None), ("test", None)} | {("build", leg["BUILD_LEG"]) for leg in build_legs(project)}
+    legs = {("build", leg["BUILD_LEG"]) for leg in build_legs(project)}
+    return {("lint", None), ("test", None), (SMOKE_JOB, None)} | legs
 
 
 def describe(run: RunnerRun) -> str:
@@ -62,20 +68,25 @@ def describe(run: RunnerRun) -> str:
 
 
 def test_pull_request_pipeline_passes_on_both(github_pr: RunnerRun, gitlab_pr: RunnerRun) -> None:
-    """lint, test and every build leg ran and passed on both runners, and nothing else ran."""
+    """lint, test, every build leg and the smoke job ran and passed on both runners, and nothing
+    else ran."""
     expected = expected_instances(github_pr.project)
-    assert len(expected) == 8  # lint, test, 6 build legs (incl. the cgo leg)
+    assert len(expected) == 9  # lint, test, 6 build legs (incl. the cgo leg), smoke
     for run in (github_pr, gitlab_pr):
         assert run.returncode == 0, f"{run.runner} pipeline failed:\n{run.tail(80)}"
         assert set(run.jobs) == expected, f"{run.runner} ran {describe(run)}"
         failed = [key for key, job in run.jobs.items() if job.result != "success"]
         assert not failed, f"{run.runner}: {failed} did not pass\n{run.tail(80)}"
-    # GitHub: every step of every job passed, and each job got the pinned Go from the setup-go stand-in.
+    # The example's own job started the linux/amd64 build's binary and probed /healthz, on both.
+    for run in (github_pr, gitlab_pr):
+        assert "smoke: the server answered /healthz" in run.job(SMOKE_JOB).output, (run.runner, run.tail(40))
+    # GitHub: every step of every job passed, and each Go job got the pinned Go from the setup-go stand-in.
     for job in github_pr.jobs.values():
         assert job.steps, (job.name, job.leg)
         assert set(job.steps.values()) == {"success"}, (job.name, job.leg, job.steps)
     version = load_yaml(github_pr.project / "ciforge.yml")["go"]["version"]
-    assert github_pr.text().count(f"setup-go stand-in: go{version} from ") == len(expected)
+    # every Go job (not smoke, a plain shell)
+    assert github_pr.text().count(f"setup-go stand-in: go{version} from ") == len(expected) - 1
     # Offline: act fetched no action (checkout is special-cased, the others are the stand-ins).
     assert "GoGitActionCache" not in github_pr.text()
     assert "LocalRepositoryCache not matched" not in github_pr.text()
@@ -135,11 +146,11 @@ def test_image_build_is_planned_but_cannot_run_without_a_docker_engine(example_p
     BuildKit (docker/build-push-action; docker:dind on GitLab) and there is no Docker engine here.
     If this test fails because `docker info` works, extend the runs to image-build."""
     pr = gha_plan(tools, example_project / WORKFLOW, [PR_EVENT])[0]
-    assert {name for name, job in pr["jobs"].items() if job["runs"]} == {*GO_JOBS, "image-build"}
+    assert {name for name, job in pr["jobs"].items() if job["runs"]} == {*PR_JOBS, "image-build"}
     gitlab = GitLabHost(tools, example_project.parent)
     when = gitlab.list_jobs(example_project, MR_VARIABLES)
     assert when["image-build"] == "on_success"
-    assert {name.split(":")[0] for name, w in when.items() if w != "never"} == {*GO_JOBS, "image-build"}
+    assert {name.split(":")[0] for name, w in when.items() if w != "never"} == {*PR_JOBS, "image-build"}
     docker = shutil.which("docker")
     if docker:
         proc = subprocess.run([docker, "info"], capture_output=True, text=True, check=False, timeout=60)
@@ -184,10 +195,10 @@ def test_push_to_default_branch_differs_only_in_registry_jobs(example_project: P
     push_runs = {n for n, j in push["jobs"].items() if j["runs"]}
     assert push["triggered"]
     assert pr["triggered"]
-    assert set(GO_JOBS) <= pr_runs & push_runs
-    for name in GO_JOBS:
+    assert set(PR_JOBS) <= pr_runs & push_runs
+    for name in PR_JOBS:
         assert pr["jobs"][name] == push["jobs"][name], f"{name} differs between pull_request and push to main"
-    extra = push_runs - set(GO_JOBS)
+    extra = push_runs - set(PR_JOBS)
     assert extra
     assert all(_registry_bound(gh_needs, name) for name in extra), extra
 
@@ -201,7 +212,7 @@ def test_push_to_default_branch_differs_only_in_registry_jobs(example_project: P
     assert not _pipeline_created(rules, {**push_vars, "CI_COMMIT_BRANCH": "feature"})
     assert not _pipeline_created(rules, {**push_vars, "CI_COMMIT_MESSAGE": "fix [skip actions]"})
     mr, pushed = gitlab.list_jobs(example_project, mr_vars), gitlab.list_jobs(example_project, push_vars)
-    go_instances = {n for n in mr if n.split(":")[0] in GO_JOBS}
+    go_instances = {n for n in mr if n.split(":")[0] in PR_JOBS}
     assert {mr[n] for n in go_instances} == {pushed[n] for n in go_instances} == {"on_success"}
     gl_needs = {name: [n["job"] if isinstance(n, dict) else n for n in job.get("needs", [])]
                 for name, job in doc.items() if isinstance(job, dict) and "script" in job}  # fmt: skip
