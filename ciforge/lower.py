@@ -118,6 +118,27 @@ class Lowering:
         tags = [*(own if own is not None else self.m.go.tags), *(leg.split(",") if leg else ())]
         return ",".join(dict.fromkeys(tags))
 
+    def runner(self, platform: str) -> ir.Runner:
+        """Where a job on ``platform`` runs: the hosted runner, or the ``runners`` entry's labels."""
+        override = self.m.runners.get(platform)
+        labels = override.labels() if override else {}
+        return ir.Runner(platform=platform, labels=tuple((target, names) for target, names in labels.items() if names))
+
+    def check_runner(self, platform: str, path: JsonPath) -> None:
+        """An error for each target with no runner for ``platform``: no hosted runner that runs
+        bash there, and none named in ``runners``."""
+        override = self.m.runners.get(platform)
+        for hosting in self.hosting:
+            if (override and override.labels().get(hosting.target)) or platform in hosting.platforms:
+                continue
+            reason = hosting.missing.get(platform, "there is none")
+            self.error(
+                "runner",
+                f"{platform} has no hosted {hosting.title} runner that runs bash: {reason}; name a self-hosted "
+                f"runner with bash in runners.{platform}.{hosting.setting}",
+                path,
+            )
+
     # -- jobs -------------------------------------------------------------------------------
 
     def go_cache(self) -> ir.GoCache | None:

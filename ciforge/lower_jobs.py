@@ -188,6 +188,14 @@ class CustomJobs:
                 f"job {name}: container needs go: false (a Go job runs in ciforge's pinned Go toolchain)",
                 ("jobs", name, "container"),
             )
+        if spec.container is not None and not spec.runner.startswith("linux/"):
+            self.low.error(
+                "conflict",
+                f"job {name}: a container runs on a Linux runner, not {spec.runner}",
+                ("jobs", name, "runner"),
+            )
+        if spec.runner != "linux/amd64":
+            self.low.check_runner(spec.runner, ("jobs", name, "runner"))
         steps: tuple[ir.Step, ...] = (
             ir.Checkout(),
             *((ir.SetupGo(version=go),) if go is not None else ()),
@@ -210,4 +218,5 @@ class CustomJobs:
             gates=(ir.Gate(kind="exit_code", block="run"),),
             container=spec.container,
             allow_failure=spec.allow_failure,
+            runner=self.low.runner(spec.runner),
         )

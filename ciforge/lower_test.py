@@ -189,21 +189,14 @@ class TestLowering:
                 )
         used = list(dict.fromkeys(leg.platform for leg in legs))
         for platform in used:
-            override = self.m.runners.get(platform)
-            for hosting in self.low.hosting:
-                if (override and override.labels().get(hosting.target)) or platform in hosting.platforms:
-                    continue
-                reason = hosting.missing.get(platform, "there is none")
-                self.low.error(
-                    "runner",
-                    f"{platform} has no hosted {hosting.title} runner that runs bash: {reason}; name a self-hosted "
-                    f"runner with bash in runners.{platform}.{hosting.setting}",
-                    self._platform_path(platform),
-                )
+            self.low.check_runner(platform, self._platform_path(platform))
+        used += [job.runner for job in self.m.jobs.values()]
         for platform in self.m.runners:
             if platform not in used:
                 self.low.warn(
-                    "runner", f"runners.{platform} is not used: no test leg runs on {platform}", ("runners", platform)
+                    "runner",
+                    f"runners.{platform} is not used: no test leg or job runs on {platform}",
+                    ("runners", platform),
                 )
 
     # -- jobs ---------------------------------------------------------------------------------
@@ -272,7 +265,6 @@ class TestLowering:
             ir.CoverageReport(threshold=threshold),
             ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate(threshold)),
         )
-        override = self.m.runners.get(platform)
         return ir.Job(
             id=f"test{suffix}",
             name="Test" + (f" ({suffix.removeprefix('-')})" if suffix else ""),
@@ -294,12 +286,7 @@ class TestLowering:
                 ir.Gate(kind="exit_code", block="go-test"),
                 ir.Gate(kind="coverage", block="coverage-gate", detail=(("min_pct", threshold),)),
             ),
-            runner=ir.Runner(
-                platform=platform,
-                labels=tuple((target, labels) for target, labels in override.labels().items() if labels)
-                if override
-                else (),
-            ),
+            runner=self.low.runner(platform),
         )
 
 

@@ -256,6 +256,7 @@ class CustomJob:
     events: tuple[JobEvent, ...] | None = None  # None: every event the pipeline runs on
     go: bool = True
     container: str | None = None  # with go: false, a digest-pinned image
+    runner: TestPlatform = "linux/amd64"
     env: dict[str, str] = attrs.field(factory=dict, hash=False)
     timeout: int = 30
     allow_failure: bool = False

@@ -201,6 +201,8 @@ def custom_jobs(draw: st.DrawFn, *, build: bool) -> dict[str, Any]:
                 job["container"] = "ubuntu:24.04@sha256:" + "ab" * 32
         if draw(st.booleans()):
             job["allow-failure"] = True
+        if "container" not in job and draw(st.booleans()):
+            job["runner"] = draw(st.sampled_from(["linux/arm64", "darwin/arm64"]))
         if draw(st.booleans()):
             job["env"] = {"APP_ENV": "ci"}
         if "build" in needs and draw(st.booleans()):

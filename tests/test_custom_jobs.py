@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from ciforge import ir
-from ciforge.compiler import compile_pipeline
+from ciforge.compiler import compile_pipeline, emit
 from ciforge.diagnostics import Diagnostic, format_text
 from ciforge.plan import EVENTS, from_ir
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
-from tests.helpers import CASES, GITHUB, GITLAB, render_case
+from tests.helpers import CASES, GITHUB, GITLAB, TARGET_NAMES, render_case
 from tests.test_equivalence import plans_differ
 
 CASE = CASES / "custom-jobs"
@@ -56,6 +56,36 @@ def test_the_golden_case_joins_the_dag_with_families_stages_and_inherited_events
     assert licenses.access == frozenset({ir.Access.READ_SOURCE})
     assert (licenses.container, licenses.allow_failure) == (IMAGE, True)
     assert (integration.container, integration.allow_failure) == (None, False)
+    assert (integration.runner.platform, licenses.runner.platform) == ("linux/arm64", "linux/amd64")
+
+
+@pytest.mark.parametrize("platform", ["linux/arm64", "darwin/arm64"])
+def test_a_job_runs_on_its_runner_on_both_platforms(platform: str) -> None:
+    """runner: the platform's hosted runner on both (the planner and both lifters agree on the
+    platform); a Go job on macOS gets the toolchain GitLab's macOS runner lacks."""
+    pipeline, diagnostics = _compile(f"  e2e:\n    run: go test ./...\n    runner: {platform}\n")
+    assert pipeline is not None, diagnostics
+    files = emit(pipeline, TARGET_NAMES)
+    github, gitlab = lift_github.load(files[GITHUB]), lift_gitlab.load(files[GITLAB])
+    for event in ("pr", "push:main"):
+        planned = from_ir.plan(pipeline, EVENTS[event]).jobs["e2e"]
+        assert planned.platform == platform
+        assert lift_github.lift(github, EVENTS[event]).jobs["e2e"] == planned
+        assert lift_gitlab.lift(gitlab, EVENTS[event]).jobs["e2e"] == planned
+
+
+def test_runner_mistakes_are_positioned_errors() -> None:
+    errors = _errors(
+        f"  a:\n    run: x\n    runner: windows/arm64\n  b:\n    run: y\n    go: false\n    container: {IMAGE}\n"
+        "    runner: darwin/arm64\n"
+    )
+    # GitHub hosts windows/arm64 runners; GitLab has none that runs bash
+    assert [e.split(": error: ")[0] for e in errors] == ["ciforge.yml:10:13", "ciforge.yml:15:13"]
+    assert "windows/arm64 has no hosted GitLab runner" in errors[0]
+    assert "runners.windows/arm64.gitlab" in errors[0]
+    assert errors[1].endswith(
+        "job b: a container runs on a Linux runner, not darwin/arm64 (at $.jobs.b.runner) [conflict]"
+    )
 
 
 def test_the_container_and_allow_failure_are_in_the_plans_and_verify_sees_them_changed() -> None:

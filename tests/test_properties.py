@@ -100,6 +100,7 @@ JOB_FEATURES: dict[str, Callable[[dict[str, Any], dict[str, Any]], bool]] = {
     "custom job needing a custom job": lambda job, jobs: any(need in jobs for need in job.get("needs", [])),
     "custom job in its own container": lambda job, _: "container" in job,
     "custom job allowed to fail": lambda job, _: bool(job.get("allow-failure")),
+    "custom job on another runner": lambda job, _: "runner" in job,
     "custom job downloading the build": lambda job, _: "from" in job.get("artifacts", {}),
 }
 
@@ -151,6 +152,7 @@ ALL_FEATURES = {
     "setup.run",
     "custom job in its own container",
     "custom job allowed to fail",
+    "custom job on another runner",
 }
 
 
