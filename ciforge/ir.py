@@ -156,6 +156,16 @@ class CoverageReport:
 
 
 @attrs.frozen(kw_only=True)
+class TestReport:
+    """Show the test results where the platform shows them: the go test block wrote
+    ``junit.xml``, ``test-summary.md`` and ``test-failures.tsv`` in the job's directory
+    (:mod:`ciforge.scripts_report`). Named exception ``test-report``."""
+
+    exception: ClassVar[str] = "test-report"
+    __test__: ClassVar[bool] = False  # not a pytest test class
+
+
+@attrs.frozen(kw_only=True)
 class ScanReport:
     """A full vulnerability report of the image (every severity, never failing), in the format
     the platform shows and kept even when the job fails. Separate from the gate, which is a
@@ -172,9 +182,9 @@ class PublishRelease:
     exception: ClassVar[str] = "release-publish"
 
 
-Step = Checkout | SetupGo | SetupTool | BuildImage | Run | CoverageReport | ScanReport | PublishRelease
+Step = Checkout | SetupGo | SetupTool | BuildImage | Run | CoverageReport | TestReport | ScanReport | PublishRelease
 # The steps each platform spells in its own way, never compared as commands (docs/equivalence.md).
-PLATFORM_REPORTS: Final = (CoverageReport, ScanReport, PublishRelease)
+PLATFORM_REPORTS: Final = (CoverageReport, TestReport, ScanReport, PublishRelease)
 
 
 @attrs.frozen(kw_only=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from ciforge import goreleases, goversion, ir, matrix, runners, scripts
+from ciforge import goreleases, goversion, ir, matrix, runners, scripts, scripts_report
 from ciforge.diagnostics import JsonPath
 from ciforge.globs import coverage_exclude_regex
 from ciforge.model import DEFAULT_PLATFORM, Coverage, TestMatrixEntry
@@ -251,16 +251,19 @@ class TestLowering:
         exclude = coverage_exclude_regex(gate.exclude) if gate.exclude else ""
         legs = _unique(tuple(_leg(leg, self.low.build_tags("test", leg.tags)) for leg in group)) if matrixed else ()
         go = ir.MATRIX_GO if legs else group[0].go
+        command = scripts.go_test_command(
+            race=race, covermode=test.covermode, tags=tagged, flags=test.flags, coverpkg=test.coverpkg
+        )
+        reported = test.report == "junit"
         steps: tuple[ir.Step, ...] = (
             ir.Checkout(),
             ir.SetupGo(version=go),
             ir.Run(
                 id="go-test",
                 name="go test",
-                script=scripts.go_test(
-                    race=race, covermode=test.covermode, tags=tagged, flags=test.flags, coverpkg=test.coverpkg
-                ),
+                script=scripts_report.go_test_reported(command) if reported else scripts.block(command),
             ),
+            *((ir.TestReport(),) if reported else ()),
             ir.Run(id="coverage-total", name="Total coverage", script=scripts.coverage_total(exclude=exclude)),
             ir.CoverageReport(threshold=threshold),
             ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate(threshold)),
@@ -278,7 +281,12 @@ class TestLowering:
             produces=(
                 ir.Artifact(
                     name=f"coverage{suffix}" + (f"-{ir.LEG_TOKEN}" if legs else ""),
-                    paths=("coverage.out", "coverage.filtered.out", "coverage.txt"),
+                    paths=(
+                        "coverage.out",
+                        "coverage.filtered.out",
+                        "coverage.txt",
+                        *(scripts_report.REPORT_FILES if reported else ()),
+                    ),
                     when="always",
                 ),
             ),

@@ -117,6 +117,7 @@ class Test:
     flags: tuple[str, ...] = ()
     coverpkg: tuple[str, ...] = ()
     covermode: Covermode = "atomic"
+    report: Literal["junit"] | None = None
     coverage: Coverage = Coverage()
     go_versions: tuple[str, ...] = ()
     platforms: tuple[TestPlatform, ...] = (DEFAULT_PLATFORM,)

@@ -80,9 +80,16 @@ def golangci_lint(version: str, *, tags: bool = False) -> str:
 def go_test(
     *, race: bool, covermode: str, tags: bool = False, flags: tuple[str, ...] = (), coverpkg: tuple[str, ...] = ()
 ) -> str:
-    """Unit tests with a coverage profile; with ``tags``, the build tags of the job or leg
-    (GO_TAGS). ``-race``, ``-coverpkg`` and the manifest's extra ``flags`` (each one validated
-    word) are written into the block, so no variable can change them."""
+    """Unit tests with a coverage profile, as one block (:func:`go_test_command`)."""
+    return block(go_test_command(race=race, covermode=covermode, tags=tags, flags=flags, coverpkg=coverpkg))
+
+
+def go_test_command(
+    *, race: bool, covermode: str, tags: bool = False, flags: tuple[str, ...] = (), coverpkg: tuple[str, ...] = ()
+) -> str:
+    """The go test command line; with ``tags``, the build tags of the job or leg (GO_TAGS).
+    ``-race``, ``-coverpkg`` and the manifest's extra ``flags`` (each one validated word) are
+    written into the block, so no variable can change them."""
     race_flag = "-race " if race else ""
     tags_flag = TAGS_FLAG if tags else ""
     # flags and package patterns are schema-validated words with no shell characters
@@ -90,7 +97,7 @@ def go_test(
     if coverpkg:
         cover += " -coverpkg=" + ",".join(coverpkg)
     extra = "".join(" " + flag for flag in flags)
-    return block(f'go test {race_flag}{tags_flag}{cover}{extra} "$GO_PACKAGES"')
+    return f'go test {race_flag}{tags_flag}{cover}{extra} "$GO_PACKAGES"'
 
 
 def coverage_total(*, exclude: str) -> str:

@@ -158,6 +158,14 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         m["jobs"] = draw(custom_jobs(build=m["build"] is not False))
     build_tags(draw, m)
+    open_manifest(draw, m)
+    return m
+
+
+def open_manifest(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    """The keys of the open manifest (issue 13) not drawn elsewhere: setup and test.report."""
+    if draw(st.booleans()):
+        m["test"]["report"] = "junit"
     if draw(st.booleans()):
         m["setup"] = draw(
             st.fixed_dictionaries(
@@ -168,7 +176,6 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
                 },
             )
         )
-    return m
 
 
 def build_tags(draw: st.DrawFn, m: dict[str, Any]) -> None:

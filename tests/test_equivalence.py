@@ -203,6 +203,20 @@ def check_coverage_report(result: Result) -> None:
     assert [s for s, kind in gh if kind is None] == [s for s, kind in gl if kind is None]
 
 
+def check_test_report(result: Result) -> None:
+    """GitHub has a report step of its own (summary and annotations, after a failed go test too);
+    GitLab none, but the junit artifact report; the go test block is the same on both."""
+    gh, gl = _blocks_github(result, "test"), _blocks_gitlab(result, "test")
+    assert [kind for _, kind in gh].count("test-report") == 1
+    assert "test-report" not in [kind for _, kind in gl]
+    steps = _load(result.files[GITHUB])["jobs"]["test"]["steps"]
+    assert next(s for s in steps if s.get("id") == "test-report")["if"] == "${{ !cancelled() }}"
+    assert _load(result.files[GITLAB])["test"]["artifacts"]["reports"]["junit"] == "junit.xml"
+    go_test = [s for s, kind in gh if kind is None and "go test -json " in s]
+    assert len(go_test) == 1
+    assert go_test == [s for s, kind in gl if kind is None and "go test -json " in s]
+
+
 def check_scan_report(result: Result) -> None:
     assert _blocks_github(result, "scan")[0][1] == "scan-report"
     assert _blocks_gitlab(result, "scan")[0][1] == "scan-report"
@@ -404,6 +418,7 @@ def check_skip_marker_variants(result: Result) -> None:
 
 EXCEPTION_CHECKS: dict[str, Callable[[Result], None]] = {
     "coverage-report": check_coverage_report,
+    "test-report": check_test_report,
     "scan-report": check_scan_report,
     "release-publish": check_release_publish,
     "output-plumbing": check_output_plumbing,

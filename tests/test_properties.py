@@ -125,6 +125,7 @@ def _features(manifest: dict[str, Any]) -> set[str]:
     if any(isinstance(manifest.get(s), dict) and "tags" in manifest[s] for s in ("lint", "test", "build")):
         found.add("stage tags")
     found |= {f"setup.{key}" for key in manifest.get("setup", {})}
+    found |= {"test.report"} if "report" in manifest["test"] else set()
     jobs = manifest.get("jobs", {})
     found |= {name for name, has in JOB_FEATURES.items() if any(has(job, jobs) for job in jobs.values())}
     return found
@@ -150,6 +151,7 @@ ALL_FEATURES = {
     "stage tags",
     "setup.apt",
     "setup.run",
+    "test.report",
     "custom job in its own container",
     "custom job allowed to fail",
     "custom job on another runner",

@@ -32,6 +32,13 @@ REGISTER: Final = {
             "regex and a Cobertura report. The gate itself is one shared block.",
         ),
         NamedException(
+            "test-report",
+            "Test result sinks",
+            "GitLab reads the JUnit file as a test report (the merge request widget and the Tests tab); "
+            "GitHub shows the summary table in the job summary and each failed test as an error annotation. "
+            "The go test block that writes the files is one shared block.",
+        ),
+        NamedException(
             "scan-report",
             "Vulnerability report formats",
             "GitHub uploads SARIF to code scanning, GitLab keeps a container-scanning report. Both come "

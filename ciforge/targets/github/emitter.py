@@ -167,6 +167,13 @@ def step_coverage_report(step: ir.CoverageReport, job: ir.Job, pipeline: ir.Pipe
     )
 
 
+def step_test_report(step: ir.TestReport, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
+    # after the go test block, also when it failed: that is when the report matters
+    [report] = _platform_block(job, name="Test report", id="test-report", script=scripts.test_report())
+    assert isinstance(report, dict)
+    return [{**report, "if": "${{ !cancelled() }}"}]
+
+
 def step_scan_report(step: ir.ScanReport, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     # uploaded to code scanning after the job's blocks (actions.report_steps)
     return _platform_block(job, name="Trivy report (SARIF)", id="scan-report-sarif", script=scripts.scan_report())
@@ -191,6 +198,7 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.BuildImage: step_build_image,
     ir.Run: step_run,
     ir.CoverageReport: step_coverage_report,
+    ir.TestReport: step_test_report,
     ir.ScanReport: step_scan_report,
     ir.PublishRelease: step_publish_release,
 }

@@ -283,6 +283,8 @@ def platform_block(step: dict[str, Any], job: dict[str, Any]) -> str | None:
     step both platforms run.
     https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands"""
     script = str(step["run"])
+    if "$GITHUB_STEP_SUMMARY" in script and "::error " in script:  # a summary and error annotations
+        return "test-report"
     if "$GITHUB_STEP_SUMMARY" in script:
         return "coverage-report"
     if "$GITHUB_ENV" in script or "$GITHUB_OUTPUT" in script or "steps." in str(step.get("env") or ""):

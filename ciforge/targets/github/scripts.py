@@ -1,5 +1,5 @@
 """The blocks only GitHub runs: the platform's own spelling of the reporting and release contracts
-(:class:`ciforge.ir.CoverageReport`, :class:`ciforge.ir.ScanReport`,
+(:class:`ciforge.ir.CoverageReport`, :class:`ciforge.ir.TestReport`, :class:`ciforge.ir.ScanReport`,
 :class:`ciforge.ir.PublishRelease`), each a named exception in docs/equivalence.md."""
 
 from __future__ import annotations
@@ -30,6 +30,21 @@ def coverage_summary(threshold: str) -> str:
         "  echo '```'",
         "  echo '</details>'",
         '} >> "$GITHUB_STEP_SUMMARY"',
+    )
+
+
+def test_report() -> str:
+    """The test results the go test block wrote: the table as the job summary, and each failed
+    test as an error annotation (a workflow command; values escaped as the runner requires).
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#setting-an-error-message"""
+    return block(
+        'if [ -f test-summary.md ]; then cat test-summary.md >> "$GITHUB_STEP_SUMMARY"; fi',
+        "if [ ! -f test-failures.tsv ]; then exit 0; fi",
+        "while IFS=$'\\t' read -r package test message; do",
+        '  title="${test} failed in ${package}"',
+        '  title="${title//%/%25}"; title="${title//:/%3A}"; title="${title//,/%2C}"',
+        '  echo "::error title=${title}::${message//%/%25}"',
+        "done < test-failures.tsv",
     )
 
 

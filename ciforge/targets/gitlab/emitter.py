@@ -14,6 +14,7 @@ from ciforge.globs import ref_filter_rules
 from ciforge.ir import unsupported
 from ciforge.scripts import quoted
 from ciforge.scripts_modules import guarded
+from ciforge.scripts_report import JUNIT_FILE
 from ciforge.targets.gitlab import buildx, images, runners, scripts, signing, values
 from ciforge.yamldata import Script, Yaml, drop_none
 
@@ -169,6 +170,8 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.BuildImage: lambda step, job: [Script(buildx.build_image_script(step))],
     ir.Run: lambda step, job: [Script(step.script)],
     ir.CoverageReport: lambda step, job: _platform_block(job, scripts.coverage_cobertura(_module_directory(job))),
+    # the go test block wrote junit.xml; the report is an artifact (artifacts below)
+    ir.TestReport: lambda step, job: [],
     ir.ScanReport: lambda step, job: _platform_block(job, scripts.scan_report()),
     ir.PublishRelease: lambda step, job: _platform_block(job, scripts.publish_release()),
 }
@@ -216,6 +219,10 @@ def artifacts(job: ir.Job) -> Yaml:
         directory = _module_directory(job)
         path = scripts.COBERTURA_FILE if directory == "." else f"{directory}/{scripts.COBERTURA_FILE}"
         reports["coverage_report"] = {"coverage_format": "cobertura", "path": path}
+    if job.has(ir.TestReport):
+        # https://docs.gitlab.com/ci/yaml/artifacts_reports/#artifactsreportsjunit
+        directory = _module_directory(job)
+        reports["junit"] = JUNIT_FILE if directory == "." else f"{directory}/{JUNIT_FILE}"
     if job.outputs:
         # Job outputs reach the jobs that need this one as variables.
         # https://docs.gitlab.com/ci/yaml/artifacts_reports/#artifactsreportsdotenv
