@@ -368,6 +368,11 @@ def test_failing_unit_test_fails_both(hosts: Hosts) -> None:
         assert not any("coverage gate" in line for line in run.output_of("test")), f"{run.runner} reached the gate"
     line = same_reason(gh, gl, "test", r"--- FAIL: TestInjectedFailure")
     same_reason(gh, gl, "test", r"zz_injected_test\.go:\d+: injected failure")
+    # test.report: junit: GitHub's report step ran after the failure; GitLab kept the JUnit report
+    assert gh.job("test").steps.get("Test report") == "success", gh.job("test").steps
+    junit = ET.parse(gl.project / ".gitlab-ci-local" / "builds" / "test" / "junit.xml").getroot()
+    failed = [case.get("name") for case in junit.iter("testcase") if case.find("failure") is not None]
+    assert failed == ["TestInjectedFailure"], failed
     report(f"negative, failing unit test: both fail in go test: {line}")
 
 
