@@ -394,7 +394,8 @@ def gitlab_blocks_started(run: RunnerRun, job: str) -> int:
 
 
 def test_golangci_lint_block_offline(hosts: Hosts) -> None:
-    """The example's own lint job (golangci-lint on). Its go vet block passes on both. Its
+    """The example's own lint job (golangci-lint on). Its go vet block and the drift checks
+    (gofmt, go mod tidy, go generate) pass on both. Its
     golangci-lint block downloads the release binary and its checksum file from GitHub releases,
     unreachable from this machine: the two runners must agree on its outcome, and when it fails it
     must fail the same way, in that download (no golangci-lint build is on PyPI, npm or Debian to
@@ -407,8 +408,10 @@ def test_golangci_lint_block_offline(hosts: Hosts) -> None:
     gl = hosts.gitlab.run(gl_project, ["lint"], MR_VARIABLES)
     steps = gh.job("lint").steps
     lint_step = next(name for name in steps if name.startswith("golangci-lint"))
-    assert steps["go vet"] == "success", steps
-    assert gitlab_blocks_started(gl, "lint") == 2, "GitLab's go vet block did not pass"
+    before = ("go vet", "gofmt", "go mod tidy", "go generate")
+    assert [steps[name] for name in before] == ["success"] * len(before), steps
+    # golangci-lint is the fifth block: each block before it passed
+    assert gitlab_blocks_started(gl, "lint") == len(before) + 1, "a GitLab block before golangci-lint failed"
     assert gh.job("lint").result == gl.job("lint").result == steps[lint_step]
     if steps[lint_step] == "success":
         report("golangci-lint: the module proxy was reachable; the lint job passed on both")
