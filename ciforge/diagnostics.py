@@ -61,6 +61,7 @@ DiagnosticCode = Literal[
     "env",
     "artifacts",
     "setup",
+    "secrets",
 ]
 
 # Stable, documented codes (mypy's errorcodes style). Tests pin them.
@@ -109,6 +110,7 @@ CODES: Final[dict[DiagnosticCode, str]] = {
     "env": "an environment variable name is malformed or a platform's own",
     "artifacts": "a custom job downloads files that are not there to download",
     "setup": "setup.apt cannot install its packages on a job's platform (not Linux)",
+    "secrets": "a custom job's secret is a platform's own name, clashes with its env, or would reach a pull request",
 }
 
 

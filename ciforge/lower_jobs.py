@@ -177,9 +177,33 @@ class CustomJobs:
             out.append((key, value))
         return tuple(out)
 
+    def _secrets(self, name: str, spec: CustomJob, events: frozenset[ir.Event]) -> ir.Env:
+        """``secrets``: each an environment variable of its own name, read from the platform's
+        secrets; never on a change request: GitLab's protected variables reach protected refs only
+        (https://docs.gitlab.com/ci/variables/#protect-a-cicd-variable), and GitHub passes no
+        secrets to a pull request from a fork
+        (https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/use-secrets)."""
+        out: list[tuple[str, ir.EnvValue]] = []
+        for i, secret in enumerate(spec.secrets):
+            path: JsonPath = ("jobs", name, "secrets", i)
+            if secret.startswith(PLATFORM_PREFIXES) or secret in spec.env:
+                where = "one of its env names" if secret in spec.env else "a platform's own name"
+                self.low.error("secrets", f"job {name}: secret {secret} is {where}", path)
+                continue
+            out.append((secret, ir.PlatformValue("secret", secret)))
+        if out and ir.Event.CHANGE_REQUEST in events:
+            self.low.error(
+                "secrets",
+                f"job {name} reads secrets, which never reach pull and merge requests (GitLab exposes protected "
+                "variables to protected refs only, GitHub withholds secrets from forks); list its events without pr",
+                ("jobs", name, "events") if spec.events is not None else ("jobs", name, "secrets"),
+            )
+        return tuple(out)
+
     def _job(self, name: str, spec: CustomJob, made: dict[str, ir.Job]) -> ir.Job:
         needs = self._needs(name, spec, made)
         events = self._events(name, spec, needs)
+        secrets = self._secrets(name, spec, events)
         stage = max((n.stage for n in needs), key=self.stages.index, default=self.stages[0])
         go = self.go if spec.go else None
         if spec.container is not None and spec.go:
@@ -199,6 +223,11 @@ class CustomJobs:
         steps: tuple[ir.Step, ...] = (
             ir.Checkout(),
             *((ir.SetupGo(version=go),) if go is not None else ()),
+            *(
+                (ir.Run(id="secrets", name="Secrets", script=scripts.require_secrets(tuple(n for n, _ in secrets))),)
+                if secrets
+                else ()
+            ),
             ir.Run(id="run", name=name, script=scripts.block(spec.run.rstrip("\n")), written_by="manifest"),
         )
         return ir.Job(
@@ -209,7 +238,15 @@ class CustomJobs:
             events=events,
             go=go,
             runtime=ir.Runtime.GO if go is not None else ir.Runtime.SHELL,
-            env=(*((("GO_PACKAGES", self.low.m.go.packages),) if go is not None else ()), *self._env(name, spec)),
+            env=(
+                *((("GO_PACKAGES", self.low.m.go.packages),) if go is not None else ()),
+                *self._env(name, spec),
+                *secrets,
+            ),
+            # a job that reads secrets runs in the deployment environment (its protection rules)
+            # and, like the publishing jobs, is never cancelled halfway
+            environment=self.low.m.environment if secrets else None,
+            cancellable=not secrets,
             steps=steps,
             cache=self.low.go_cache() if go is not None else None,
             produces=(ir.Artifact(name=name, paths=spec.artifacts.paths),) if spec.artifacts.paths else (),

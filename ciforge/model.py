@@ -259,6 +259,7 @@ class CustomJob:
     container: str | None = None  # with go: false, a digest-pinned image
     runner: TestPlatform = "linux/amd64"
     env: dict[str, str] = attrs.field(factory=dict, hash=False)
+    secrets: tuple[str, ...] = ()
     timeout: int = 30
     allow_failure: bool = False
     artifacts: CustomArtifacts = CustomArtifacts()

@@ -122,6 +122,9 @@ RULES: Final[dict[str, Rule]] = {
             for prefix in ("", "a", "0", "/a", ":0", ":a", "a/a", "0/a")
         ),
     ),
+    "^[A-Z_][A-Z0-9_]*$": Rule(
+        "a CI variable name: capitals, digits and '_', not starting with a digit (CODECOV_TOKEN)"
+    ),
     "^[A-Za-z0-9_.]+$": Rule("one build tag: letters, digits, '_' and '.' (integration; a list item per tag)"),
     "^-[A-Za-z][A-Za-z0-9.]*(=[A-Za-z0-9._,/:+=@^-]*)?$": Rule(
         "one go test flag: '-', a letter, then letters, digits and '.', optionally '=' and a value of letters, "

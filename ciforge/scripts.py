@@ -48,6 +48,18 @@ def apt_packages(packages: tuple[str, ...]) -> str:
     )
 
 
+def require_secrets(names: tuple[str, ...]) -> str:
+    """Fail first, naming it, when a secret a custom job reads is unset or empty (a GitHub secret
+    that does not exist, a GitLab variable that is not there or not exposed to this ref)."""
+    return block(
+        *(
+            f': "${{{name}:?the secret {name} is not set: add it as a CI secret (GitHub) or a protected, masked CI/CD '
+            f'variable (GitLab)}}"'
+            for name in names
+        )
+    )
+
+
 # The build tags of the job or leg (GO_TAGS, comma-separated), for go commands and govulncheck.
 TAGS_FLAG: Final = '-tags "${GO_TAGS:-}" '
 

@@ -14,6 +14,9 @@ from typing import Final
 from ciforge.scripts import block
 
 # Indented with spaces, not tabs: Go accepts both, and a YAML literal block cannot start with a tab.
+# Lines stay short: re-dumped as one folded double-quoted scalar, a long line with \n escapes came
+# back changed from ruamel.yaml's pure emitter ("\\ n"), so a round trip of the file broke verify
+# (tests/test_security_verify.py, test_untouched_files_verify).
 REPORT_PROGRAM: Final = """\
 // ciforge's go test -json reader: prints what go test prints (each package's result, and the
 // output of failed tests), and writes junit.xml, test-summary.md and test-failures.tsv.
@@ -97,7 +100,9 @@ func main() {
     sort.Strings(packages)
     var suites []suite
     var failures, summary strings.Builder
-    summary.WriteString("## Tests\\n\\n| Package | Passed | Failed | Skipped | Time (s) |\\n|---|---:|---:|---:|---:|\\n")
+    summary.WriteString("## Tests\\n\\n")
+    summary.WriteString("| Package | Passed | Failed | Skipped | Time (s) |\\n")
+    summary.WriteString("|---|---:|---:|---:|---:|\\n")
     for _, name := range packages {
         tests := make([]string, 0, len(runs[name]))
         for test := range runs[name] {

@@ -211,6 +211,9 @@ def custom_jobs(draw: st.DrawFn, *, build: bool) -> dict[str, Any]:
         if "container" not in job and draw(st.booleans()):
             job["runner"] = draw(st.sampled_from(["linux/arm64", "darwin/arm64"]))
         if draw(st.booleans()):
+            job["secrets"] = ["DEPLOY_TOKEN"]
+            job["events"] = draw(_subset(["push", "tag", "manual"], min_size=1))
+        if draw(st.booleans()):
             job["env"] = {"APP_ENV": "ci"}
         if "build" in needs and draw(st.booleans()):
             job["artifacts"] = {"from": ["build"], "paths": ["reports/"]}

@@ -4,11 +4,12 @@ mistake as a positioned error."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from ciforge import ir
+from ciforge import ir, scripts
 from ciforge.compiler import compile_pipeline, emit
 from ciforge.diagnostics import Diagnostic, format_text
 from ciforge.plan import EVENTS, from_ir
@@ -86,6 +87,61 @@ def test_runner_mistakes_are_positioned_errors() -> None:
     assert errors[1].endswith(
         "job b: a container runs on a Linux runner, not darwin/arm64 (at $.jobs.b.runner) [conflict]"
     )
+
+
+def test_secrets_reach_only_their_job_in_the_environment_and_verify_sees_a_lost_mapping() -> None:
+    result = render_case(CASE)
+    assert result.pipeline is not None
+    docs = result.pipeline.job("publish-docs")
+    assert dict(docs.env)["DOCS_TOKEN"] == ir.PlatformValue("secret", "DOCS_TOKEN")
+    assert (docs.environment, docs.cancellable) == ("release", False)
+    assert ir.Event.CHANGE_REQUEST not in docs.events
+    others = [job for job in result.pipeline.jobs if job.id != "publish-docs"]
+    assert not any("DOCS_TOKEN" in dict(job.env) for job in others)
+    for event in ("push:main", "tag"):
+        assert from_ir.plan(result.pipeline, EVENTS[event]).jobs["publish-docs"].secrets == ("DOCS_TOKEN",)
+    assert "publish-docs" not in from_ir.plan(result.pipeline, EVENTS["pr"]).jobs
+    github, gitlab = result.files[GITHUB], result.files[GITLAB]
+    mapping = "      DOCS_TOKEN: ${{ secrets.DOCS_TOKEN }}\n"
+    assert github.count(mapping) == 1
+    for tampered in (
+        {"github": github.replace(mapping, "")},
+        {"github": github.replace(mapping, "      DOCS_TOKEN: ${{ secrets.OTHER_TOKEN }}\n")},
+        {"gitlab": gitlab.replace(': "${DOCS_TOKEN:?', ': "${DOCS_TOKENX:?')},
+    ):
+        assert any("secrets differs" in d for d in plans_differ(result, **tampered)), tampered.keys()
+
+
+@pytest.mark.parametrize(
+    ("secrets", "expected"),
+    [
+        ("[CODECOV_TOKEN]\n    events: [pr, push]", "$.jobs.a.events) [secrets]"),
+        ("[CODECOV_TOKEN]", "$.jobs.a.secrets) [secrets]"),  # events inherited: every event, pr too
+        ("[GITHUB_TOKEN]\n    events: [push]", "$.jobs.a.secrets[0]) [secrets]"),
+        ("[APP_KEY]\n    events: [push]\n    env: {APP_KEY: x}", "$.jobs.a.secrets[0]) [secrets]"),
+        ("[codecov]\n    events: [push]", "$.jobs.a.secrets[0]) [pattern]"),
+    ],
+)
+def test_secret_mistakes_are_positioned_errors(secrets: str, expected: str) -> None:
+    errors = _errors(f"  a:\n    run: x\n    secrets: {secrets}\n")
+    assert [e.split(" (at ")[1] for e in errors] == [expected], errors
+
+
+def test_the_secret_check_fails_first_and_names_the_secret(tmp_path: Path) -> None:
+    block = scripts.require_secrets(("DOCS_TOKEN", "API_KEY"))
+    missing = subprocess.run(
+        ["bash", "-c", block],
+        env={"PATH": "/usr/bin:/bin", "DOCS_TOKEN": "t"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode != 0
+    assert "API_KEY: the secret API_KEY is not set" in missing.stderr
+    present = subprocess.run(
+        ["bash", "-c", block], env={"PATH": "/usr/bin:/bin", "DOCS_TOKEN": "t", "API_KEY": "k"}, check=False
+    )
+    assert present.returncode == 0
 
 
 def test_the_container_and_allow_failure_are_in_the_plans_and_verify_sees_them_changed() -> None:

@@ -142,6 +142,7 @@ def test_completions_keep_valid_values_valid(pattern: str) -> None:
             "ubuntu:24.04@sha256:" + "0" * 64,
             "registry.example.com:5000/team/tool:v1.2_3@sha256:" + "f" * 64,
         ],
+        "^[A-Z_][A-Z0-9_]*$": ["CODECOV_TOKEN", "_X1"],
         "^[A-Za-z0-9_.]+$": ["integration", "go1.21", "sqlite_omit_load_extension"],
         "^[A-Za-z0-9._/+-]+$": ["x86_64-linux-gnu-g++"],
         "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$": ["release", "prod_eu.1", "a" * 63],

@@ -101,6 +101,7 @@ JOB_FEATURES: dict[str, Callable[[dict[str, Any], dict[str, Any]], bool]] = {
     "custom job in its own container": lambda job, _: "container" in job,
     "custom job allowed to fail": lambda job, _: bool(job.get("allow-failure")),
     "custom job on another runner": lambda job, _: "runner" in job,
+    "custom job with secrets": lambda job, _: "secrets" in job,
     "custom job downloading the build": lambda job, _: "from" in job.get("artifacts", {}),
 }
 
@@ -155,6 +156,7 @@ ALL_FEATURES = {
     "custom job in its own container",
     "custom job allowed to fail",
     "custom job on another runner",
+    "custom job with secrets",
 }
 
 

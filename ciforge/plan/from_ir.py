@@ -8,7 +8,16 @@ from typing import Final
 from ciforge import ir
 from ciforge.plan import gates, register
 from ciforge.plan.filter_reference import filters_match
-from ciforge.plan.model import Artifact, Gate, Plan, PlanEvent, PlanJob, image_build_command, job_key
+from ciforge.plan.model import (
+    Artifact,
+    Gate,
+    Plan,
+    PlanEvent,
+    PlanJob,
+    image_build_command,
+    job_key,
+    required_secrets,
+)
 
 PLATFORM_TOKENS: Final = {
     "registry": "@REGISTRY",
@@ -170,5 +179,6 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
                 else (),
                 container=job.container or "",
                 allow_failure=job.allow_failure,
+                secrets=required_secrets(commands),
             )
     return Plan(event=event.name, jobs=jobs)

@@ -97,6 +97,7 @@ class PlanJob:
     affected_by: tuple[str, ...]
     container: str = ""  # the manifest's digest-pinned image for the job ("" : the platform's own)
     allow_failure: bool = False  # a failure fails neither the pipeline nor the jobs that need it
+    secrets: tuple[str, ...] = ()  # the CI secrets the job reads, by name (sorted)
 
 
 @attrs.frozen(kw_only=True)
@@ -144,6 +145,15 @@ def _show(value: object) -> str:
 
 # ``export NAME='value'`` on a line of its own: a setting the block assigns itself.
 _ASSIGNMENT: Final = re.compile(r"^export ([A-Z_][A-Z0-9_]*)='((?:[^']|'\\'')*)'$", re.MULTILINE)
+
+
+# The first line of a custom job's secret check (scripts.require_secrets): : "${NAME:?...}"
+_REQUIRED_SECRET: Final = re.compile(r'^: "\$\{([A-Z_][A-Z0-9_]*):\?', re.MULTILINE)
+
+
+def required_secrets(commands: tuple[str, ...]) -> tuple[str, ...]:
+    """The secrets a job's blocks require by name (sorted), read from their check lines."""
+    return tuple(sorted({m[1] for command in commands for m in _REQUIRED_SECRET.finditer(command)}))
 
 
 def assigned(command: str) -> dict[str, str]:

@@ -26,6 +26,7 @@ from ciforge.plan.model import (
     change_check,
     image_build_command,
     job_key,
+    required_secrets,
 )
 from ciforge.targets.github import expressions
 
@@ -389,6 +390,12 @@ def _plan_job(
         container=_container(job),
         # only a literal true: an expression would decide at run time
         allow_failure=job.get("continue-on-error") is True,
+        # a secret the blocks require reaches them only through the job's env
+        secrets=tuple(
+            name
+            for name in required_secrets(commands)
+            if _scalar(raw_env.get(name, "")) == f"${{{{ secrets.{name} }}}}"
+        ),
     )
 
 

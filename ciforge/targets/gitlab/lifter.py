@@ -27,6 +27,7 @@ from ciforge.plan.model import (
     change_check,
     image_build_command,
     job_key,
+    required_secrets,
 )
 from ciforge.targets.gitlab import expressions
 
@@ -387,6 +388,8 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
         container=_container(job),
         # true, or a mapping of exit codes (allowed to fail with those)
         allow_failure=job.get("allow_failure") is True or isinstance(job.get("allow_failure"), dict),
+        # GitLab injects a CI/CD variable by its own name (named exception settings-variables)
+        secrets=required_secrets(tuple(commands)),
     )
 
 
