@@ -66,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--event",
         default="all",
-        help="push:main, push:<branch>, tag:<name>, pr, manual, or all (default: the five standard events)",
+        help="push:main, push:<branch>, tag:<name>, pr, manual, schedule:<cron>, or all (default: the five standard "
+        "events and each schedule of the manifest)",
     )
     plan.add_argument(
         "--format", dest="plan_format", choices=("table", "json", "mermaid"), default="table", help="output format"
@@ -221,12 +222,14 @@ def _pipeline(args: argparse.Namespace, out_dir: Path) -> tuple[ir.Pipeline | No
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from ciforge.plan import EVENTS, event_from_cli, from_ir, show  # noqa: PLC0415
+    from ciforge.plan.model import schedule_event  # noqa: PLC0415
 
     pipeline, code = _pipeline(args, args.manifest.parent)
     if pipeline is None:
         return code
     try:
-        events = list(EVENTS.values()) if args.event == "all" else [event_from_cli(args.event)]
+        scheduled = [schedule_event(cron) for cron in pipeline.triggers.schedules]
+        events = [*EVENTS.values(), *scheduled] if args.event == "all" else [event_from_cli(args.event)]
     except ValueError as exc:
         print(f"ciforge: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -60,6 +60,7 @@ DiagnosticCode = Literal[
     "needs",
     "env",
     "artifacts",
+    "schedule",
 ]
 
 # Stable, documented codes (mypy's errorcodes style). Tests pin them.
@@ -107,6 +108,7 @@ CODES: Final[dict[DiagnosticCode, str]] = {
     "needs": "a custom job needs a job that does not exist, needs itself, or runs where a need does not",
     "env": "an environment variable name is malformed or a platform's own",
     "artifacts": "a custom job downloads files that are not there to download",
+    "schedule": "a schedule's cron is out of range or repeated, or it runs no job or an unknown one",
 }
 
 
