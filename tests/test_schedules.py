@@ -8,22 +8,29 @@ GitHub's own parser and gitlab-ci-local (tests/test_oracle_crosscheck.py), and t
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import shutil
 import subprocess
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import attrs
 import pytest
 
 from ciforge import ir
 from ciforge.cli import main
-from ciforge.compiler import compile_pipeline
+from ciforge.compiler import Result, compile_pipeline
 from ciforge.diagnostics import Diagnostic, format_text
 from ciforge.lower_schedule import cron_problems
 from ciforge.plan import EVENTS, differences, from_ir, probes
 from ciforge.plan.model import event_from_cli, schedule_event
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
+from ciforge.targets.gitlab import schedules as gitlab_schedules
 from tests.conftest import oracle
 from tests.helpers import CASES, GITHUB, GITLAB, render_case
 from tests.test_verify_holes import edit, render, verify
@@ -304,3 +311,171 @@ def test_gitlab_ci_local_runs_exactly_the_selected_jobs_per_schedule(tmp_path: P
             [*args, "--preview"], cwd=work, capture_output=True, text=True, check=True, timeout=120
         )
         assert f'$CIFORGE_SCHEDULE == "{cron}"' in preview.stdout
+
+
+def _printed(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    capsys.readouterr()
+    assert main(["schedules", "-m", str(CASE / "ciforge.yml"), *args]) == 0
+    return capsys.readouterr().out
+
+
+def test_schedules_prints_one_glab_command_per_entry(capsys: pytest.CaptureFixture[str]) -> None:
+    """`ciforge schedules`: per entry, glab schedule create with the cron, UTC, the default branch
+    and the schedule variable set to the cron; the same text every time."""
+    text = _printed(capsys)
+    assert text == _printed(capsys)
+    commands = [shlex.split(line) for line in text.splitlines() if line.startswith("glab ")]
+    assert len(commands) == 3
+    for cron, words in zip((NIGHTLY, WEEKLY, MONTHLY), commands, strict=True):
+        flags = dict(zip(words[3::2], words[4::2], strict=True))
+        assert words[:3] == ["glab", "schedule", "create"]
+        assert flags == {
+            "--cron": cron,
+            "--cronTimeZone": "UTC",
+            "--ref": "main",
+            "--description": f"ciforge shop: {cron} (UTC)",
+            "--variable": f"{ir.SCHEDULE_VARIABLE}:{cron}",
+        }
+    assert "# 17 3 * * * (UTC) runs: test, integration" in text
+    assert "--ref release" in _printed(capsys, "--ref", "release")
+
+
+def test_schedules_without_schedules_prints_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "ciforge.yml").write_text(HEAD)
+    assert main(["schedules", "-m", str(tmp_path / "ciforge.yml")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "no triggers.schedule entries" in captured.err
+
+
+def test_the_curl_script_creates_each_schedule_then_its_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    """The REST form, run with bash and curl against a local stand-in for the API: per entry a
+    POST of the schedule (cron, UTC, ref, active), then a POST of its variable to the id the
+    first call returned; the token in the PRIVATE-TOKEN header."""
+    script = _printed(capsys, "--format", "curl")
+    received: list[tuple[str, str, dict[str, list[str]]]] = []
+
+    class Api(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            received.append((self.path, self.headers["PRIVATE-TOKEN"], parse_qs(body)))
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(json.dumps({"id": 40 + len(received)}).encode())
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        env = {
+            "PATH": os.environ["PATH"],
+            "GITLAB_TOKEN": "glpat-test",
+            "GITLAB_PROJECT": "acme%2Fshop",
+            "GITLAB_API": f"http://127.0.0.1:{server.server_address[1]}/api/v4",
+        }
+        subprocess.run(["bash", "-c", script], env=env, check=True, timeout=60)
+        missing = subprocess.run(
+            ["bash", "-c", script], env={"PATH": os.environ["PATH"]}, capture_output=True, text=True, check=False
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    base = "/api/v4/projects/acme%2Fshop/pipeline_schedules"
+    expected = []
+    for n, cron in enumerate((NIGHTLY, WEEKLY, MONTHLY)):
+        schedule = {
+            "description": [f"ciforge shop: {cron} (UTC)"],
+            "ref": ["main"],
+            "cron": [cron],
+            "cron_timezone": ["UTC"],
+            "active": ["true"],
+        }
+        expected += [
+            (base, "glpat-test", schedule),
+            (f"{base}/{41 + 2 * n}/variables", "glpat-test", {"key": [ir.SCHEDULE_VARIABLE], "value": [cron]}),
+        ]
+    assert received == expected
+    assert missing.returncode != 0
+    assert "a token with the api scope" in missing.stderr
+
+
+@pytest.mark.oracle
+def test_the_curl_script_passes_shellcheck(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "schedules.sh").write_text("#!/usr/bin/env bash\n" + _printed(capsys, "--format", "curl"))
+    proc = subprocess.run(
+        [oracle("shellcheck"), "-S", "style", "-s", "bash", str(tmp_path / "schedules.sh")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# -- the register's schedule exceptions (run by tests/test_equivalence.py::test_named_exception) --
+
+
+def _case() -> tuple[ir.Pipeline, dict[str, object], dict[str, object]]:
+    result = render_case(CASE)
+    assert result.pipeline is not None
+    return result.pipeline, lift_github.load(result.files[GITHUB]), lift_gitlab.load(result.files[GITLAB])
+
+
+def check_schedule_definition(result: Result) -> None:
+    """GitLab needs the schedule variable `ciforge schedules` sets; GitHub's file holds the crons."""
+    pipeline, gh, gl = _case()
+    event = schedule_event(NIGHTLY)
+    with_variable = lift_gitlab.ci_variables(event)
+    without = {k: v for k, v in with_variable.items() if k != ir.SCHEDULE_VARIABLE}
+    assert lift_gitlab.pipeline_created(gl, with_variable)
+    assert not lift_gitlab.pipeline_created(gl, without)  # a schedule made by hand runs nothing
+    assert lift_github.triggered(gh["on"], event)
+    assert ir.SCHEDULE_VARIABLE not in json.dumps(gh)
+    setup = gitlab_schedules.schedule_setup(pipeline, "main", "glab")
+    assert setup is not None
+    assert all(f"{ir.SCHEDULE_VARIABLE}:{cron}" in setup for cron in pipeline.triggers.schedules)
+
+
+def check_schedule_time_zone(result: Result) -> None:
+    """GitHub's entries carry only a cron (UTC); each GitLab schedule is created in UTC."""
+    pipeline, gh, _ = _case()
+    assert gh["on"]["schedule"] == [{"cron": cron} for cron in pipeline.triggers.schedules]  # type: ignore[index]
+    glab = gitlab_schedules.schedule_setup(pipeline, "main", "glab") or ""
+    curl = gitlab_schedules.schedule_setup(pipeline, "main", "curl") or ""
+    assert glab.count("--cronTimeZone UTC") == curl.count("cron_timezone=UTC") == len(pipeline.triggers.schedules)
+
+
+def check_schedule_branch(result: Result) -> None:
+    """GitHub's scheduled run is on the default branch; a GitLab schedule runs on whatever ref it
+    names (its workflow rules do not look at the branch), which ciforge sets to the default one."""
+    pipeline, _, gl = _case()
+    event = schedule_event(NIGHTLY)
+    assert lift_github.github_context(event)["ref"] == "refs/heads/main"
+    assert lift_gitlab.ci_variables(event)["CI_COMMIT_BRANCH"] == "main"
+    elsewhere = attrs.evolve(event, ref_name="develop")  # not one of triggers.branches
+    assert lift_gitlab.pipeline_created(gl, lift_gitlab.ci_variables(elsewhere))
+    assert "--ref main " in (gitlab_schedules.schedule_setup(pipeline, "main", "glab") or "")
+
+
+def check_schedule_timing(result: Result) -> None:
+    """What ciforge controls is the cron text: the same on GitHub, in GitLab's rules and in the
+    schedules it prints; when a run starts is each platform's."""
+    pipeline, gh, gl = _case()
+    github = [entry["cron"] for entry in gh["on"]["schedule"]]  # type: ignore[index]
+    rules = [rule["if"] for rule in gl["workflow"]["rules"] if "schedule" in rule["if"]]  # type: ignore[index]
+    gitlab = [r.split(f"${ir.SCHEDULE_VARIABLE} == ")[1].strip('"') for r in rules]
+    setup = gitlab_schedules.schedule_setup(pipeline, "main", "glab") or ""
+    printed = [shlex.split(line)[4] for line in setup.splitlines() if line.startswith("glab ")]
+    assert github == gitlab == printed == [NIGHTLY, WEEKLY, MONTHLY]
+
+
+SCHEDULE_CHECKS: dict[str, Callable[[Result], None]] = {
+    "schedule-definition": check_schedule_definition,
+    "schedule-time-zone": check_schedule_time_zone,
+    "schedule-branch": check_schedule_branch,
+    "schedule-timing": check_schedule_timing,
+}

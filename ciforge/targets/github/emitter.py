@@ -333,3 +333,8 @@ def emit(pipeline: ir.Pipeline) -> dict[str, Yaml]:
 def as_component(pipeline: ir.Pipeline) -> None:
     """GitHub's counterpart of a component, a reusable workflow, is not written by ciforge."""
     return
+
+
+def schedule_setup(pipeline: ir.Pipeline, ref: str, form: str) -> None:
+    """Nothing to create: GitHub reads the schedules from the workflow's ``on.schedule``."""
+    return
