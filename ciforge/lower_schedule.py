@@ -111,10 +111,10 @@ class Schedules:
         out: list[str] = []
         for k, name in enumerate(entry.jobs):
             family = [jid for jid in self.jobs if name in FAMILIES and (jid == name or jid.startswith(name + "-"))]
-            if name in self.jobs:
-                out.append(name)
-            elif family:
+            if family:  # every job of the kind (every module's, platform's, shard's), as needs read it
                 out += family
+            elif name in self.jobs:
+                out.append(name)
             elif name not in self.custom:  # a custom job that failed to lower is reported already
                 known = ", ".join(dict.fromkeys([*FAMILIES, *self.jobs]))
                 self.low.error(

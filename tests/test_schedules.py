@@ -274,6 +274,20 @@ def test_a_family_name_selects_every_job_of_the_family() -> None:
     assert _logical(from_ir.plan(pipeline, schedule_event("0 3 * * *"))) == {"test-linux-amd64", "test-linux-arm64"}
 
 
+def test_with_modules_a_family_name_means_every_modules_job(tmp_path: Path) -> None:
+    """With modules there is a job named test and one per other module: `test` on a schedule means
+    all of them, as in a custom job's needs (not only the job whose id is exactly test)."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "go.mod").write_text("module example.com/shop\n\ngo 1.25\n")
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "go.mod").write_text("module example.com/shop/api\n\ngo 1.25\n")
+    text = HEAD + "modules: auto\n" + SCHEDULE + '    - cron: "0 3 * * *"\n      jobs: [test, lint-api]\n'
+    pipeline, diagnostics = compile_pipeline(text.encode(), file="ciforge.yml", base_dir=tmp_path, label="ciforge.yml")
+    assert [d for d in diagnostics if d.severity == "error"] == []
+    assert pipeline is not None
+    assert _logical(from_ir.plan(pipeline, schedule_event("0 3 * * *"))) == {"test", "test-api", "lint-api"}
+
+
 def test_only_schedules_is_a_pipeline_that_runs() -> None:
     """A manifest whose only trigger is a schedule compiles (no 'never runs' error)."""
     pipeline, diagnostics = _compile(
