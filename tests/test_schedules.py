@@ -493,3 +493,12 @@ SCHEDULE_CHECKS: dict[str, Callable[[Result], None]] = {
     "schedule-branch": check_schedule_branch,
     "schedule-timing": check_schedule_timing,
 }
+
+
+def test_explain_lists_the_jobs_of_each_schedule(capsys: pytest.CaptureFixture[str]) -> None:
+    """`ciforge explain` shows each scheduled run beside the standard events."""
+    capsys.readouterr()
+    assert main(["explain", "-m", str(CASE / "ciforge.yml"), "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["events"]
+    assert shown[f"schedule:{WEEKLY}"] == ["build", "lint", "test"]
+    assert shown[f"schedule:{NIGHTLY}"] == ["integration", "test"]
