@@ -66,10 +66,30 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--event",
         default="all",
-        help="push:main, push:<branch>, tag:<name>, pr, manual, or all (default: the five standard events)",
+        help="push:main, push:<branch>, tag:<name>, pr, manual, schedule:<cron>, or all (default: the five standard "
+        "events and each schedule of the manifest)",
     )
     plan.add_argument(
         "--format", dest="plan_format", choices=("table", "json", "mermaid"), default="table", help="output format"
+    )
+
+    schedules = sub.add_parser(
+        "schedules",
+        help="print the commands that create the manifest's GitLab pipeline schedules (GitHub reads them from the "
+        "workflow)",
+    )
+    common(schedules, diagnostics_format=False)
+    schedules.add_argument(
+        "--ref",
+        help="the branch they run on, the default branch (GitHub runs schedules there): default, the first "
+        "triggers.branches entry that is no pattern, else main",
+    )
+    schedules.add_argument(
+        "--format",
+        dest="schedules_format",
+        choices=("glab", "curl"),
+        default="glab",
+        help="glab commands, or a bash script of REST API calls with curl (default: glab)",
     )
 
     verify = sub.add_parser("verify", help="check that the files on disk still mean what the manifest means")
@@ -221,12 +241,14 @@ def _pipeline(args: argparse.Namespace, out_dir: Path) -> tuple[ir.Pipeline | No
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from ciforge.plan import EVENTS, event_from_cli, from_ir, show  # noqa: PLC0415
+    from ciforge.plan.model import schedule_event  # noqa: PLC0415
 
     pipeline, code = _pipeline(args, args.manifest.parent)
     if pipeline is None:
         return code
     try:
-        events = list(EVENTS.values()) if args.event == "all" else [event_from_cli(args.event)]
+        scheduled = [schedule_event(cron) for cron in pipeline.triggers.schedules]
+        events = [*EVENTS.values(), *scheduled] if args.event == "all" else [event_from_cli(args.event)]
     except ValueError as exc:
         print(f"ciforge: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -240,6 +262,28 @@ def cmd_plan(args: argparse.Namespace) -> int:
         sys.stdout.write(show.mermaid(plans[0]))
     else:
         sys.stdout.write(show.table(plans))
+    return EXIT_OK
+
+
+def _default_branch(pipeline: ir.Pipeline) -> str:
+    """The first branch filter that names one branch, else main."""
+    plain = [b for b in pipeline.triggers.branches if not any(c in b for c in "*?+[!\\")]
+    return plain[0] if plain else "main"
+
+
+def cmd_schedules(args: argparse.Namespace) -> int:
+    pipeline, code = _pipeline(args, args.manifest.parent)
+    if pipeline is None:
+        return code
+    ref = args.ref or _default_branch(pipeline)
+    printed = False
+    for name in registry.NAMES:
+        text = registry.platform(name).schedule_setup(pipeline, ref, args.schedules_format)
+        if text is not None:
+            sys.stdout.write(text)
+            printed = True
+    if not printed:
+        print("ciforge: the manifest has no triggers.schedule entries; there is nothing to create", file=sys.stderr)
     return EXIT_OK
 
 
@@ -294,6 +338,7 @@ COMMANDS = {
     "schema": cmd_schema,
     "plan": cmd_plan,
     "verify": cmd_verify,
+    "schedules": cmd_schedules,
 }
 
 

@@ -62,6 +62,7 @@ DiagnosticCode = Literal[
     "artifacts",
     "setup",
     "secrets",
+    "schedule",
 ]
 
 # Stable, documented codes (mypy's errorcodes style). Tests pin them.
@@ -111,6 +112,7 @@ CODES: Final[dict[DiagnosticCode, str]] = {
     "artifacts": "a custom job downloads files that are not there to download",
     "setup": "setup.apt cannot install its packages on a job's platform (not Linux)",
     "secrets": "a custom job's secret is a platform's own name, clashes with its env, or would reach a pull request",
+    "schedule": "a schedule's cron is out of range or repeated, or it runs no job or an unknown one",
 }
 
 

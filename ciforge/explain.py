@@ -67,7 +67,8 @@ def _plain(value: Any) -> Any:
 
 
 def events(pipeline: ir.Pipeline) -> list[PlanEvent]:
-    """The standard events, with the manifest's first branch as the default branch."""
+    """The standard events, with the manifest's first branch as the default branch, and each
+    scheduled run (on the default branch)."""
     first = pipeline.triggers.branches[0] if pipeline.triggers.branches else "main"
     branch = first if "*" not in first else "main"
     return [
@@ -76,6 +77,7 @@ def events(pipeline: ir.Pipeline) -> list[PlanEvent]:
         PlanEvent("tag", "push_tag", "v1.2.3"),
         PlanEvent("pr", "change_request", "feature/login", base=branch),
         PlanEvent("manual", "manual", branch),
+        *(PlanEvent(f"schedule:{cron}", "schedule", branch, schedule=cron) for cron in pipeline.triggers.schedules),
     ]
 
 

@@ -29,6 +29,7 @@ class Event(enum.Enum):
     PUSH_TAG = "push_tag"
     CHANGE_REQUEST = "change_request"
     MANUAL = "manual"
+    SCHEDULE = "schedule"  # one of the pipeline's schedules (Triggers.schedules); a job lists which in Job.schedules
 
 
 ALL_EVENTS: Final = frozenset(Event)
@@ -87,6 +88,14 @@ class Triggers:
     tags: tuple[str, ...]
     change_requests: bool
     manual: bool
+    # The UTC crons of the scheduled runs, each its own: a GitHub run tells them apart by the cron,
+    # a GitLab schedule by the SCHEDULE_VARIABLE it sets to it.
+    schedules: tuple[str, ...] = ()
+
+
+# The pipeline-schedule variable that tells a GitLab pipeline which schedule fired (GitLab's
+# pipeline source says only "schedule"); ``ciforge schedules`` prints the schedules that set it.
+SCHEDULE_VARIABLE: Final = "CIFORGE_SCHEDULE"
 
 
 @attrs.frozen(kw_only=True)
@@ -313,6 +322,9 @@ class Job:
     # Its failure fails neither the pipeline nor the jobs that need it (GitHub continue-on-error,
     # GitLab allow_failure).
     allow_failure: bool = False
+    # The crons (of Triggers.schedules) whose scheduled runs run this job; Event.SCHEDULE is in
+    # ``events`` exactly when this is not empty.
+    schedules: tuple[str, ...] = ()
 
     def has(self, step_type: type) -> bool:
         """Whether one of the job's steps is a ``step_type`` (e.g. a platform's report steps)."""

@@ -14,6 +14,7 @@ from ciforge.diagnostics import Diagnostic, DiagnosticCode, JsonPath
 from ciforge.globs import bracket_problem
 from ciforge.lower_jobs import CustomJobs
 from ciforge.lower_lint import LintLowering
+from ciforge.lower_schedule import Schedules
 from ciforge.lower_setup import apt_skipped, with_setup
 from ciforge.lower_supply import SupplyChain
 from ciforge.lower_test import TestLowering
@@ -342,15 +343,22 @@ class Lowering:
                 "run without them",
                 ("setup", "apt"),
             )
+        jobs = Schedules(self, jobs).apply()
         _check_graph(jobs)
         t = self.m.triggers
-        triggers = ir.Triggers(branches=t.branches, tags=t.tags, change_requests=t.pull_requests, manual=t.manual)
+        triggers = ir.Triggers(
+            branches=t.branches,
+            tags=t.tags,
+            change_requests=t.pull_requests,
+            manual=t.manual,
+            schedules=tuple(entry.cron for entry in t.schedule),
+        )
         for key, patterns in (("branches", t.branches), ("tags", t.tags)):
             for index, pattern in enumerate(patterns):
                 problem = bracket_problem(pattern)
                 if problem is not None:
                     self.error("glob", f"{pattern!r}: {problem}", ("triggers", key, index))
-        if not (t.branches or t.tags or t.pull_requests or t.manual):
+        if not (t.branches or t.tags or t.pull_requests or t.manual or t.schedule):
             self.error("schema", "no trigger is enabled, so the pipeline would never run", ("triggers",))
         return ir.Pipeline(
             name=self.m.name,
@@ -444,9 +452,11 @@ def _check_graph(jobs: list[ir.Job]) -> None:
     by_id = {j.id: j for j in jobs}
     for job in jobs:
         assert (job.runtime == ir.Runtime.GO) == (job.go is not None), f"{job.id}: go version iff Go runtime"
+        assert (ir.Event.SCHEDULE in job.events) == bool(job.schedules), f"{job.id}: on a schedule iff it has one"
         for need in job.needs:
             assert need in by_id, f"{job.id} needs unknown job {need}"
             assert job.events <= by_id[need].events, f"{job.id} runs on events where {need} does not"
+            assert set(job.schedules) <= set(by_id[need].schedules), f"{job.id} runs on schedules {need} does not"
             assert ir.STAGES.index(by_id[need].stage) <= ir.STAGES.index(job.stage), f"{job.id} needs a later stage"
         for producer in [c.producer for c in job.consumes] + [i.producer for i in job.inputs]:
             assert producer in job.needs, f"{job.id} reads from {producer} without needing it"

@@ -24,6 +24,7 @@ EVENTS: Final = {
     "push": ir.Event.PUSH_BRANCH,
     "tag": ir.Event.PUSH_TAG,
     "manual": ir.Event.MANUAL,
+    "schedule": ir.Event.SCHEDULE,
 }
 FAMILIES: Final = ("lint", "test", "build")
 # Built-in ids and prefixes a custom job may not take (ciforge's own jobs and the ones it may add).

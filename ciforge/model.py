@@ -27,7 +27,7 @@ Goarch = Literal[
 PushOn = Literal["tags", "branches"]
 SbomFormat = Literal["spdx-json", "cyclonedx-json"]
 Severity = Literal["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
-JobEvent = Literal["pr", "push", "tag", "manual"]
+JobEvent = Literal["pr", "push", "tag", "manual", "schedule"]
 
 DEFAULT_PROXY = "https://proxy.golang.org,direct"
 DEFAULT_SUMDB = "sum.golang.org"
@@ -56,6 +56,15 @@ class Setup:
 
 
 @attrs.frozen(kw_only=True)
+class Schedule:
+    """One ``triggers.schedule`` entry: a UTC cron and the jobs it runs (None: the custom jobs
+    whose events list ``schedule``)."""
+
+    cron: str
+    jobs: tuple[str, ...] | None = None
+
+
+@attrs.frozen(kw_only=True)
 class Triggers:
     """``triggers:`` — which events run the pipeline."""
 
@@ -63,6 +72,7 @@ class Triggers:
     pull_requests: bool = True
     tags: tuple[str, ...] = ("v*",)
     manual: bool = True
+    schedule: tuple[Schedule, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -132,6 +132,10 @@ RULES: Final[dict[str, Rule]] = {
         ("", "a", "=", "a="),
     ),
     "^[A-Za-z0-9._/+-]+$": Rule(f"a compiler command: {_PATH_CHARS} and '+' (no spaces or arguments)"),
+    "^[0-9*,/-]+( [0-9*,/-]+){4}$": Rule(
+        "five cron fields separated by single spaces, each of digits, '*', ',', '-' and '/' (17 3 * * 1)",
+        ("", *(" 0" * n for n in range(1, 5)), *("0" + " 0" * n for n in range(5))),
+    ),
 }
 
 

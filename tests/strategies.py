@@ -159,6 +159,8 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
         m["jobs"] = draw(custom_jobs(build=m["build"] is not False))
     build_tags(draw, m)
     open_manifest(draw, m)
+    if draw(st.booleans()):
+        m["triggers"]["schedule"] = draw(schedules(m.get("jobs", {}), build=m["build"] is not False))
     return m
 
 
@@ -187,6 +189,28 @@ def build_tags(draw: st.DrawFn, m: dict[str, Any]) -> None:
             m[stage]["tags"] = draw(_subset(["e2e", "integration"]))
 
 
+# Crons of different shapes (each entry's cron is its own: a repeated one is an error).
+CRONS = ["17 3 * * *", "0 5 * * 1", "*/30 0-6 1,15 * 1-5"]
+
+
+@st.composite
+def schedules(draw: st.DrawFn, jobs: dict[str, Any], *, build: bool) -> list[dict[str, Any]]:
+    """One to three schedule entries, each naming built-in families and custom jobs that may run
+    on a schedule, or, when a custom job lists schedule, none (the first entry always: a job
+    listing schedule that no entry runs is an error). A named job whose needs cannot run on a
+    schedule is an error too, which callers drop."""
+    listing = [name for name, job in jobs.items() if "schedule" in job.get("events", [])]
+    names = ["lint", "test", *(["build"] if build else [])]
+    names += [name for name, job in jobs.items() if "schedule" in job.get("events", ["schedule"])]
+    entries: list[dict[str, Any]] = []
+    for i, cron in enumerate(draw(_subset(CRONS, min_size=1))):
+        entry: dict[str, Any] = {"cron": cron}
+        if not listing or (i > 0 and draw(st.booleans())):
+            entry["jobs"] = draw(_subset(names, min_size=1))
+        entries.append(entry)
+    return entries
+
+
 @st.composite
 def custom_jobs(draw: st.DrawFn, *, build: bool) -> dict[str, Any]:
     """One to three custom jobs, each needing built-in families and earlier custom jobs, on some
@@ -201,7 +225,7 @@ def custom_jobs(draw: st.DrawFn, *, build: bool) -> dict[str, Any]:
         if needs:
             job["needs"] = needs
         if draw(st.booleans()):
-            job["events"] = draw(_subset(["pr", "push", "tag", "manual"], min_size=1))
+            job["events"] = draw(_subset(["pr", "push", "tag", "manual", "schedule"], min_size=1))
         if draw(st.booleans()):
             job["go"] = False
             if draw(st.booleans()):

@@ -51,7 +51,7 @@ def test_the_golden_case_joins_the_dag_with_families_stages_and_inherited_events
     assert (licenses.runtime, licenses.go, licenses.events, licenses.timeout_minutes) == (
         ir.Runtime.SHELL,
         None,
-        ir.ALL_EVENTS,
+        ir.ALL_EVENTS - {ir.Event.SCHEDULE},  # every event but a schedule, which runs only the jobs it selects
         10,
     )
     assert licenses.access == frozenset({ir.Access.READ_SOURCE})

@@ -20,7 +20,7 @@ import pytest
 
 from ciforge import ir
 from ciforge.plan import EVENTS
-from ciforge.plan.model import PlanEvent, job_key
+from ciforge.plan.model import PlanEvent, job_key, schedule_event
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.conftest import ROOT, oracle
@@ -41,8 +41,16 @@ def github_event(event: PlanEvent) -> dict[str, Any]:
         }
     if event.kind is ir.Event.PUSH_TAG:
         return {"event_name": "push", "ref": f"refs/tags/{event.ref_name}"}
+    if event.kind is ir.Event.SCHEDULE:  # github.event.schedule: the cron that fired
+        return {"event_name": "schedule", "ref": f"refs/heads/{event.ref_name}", "event": {"schedule": event.schedule}}
     name = "workflow_dispatch" if event.kind is ir.Event.MANUAL else "push"
     return {"event_name": name, "ref": f"refs/heads/{event.ref_name}"}
+
+
+def case_events(case: Path) -> list[PlanEvent]:
+    """The standard events and a scheduled run of each of the case's schedules."""
+    crons = json.loads((case / "ir.json").read_text())["triggers"]["schedules"]
+    return [*EVENTS.values(), *(schedule_event(cron) for cron in crons)]
 
 
 def gha_plan(workflow: Path, events: list[PlanEvent]) -> list[dict[str, Any]]:
@@ -71,7 +79,7 @@ def test_github_lifter_agrees_with_githubs_parser(case: Path) -> None:
     """Same trigger decision, same running jobs, same legs, same needs."""
     workflow = case / GITHUB
     doc = lift_github.load(workflow.read_text())
-    events = list(EVENTS.values())
+    events = case_events(case)
     for event, theirs in zip(events, gha_plan(workflow, events), strict=True):
         assert theirs["errors"] == [], theirs["errors"]
         assert theirs["triggered"] == lift_github.triggered(doc["on"], event), event.name
@@ -119,7 +127,7 @@ def test_gitlab_lifter_agrees_with_gitlab_ci_local(case: Path, tmp_path: Path) -
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
     doc = lift_gitlab.load((case / GITLAB).read_text())
     compared = 0
-    for event in EVENTS.values():
+    for event in case_events(case):
         variables = dict.fromkeys(ALL_VARIABLES, "") | lift_gitlab.ci_variables(event)
         if not lift_gitlab.pipeline_created(doc, variables):
             continue

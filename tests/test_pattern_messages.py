@@ -94,6 +94,18 @@ def test_every_kind_of_pattern_says_what_is_allowed(
     assert "allowed:" in str(row["message"])
 
 
+def test_a_cron_pattern_error_points_at_the_offending_character(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A schedule's cron with a day name (or two spaces) is refused at that character, with the
+    cron's form in words."""
+    text = BASE + 'triggers:\n  schedule:\n    - cron: "0 3 * * MON"\n      jobs: [test]\n'
+    [row] = [r for r in diagnostics(tmp_path, text, capsys) if r["code"] == "pattern"]
+    line = text.splitlines()[int(str(row["line"])) - 1]
+    assert (row["line"], line[int(str(row["col"])) - 1]) == (6, "M")
+    assert "five cron fields separated by single spaces" in str(row["message"])
+
+
 def _schema_patterns(node: object) -> set[str]:
     if isinstance(node, dict):
         found = {node["pattern"]} if isinstance(node.get("pattern"), str) else set()
@@ -145,6 +157,7 @@ def test_completions_keep_valid_values_valid(pattern: str) -> None:
         "^[A-Z_][A-Z0-9_]*$": ["CODECOV_TOKEN", "_X1"],
         "^[A-Za-z0-9_.]+$": ["integration", "go1.21", "sqlite_omit_load_extension"],
         "^[A-Za-z0-9._/+-]+$": ["x86_64-linux-gnu-g++"],
+        "^[0-9*,/-]+( [0-9*,/-]+){4}$": ["17 3 * * 1", "*/15 0-6,22-23 1 1-12/2 1-5"],
         "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$": ["release", "prod_eu.1", "a" * 63],
         "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$": ["ubuntu-24.04-arm", "saas_macos.m1", "a" * 128],
         "^[A-Za-z0-9._/][A-Za-z0-9._/-]*$": ["./...", "./internal/store-a/..."],

@@ -20,6 +20,7 @@ from ciforge.compiler import compile_pipeline, emit
 from ciforge.convert import structure, unstructure
 from ciforge.plan import differences, from_ir, probes
 from ciforge.schema import schema
+from ciforge.targets import registry
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.helpers import GITHUB, GITLAB
@@ -40,6 +41,13 @@ def assert_equivalent(manifest: dict[str, Any], messages: tuple[str, ...] = ()) 
     pipeline, diagnostics = compile_dict(manifest)
     if pipeline is None:
         note(f"rejected: {[d.code for d in diagnostics]}")
+        return False
+    # `ciforge render` refuses, with positioned [limit] errors, what a platform would refuse
+    limits = [
+        limit.message for name in registry.NAMES for limit in registry.platform(name).exceeded_limits(pipeline, None)
+    ]
+    if limits:
+        note(f"refused by a platform's limits: {limits}")
         return False
     files = emit(pipeline, ("github", "gitlab"))
     gh_doc = lift_github.load(files[GITHUB])
@@ -129,6 +137,19 @@ def _features(manifest: dict[str, Any]) -> set[str]:
     found |= {"test.report"} if "report" in manifest["test"] else set()
     jobs = manifest.get("jobs", {})
     found |= {name for name, has in JOB_FEATURES.items() if any(has(job, jobs) for job in jobs.values())}
+    return found | _schedule_features(triggers.get("schedule", []), jobs)
+
+
+def _schedule_features(entries: list[dict[str, Any]], jobs: dict[str, Any]) -> set[str]:
+    found = set()
+    if len(entries) > 1:
+        found.add("several schedules")
+    if any(name in jobs for entry in entries for name in entry.get("jobs", [])):
+        found.add("schedule naming a custom job")
+    if any(name in ("lint", "test", "build") for entry in entries for name in entry.get("jobs", [])):
+        found.add("schedule naming a built-in family")
+    if any("jobs" not in entry for entry in entries):
+        found.add("schedule of the jobs listing schedule")
     return found
 
 
@@ -157,6 +178,10 @@ ALL_FEATURES = {
     "custom job allowed to fail",
     "custom job on another runner",
     "custom job with secrets",
+    "several schedules",
+    "schedule naming a custom job",
+    "schedule naming a built-in family",
+    "schedule of the jobs listing schedule",
 }
 
 

@@ -52,7 +52,10 @@ def _skip_trailer(message: str) -> bool:
 
 
 def triggered(triggers: ir.Triggers, event: PlanEvent) -> bool:
-    """Whether the event creates a pipeline at all."""
+    """Whether the event creates a pipeline at all. Skip markers are for pushes and change
+    requests only; a schedule is one of the manifest's when its cron is."""
+    if event.kind is ir.Event.SCHEDULE:
+        return event.schedule in triggers.schedules
     if event.kind is not ir.Event.MANUAL and (
         any(m in event.message for m in SKIP_MARKERS) or _skip_trailer(event.message)
     ):
@@ -141,7 +144,11 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
     if not triggered(pipeline.triggers, event):
         return Plan(event=event.name, jobs={})
     kind = event.kind
-    running = [j for j in pipeline.jobs if kind in j.events]
+    running = [
+        j
+        for j in pipeline.jobs
+        if kind in j.events and (kind is not ir.Event.SCHEDULE or event.schedule in j.schedules)
+    ]
     keys = {j.id: [job_key(j.id, leg.variables) for leg in j.legs] or [j.id] for j in running}
     jobs: dict[str, PlanJob] = {}
     for job in running:

@@ -24,6 +24,12 @@ class PlanEvent:
     base: str = ""  # pr: the target branch
     message: str = ""  # the head commit's message (push: the pushed head; pr: the head of the source branch)
     conflicts: bool = False  # pr: the source branch does not merge cleanly into the target
+    schedule: str = ""  # schedule: the cron of the schedule that fired
+
+
+def schedule_event(cron: str) -> PlanEvent:
+    """The scheduled run of one cron: on the default branch (register: schedule-branch)."""
+    return PlanEvent(f"schedule:{cron}", "schedule", DEFAULT_BRANCH, schedule=cron)
 
 
 DEFAULT_BRANCH: Final = "main"
@@ -37,7 +43,7 @@ EVENTS: Final[dict[str, PlanEvent]] = {
 
 
 def event_from_cli(spec: str) -> PlanEvent:
-    """``push:main``, ``push:<branch>``, ``tag:<name>``, ``pr``, ``manual``."""
+    """``push:main``, ``push:<branch>``, ``tag:<name>``, ``pr``, ``manual``, ``schedule:<cron>``."""
     if spec in EVENTS:
         return EVENTS[spec]
     kind, _, ref = spec.partition(":")
@@ -45,7 +51,9 @@ def event_from_cli(spec: str) -> PlanEvent:
         return PlanEvent(spec, "push_branch", ref)
     if kind == "tag" and ref:
         return PlanEvent(spec, "push_tag", ref)
-    raise ValueError(f"unknown event {spec!r} (push:main, push:<branch>, tag:<name>, pr, manual)")
+    if kind == "schedule" and ref:
+        return schedule_event(ref)
+    raise ValueError(f"unknown event {spec!r} (push:main, push:<branch>, tag:<name>, pr, manual, schedule:<cron>)")
 
 
 class RefusedPipelineError(ValueError):

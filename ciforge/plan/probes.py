@@ -13,7 +13,7 @@ from typing import Final
 import attrs
 
 from ciforge import ir
-from ciforge.plan.model import EVENTS, PlanEvent
+from ciforge.plan.model import EVENTS, PlanEvent, schedule_event
 
 # One filter-pattern token and what it becomes in the shortest, a middling and a deep instance,
 # plus an instance that tries the boundary ("-/" for "**/": characters that do not end a directory).
@@ -77,21 +77,37 @@ NEAR_MISSES: Final = (
 )
 
 
-def message_probes(messages: tuple[str, ...] = SKIP_MESSAGES + NEAR_MISSES) -> list[PlanEvent]:
-    """The standard events, each with every message as its head commit's message."""
+def message_probes(
+    messages: tuple[str, ...] = SKIP_MESSAGES + NEAR_MISSES, scheduled: tuple[PlanEvent, ...] = ()
+) -> list[PlanEvent]:
+    """The standard events (and the ``scheduled`` runs, which no message skips), each with every
+    message as its head commit's message."""
     return [
         attrs.evolve(event, name=f"{event.name} {message!r}", message=message)
         for message in messages
-        for event in EVENTS.values()
+        for event in (*EVENTS.values(), *scheduled)
         if event.name != "push:feature"
     ]
+
+
+# A cron no manifest is likely to list: a scheduled run the file does not define (on GitLab, a
+# schedule created by hand without ciforge's variable) must run nothing on both platforms.
+UNLISTED_CRON: Final = "59 23 31 12 6"
+
+
+def schedule_probes(triggers: ir.Triggers) -> list[PlanEvent]:
+    """A scheduled run of each of the pipeline's crons, and of one cron it does not list."""
+    unlisted = () if UNLISTED_CRON in triggers.schedules else (UNLISTED_CRON,)
+    return [schedule_event(cron) for cron in (*triggers.schedules, *unlisted)]
 
 
 def events_for(
     pipeline: ir.Pipeline, *, messages: tuple[str, ...] = SKIP_MESSAGES + NEAR_MISSES, refs: bool = True
 ) -> list[PlanEvent]:
-    """The standard events, the probes of this pipeline's ref patterns, and the message probes."""
+    """The standard events, each schedule's run, the probes of this pipeline's ref patterns, and
+    the message probes."""
     standard = list(EVENTS.values())
     seen = {(e.kind, e.ref_name) for e in standard}
     ref_events = [e for e in ref_probes(pipeline.triggers) if (e.kind, e.ref_name) not in seen] if refs else []
-    return standard + ref_events + message_probes(messages)
+    scheduled = schedule_probes(pipeline.triggers)
+    return standard + scheduled + ref_events + message_probes(messages, tuple(scheduled[:1]))

@@ -182,6 +182,42 @@ REGISTER: Final = {
             "(https://docs.gitlab.com/ci/pipelines/#skip-a-pipeline), which GitHub does not document.",
         ),
         NamedException(
+            "schedule-definition",
+            "GitLab schedules live outside the pipeline file",
+            "GitHub reads each cron from on.schedule in the workflow; GitLab creates scheduled pipelines from "
+            "schedules kept in the project (https://docs.gitlab.com/ci/pipelines/schedules/), which `ciforge "
+            "schedules` prints as glab and REST API calls, each setting CIFORGE_SCHEDULE to its cron, the only way "
+            "a GitLab pipeline can tell which schedule fired. The plans assume the schedules exist as printed; a "
+            "schedule made without that variable (or with another cron) creates no pipeline, and GitLab's jobs see "
+            "the variable, GitHub's do not.",
+        ),
+        NamedException(
+            "schedule-time-zone",
+            "Schedules run in UTC",
+            "GitHub reads every cron in UTC "
+            "(https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows#schedule); "
+            "a GitLab schedule has its own cron_timezone, which `ciforge schedules` sets to UTC. A schedule "
+            "edited in GitLab to another time zone fires at another hour than GitHub's.",
+        ),
+        NamedException(
+            "schedule-branch",
+            "GitHub schedules run on the default branch, GitLab schedules on the ref they name",
+            "GitHub runs a scheduled workflow on the latest commit of the default branch, from that branch's "
+            "workflow file; a GitLab schedule names its ref, which `ciforge schedules` sets to the default "
+            "branch (--ref to choose). The plans model a scheduled run on the default branch.",
+        ),
+        NamedException(
+            "schedule-timing",
+            "When a scheduled run starts is the platform's",
+            "GitHub may delay a scheduled run under load or drop it, runs none more often than every 5 minutes, "
+            "and disables schedules in a public repository after 60 days without activity "
+            "(https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows#schedule); "
+            "GitLab starts a schedule when its schedule worker next runs (instance-wide settings) and "
+            "deactivates a schedule whose owner can no longer run it "
+            "(https://docs.gitlab.com/ci/pipelines/schedules/). ciforge makes the cron the same text on both "
+            "and compares what a scheduled run runs, not when it starts.",
+        ),
+        NamedException(
             "scheduling",
             "Scheduling and cancellation",
             "Concurrency groups, interruptible, stages as display groups, fail-fast: not part of a run's "

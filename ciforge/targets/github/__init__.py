@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from ciforge.plan.foreign import Keywords
-from ciforge.targets.github.emitter import as_component, emit
+from ciforge.targets.github.emitter import as_component, emit, schedule_setup
 from ciforge.targets.github.lifter import lift, load
 from ciforge.targets.github.limits import exceeded_limits
 from ciforge.targets.github.posture import expected as expected_posture
@@ -35,4 +35,5 @@ __all__ = [
     "lift",
     "lift_posture",
     "load",
+    "schedule_setup",
 ]

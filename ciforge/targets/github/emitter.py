@@ -33,7 +33,9 @@ EVENT_CONDITIONS: Final[Mapping[ir.Event, str]] = {
     ir.Event.PUSH_TAG: "github.event_name == 'push' && github.ref_type == 'tag'",
     ir.Event.CHANGE_REQUEST: "github.event_name == 'pull_request'",
     ir.Event.MANUAL: "github.event_name == 'workflow_dispatch'",
+    ir.Event.SCHEDULE: "github.event_name == 'schedule'",
 }
+NOT_SCHEDULED: Final = "github.event_name != 'schedule'"
 
 
 def on_events(t: ir.Triggers) -> dict[str, Yaml]:
@@ -45,16 +47,44 @@ def on_events(t: ir.Triggers) -> dict[str, Yaml]:
         out["push"] = push
     if t.change_requests:
         out["pull_request"] = {"types": ["opened", "synchronize", "reopened"]}
+    if t.schedules:
+        # UTC, on the default branch only (the register's schedule-* exceptions)
+        # https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows#schedule
+        out["schedule"] = [{"cron": cron} for cron in t.schedules]
     if t.manual:
         out["workflow_dispatch"] = {}
     return out
 
 
-def job_condition(job: ir.Job) -> str | None:
-    """``if:`` for a job limited to some events (None when it runs on every event)."""
-    if job.events == ir.ALL_EVENTS:
-        return None
-    parts = [f"({EVENT_CONDITIONS[e]})" for e in ir.Event if e in job.events]
+def _literal(text: str) -> str:
+    """A string literal of GitHub's expression syntax (a quote is doubled)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def schedule_condition(job: ir.Job, triggers: ir.Triggers) -> str:
+    """The scheduled runs of the job: every one, or those whose cron the run carries
+    (``github.event.schedule`` is the cron as the workflow writes it)."""
+    if set(job.schedules) == set(triggers.schedules):
+        return EVENT_CONDITIONS[ir.Event.SCHEDULE]
+    crons = " || ".join(f"github.event.schedule == {_literal(cron)}" for cron in job.schedules)
+    return f"{EVENT_CONDITIONS[ir.Event.SCHEDULE]} && " + (f"({crons})" if len(job.schedules) > 1 else crons)
+
+
+def job_condition(job: ir.Job, triggers: ir.Triggers) -> str | None:
+    """``if:`` for a job limited to some events (None when it runs on every event). Without
+    schedules no scheduled run happens, so a job need not be kept from one."""
+    events = job.events if triggers.schedules else job.events | {ir.Event.SCHEDULE}
+    every_schedule = set(job.schedules) == set(triggers.schedules)
+    if events - {ir.Event.SCHEDULE} == ir.ALL_EVENTS - {ir.Event.SCHEDULE}:
+        if not triggers.schedules or (every_schedule and job.schedules):
+            return None
+        crons = [f"github.event.schedule == {_literal(cron)}" for cron in job.schedules]
+        return " || ".join([NOT_SCHEDULED, *crons])
+    parts = [
+        f"({schedule_condition(job, triggers) if e is ir.Event.SCHEDULE else EVENT_CONDITIONS[e]})"
+        for e in ir.Event
+        if e in events and (e is not ir.Event.SCHEDULE or triggers.schedules)
+    ]
     return " || ".join(parts)
 
 
@@ -271,7 +301,7 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
         {
             "name": name,
             "needs": list(job.needs) or None,
-            "if": job_condition(job),
+            "if": job_condition(job, pipeline.triggers),
             "runs-on": runs_on(job),
             # The job's steps run in this image on the runner.
             # https://docs.github.com/en/actions/how-tos/write-workflows/choose-where-workflows-run/run-jobs-in-a-container
@@ -316,4 +346,9 @@ def emit(pipeline: ir.Pipeline) -> dict[str, Yaml]:
 
 def as_component(pipeline: ir.Pipeline) -> None:
     """GitHub's counterpart of a component, a reusable workflow, is not written by ciforge."""
+    return
+
+
+def schedule_setup(pipeline: ir.Pipeline, ref: str, form: str) -> None:
+    """Nothing to create: GitHub reads the schedules from the workflow's ``on.schedule``."""
     return

@@ -139,8 +139,9 @@ def skipped_by_message(message: str) -> bool:
 
 
 def triggered(on: Any, event: PlanEvent) -> bool:
-    """Whether ``on:`` accepts the event."""
-    if event.kind is not ir.Event.MANUAL and skipped_by_message(event.message):
+    """Whether ``on:`` accepts the event. A scheduled run is one of the workflow's when its cron
+    is one of ``on.schedule``; skip instructions apply to pushes and pull requests only."""
+    if event.kind not in (ir.Event.MANUAL, ir.Event.SCHEDULE) and skipped_by_message(event.message):
         return False
     if event.kind is ir.Event.CHANGE_REQUEST and event.conflicts:
         return False  # no merge commit to test: pull_request runs do not start
@@ -163,6 +164,9 @@ def triggered(on: Any, event: PlanEvent) -> bool:
         if "opened" not in types and "synchronize" not in types:
             return False
         return filters_match(list(pr["branches"]), event.base) if "branches" in pr else True
+    if event.kind is ir.Event.SCHEDULE:
+        # https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows#schedule
+        return any(isinstance(s, dict) and s.get("cron") == event.schedule for s in events.get("schedule") or [])
     return "workflow_dispatch" in events
 
 
@@ -183,11 +187,14 @@ def github_context(event: PlanEvent) -> dict[str, Any]:
             "event": {"pull_request": {"number": 7, "base": {"sha": CHANGE_BASE}}},
         }
     tag = event.kind is ir.Event.PUSH_TAG
+    names = {ir.Event.MANUAL: "workflow_dispatch", ir.Event.SCHEDULE: "schedule"}
     return {
-        "event_name": "workflow_dispatch" if event.kind is ir.Event.MANUAL else "push",
+        "event_name": names.get(event.kind, "push"),
         "ref": ("refs/tags/" if tag else "refs/heads/") + event.ref_name,
         "ref_name": event.ref_name,
         "ref_type": "tag" if tag else "branch",
+        # the cron of the schedule that fired, as on.schedule writes it
+        **({"event": {"schedule": event.schedule}} if event.kind is ir.Event.SCHEDULE else {}),
     }
 
 

@@ -42,6 +42,7 @@ def expected(pipeline: ir.Pipeline) -> Posture:
     t = pipeline.triggers
     events = (["push"] if t.branches or t.tags else []) + (["pull_request"] if t.change_requests else [])
     events += ["workflow_dispatch"] if t.manual else []
+    events += ["schedule"] if t.schedules else []
     posture: Posture = {
         WHOLE_FILE: frozenset(
             {

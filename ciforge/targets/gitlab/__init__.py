@@ -13,6 +13,7 @@ from ciforge.targets.gitlab.limits import exceeded_limits
 from ciforge.targets.gitlab.posture import expected as expected_posture
 from ciforge.targets.gitlab.posture import lift as lift_posture
 from ciforge.targets.gitlab.runners import HOSTING
+from ciforge.targets.gitlab.schedules import schedule_setup
 
 NAME: Final = "gitlab"
 TITLE: Final = "GitLab CI"
@@ -40,4 +41,5 @@ __all__ = [
     "lift",
     "lift_posture",
     "load",
+    "schedule_setup",
 ]

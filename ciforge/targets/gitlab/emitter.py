@@ -25,6 +25,7 @@ EVENT_RULES: Final[Mapping[ir.Event, str]] = {
     ir.Event.PUSH_TAG: '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_TAG',
     ir.Event.CHANGE_REQUEST: '$CI_PIPELINE_SOURCE == "merge_request_event"',
     ir.Event.MANUAL: '$CI_PIPELINE_SOURCE == "web"',
+    ir.Event.SCHEDULE: '$CI_PIPELINE_SOURCE == "schedule"',
 }
 
 # GitLab caches must live inside the project directory.
@@ -78,7 +79,18 @@ def workflow_rules(t: ir.Triggers) -> list[dict[str, Yaml]]:
             rules.append(rule)
     if t.manual:
         rules.append({"if": EVENT_RULES[ir.Event.MANUAL]})
+    # A pipeline schedule lives outside this file; it is one of the manifest's when it sets the
+    # schedule variable to an entry's cron, as `ciforge schedules` prints it.
+    rules += [{"if": schedule_rule((cron,))} for cron in t.schedules]
     return rules
+
+
+def schedule_rule(crons: tuple[str, ...]) -> str:
+    """A scheduled pipeline of one of these crons. The pipeline source says only "schedule"; the
+    schedule's own variable says which one fired.
+    https://docs.gitlab.com/ci/pipelines/schedules/#add-a-pipeline-schedule"""
+    which = " || ".join(f'${ir.SCHEDULE_VARIABLE} == "{cron}"' for cron in crons)
+    return f"{EVENT_RULES[ir.Event.SCHEDULE]} && " + (f"({which})" if len(crons) > 1 else which)
 
 
 def variable(value: str) -> Yaml:
@@ -87,13 +99,21 @@ def variable(value: str) -> Yaml:
     return {"value": value, "expand": False} if "$" in value else value
 
 
-def job_rules(job: ir.Job) -> list[Yaml]:
-    """Every job has rules: without them a job is left out of merge request pipelines."""
-    if job.events == ir.ALL_EVENTS:
-        return [{"when": "on_success"}]
+def job_rules(job: ir.Job, triggers: ir.Triggers) -> list[Yaml]:
+    """Every job has rules: without them a job is left out of merge request pipelines. Without
+    schedules no scheduled pipeline is created, so a job need not be kept from one."""
+    events = job.events if triggers.schedules else job.events | {ir.Event.SCHEDULE}
+    every_schedule = set(job.schedules) == set(triggers.schedules)
     rules: list[Yaml] = []
+    if events - {ir.Event.SCHEDULE} == ir.ALL_EVENTS - {ir.Event.SCHEDULE}:
+        if triggers.schedules and not (every_schedule and job.schedules):
+            rules += [{"if": schedule_rule(job.schedules)}] if job.schedules else []
+            rules.append({"if": EVENT_RULES[ir.Event.SCHEDULE], "when": "never"})
+        return [*rules, {"when": "on_success"}]
     for event in ir.Event:
-        if event in job.events:
+        if event is ir.Event.SCHEDULE and job.schedules:
+            rules.append({"if": EVENT_RULES[event] if every_schedule else schedule_rule(job.schedules)})
+        elif event in job.events and event is not ir.Event.SCHEDULE:
             rules.append({"if": EVENT_RULES[event]})
     return rules
 
@@ -259,7 +279,7 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "tags": runners.tags(job),
             "services": images.services(job),
             "needs": needs(job),
-            "rules": job_rules(job),
+            "rules": job_rules(job, pipeline.triggers),
             "variables": variables(job),
             "parallel": parallel(job),
             "timeout": f"{job.timeout_minutes} minutes",

@@ -115,6 +115,15 @@ def ci_variables(event: PlanEvent) -> dict[str, str]:
         }
     if event.kind is ir.Event.PUSH_TAG:
         return {**common, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": event.ref_name}
+    if event.kind is ir.Event.SCHEDULE:
+        # a schedule created as `ciforge schedules` prints it: on the default branch, its
+        # variable naming the cron (register: schedule-definition)
+        return {
+            **common,
+            "CI_PIPELINE_SOURCE": "schedule",
+            "CI_COMMIT_BRANCH": event.ref_name,
+            ir.SCHEDULE_VARIABLE: event.schedule,
+        }
     source = "web" if event.kind is ir.Event.MANUAL else "push"
     return {**common, "CI_PIPELINE_SOURCE": source, "CI_COMMIT_BRANCH": event.ref_name}
 
