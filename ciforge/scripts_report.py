@@ -189,5 +189,6 @@ def go_test_reported(go_test: str) -> str:
         "status=0",
         f"{command} > go-test.json || status=$?",
         'go run "$report" < go-test.json',
-        'exit "$status"',
+        # fail as go test did; never exit 0: GitLab runs the job's later blocks in this same shell
+        'if [ "$status" -ne 0 ]; then exit "$status"; fi',
     )

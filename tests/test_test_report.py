@@ -57,7 +57,8 @@ def test_the_example_reports_on_both_platforms_with_equal_plans() -> None:
 def _project(root: Path, *, failing: bool) -> None:
     (root / "go.mod").write_text("module example.com/lib\n\ngo 1.23\n")
     (root / "lib.go").write_text("package lib\n\nfunc Double(n int) int { return 2 * n }\n")
-    body = 'if Double(2) != 5 {\n\t\tt.Errorf("Double(2) = %d, want 5 (100%% sure)", Double(2))\n\t}' if failing else ""
+    want = 5 if failing else 4
+    body = f'if Double(2) != {want} {{\n\t\tt.Errorf("Double(2) = %d, want {want} (100%% sure)", Double(2))\n\t}}'
     (root / "lib_test.go").write_text(
         'package lib\n\nimport "testing"\n\n'
         f"func TestDouble(t *testing.T) {{\n\t{body}\n}}\n\n"
@@ -106,6 +107,21 @@ def test_a_passing_run_passes_and_reports_every_test(tmp_path: Path) -> None:
     assert [case.get("name") for case in suite.findall("testcase")] == ["TestDouble", "TestLater"]
     assert (root / "test-failures.tsv").read_text() == ""
     assert "| `example.com/lib` | 1 | 0 | 1 |" in (root / "test-summary.md").read_text()
+
+
+@needs_go
+def test_later_blocks_still_run_in_one_shell_as_on_gitlab(tmp_path: Path) -> None:
+    """GitLab runs a job's script items in one shell: the reported go test block must not end it
+    on success, so the coverage blocks after it still run (an exit 0 there skipped them)."""
+    root = tmp_path / "one-shell"
+    root.mkdir()
+    _project(root, failing=False)
+    job = _test_job()
+    blocks = [s.script for s in job.steps if isinstance(s, ir.Run)]
+    assert len(blocks) == 3  # go test, total, gate
+    run = _run("\n".join(blocks), root)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "coverage gate passed: total coverage" in run.stdout, run.stdout
 
 
 @needs_go
