@@ -160,6 +160,9 @@ def _neutralized(workflow: Path) -> str:
         job.pop("outputs", None)
         # a module's working directory: act's dry run does not copy the work tree, so it would not exist
         job.pop("defaults", None)
+        # a job container: act needs a Docker engine to plan it even in a dry run, and there is
+        # none here (it stops planning after that job's stage); the image plays no part in legs
+        job.pop("container", None)
     doc.pop("env", None)
     from ciforge import yamlout
 
