@@ -63,6 +63,7 @@ DiagnosticCode = Literal[
     "setup",
     "secrets",
     "schedule",
+    "services",
 ]
 
 # Stable, documented codes (mypy's errorcodes style). Tests pin them.
@@ -113,6 +114,7 @@ CODES: Final[dict[DiagnosticCode, str]] = {
     "setup": "setup.apt cannot install its packages on a job's platform (not Linux)",
     "secrets": "a custom job's secret is a platform's own name, clashes with its env, or would reach a pull request",
     "schedule": "a schedule's cron is out of range or repeated, or it runs no job or an unknown one",
+    "services": "a custom job's service container has a health command GitHub's docker options cannot carry",
 }
 
 

@@ -63,6 +63,8 @@ PlatformValueName = Literal[
     "signing_issuer",
     "secret",
     "variable",
+    "service_host",  # arg: the service's name
+    "docker_publish_host",
 ]
 
 
@@ -325,10 +327,34 @@ class Job:
     # The crons (of Triggers.schedules) whose scheduled runs run this job; Event.SCHEDULE is in
     # ``events`` exactly when this is not empty.
     schedules: tuple[str, ...] = ()
+    # Service containers beside the job; and whether it has a Docker daemon of its own (the
+    # GitHub runner's; GitLab's docker:dind service).
+    services: tuple[Service, ...] = ()
+    docker: bool = False
+    # It waits for a person in every run (GitLab when: manual; GitHub the MANUAL_ENVIRONMENT's
+    # required reviewers).
+    manual: bool = False
 
     def has(self, step_type: type) -> bool:
         """Whether one of the job's steps is a ``step_type`` (e.g. a platform's report steps)."""
         return any(isinstance(step, step_type) for step in self.steps)
+
+
+@attrs.frozen(kw_only=True)
+class Service:
+    """A service container beside a job (a database, a queue), reached at its ports. ``health``
+    is a command Docker runs inside it (GitHub only: GitLab has no health check)."""
+
+    name: str  # the hostname on GitLab (alias) and in a container job's network
+    image: str  # pinned by digest
+    ports: tuple[int, ...]
+    env: tuple[tuple[str, str], ...] = ()
+    health: str | None = None
+
+
+# The GitHub deployment environment whose required reviewers hold a manual job (docs/equivalence.md,
+# manual-approval).
+MANUAL_ENVIRONMENT: Final = "manual"
 
 
 class UnsupportedError(ValueError):

@@ -30,6 +30,10 @@ FAMILIES: Final = ("lint", "test", "build")
 # Built-in ids and prefixes a custom job may not take (ciforge's own jobs and the ones it may add).
 RESERVED_PREFIXES: Final = ("lint", "test", "build", "checks", "collect", "image", "release")
 NAME: Final = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+# A service's name is its hostname on GitLab (alias) and in a container job's network.
+SERVICE_NAME: Final = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+# Written into GitHub's docker options string in double quotes.
+HEALTH_FORBIDDEN: Final = re.compile(r'["\\\n]')
 ENV_NAME: Final = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 PLATFORM_PREFIXES: Final = ("CI_", "GITHUB_", "RUNNER_", "GITLAB_", "ACTIONS_")
 
@@ -163,20 +167,19 @@ class CustomJobs:
                 out.append(ir.ArtifactInput(producer=producer.id, name=artifact.name, all_legs=bool(producer.legs)))
         return tuple(out)
 
+    def _env_name(self, key: str, path: JsonPath) -> bool:
+        if ENV_NAME.match(key) and not key.startswith(PLATFORM_PREFIXES):
+            return True
+        self.low.error(
+            "env",
+            f"{key!r}: an environment name in capitals, digits and '_', not one of the platforms' own "
+            f"({', '.join(p + '*' for p in PLATFORM_PREFIXES)})",
+            path,
+        )
+        return False
+
     def _env(self, name: str, spec: CustomJob) -> ir.Env:
-        out: list[tuple[str, ir.EnvValue]] = []
-        for key, value in spec.env.items():
-            path: JsonPath = ("jobs", name, "env", key)
-            if not ENV_NAME.match(key) or key.startswith(PLATFORM_PREFIXES):
-                self.low.error(
-                    "env",
-                    f"{key!r}: an environment name in capitals, digits and '_', not one of the platforms' own "
-                    f"({', '.join(p + '*' for p in PLATFORM_PREFIXES)})",
-                    path,
-                )
-                continue
-            out.append((key, value))
-        return tuple(out)
+        return tuple((k, v) for k, v in spec.env.items() if self._env_name(k, ("jobs", name, "env", k)))
 
     def _secrets(self, name: str, spec: CustomJob, events: frozenset[ir.Event]) -> ir.Env:
         """``secrets``: each an environment variable of its own name, read from the platform's
@@ -201,6 +204,67 @@ class CustomJobs:
             )
         return tuple(out)
 
+    def _services(self, name: str, spec: CustomJob) -> tuple[ir.Service, ...]:
+        """``services``: each a digest-pinned image beside the job, on a Linux runner (GitHub
+        runs service containers on Linux runners only:
+        https://docs.github.com/en/actions/tutorials/use-containerized-services/use-docker-service-containers)."""
+        out: list[ir.Service] = []
+        for service, s in spec.services.items():
+            path: JsonPath = ("jobs", name, "services", service)
+            if not SERVICE_NAME.match(service):
+                self.low.error(
+                    "job-name",
+                    f"service name {service!r}: a lower-case letter, then lower-case letters, digits and '-' "
+                    "(it is a hostname), at most 63",
+                    path,
+                )
+                continue
+            if s.health is not None and HEALTH_FORBIDDEN.search(s.health):
+                self.low.error("services", "health: one line without double quotes or backslashes", (*path, "health"))
+            env = [(k, v) for k, v in sorted(s.env.items()) if self._env_name(k, (*path, "env", k))]
+            out.append(ir.Service(name=service, image=s.image, ports=s.ports, env=tuple(env), health=s.health))
+        if out and not spec.runner.startswith("linux/"):
+            self.low.error(
+                "conflict",
+                f"job {name}: services run beside a Linux runner, not {spec.runner}",
+                ("jobs", name, "runner"),
+            )
+        return tuple(out)
+
+    def _service_env(self, name: str, spec: CustomJob, services: tuple[ir.Service, ...]) -> ir.Env:
+        """Where the job reaches each service: ``<NAME>_HOST`` (GitHub: the runner's loopback, where
+        the ports are published; GitLab and a container job: the service's name) and
+        ``<NAME>_PORT`` (the first port), ``<NAME>_PORT_<port>`` for each; with ``docker``, where
+        published ports of the job's own containers are reached."""
+        out: list[tuple[str, ir.EnvValue]] = []
+        for service in services:
+            prefix = service.name.upper().replace("-", "_")
+            host: ir.EnvValue = service.name if spec.container else ir.PlatformValue("service_host", service.name)
+            out += [(f"{prefix}_HOST", host), (f"{prefix}_PORT", str(service.ports[0]))]
+            if len(service.ports) > 1:
+                out += [(f"{prefix}_PORT_{port}", str(port)) for port in service.ports]
+        if spec.docker:
+            out.append(("DOCKER_PUBLISH_HOST", ir.PlatformValue("docker_publish_host")))
+        for key, _ in out:
+            if key in spec.env or key in spec.secrets:
+                self.low.error(
+                    "env", f"job {name}: {key} is set for its services; choose another name", ("jobs", name, "env")
+                )
+        return tuple(out)
+
+    def _check_docker(self, name: str, spec: CustomJob) -> None:
+        if spec.docker and spec.container is not None:
+            self.low.error(
+                "conflict",
+                f"job {name}: docker: true needs the runner's own shell (a container job has no Docker daemon "
+                "on GitHub); leave out container",
+                ("jobs", name, "docker"),
+            )
+        if spec.docker and not spec.runner.startswith("linux/"):
+            self.low.error(
+                "conflict", f"job {name}: docker runs on a Linux runner, not {spec.runner}", ("jobs", name, "runner")
+            )
+
     def _job(self, name: str, spec: CustomJob, made: dict[str, ir.Job]) -> ir.Job:
         needs = self._needs(name, spec, made)
         events = self._events(name, spec, needs)
@@ -221,12 +285,33 @@ class CustomJobs:
             )
         if spec.runner != "linux/amd64":
             self.low.check_runner(spec.runner, ("jobs", name, "runner"))
+        self._check_docker(name, spec)
+        if spec.when == "manual" and spec.secrets:
+            self.low.error(
+                "conflict",
+                f"job {name}: a manual job may not read secrets yet: GitHub holds it in the 'manual' environment, "
+                "and a job with secrets runs in the deployment environment",
+                ("jobs", name, "when"),
+            )
+        services = self._services(name, spec)
+        service_env = self._service_env(name, spec, services)
+        targets = tuple(
+            (f"{p}_HOST", f"{p}_PORT_{port}" if len(s.ports) > 1 else f"{p}_PORT")
+            for s in services
+            for p in [s.name.upper().replace("-", "_")]
+            for port in s.ports
+        )
         steps: tuple[ir.Step, ...] = (
             ir.Checkout(),
             *((ir.SetupGo(version=go),) if go is not None else ()),
             *(
                 (ir.Run(id="secrets", name="Secrets", script=scripts.require_secrets(tuple(n for n, _ in secrets))),)
                 if secrets
+                else ()
+            ),
+            *(
+                (ir.Run(id="services", name="Wait for services", script=scripts.wait_for_services(targets)),)
+                if targets
                 else ()
             ),
             ir.Run(id="run", name=name, script=scripts.block(spec.run.rstrip("\n")), written_by="manifest"),
@@ -241,7 +326,10 @@ class CustomJobs:
             runtime=ir.Runtime.GO if go is not None else ir.Runtime.SHELL,
             env=(
                 *((("GO_PACKAGES", self.low.m.go.packages),) if go is not None else ()),
+                # the platform a self-hosted runner's job claims, for the plans (docs/equivalence.md, runners)
+                *((("TEST_PLATFORM", spec.runner),) if spec.runner in self.low.m.runners else ()),
                 *self._env(name, spec),
+                *service_env,
                 *secrets,
             ),
             # a job that reads secrets runs in the deployment environment (its protection rules)
@@ -257,4 +345,7 @@ class CustomJobs:
             container=spec.container,
             allow_failure=spec.allow_failure,
             runner=self.low.runner(spec.runner),
+            services=services,
+            docker=spec.docker,
+            manual=spec.when == "manual",
         )

@@ -259,6 +259,16 @@ class CustomArtifacts:
 
 
 @attrs.frozen(kw_only=True)
+class Service:
+    """``jobs.<name>.services.<service>:`` — a service container beside a custom job."""
+
+    image: str  # pinned by digest
+    ports: tuple[int, ...]
+    env: dict[str, str] = attrs.field(factory=dict, hash=False)
+    health: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class CustomJob:
     """``jobs.<name>:`` — a job of the project's own: a bash script with its needs and events."""
 
@@ -267,11 +277,14 @@ class CustomJob:
     events: tuple[JobEvent, ...] | None = None  # None: every event the pipeline runs on
     go: bool = True
     container: str | None = None  # with go: false, a digest-pinned image
+    services: dict[str, Service] = attrs.field(factory=dict, hash=False)
+    docker: bool = False  # a Docker daemon in the job
     runner: TestPlatform = "linux/amd64"
     env: dict[str, str] = attrs.field(factory=dict, hash=False)
     secrets: tuple[str, ...] = ()
     timeout: int = 30
     allow_failure: bool = False
+    when: Literal["on_success", "manual"] = "on_success"
     artifacts: CustomArtifacts = CustomArtifacts()
 
 

@@ -60,6 +60,28 @@ def require_secrets(names: tuple[str, ...]) -> str:
     )
 
 
+def wait_for_services(targets: tuple[tuple[str, str], ...], seconds: int = 120) -> str:
+    """Wait until each service port accepts a TCP connection (bash's /dev/tcp), failing after
+    ``seconds``. GitLab Runner waits a limited time for the ports the service's image exposes,
+    then starts the job anyway (https://docs.gitlab.com/ci/services/#how-the-health-check-of-services-works),
+    and GitHub waits only for a health check the service defines, so both wait in the job too.
+    ``targets`` holds the variable names of each service's host and port."""
+    return block(
+        "wait_for() {",
+        f"  local deadline=$((SECONDS + {seconds}))",
+        '  until (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; do',
+        '    if [ "$SECONDS" -ge "$deadline" ]; then',
+        f'      echo "service $1:$2 did not accept connections within {seconds} s" >&2',
+        "      exit 1",
+        "    fi",
+        "    sleep 2",
+        "  done",
+        '  echo "service $1:$2 is up"',
+        "}",
+        *(f'wait_for "${{{host}}}" "${{{port}}}"' for host, port in targets),
+    )
+
+
 # The build tags of the job or leg (GO_TAGS, comma-separated), for go commands and govulncheck.
 TAGS_FLAG: Final = '-tags "${GO_TAGS:-}" '
 

@@ -212,6 +212,37 @@ def schedules(draw: st.DrawFn, jobs: dict[str, Any], *, build: bool) -> list[dic
 
 
 @st.composite
+def services(draw: st.DrawFn) -> dict[str, Any]:
+    """One or two service containers, with one or two ports, maybe env and a health command (a job
+    off Linux with services is an error, which callers drop)."""
+    out: dict[str, Any] = {}
+    for name in draw(st.lists(st.sampled_from(["postgres", "redis-cache"]), min_size=1, max_size=2, unique=True)):
+        service: dict[str, Any] = {
+            "image": f"{name}:1@sha256:" + "cd" * 32,
+            "ports": draw(st.lists(st.sampled_from([5432, 6379, 8080]), min_size=1, max_size=2, unique=True)),
+        }
+        if draw(st.booleans()):
+            service["env"] = {"POSTGRES_PASSWORD": "test"}
+        if draw(st.booleans()):
+            service["health"] = "pg_isready -U postgres"
+        out[name] = service
+    return out
+
+
+@st.composite
+def _job_surroundings(draw: st.DrawFn, job: dict[str, Any]) -> dict[str, Any]:
+    """Services, a Docker daemon (not in a container) and a manual gate (not with secrets)."""
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["services"] = draw(services())
+    if "container" not in job and draw(st.booleans()):
+        out["docker"] = True
+    if "secrets" not in job and draw(st.booleans()):
+        out["when"] = "manual"
+    return out
+
+
+@st.composite
 def custom_jobs(draw: st.DrawFn, *, build: bool) -> dict[str, Any]:
     """One to three custom jobs, each needing built-in families and earlier custom jobs, on some
     events or the ones their needs run on (events a need does not run on are an error, which
@@ -241,6 +272,7 @@ def custom_jobs(draw: st.DrawFn, *, build: bool) -> dict[str, Any]:
             job["env"] = {"APP_ENV": "ci"}
         if "build" in needs and draw(st.booleans()):
             job["artifacts"] = {"from": ["build"], "paths": ["reports/"]}
+        job.update(draw(_job_surroundings(job)))
         jobs[name] = job
     return jobs
 

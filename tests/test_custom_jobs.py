@@ -269,3 +269,16 @@ def test_with_modules_test_means_every_modules_test_job(tmp_path: Path) -> None:
     assert [d for d in diagnostics if d.severity == "error"] == []
     assert pipeline is not None
     assert pipeline.job("integration").needs == ("test", "test-api", "lint-api")
+
+
+def test_a_custom_job_on_a_self_hosted_runner_declares_its_platform_for_the_plans() -> None:
+    """A runners entry names labels neither lifter knows; the job declares TEST_PLATFORM, as the
+    test jobs do, so both plans read the platform (found by the property tests)."""
+    runners = "runners:\n  linux/arm64:\n    github: [self-hosted, arm64]\n    gitlab: {tags: [linux-arm64, bash]}\n"
+    pipeline, diagnostics = _compile("  integration:\n    run: make check\n    runner: linux/arm64\n", runners)
+    assert pipeline is not None, diagnostics
+    assert dict(pipeline.job("integration").env)["TEST_PLATFORM"] == "linux/arm64"
+    files = emit(pipeline, TARGET_NAMES)
+    for lift, rel in ((lift_github, GITHUB), (lift_gitlab, GITLAB)):
+        planned = lift.lift(lift.load(files[rel]), EVENTS["push:main"]).jobs["integration"]
+        assert planned.platform == "linux/arm64", rel

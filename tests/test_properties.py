@@ -111,6 +111,16 @@ JOB_FEATURES: dict[str, Callable[[dict[str, Any], dict[str, Any]], bool]] = {
     "custom job on another runner": lambda job, _: "runner" in job,
     "custom job with secrets": lambda job, _: "secrets" in job,
     "custom job downloading the build": lambda job, _: "from" in job.get("artifacts", {}),
+    "custom job with services": lambda job, _: "services" in job,
+    "custom job in a container with services": lambda job, _: "services" in job and "container" in job,
+    "custom job with a multi-port service": lambda job, _: any(
+        len(s["ports"]) > 1 for s in job.get("services", {}).values()
+    ),
+    "custom job with docker": lambda job, _: bool(job.get("docker")),
+    "manual custom job": lambda job, _: job.get("when") == "manual",
+    "custom job needing a manual job": lambda job, jobs: any(
+        jobs.get(n, {}).get("when") == "manual" for n in job.get("needs", [])
+    ),
 }
 
 
@@ -178,6 +188,12 @@ ALL_FEATURES = {
     "custom job allowed to fail",
     "custom job on another runner",
     "custom job with secrets",
+    "custom job with services",
+    "custom job in a container with services",
+    "custom job with a multi-port service",
+    "custom job with docker",
+    "manual custom job",
+    "custom job needing a manual job",
     "several schedules",
     "schedule naming a custom job",
     "schedule naming a built-in family",

@@ -17,6 +17,7 @@ from ciforge.plan.model import (
     image_build_command,
     job_key,
     required_secrets,
+    service_entry,
 )
 
 PLATFORM_TOKENS: Final = {
@@ -29,6 +30,7 @@ PLATFORM_TOKENS: Final = {
     "registry_password": "@credential",
     "signing_identity": "@signing-identity",
     "signing_issuer": "@signing-issuer",
+    "docker_publish_host": register.DOCKER_PUBLISH_TOKEN,
 }
 
 
@@ -74,6 +76,8 @@ def _value(value: ir.EnvValue) -> str:
         return value
     if value.name in ("secret", "variable"):
         return f"@setting({value.arg})"
+    if value.name == "service_host":
+        return value.arg  # the service's name (register: service-host)
     return PLATFORM_TOKENS[value.name]
 
 
@@ -187,5 +191,7 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
                 container=job.container or "",
                 allow_failure=job.allow_failure,
                 secrets=required_secrets(commands),
+                services=tuple(sorted(service_entry(s.name, s.image, dict(s.env)) for s in job.services)),
+                manual=job.manual,
             )
     return Plan(event=event.name, jobs=jobs)

@@ -106,6 +106,10 @@ class PlanJob:
     container: str = ""  # the manifest's digest-pinned image for the job ("" : the platform's own)
     allow_failure: bool = False  # a failure fails neither the pipeline nor the jobs that need it
     secrets: tuple[str, ...] = ()  # the CI secrets the job reads, by name (sorted)
+    # Service containers beside the job (service_entry), sorted; GitLab's Docker-in-Docker daemon
+    # is not one of them (it is part of the security posture).
+    services: tuple[str, ...] = ()
+    manual: bool = False  # it waits for a person (register: manual-approval)
 
 
 @attrs.frozen(kw_only=True)
@@ -118,6 +122,14 @@ class Plan:
     def keys(self) -> list[str]:
         """Job keys in a stable order."""
         return sorted(self.jobs)
+
+
+def service_entry(name: str, image: str, env: dict[str, str], unpublished: tuple[str, ...] = ()) -> str:
+    """A service container as the plan compares it: its name (the hostname), digest-pinned image
+    and environment; ``unpublished`` lists GitHub port mappings that do not publish a port on the
+    same port of the runner (ciforge writes none, so any is a difference)."""
+    text = f"{name}={image}" + "".join(f" {k}={v}" for k, v in sorted(env.items()))
+    return text + (" ports " + ",".join(unpublished) if unpublished else "")
 
 
 def job_key(logical_id: str, matrix: Pairs) -> str:

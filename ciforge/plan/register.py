@@ -218,6 +218,63 @@ REGISTER: Final = {
             "and compares what a scheduled run runs, not when it starts.",
         ),
         NamedException(
+            "service-host",
+            "Where a job reaches its services",
+            "A GitHub job on the runner reaches a service container at 127.0.0.1 on the port published there "
+            "(https://docs.github.com/en/actions/tutorials/use-containerized-services/use-docker-service-containers); "
+            "a GitLab job, and a GitHub container job, by the service's name "
+            "(https://docs.gitlab.com/ci/services/#accessing-the-services). ciforge sets <NAME>_HOST to each "
+            "platform's value and <NAME>_PORT to the same port; the plans read the host as the service's name. "
+            "The same holds for DOCKER_PUBLISH_HOST, where a docker: true job reaches the ports its containers "
+            "publish (the runner on GitHub, the docker:dind service on GitLab).",
+        ),
+        NamedException(
+            "service-health",
+            "A service's health check runs on GitHub only",
+            "GitHub starts a job's steps once each service's Docker health check passes (the health command, "
+            "written as docker options); GitLab has no health check for services and waits only a limited time "
+            "for the ports the image exposes (https://docs.gitlab.com/ci/services/#how-the-health-check-of-services-works). "
+            "Both run the same block first that waits until every port of every service accepts connections; "
+            "the health command is compared in GitHub's security posture.",
+        ),
+        NamedException(
+            "service-variables",
+            "GitLab services also see the job's variables",
+            "A GitLab service container receives the variables the pipeline file defines for the job as well "
+            "as its own services:variables, but no project or group CI/CD variable, so no secret "
+            "(https://docs.gitlab.com/ci/services/#passing-cicd-variables-to-services); a GitHub service gets "
+            "only its own env. Services reach each other by name on GitLab only with the runner feature flag "
+            "FF_NETWORK_PER_BUILD, which ciforge sets on every job with services "
+            "(https://docs.gitlab.com/runner/configuration/feature-flags/); GitHub puts a job's services on one "
+            "network of their own.",
+        ),
+        NamedException(
+            "docker-daemon",
+            "The Docker daemon of a docker: true job",
+            "GitHub's hosted Linux runners have Docker and Compose installed "
+            "(https://github.com/actions/runner-images); a GitLab job gets the docker:dind service over TLS, as "
+            "the image jobs do (https://docs.gitlab.com/ci/docker/using_docker_build/), and the docker CLI and "
+            "docker-compose from Debian's packages of its image, installed in a block of its own "
+            "(tool-install). The daemon's and the CLI's versions differ between the platforms, and on GitLab "
+            "the containers' published ports are on the service's host, docker (service-host).",
+        ),
+        NamedException(
+            "manual-approval",
+            "What holds a manual job",
+            "GitLab adds a when: manual job to each pipeline it is part of and holds it, the pipeline and the "
+            "jobs that need it until someone with the right to run it plays it "
+            "(https://docs.gitlab.com/ci/jobs/job_control/#create-a-job-that-must-be-run-manually); GitHub has no "
+            "manual job, so the job runs in the deployment environment `manual`, whose required reviewers hold "
+            "it and its dependents until one approves "
+            "(https://docs.github.com/en/actions/reference/workflows-and-actions/deployments-and-environments#required-reviewers). "
+            "GitHub creates that environment without reviewers when a run first names it, and then runs the job "
+            "at once: add the reviewers in the repository's settings. Required reviewers need a public repository "
+            "or GitHub Enterprise for a private one; a job not approved within 30 days fails on GitHub "
+            "(https://docs.github.com/en/actions/how-tos/deploy/configure-and-manage-deployments/review-deployments), "
+            "GitLab documents no such limit for a manual job. The plans compare which jobs are "
+            "manual.",
+        ),
+        NamedException(
             "scheduling",
             "Scheduling and cancellation",
             "Concurrency groups, interruptible, stages as display groups, fail-fast: not part of a run's "
@@ -226,10 +283,31 @@ REGISTER: Final = {
     )
 }
 
+# service-host: a GitHub job on the runner reaches its services (and the ports its own
+# containers publish) on loopback; GitLab, and a GitHub container job, by the service's name.
+LOOPBACK: Final = "127.0.0.1"
+DOCKER_PUBLISH_HOST: Final = "DOCKER_PUBLISH_HOST"
+DOCKER_PUBLISH_TOKEN: Final = "@docker-publish-host"
+
+
+def service_hosts(env: dict[str, str], services: list[str], *, host: str, docker_host: str) -> dict[str, str]:
+    """The service-host exception: ``<NAME>_HOST`` spelt ``host`` (the platform's way to reach a
+    service) reads as the service's name, and DOCKER_PUBLISH_HOST spelt ``docker_host`` as its
+    token. ``host`` "" applies to nothing (the service's name is the same on both)."""
+    out = dict(env)
+    for service in services:
+        name = service.upper().replace("-", "_") + "_HOST"
+        if host and out.get(name) == host:
+            out[name] = service
+    if out.get(DOCKER_PUBLISH_HOST) == docker_host:
+        out[DOCKER_PUBLISH_HOST] = DOCKER_PUBLISH_TOKEN
+    return out
+
+
 # Environment: names that only one platform sets, and names whose values are parameters.
 PLATFORM_ENV: Final = frozenset(
     {"DOCKER_HOST", "DOCKER_TLS_CERTDIR", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "GOMODCACHE", "GOCACHE", "GH_TOKEN"}
-    | {"GIT_DEPTH"}
+    | {"GIT_DEPTH", "FF_NETWORK_PER_BUILD"}
 )
 # registry-credentials: where they come from differs per platform (and may be implicit on GitLab).
 CREDENTIAL_ENV: Final = frozenset({"REGISTRY_USER", "REGISTRY_PASSWORD"})

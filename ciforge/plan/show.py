@@ -18,7 +18,8 @@ def _grouped(plan: Plan) -> dict[str, list[str]]:
 
 
 def table(plans: Sequence[Plan]) -> str:
-    """One row per logical job: how many instances run on each event."""
+    """One row per logical job: how many instances run on each event ("manual": it waits for a
+    person)."""
     order: list[str] = []
     for plan in plans:
         for job in plan.jobs.values():
@@ -29,8 +30,10 @@ def table(plans: Sequence[Plan]) -> str:
     for logical in order:
         cells = [logical]
         for plan in plans:
-            count = len(_grouped(plan).get(logical, []))
-            cells.append("-" if count == 0 else ("yes" if count == 1 else f"x{count}"))
+            keys = _grouped(plan).get(logical, [])
+            count = len(keys)
+            ran = "manual" if keys and plan.jobs[keys[0]].manual else "yes"
+            cells.append("-" if count == 0 else (ran if count == 1 else f"x{count}"))
         rows.append(cells)
     if len(rows) == 1:
         rows.append(["(no job runs)"] + [""] * len(plans))

@@ -148,6 +148,31 @@ def _leg(template: str, job: ir.Job) -> str:
     return template.replace(ir.LEG_TOKEN, leg_expression(job))
 
 
+def services(job: ir.Job) -> Yaml:
+    """Service containers, each port published on the same port of the runner (a container job
+    reaches them by name, so publishes none); a health command becomes Docker's health check,
+    which GitHub waits for before the job's steps.
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idservices"""
+    if not job.services:
+        return None
+    out: dict[str, Yaml] = {}
+    for s in job.services:
+        health = (
+            f'--health-cmd "{s.health}" --health-interval 5s --health-timeout 5s --health-retries 24'
+            if s.health
+            else None
+        )
+        out[s.name] = drop_none(
+            {
+                "image": s.image,
+                "env": dict(s.env) or None,
+                "ports": None if job.container else [f"{p}:{p}" for p in s.ports],
+                "options": health,
+            }
+        )
+    return out
+
+
 def step_checkout(step: ir.Checkout, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     with_: dict[str, Yaml] = {"persist-credentials": False}
     if job.module is not None and job.module.affected_by:
@@ -306,6 +331,7 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             # The job's steps run in this image on the runner.
             # https://docs.github.com/en/actions/how-tos/write-workflows/choose-where-workflows-run/run-jobs-in-a-container
             "container": job.container,
+            "services": services(job),
             "outputs": job_outputs(job),
             "timeout-minutes": job.timeout_minutes,
             # A failure fails neither the run nor the jobs that need it.
@@ -313,7 +339,9 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "continue-on-error": True if job.allow_failure else None,
             # Protected secrets and approvals of the deployment environment apply to this job.
             # https://docs.github.com/en/actions/reference/workflows-and-actions/deployments-and-environments
-            "environment": job.environment,
+            # A manual job waits for the required reviewers of its environment (docs/equivalence.md,
+            # manual-approval).
+            "environment": job.environment or (ir.MANUAL_ENVIRONMENT if job.manual else None),
             "permissions": permissions(job),
             "strategy": matrix_strategy(job),
             "env": job_env(job),

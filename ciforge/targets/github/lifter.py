@@ -27,7 +27,9 @@ from ciforge.plan.model import (
     image_build_command,
     job_key,
     required_secrets,
+    service_entry,
 )
+from ciforge.plan.posture import environment_fact
 from ciforge.targets.github import expressions
 
 # The platform of each documented hosted runner label (the runners exception).
@@ -359,6 +361,13 @@ def _plan_job(
 ) -> PlanJob:
     raw_env = {**(workflow.get("env") or {}), **(job.get("env") or {})}
     env = {name: _normalize_value(name, value, leg) for name, value in raw_env.items()}
+    # register: service-host (a container job reaches its services by name, as GitLab does)
+    env = register.service_hosts(
+        env,
+        list(job.get("services") or {}),
+        host="" if job.get("container") else register.LOOPBACK,
+        docker_host=register.LOOPBACK,
+    )
     acc: dict[str, Any] = {
         "commands": [],
         "tools": [],
@@ -403,7 +412,23 @@ def _plan_job(
             for name in required_secrets(commands)
             if _scalar(raw_env.get(name, "")) == f"${{{{ secrets.{name} }}}}"
         ),
+        services=_services(job),
+        # register: manual-approval (the environment's required reviewers hold the job)
+        manual=environment_fact(job.get("environment")) == ir.MANUAL_ENVIRONMENT,
     )
+
+
+def _services(job: dict[str, Any]) -> tuple[str, ...]:
+    """``services:``, each with its image and env; a port not published on the same port of the
+    runner is named (the job's <NAME>_PORT would not reach it)."""
+    out = []
+    for name, given in (job.get("services") or {}).items():
+        spec = given if isinstance(given, dict) else {}
+        ports = [str(p) for p in spec.get("ports") or []]
+        unpublished = tuple(p for p in ports if len(set(p.split(":"))) != 1 or ":" not in p)
+        env = {str(k): _scalar(v) for k, v in (spec.get("env") or {}).items()}
+        out.append(service_entry(str(name), _scalar(spec.get("image", "")), env, unpublished))
+    return tuple(sorted(out))
 
 
 def _container(job: dict[str, Any]) -> str:

@@ -57,11 +57,42 @@ def expected(pipeline: ir.Pipeline) -> Posture:
         posture[job.id] = frozenset(
             {
                 "permissions: " + ", ".join(sorted(scopes(job))),
-                f"environment: {job.environment or '-'}",
+                f"environment: {job.environment or (ir.MANUAL_ENVIRONMENT if job.manual else '-')}",
                 "secrets: " + (", ".join(_github_secrets(job)) or "-"),
+                *(f"service {s.name} health: {s.health}" for s in job.services if s.health),
             }
         )
     return posture
+
+
+# The parts of container: and services: the execution plan compares (PlanJob.container,
+# PlanJob.services); everything else there is posture.
+_PLANNED_CONTAINER: Final = frozenset({"image"})
+_PLANNED_SERVICE: Final = frozenset({"image", "env", "ports"})
+_HEALTH: Final = re.compile(
+    r'--health-cmd "(?P<cmd>[^"\\]+)" --health-interval 5s --health-timeout 5s --health-retries 24'
+)
+
+
+def _container_facts(job: dict[str, Any]) -> set[str]:
+    """Facts for what the plan does not compare: a container's options, volumes or credentials,
+    a service's options other than ciforge's health check, an allowed failure that is decided
+    at run time (an expression)."""
+    facts = set()
+    container = job.get("container")
+    if isinstance(container, dict):
+        facts |= {f"job container {k}: {v}" for k, v in container.items() if k not in _PLANNED_CONTAINER}
+    for name, service in (job.get("services") or {}).items():
+        spec = service if isinstance(service, dict) else {"image": service}
+        for key, value in spec.items():
+            health = _HEALTH.fullmatch(str(value)) if key == "options" else None
+            if health:
+                facts.add(f"service {name} health: {health['cmd']}")
+            elif key not in _PLANNED_SERVICE:
+                facts.add(f"service {name} {key}: {value}")
+    if "continue-on-error" in job and not isinstance(job["continue-on-error"], bool):
+        facts.add(f"job continue-on-error: {job['continue-on-error']}")
+    return facts
 
 
 def _scopes(permissions: Any) -> str:
@@ -119,9 +150,10 @@ def lift(workflow: dict[str, Any]) -> Posture:
             f"environment: {environment_fact(job.get('environment'))}",
             "secrets: " + (", ".join(sorted(set(_SECRET.findall(str(job))))) or "-"),
         }
-        for key in ("container", "services", "continue-on-error", "uses", "secrets"):
+        for key in ("uses", "secrets"):
             if key in job:
                 facts.add(f"job {key}: {job[key]}")
+        facts |= _container_facts(job)
         # the working directory is part of the execution plan (workdir); a shell is posture
         run_defaults = {
             k: v for k, v in ((job.get("defaults") or {}).get("run") or {}).items() if k != "working-directory"

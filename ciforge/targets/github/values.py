@@ -42,6 +42,11 @@ PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
     "signing_issuer": lambda _: "https://token.actions.githubusercontent.com",
     "secret": lambda name: "${{ secrets." + name + " }}",
     "variable": lambda name: "${{ vars." + name + " }}",
+    # A job on the runner reaches its service containers, and the ports its own containers
+    # publish, on the runner's loopback (the service's ports are published there, emitter.services).
+    # https://docs.github.com/en/actions/tutorials/use-containerized-services/use-docker-service-containers
+    "service_host": lambda _: "127.0.0.1",
+    "docker_publish_host": lambda _: "127.0.0.1",
 }
 
 

@@ -12,7 +12,7 @@ from typing import Final
 from ciforge import ir
 from ciforge.globs import ref_filter_rules
 from ciforge.ir import unsupported
-from ciforge.scripts import quoted
+from ciforge.scripts import block, quoted
 from ciforge.scripts_modules import guarded
 from ciforge.scripts_report import JUNIT_FILE
 from ciforge.targets.gitlab import buildx, images, runners, scripts, signing, values
@@ -118,6 +118,20 @@ def job_rules(job: ir.Job, triggers: ir.Triggers) -> list[Yaml]:
     return rules
 
 
+def manual_rules(job: ir.Job, rules: list[Yaml]) -> list[Yaml]:
+    """A manual job: each rule that adds it adds it as manual. Without allow_failure it blocks the
+    pipeline, and the jobs that need it, until someone plays it, as GitHub's environment approval
+    holds the run. https://docs.gitlab.com/ci/jobs/job_control/#create-a-job-that-must-be-run-manually"""
+    if not job.manual:
+        return rules
+    return [
+        r
+        if isinstance(r, dict) and r.get("when") == "never"
+        else {**(r if isinstance(r, dict) else {}), "when": "manual"}
+        for r in rules
+    ]
+
+
 def needs(job: ir.Job) -> list[Yaml]:
     """Explicit needs; artifacts are fetched only from the jobs this one consumes."""
     consumed = {c.producer for c in job.consumes} | {i.producer for i in job.inputs}
@@ -138,8 +152,12 @@ def variables(job: ir.Job) -> Yaml:
         resolved = values.env_value(name, value)
         if resolved is not None:
             out[name] = resolved if isinstance(value, ir.PlatformValue) else variable(resolved)
-    if job.runtime == ir.Runtime.DOCKER:
+    if images.dind(job):
         out.update(images.DIND_VARIABLES)
+    if job.services:
+        # Services reach each other by name only on a network of the job's own.
+        # https://docs.gitlab.com/runner/configuration/feature-flags/
+        out["FF_NETWORK_PER_BUILD"] = "true"
     if job.cache is not None:
         out.update(CACHE_VARIABLES)
     if job.module is not None and job.module.affected_by:
@@ -210,6 +228,8 @@ def script(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     out: list[Yaml] = [Script(identity)] if identity else []
     if job.runtime == ir.Runtime.GO and not runners.docker(job):
         out.append(Script(runners.install_go(job)))
+    if job.docker and job.runtime != ir.Runtime.DOCKER:
+        out.append(Script(block(*images.INSTALL_DOCKER_CLI)))
     if _module_directory(job) != ".":
         # The script lines of a job run in one shell: this one sets the directory of all after it.
         out.append(f"cd -- {quoted(_module_directory(job))} || exit 1")
@@ -279,7 +299,7 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             "tags": runners.tags(job),
             "services": images.services(job),
             "needs": needs(job),
-            "rules": job_rules(job, pipeline.triggers),
+            "rules": manual_rules(job, job_rules(job, pipeline.triggers)),
             "variables": variables(job),
             "parallel": parallel(job),
             "timeout": f"{job.timeout_minutes} minutes",

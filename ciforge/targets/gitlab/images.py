@@ -38,9 +38,31 @@ def image(job: ir.Job, tools: Mapping[str, str]) -> Yaml:
     return _tool_image(f"ghcr.io/sigstore/cosign/cosign:{tools['cosign']}-dev")
 
 
+def dind(job: ir.Job) -> bool:
+    """Whether the job has a Docker daemon: the image build, and a custom job with docker: true."""
+    return job.runtime == ir.Runtime.DOCKER or job.docker
+
+
 def services(job: ir.Job) -> Yaml:
-    """Docker-in-Docker for the image build. https://docs.gitlab.com/ci/docker/using_docker_build/"""
-    return [f"docker:{DOCKER_VERSION}-dind"] if job.runtime == ir.Runtime.DOCKER else None
+    """Docker-in-Docker for the image build and for a custom job with docker: true
+    (https://docs.gitlab.com/ci/docker/using_docker_build/), and a custom job's service
+    containers, each reached by its alias (https://docs.gitlab.com/ci/services/)."""
+    out: list[Yaml] = [f"docker:{DOCKER_VERSION}-dind"] if dind(job) else []
+    for s in job.services:
+        out.append({"name": s.image, "alias": s.name, **({"variables": dict(s.env)} if s.env else {})})
+    return out or None
+
+
+# Debian's docker.io package carries the docker CLI; the golang and buildpack-deps images are
+# Debian. GitLab starts the job while the docker:dind service may still be starting, so the
+# block waits for the daemon.
+INSTALL_DOCKER_CLI: Final = (
+    "export DEBIAN_FRONTEND=noninteractive",
+    "apt-get update -qq",
+    "apt-get install -y -qq --no-install-recommends docker.io docker-compose > /dev/null",
+    "for _ in $(seq 1 30); do docker info > /dev/null 2>&1 && break; sleep 2; done",
+    "docker info > /dev/null",
+)
 
 
 DIND_VARIABLES: Final = (

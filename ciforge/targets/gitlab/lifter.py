@@ -28,6 +28,7 @@ from ciforge.plan.model import (
     image_build_command,
     job_key,
     required_secrets,
+    service_entry,
 )
 from ciforge.targets.gitlab import expressions
 
@@ -315,6 +316,13 @@ def platform_block(text: str, job: dict[str, Any]) -> str | None:
         return "tool-install"
     if invokes(text, "curl") and "https://dl.google.com/go/" in text:
         return "tool-install"
+    # the docker CLI for a job with GitLab's Docker-in-Docker service (GitHub's runner has one)
+    if (
+        invokes(text, "apt-get", "install")
+        and " docker.io" in text
+        and any(_DIND.fullmatch(str(s)) for s in job.get("services") or [])
+    ):
+        return "tool-install"
     tokens = [f"${name}" for name in job.get("id_tokens") or {}] + [f"${{{name}" for name in job.get("id_tokens") or {}]
     if any(token in text for token in tokens) and "CERT_IDENTITY=" in text:
         return "signing-identity"
@@ -339,6 +347,9 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
     literal = {k for k, v in declared.items() if isinstance(v, dict) and v.get("expand") is False}
     literal -= set(rule_vars) | set(leg)
     env = {k: v if k in literal else _normalize(k, v) for k, v in raw.items()}
+    services = _services(job)
+    # register: service-host (GitLab reaches a service by its alias, its name in the plan)
+    env = register.service_hosts(env, [], host="", docker_host=DIND_HOST)
     # A pipeline variable overrides any of these set as a variable (register: pipeline-variables).
     env.update({k: f"{register.OVERRIDABLE}({v})" for k, v in env.items() if k in register.OVERRIDABLE_SETTINGS})
     consumes = set()
@@ -399,7 +410,29 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
         allow_failure=job.get("allow_failure") is True or isinstance(job.get("allow_failure"), dict),
         # GitLab injects a CI/CD variable by its own name (named exception settings-variables)
         secrets=required_secrets(tuple(commands)),
+        services=services,
     )
+
+
+# The Docker-in-Docker service's hostname, where the ports its containers publish are reached.
+DIND_HOST: Final = "docker"
+_DIND: Final = re.compile(r"docker:[0-9.]+-dind")
+
+
+def _services(job: dict[str, Any]) -> tuple[str, ...]:
+    """``services:`` other than Docker-in-Docker (the posture's), each by its alias (else its
+    image's name, as GitLab names an unaliased service) with its image and variables.
+    https://docs.gitlab.com/ci/services/#accessing-the-services"""
+    out = []
+    for entry in job.get("services") or []:
+        spec = entry if isinstance(entry, dict) else {"name": entry}
+        image = str(spec.get("name", ""))
+        if _DIND.fullmatch(image):
+            continue
+        alias = str(spec.get("alias") or re.split(r"[:@]", image.rsplit("/", 1)[-1])[0])
+        variables = {str(k): _variable(v) for k, v in (spec.get("variables") or {}).items()}
+        out.append(service_entry(alias, image, variables))
+    return tuple(sorted(out))
 
 
 def _container(job: dict[str, Any]) -> str:
@@ -430,8 +463,10 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
             continue  # a job without rules is not part of merge request pipelines
         else:
             rule_vars = {}
+        chosen = rule if "rules" in job and rule is not None else job
+        manual = chosen.get("when") == "manual"
         for leg in expand_parallel(job) or [{}]:
-            planned = _plan_job(name, job, doc, leg, rule_vars, variables)
+            planned = attrs.evolve(_plan_job(name, job, doc, leg, rule_vars, variables), manual=manual)
             jobs[planned.key] = planned
             keys.setdefault(name, []).append(planned.key)
     for key, planned in list(jobs.items()):

@@ -35,7 +35,7 @@ def expected(pipeline: ir.Pipeline) -> Posture:
             "id_tokens: " + _gitlab_id_tokens(job),
             f"interruptible: {str(job.cancellable).lower()}",
         }
-        if job.runtime == ir.Runtime.DOCKER:
+        if job.runtime == ir.Runtime.DOCKER or job.docker:
             facts.add("services: docker:dind")
         posture[job.id] = frozenset(facts)
     return posture
@@ -66,11 +66,12 @@ def lift(doc: dict[str, Any]) -> Posture:
             _id_tokens(job.get("id_tokens")),
             f"interruptible: {str(job.get('interruptible', False)).lower()}",
         }
-        if job.get("services"):
-            dind = all(re.fullmatch(r"docker:[0-9.]+-dind", str(s)) for s in job["services"])
-            job_facts.add("services: docker:dind" if dind else f"services: {job['services']}")
+        # Other service containers are part of the plan (PlanJob.services).
+        if any(re.fullmatch(r"docker:[0-9.]+-dind", str(s)) for s in job.get("services") or []):
+            job_facts.add("services: docker:dind")
         job_facts.update(f"{key}: {job[key]}" for key in _GITLAB_JOB_HOOKS if key in job)
-        if job.get("allow_failure"):
+        # allow_failure: true is in the plan; exit codes (allowed to fail with those only) are not
+        if isinstance(job.get("allow_failure"), dict):
             job_facts.add(f"allow_failure: {job['allow_failure']}")
         posture[name] = frozenset(job_facts)
     return posture

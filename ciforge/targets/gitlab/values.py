@@ -28,6 +28,11 @@ PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
     "signing_issuer": lambda _: None,
     "secret": lambda name: "$" + name,
     "variable": lambda name: "$" + name,
+    # A service is reached by its alias; the ports that containers of the Docker-in-Docker service
+    # publish, on that service's host, docker.
+    # https://docs.gitlab.com/ci/services/#accessing-the-services
+    "service_host": lambda name: name,
+    "docker_publish_host": lambda _: "docker",
 }
 
 
