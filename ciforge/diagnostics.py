@@ -63,6 +63,7 @@ DiagnosticCode = Literal[
     "setup",
     "secrets",
     "schedule",
+    "paths",
 ]
 
 # Stable, documented codes (mypy's errorcodes style). Tests pin them.
@@ -113,6 +114,8 @@ CODES: Final[dict[DiagnosticCode, str]] = {
     "setup": "setup.apt cannot install its packages on a job's platform (not Linux)",
     "secrets": "a custom job's secret is a platform's own name, clashes with its env, or would reach a pull request",
     "schedule": "a schedule's cron is out of range or repeated, or it runs no job or an unknown one",
+    "paths": "a path filter pattern is read differently by GitHub and GitLab or matches no file, there are more "
+    "than GitLab's 50, or paths-on names an event the pipeline does not run on",
 }
 
 
