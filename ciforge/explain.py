@@ -227,14 +227,22 @@ def as_json(doc: source.SourceDoc, pipeline: ir.Pipeline) -> str:
             node = child
         node[str(row.path[-1])] = row.value
     jobs = {}
+    path_filters = {}
     for event in events(pipeline):
         plan = from_ir.plan(pipeline, event)
         jobs[plan.event] = sorted({job.logical_id for job in plan.jobs.values()})
+        if plan.path_filter is not None:
+            path_filters[plan.event] = {
+                "paths": list(plan.path_filter.paths),
+                "ignore": list(plan.path_filter.ignore or ()),
+            }
     document = {
         "manifest": manifest,
         "origins": {row.key: row.origin for row in rows},
         "modules": modules(pipeline),
         "events": jobs,
+        # per filtered event: GitHub applies both lists, GitLab the paths only (paths-ignore-gitlab)
+        "path_filters": path_filters,
     }
     return json.dumps(document, indent=2) + "\n"
 

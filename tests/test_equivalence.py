@@ -20,6 +20,7 @@ from ciforge.plan import EVENTS, differences, from_ir, probes, register
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.helpers import CASES, GITHUB, GITLAB, case_dirs, render_case
+from tests.test_path_filters import PATH_CHECKS
 from tests.test_schedules import SCHEDULE_CHECKS
 
 ALL = case_dirs()
@@ -441,6 +442,7 @@ EXCEPTION_CHECKS: dict[str, Callable[[Result], None]] = {
     "change-request-conflicts": check_change_request_conflicts,
     "skip-marker-variants": check_skip_marker_variants,
     **SCHEDULE_CHECKS,
+    **PATH_CHECKS,
 }
 
 

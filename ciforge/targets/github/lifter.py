@@ -28,7 +28,7 @@ from ciforge.plan.model import (
     job_key,
     required_secrets,
 )
-from ciforge.targets.github import expressions
+from ciforge.targets.github import expressions, lift_paths
 
 # The platform of each documented hosted runner label (the runners exception).
 # https://docs.github.com/en/actions/reference/runners/github-hosted-runners
@@ -447,6 +447,7 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
     workflow = load(source) if isinstance(source, str) else source
     if not triggered(workflow.get("on"), event):
         return Plan(event=event.name, jobs={})
+    path_filter = lift_paths.path_filter(workflow.get("on"), event)
     context = github_context(event)
     results: dict[str, str] = {}  # job id -> success | skipped
 
@@ -487,4 +488,4 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
     for key, planned in list(jobs.items()):
         needs = frozenset(k for n in _needs(workflow["jobs"][planned.logical_id]) for k in keys.get(n, []))
         jobs[key] = attrs.evolve(planned, needs=needs)
-    return Plan(event=event.name, jobs=jobs)
+    return Plan(event=event.name, jobs=jobs, path_filter=path_filter)
