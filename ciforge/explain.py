@@ -97,6 +97,16 @@ def _derived(pipeline: ir.Pipeline, effective: dict[str, Any], version_file: str
             )
     if isinstance(effective.get("build"), dict) and effective["build"].get("binary") is None:
         out[("build", "binary")] = Value(("build", "binary"), effective["name"], "default: the name")
+    paths = pipeline.triggers.paths
+    if paths is not None and effective["triggers"].get("paths-on") is None:
+        on = [
+            name
+            for name, event in (("pr", ir.Event.CHANGE_REQUEST), ("push", ir.Event.PUSH_BRANCH))
+            if event in paths.events
+        ]
+        out[("triggers", "paths-on")] = Value(
+            ("triggers", "paths-on"), on, "default: pr and push, those the pipeline runs on"
+        )
     if isinstance(effective.get("image"), dict) and effective["image"].get("repository") is None:
         out[("image", "repository")] = Value(("image", "repository"), "(per platform)", PLATFORM_DEFAULT)
     return out

@@ -269,8 +269,10 @@ def test_verify_sees_a_dropped_filter(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_explain_shows_the_filter(capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["explain", "-m", str(CASE / "ciforge.yml"), "--format", "json"]) == 0
-    shown = json.loads(capsys.readouterr().out)["path_filters"]
-    assert shown == {name: {"paths": PATHS, "ignore": IGNORE} for name in ("push:main", "pr")}
+    document = json.loads(capsys.readouterr().out)
+    assert document["path_filters"] == {name: {"paths": PATHS, "ignore": IGNORE} for name in ("push:main", "pr")}
+    assert document["manifest"]["triggers"]["paths-on"] == ["pr", "push"]
+    assert document["origins"]["triggers.paths-on"].startswith("default: pr and push")
     assert main(["explain", "-m", str(CASE / "ciforge.yml")]) == 0
     text = capsys.readouterr().out
     assert "pr: runs only when a changed file matches **/*.go, go.mod" in text
