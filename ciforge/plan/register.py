@@ -235,7 +235,8 @@ REGISTER: Final = {
             "A new branch's first push: GitLab always runs",
             "GitLab's rules:changes is always true for the first push of a new branch in a branch pipeline "
             "(there is no previous push to compare with; ciforge sets no compare_to, which would never match "
-            "pushes to the compared branch itself) (https://docs.gitlab.com/ci/yaml/#ruleschanges); GitHub "
+            "pushes to the compared branch itself) (https://docs.gitlab.com/ci/yaml/#ruleschanges, "
+            "https://docs.gitlab.com/ci/jobs/job_troubleshooting/#jobs-or-pipelines-run-unexpectedly-when-using-changes); GitHub "
             "documents a two-dot diff against the parent of the ancestor of the deepest commit pushed "
             "(https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax"
             "#onpushpull_requestpull_request_targetpathspaths-ignore), so it may skip a first push GitLab runs. The plans model pushes to "
@@ -258,7 +259,7 @@ REGISTER: Final = {
             "what both read alike (literal letters, digits and . _ - /, *, **/ as a whole segment, [a-z0-9] "
             "lists) and refuses the rest with a positioned error (** elsewhere, ?, +, braces, escapes, !). "
             "What stays: GitLab's * and **/ match names starting with a dot (FNM_DOTMATCH); GitHub's cheat sheet "
-            "does not say whether its * does.",
+            "does not say whether its * and ** do (ciforge's reference matcher of it assumes they do).",
         ),
         NamedException(
             "scheduling",
