@@ -27,8 +27,10 @@ from ciforge.lower_paths import pattern_problem
 from ciforge.plan import EVENTS, differences, from_ir, probes
 from ciforge.plan.filter_reference import matches as github_matches
 from ciforge.plan.model import PathFilter, PlanEvent
+from ciforge.targets.github import lift_paths
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
+from tests.conftest import oracle
 from tests.helpers import CASES, GITHUB, GITLAB, render_case
 from tests.test_verify_holes import render, verify
 
@@ -264,6 +266,26 @@ def test_verify_sees_a_dropped_filter(tmp_path: Path, capsys: pytest.CaptureFixt
     text = github.read_text()
     github.write_text(text.replace("    paths:\n", "    paths-ignore: [x]\n    paths:\n", 1))
     assert "GitHub refuses paths and paths-ignore on one event" in verify(root, capsys)
+
+
+def test_actionlint_refuses_what_the_github_lifter_refuses(tmp_path: Path) -> None:
+    """GitHub refuses paths and paths-ignore on one event (actionlint, which checks the
+    workflow syntax as GitHub does, says so); the emitted form, negations last, passes."""
+    root = render(tmp_path, MANIFEST)
+    workflow = root / GITHUB
+
+    def actionlint() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [oracle("actionlint"), "-no-color", str(workflow)], capture_output=True, text=True, check=False, timeout=120
+        )
+
+    assert actionlint().returncode == 0
+    workflow.write_text(workflow.read_text().replace("    paths:\n", "    paths-ignore: [x]\n    paths:\n", 1))
+    refused = actionlint()
+    assert refused.returncode == 1
+    assert 'both "paths" and "paths-ignore" filters cannot be used for the same event' in refused.stdout
+    with pytest.raises(lift_paths.RefusedPathFilterError):
+        lift_github.lift(lift_github.load(workflow.read_text()), EVENTS["push:main"])
 
 
 def test_explain_shows_the_filter(capsys: pytest.CaptureFixture[str]) -> None:
