@@ -24,7 +24,7 @@ from ciforge.cli import main
 from ciforge.compiler import Result, compile_pipeline, emit
 from ciforge.diagnostics import Diagnostic, format_text
 from ciforge.lower_paths import pattern_problem
-from ciforge.plan import EVENTS, differences, from_ir, probes
+from ciforge.plan import EVENTS, differences, from_ir, probes, show
 from ciforge.plan.filter_reference import matches as github_matches
 from ciforge.plan.model import PathFilter, PlanEvent
 from ciforge.targets.github import lift_paths
@@ -136,6 +136,11 @@ def test_paths_ignore_alone() -> None:
     assert gh["on"]["pull_request"]["paths-ignore"] == ["docs/**/*", "**/*.md"]
     assert "changes" not in json.dumps(gl["workflow"])
     _agree(result)
+    assert result.pipeline is not None
+    table = show.table([from_ir.plan(result.pipeline, EVENTS["pr"])])
+    assert (
+        "pr: runs unless every changed file matches docs/**/*, **/*.md (GitLab: always, paths-ignore-gitlab)" in table
+    )
 
 
 def _render(text: str) -> Result:

@@ -54,6 +54,7 @@ def describe_filter(path_filter: PathFilter) -> str:
     out = "runs only when a changed file matches " + (", ".join(path_filter.paths) or "any pattern")
     if not path_filter.paths:
         out = "runs unless every changed file matches " + ", ".join(path_filter.ignore or ())
+        out += " (GitLab: always, paths-ignore-gitlab)"
     elif path_filter.ignore:
         out += " and not " + ", ".join(path_filter.ignore) + " (GitLab: not excluded, paths-ignore-gitlab)"
     return out
