@@ -64,6 +64,7 @@ DiagnosticCode = Literal[
     "secrets",
     "schedule",
     "services",
+    "paths",
 ]
 
 # Stable, documented codes (mypy's errorcodes style). Tests pin them.
@@ -115,6 +116,8 @@ CODES: Final[dict[DiagnosticCode, str]] = {
     "secrets": "a custom job's secret is a platform's own name, clashes with its env, or would reach a pull request",
     "schedule": "a schedule's cron is out of range or repeated, or it runs no job or an unknown one",
     "services": "a custom job's service container has a health command GitHub's docker options cannot carry",
+    "paths": "a path filter pattern is read differently by GitHub and GitLab or matches no file, there are more "
+    "than GitLab's 50, or paths-on names an event the pipeline does not run on",
 }
 
 

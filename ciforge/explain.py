@@ -97,6 +97,16 @@ def _derived(pipeline: ir.Pipeline, effective: dict[str, Any], version_file: str
             )
     if isinstance(effective.get("build"), dict) and effective["build"].get("binary") is None:
         out[("build", "binary")] = Value(("build", "binary"), effective["name"], "default: the name")
+    paths = pipeline.triggers.paths
+    if paths is not None and effective["triggers"].get("paths-on") is None:
+        on = [
+            name
+            for name, event in (("pr", ir.Event.CHANGE_REQUEST), ("push", ir.Event.PUSH_BRANCH))
+            if event in paths.events
+        ]
+        out[("triggers", "paths-on")] = Value(
+            ("triggers", "paths-on"), on, "default: pr and push, those the pipeline runs on"
+        )
     if isinstance(effective.get("image"), dict) and effective["image"].get("repository") is None:
         out[("image", "repository")] = Value(("image", "repository"), "(per platform)", PLATFORM_DEFAULT)
     return out
@@ -227,14 +237,22 @@ def as_json(doc: source.SourceDoc, pipeline: ir.Pipeline) -> str:
             node = child
         node[str(row.path[-1])] = row.value
     jobs = {}
+    path_filters = {}
     for event in events(pipeline):
         plan = from_ir.plan(pipeline, event)
         jobs[plan.event] = sorted({job.logical_id for job in plan.jobs.values()})
+        if plan.path_filter is not None:
+            path_filters[plan.event] = {
+                "paths": list(plan.path_filter.paths),
+                "ignore": list(plan.path_filter.ignore or ()),
+            }
     document = {
         "manifest": manifest,
         "origins": {row.key: row.origin for row in rows},
         "modules": modules(pipeline),
         "events": jobs,
+        # per filtered event: GitHub applies both lists, GitLab the paths only (paths-ignore-gitlab)
+        "path_filters": path_filters,
     }
     return json.dumps(document, indent=2) + "\n"
 

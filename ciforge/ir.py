@@ -93,6 +93,29 @@ class Triggers:
     # The UTC crons of the scheduled runs, each its own: a GitHub run tells them apart by the cron,
     # a GitLab schedule by the SCHEDULE_VARIABLE it sets to it.
     schedules: tuple[str, ...] = ()
+    # The pipeline's path filter (None: every push and change request runs it).
+    paths: PathFilter | None = None
+
+
+# The events a path filter can apply to: tag pushes, manual and scheduled runs are never filtered
+# (GitHub does not evaluate path filters for them, GitLab's rules:changes is always true there).
+PATH_FILTER_EVENTS: Final = frozenset({Event.PUSH_BRANCH, Event.CHANGE_REQUEST})
+
+
+@attrs.frozen(kw_only=True)
+class PathFilter:
+    """A pipeline-level path filter (docs/equivalence.md, path filters): on ``events`` the pipeline
+    runs only when a changed file matches one of ``paths`` (any file when empty) and not one of
+    ``ignore``. GitLab cannot exclude: it applies ``paths`` alone (paths-ignore-gitlab)."""
+
+    paths: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    events: frozenset[Event] = PATH_FILTER_EVENTS
+
+    def __attrs_post_init__(self) -> None:
+        assert self.paths or self.ignore, "a path filter has patterns"
+        assert self.events, "a path filter applies to an event"
+        assert self.events <= PATH_FILTER_EVENTS, "pushes and change requests only"
 
 
 # The pipeline-schedule variable that tells a GitLab pipeline which schedule fired (GitLab's

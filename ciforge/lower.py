@@ -14,6 +14,7 @@ from ciforge.diagnostics import Diagnostic, DiagnosticCode, JsonPath
 from ciforge.globs import bracket_problem
 from ciforge.lower_jobs import CustomJobs
 from ciforge.lower_lint import LintLowering
+from ciforge.lower_paths import path_filter
 from ciforge.lower_schedule import Schedules
 from ciforge.lower_setup import apt_skipped, with_setup
 from ciforge.lower_supply import SupplyChain
@@ -352,6 +353,7 @@ class Lowering:
             change_requests=t.pull_requests,
             manual=t.manual,
             schedules=tuple(entry.cron for entry in t.schedule),
+            paths=path_filter(self),
         )
         for key, patterns in (("branches", t.branches), ("tags", t.tags)):
             for index, pattern in enumerate(patterns):

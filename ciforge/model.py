@@ -28,6 +28,7 @@ PushOn = Literal["tags", "branches"]
 SbomFormat = Literal["spdx-json", "cyclonedx-json"]
 Severity = Literal["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 JobEvent = Literal["pr", "push", "tag", "manual", "schedule"]
+PathsEvent = Literal["pr", "push"]
 
 DEFAULT_PROXY = "https://proxy.golang.org,direct"
 DEFAULT_SUMDB = "sum.golang.org"
@@ -73,6 +74,9 @@ class Triggers:
     tags: tuple[str, ...] = ("v*",)
     manual: bool = True
     schedule: tuple[Schedule, ...] = ()
+    paths: tuple[str, ...] = ()
+    paths_ignore: tuple[str, ...] = ()
+    paths_on: tuple[PathsEvent, ...] | None = None  # None: pr and push, those the pipeline runs on
 
 
 @attrs.frozen(kw_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Final
 
@@ -33,3 +34,28 @@ def as_yaml(data: object) -> dict[str, Yaml]:
     """Generated test data as the emitters' document type (checked: a mapping at the top)."""
     assert isinstance(data, dict)
     return data
+
+
+def git_repo_with_a_change(work: Path) -> None:
+    """A git repository in ``work`` on branch main whose default remote branch (origin/main) is
+    one commit behind, that commit adding a Go file: gitlab-ci-local evaluates ``rules:changes``
+    with ``git diff --name-only origin/<default branch>`` and fails without that ref. The files
+    already in ``work`` are in the first commit."""
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=ciforge", "-c", "user.email=ciforge@example.com", *args],
+            cwd=work,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "--allow-empty", "-m", "base")
+    git("update-ref", "refs/remotes/origin/main", "HEAD")
+    git("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
+    (work / "main.go").write_text("package main\n\nfunc main() {}\n", encoding="utf-8")
+    git("add", "main.go")
+    git("commit", "-q", "-m", "a change")

@@ -161,6 +161,7 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
     open_manifest(draw, m)
     if draw(st.booleans()):
         m["triggers"]["schedule"] = draw(schedules(m.get("jobs", {}), build=m["build"] is not False))
+    path_filters(draw, m)
     return m
 
 
@@ -178,6 +179,25 @@ def open_manifest(draw: st.DrawFn, m: dict[str, Any]) -> None:
                 },
             )
         )
+
+
+# Path patterns both glob dialects read alike (ciforge/lower_paths.py): **/ as a whole segment,
+# * within a segment, [...] lists, dot files.
+PATH_GLOBS = ["**/*.go", "go.mod", "go.sum", "cmd/*/main.go", "internal/**/*", "[a-z]*.yml", ".github/**/*"]
+PATH_IGNORES = ["docs/**/*", "**/*.md", "examples/**/*"]
+
+
+def path_filters(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    """triggers.paths, paths-ignore (either or both) and maybe paths-on."""
+    if not draw(st.booleans()):
+        return
+    paths, ignore = draw(_subset(PATH_GLOBS)), draw(_subset(PATH_IGNORES))
+    if not (paths or ignore):
+        paths = PATH_GLOBS[:1]
+    m["triggers"] |= {"paths": paths} if paths else {}
+    m["triggers"] |= {"paths-ignore": ignore} if ignore else {}
+    if draw(st.booleans()):
+        m["triggers"]["paths-on"] = draw(_subset(["pr", "push"], min_size=1))
 
 
 def build_tags(draw: st.DrawFn, m: dict[str, Any]) -> None:

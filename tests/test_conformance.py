@@ -14,7 +14,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import oracle
-from tests.helpers import GITHUB, GITLAB, case_dirs
+from tests.helpers import GITHUB, GITLAB, case_dirs, git_repo_with_a_change
 
 pytestmark = pytest.mark.oracle
 CASES = case_dirs()
@@ -114,7 +114,7 @@ def test_gitlab_ci_local_lists_the_expected_jobs(case: Path, tmp_path: Path) -> 
     work = tmp_path / "repo"
     work.mkdir()
     shutil.copy(case / GITLAB, work / GITLAB)
-    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    git_repo_with_a_change(work)  # rules:changes reads a diff against origin/main
     proc = run(oracle("node22"), oracle("gitlab-ci-local"), "--list-json", cwd=work)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     jobs = json.loads(proc.stdout)

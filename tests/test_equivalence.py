@@ -21,6 +21,7 @@ from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.helpers import CASES, GITHUB, GITLAB, case_dirs, render_case
 from tests.test_custom_services import CUSTOM_JOB_CHECKS
+from tests.test_path_filters import PATH_CHECKS
 from tests.test_schedules import SCHEDULE_CHECKS
 
 ALL = case_dirs()
@@ -443,6 +444,7 @@ EXCEPTION_CHECKS: dict[str, Callable[[Result], None]] = {
     "skip-marker-variants": check_skip_marker_variants,
     **SCHEDULE_CHECKS,
     **CUSTOM_JOB_CHECKS,
+    **PATH_CHECKS,
 }
 
 

@@ -24,7 +24,7 @@ from ciforge.plan.model import PlanEvent, job_key, schedule_event
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.conftest import ROOT, oracle
-from tests.helpers import GITHUB, GITLAB, case_dirs
+from tests.helpers import GITHUB, GITLAB, case_dirs, git_repo_with_a_change
 
 pytestmark = pytest.mark.oracle
 CASES = case_dirs()
@@ -124,7 +124,7 @@ def test_gitlab_lifter_agrees_with_gitlab_ci_local(case: Path, tmp_path: Path) -
     work = tmp_path / "repo"
     work.mkdir()
     shutil.copy(case / GITLAB, work / GITLAB)
-    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    git_repo_with_a_change(work)  # rules:changes reads a diff against origin/main
     doc = lift_gitlab.load((case / GITLAB).read_text())
     compared = 0
     for event in case_events(case):

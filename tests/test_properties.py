@@ -147,7 +147,18 @@ def _features(manifest: dict[str, Any]) -> set[str]:
     found |= {"test.report"} if "report" in manifest["test"] else set()
     jobs = manifest.get("jobs", {})
     found |= {name for name, has in JOB_FEATURES.items() if any(has(job, jobs) for job in jobs.values())}
-    return found | _schedule_features(triggers.get("schedule", []), jobs)
+    return found | _schedule_features(triggers.get("schedule", []), jobs) | _path_features(triggers)
+
+
+def _path_features(triggers: dict[str, Any]) -> set[str]:
+    found = set()
+    if triggers.get("paths"):
+        found.add("path filter")
+    if triggers.get("paths-ignore"):
+        found.add("path filter with paths-ignore" if triggers.get("paths") else "paths-ignore alone")
+    if triggers.get("paths-on") == ["pr"]:
+        found.add("path filter on pull requests only")
+    return found
 
 
 def _schedule_features(entries: list[dict[str, Any]], jobs: dict[str, Any]) -> set[str]:
@@ -195,6 +206,10 @@ ALL_FEATURES = {
     "manual custom job",
     "custom job needing a manual job",
     "several schedules",
+    "path filter",
+    "path filter with paths-ignore",
+    "paths-ignore alone",
+    "path filter on pull requests only",
     "schedule naming a custom job",
     "schedule naming a built-in family",
     "schedule of the jobs listing schedule",

@@ -11,6 +11,7 @@ from ciforge.plan.filter_reference import filters_match
 from ciforge.plan.model import (
     Artifact,
     Gate,
+    PathFilter,
     Plan,
     PlanEvent,
     PlanJob,
@@ -147,6 +148,10 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
     """The execution plan of the IR for one event."""
     if not triggered(pipeline.triggers, event):
         return Plan(event=event.name, jobs={})
+    paths = pipeline.triggers.paths
+    path_filter = (
+        PathFilter(paths=paths.paths, ignore=paths.ignore) if paths is not None and event.kind in paths.events else None
+    )
     kind = event.kind
     running = [
         j
@@ -194,4 +199,4 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
                 services=tuple(sorted(service_entry(s.name, s.image, dict(s.env)) for s in job.services)),
                 manual=job.manual,
             )
-    return Plan(event=event.name, jobs=jobs)
+    return Plan(event=event.name, jobs=jobs, path_filter=path_filter)

@@ -10,6 +10,7 @@ from typing import Final
 import attrs
 
 from ciforge import ir
+from ciforge.plan import register
 
 Pairs = tuple[tuple[str, str], ...]
 
@@ -113,11 +114,29 @@ class PlanJob:
 
 
 @attrs.frozen(kw_only=True)
+class PathFilter:
+    """The path filter of one event: the pipeline runs only when a changed file matches one of
+    ``paths`` (any file when empty) and not one of ``ignore``. ``ignore`` is None where the
+    platform cannot exclude (GitLab's rules:changes; the register's paths-ignore-gitlab)."""
+
+    paths: tuple[str, ...] = ()
+    ignore: tuple[str, ...] | None = ()
+
+    def show(self) -> str:
+        """``paths [..] ignore [..]`` for people."""
+        ignore = "(not expressible)" if self.ignore is None else "[" + ", ".join(self.ignore) + "]"
+        return "paths [" + ", ".join(self.paths) + "] ignore " + ignore
+
+
+@attrs.frozen(kw_only=True)
 class Plan:
-    """All jobs that run for one event (none if the event creates no pipeline)."""
+    """All jobs that run for one event (none if the event creates no pipeline), and the path
+    filter that decides whether it runs at all (None: no filter). ``==`` compares the jobs only;
+    :func:`differences` compares the path filters too, through the register."""
 
     event: str
     jobs: dict[str, PlanJob] = attrs.field(eq=True)
+    path_filter: PathFilter | None = attrs.field(default=None, eq=False)
 
     def keys(self) -> list[str]:
         """Job keys in a stable order."""
@@ -143,6 +162,10 @@ def differences(left: Plan, right: Plan, *, names: tuple[str, str] = ("left", "r
     """Human-readable differences between two plans of the same event (empty when equal)."""
     out: list[str] = []
     a, b = names
+    if not register.path_filters_agree(left.path_filter, right.path_filter):
+        out.append(
+            f"{left.event}: path filter differs: {a}={_show_filter(left.path_filter)} {b}={_show_filter(right.path_filter)}"
+        )
     for key in sorted(set(left.jobs) - set(right.jobs)):
         out.append(f"{left.event}: job {key} runs in {a} but not in {b}")
     for key in sorted(set(right.jobs) - set(left.jobs)):
@@ -154,6 +177,10 @@ def differences(left: Plan, right: Plan, *, names: tuple[str, str] = ("left", "r
             if vx != vy:
                 out.append(f"{left.event}: job {key}: {field.name} differs: {a}={_show(vx)} {b}={_show(vy)}")
     return out
+
+
+def _show_filter(path_filter: PathFilter | None) -> str:
+    return "none" if path_filter is None else path_filter.show()
 
 
 def _show(value: object) -> str:

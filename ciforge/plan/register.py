@@ -8,9 +8,12 @@ The lifters and the IR planner use this module; the emitters never do.
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
+
+if TYPE_CHECKING:
+    from ciforge.plan.model import PathFilter
 
 
 @attrs.frozen
@@ -275,6 +278,47 @@ REGISTER: Final = {
             "manual.",
         ),
         NamedException(
+            "paths-ignore-gitlab",
+            "GitLab cannot exclude paths: it may run where GitHub skips",
+            "GitHub applies paths-ignore (alone, or as ! negations after paths: GitHub refuses both keys on one "
+            "event) (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax"
+            "#onpushpull_requestpull_request_targetpathspaths-ignore); GitLab's rules:changes only lists patterns "
+            "one of which must match, with no negation (https://docs.gitlab.com/ci/yaml/#ruleschanges). GitLab keeps "
+            "paths alone, or no changes condition when only paths-ignore is given, so it runs at least whenever "
+            "GitHub does: a change touching only ignored files runs on GitLab, not on GitHub.",
+        ),
+        NamedException(
+            "paths-new-branch",
+            "A new branch's first push: GitLab always runs",
+            "GitLab's rules:changes is always true for the first push of a new branch in a branch pipeline "
+            "(there is no previous push to compare with; ciforge sets no compare_to, which would never match "
+            "pushes to the compared branch itself) (https://docs.gitlab.com/ci/yaml/#ruleschanges, "
+            "https://docs.gitlab.com/ci/jobs/job_troubleshooting/#jobs-or-pipelines-run-unexpectedly-when-using-changes); GitHub "
+            "documents a two-dot diff against the parent of the ancestor of the deepest commit pushed "
+            "(https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax"
+            "#onpushpull_requestpull_request_targetpathspaths-ignore), so it may skip a first push GitLab runs. The plans model pushes to "
+            "existing branches.",
+        ),
+        NamedException(
+            "paths-diff-limits",
+            "GitHub's changed-file list has limits",
+            "GitHub compares at most 300 changed files: when no matching file is among the first 300 the workflow "
+            "does not run (it may skip where GitLab runs); when a push has more than 1,000 commits or the diff "
+            "times out, the workflow always runs (https://docs.github.com/en/actions/reference/workflows-and-actions"
+            "/workflow-syntax#onpushpull_requestpull_request_targetpathspaths-ignore). GitLab's rules:changes documentation states no such limit.",
+        ),
+        NamedException(
+            "path-glob-dialect",
+            "Path patterns: the subset both glob dialects read alike",
+            "GitHub reads paths as its filter patterns "
+            "(https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#filter-pattern-cheat-sheet), "
+            "GitLab as Ruby File.fnmatch with FNM_PATHNAME, FNM_DOTMATCH and FNM_EXTGLOB. ciforge accepts only "
+            "what both read alike (literal letters, digits and . _ - /, *, **/ as a whole segment, [a-z0-9] "
+            "lists) and refuses the rest with a positioned error (** elsewhere, ?, +, braces, escapes, !). "
+            "What stays: GitLab's * and **/ match names starting with a dot (FNM_DOTMATCH); GitHub's cheat sheet "
+            "does not say whether its * and ** do (ciforge's reference matcher of it assumes they do).",
+        ),
+        NamedException(
             "scheduling",
             "Scheduling and cancellation",
             "Concurrency groups, interruptible, stages as display groups, fail-fast: not part of a run's "
@@ -343,6 +387,17 @@ def normalize_env(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
             continue  # settings-variables
         out.append((name, value))
     return tuple(sorted(out))
+
+
+def path_filters_agree(left: PathFilter | None, right: PathFilter | None) -> bool:
+    """Whether two path filters of one event mean the same, as sets of patterns (None: no
+    filter). Where one side's ``ignore`` is None, the platform cannot exclude and only the
+    ``paths`` are compared (paths-ignore-gitlab)."""
+    left_paths, left_ignore = (left.paths, left.ignore) if left is not None else ((), ())
+    right_paths, right_ignore = (right.paths, right.ignore) if right is not None else ((), ())
+    if set(left_paths) != set(right_paths):
+        return False
+    return left_ignore is None or right_ignore is None or set(left_ignore) == set(right_ignore)
 
 
 def runner_platform(labels: list[str], hosted: dict[str, str], declared: str | None) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from ciforge.plan.model import Plan, PlanJob
+from ciforge.plan.model import PathFilter, Plan, PlanJob
 
 
 def _grouped(plan: Plan) -> dict[str, list[str]]:
@@ -47,7 +47,20 @@ def table(plans: Sequence[Plan]) -> str:
             needs = sorted({plan.jobs[k].logical_id for k in job.needs})
             gates = ", ".join(f"{g.kind}{' ' + g.detail if g.detail else ''}" for g in job.gates) or "exit codes"
             detail.append(f"{logical}: needs [{', '.join(needs)}]; gates: {gates}")
+    filters = [f"{plan.event}: {describe_filter(plan.path_filter)}" for plan in plans if plan.path_filter is not None]
+    detail += ["path filter (docs/equivalence.md, path filters):", *filters] if filters else []
     return "\n".join(lines + (["", *detail] if detail else [])) + "\n"
+
+
+def describe_filter(path_filter: PathFilter) -> str:
+    """When a filtered event runs the pipeline, in words."""
+    out = "runs only when a changed file matches " + (", ".join(path_filter.paths) or "any pattern")
+    if not path_filter.paths:
+        out = "runs unless every changed file matches " + ", ".join(path_filter.ignore or ())
+        out += " (GitLab: always, paths-ignore-gitlab)"
+    elif path_filter.ignore:
+        out += " and not " + ", ".join(path_filter.ignore) + " (GitLab: not excluded, paths-ignore-gitlab)"
+    return out
 
 
 def as_json(plans: Sequence[Plan]) -> str:

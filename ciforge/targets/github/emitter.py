@@ -44,9 +44,12 @@ def on_events(t: ir.Triggers) -> dict[str, Yaml]:
     out: dict[str, Yaml] = {}
     push = drop_none({"branches": list(t.branches) or None, "tags": list(t.tags) or None})
     if push:
-        out["push"] = push
+        out["push"] = {**push, **path_filter(t.paths, ir.Event.PUSH_BRANCH)}
     if t.change_requests:
-        out["pull_request"] = {"types": ["opened", "synchronize", "reopened"]}
+        out["pull_request"] = {
+            "types": ["opened", "synchronize", "reopened"],
+            **path_filter(t.paths, ir.Event.CHANGE_REQUEST),
+        }
     if t.schedules:
         # UTC, on the default branch only (the register's schedule-* exceptions)
         # https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows#schedule
@@ -54,6 +57,18 @@ def on_events(t: ir.Triggers) -> dict[str, Yaml]:
     if t.manual:
         out["workflow_dispatch"] = {}
     return out
+
+
+def path_filter(paths: ir.PathFilter | None, event: ir.Event) -> dict[str, Yaml]:
+    """``paths`` or ``paths-ignore`` of one event. GitHub refuses both on one event: with both,
+    the ignore patterns follow as ``!`` negations, last, because the last matching pattern decides.
+    Tag pushes are never filtered (GitHub does not evaluate path filters for them).
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#onpushpull_requestpull_request_targetpathspaths-ignore"""
+    if paths is None or event not in paths.events:
+        return {}
+    if paths.paths:
+        return {"paths": [*paths.paths, *(f"!{pattern}" for pattern in paths.ignore)]}
+    return {"paths-ignore": list(paths.ignore)}
 
 
 def _literal(text: str) -> str:

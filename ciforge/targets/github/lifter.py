@@ -27,10 +27,9 @@ from ciforge.plan.model import (
     image_build_command,
     job_key,
     required_secrets,
-    service_entry,
 )
 from ciforge.plan.posture import environment_fact
-from ciforge.targets.github import expressions
+from ciforge.targets.github import expressions, lift_paths, lift_services
 
 # The platform of each documented hosted runner label (the runners exception).
 # https://docs.github.com/en/actions/reference/runners/github-hosted-runners
@@ -361,13 +360,7 @@ def _plan_job(
 ) -> PlanJob:
     raw_env = {**(workflow.get("env") or {}), **(job.get("env") or {})}
     env = {name: _normalize_value(name, value, leg) for name, value in raw_env.items()}
-    # register: service-host (a container job reaches its services by name, as GitLab does)
-    env = register.service_hosts(
-        env,
-        list(job.get("services") or {}),
-        host="" if job.get("container") else register.LOOPBACK,
-        docker_host=register.LOOPBACK,
-    )
+    env = lift_services.reached(env, job)
     acc: dict[str, Any] = {
         "commands": [],
         "tools": [],
@@ -412,23 +405,10 @@ def _plan_job(
             for name in required_secrets(commands)
             if _scalar(raw_env.get(name, "")) == f"${{{{ secrets.{name} }}}}"
         ),
-        services=_services(job),
+        services=lift_services.services(job),
         # register: manual-approval (the environment's required reviewers hold the job)
         manual=environment_fact(job.get("environment")) == ir.MANUAL_ENVIRONMENT,
     )
-
-
-def _services(job: dict[str, Any]) -> tuple[str, ...]:
-    """``services:``, each with its image and env; a port not published on the same port of the
-    runner is named (the job's <NAME>_PORT would not reach it)."""
-    out = []
-    for name, given in (job.get("services") or {}).items():
-        spec = given if isinstance(given, dict) else {}
-        ports = [str(p) for p in spec.get("ports") or []]
-        unpublished = tuple(p for p in ports if len(set(p.split(":"))) != 1 or ":" not in p)
-        env = {str(k): _scalar(v) for k, v in (spec.get("env") or {}).items()}
-        out.append(service_entry(str(name), _scalar(spec.get("image", "")), env, unpublished))
-    return tuple(sorted(out))
 
 
 def _container(job: dict[str, Any]) -> str:
@@ -472,6 +452,7 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
     workflow = load(source) if isinstance(source, str) else source
     if not triggered(workflow.get("on"), event):
         return Plan(event=event.name, jobs={})
+    path_filter = lift_paths.path_filter(workflow.get("on"), event)
     context = github_context(event)
     results: dict[str, str] = {}  # job id -> success | skipped
 
@@ -512,4 +493,4 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
     for key, planned in list(jobs.items()):
         needs = frozenset(k for n in _needs(workflow["jobs"][planned.logical_id]) for k in keys.get(n, []))
         jobs[key] = attrs.evolve(planned, needs=needs)
-    return Plan(event=event.name, jobs=jobs)
+    return Plan(event=event.name, jobs=jobs, path_filter=path_filter)

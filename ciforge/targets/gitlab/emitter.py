@@ -68,7 +68,7 @@ def workflow_rules(t: ir.Triggers) -> list[dict[str, Yaml]]:
     """``workflow:rules``: which pipelines exist at all; the same events as GitHub's ``on:``."""
     rules: list[dict[str, Yaml]] = skip_rules(t)
     if t.change_requests:
-        rules.append({"if": EVENT_RULES[ir.Event.CHANGE_REQUEST]})
+        rules.append({"if": EVENT_RULES[ir.Event.CHANGE_REQUEST], **changes(t.paths, ir.Event.CHANGE_REQUEST)})
     for variable_name, patterns in (("CI_COMMIT_BRANCH", t.branches), ("CI_COMMIT_TAG", t.tags)):
         for regex, include in ref_filter_rules(patterns):
             rule: dict[str, Yaml] = {
@@ -76,6 +76,10 @@ def workflow_rules(t: ir.Triggers) -> list[dict[str, Yaml]]:
             }
             if not include:
                 rule["when"] = "never"
+            elif variable_name == "CI_COMMIT_BRANCH":
+                # every including rule carries the same changes, an excluding one none: a push
+                # whose changes do not match falls through to rules that never create a pipeline
+                rule.update(changes(t.paths, ir.Event.PUSH_BRANCH))
             rules.append(rule)
     if t.manual:
         rules.append({"if": EVENT_RULES[ir.Event.MANUAL]})
@@ -83,6 +87,19 @@ def workflow_rules(t: ir.Triggers) -> list[dict[str, Yaml]]:
     # schedule variable to an entry's cron, as `ciforge schedules` prints it.
     rules += [{"if": schedule_rule((cron,))} for cron in t.schedules]
     return rules
+
+
+def changes(paths: ir.PathFilter | None, event: ir.Event) -> dict[str, Yaml]:
+    """``rules:changes`` of a merge request or branch push rule: the path filter's ``paths``
+    only. GitLab's changes cannot exclude, so ``paths-ignore`` is left out (the register's
+    paths-ignore-gitlab: GitLab runs at least whenever GitHub does). No ``compare_to``: merge
+    request pipelines compare with the target branch, branch pipelines with the previous push;
+    a compare_to of the default branch would never match a push to the default branch itself.
+    Tag, web and schedule rules never get changes (GitLab reads them as true there).
+    https://docs.gitlab.com/ci/yaml/#ruleschanges"""
+    if paths is None or event not in paths.events or not paths.paths:
+        return {}
+    return {"changes": list(paths.paths)}
 
 
 def schedule_rule(crons: tuple[str, ...]) -> str:
