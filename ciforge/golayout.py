@@ -230,6 +230,69 @@ def first_generate_directive(root: Path) -> str | None:
     return None
 
 
+# Tags the toolchain sets itself: operating systems, architectures, compilers, cgo, unix, race and
+# the like (go1.N and goexperiment.* have a dot, which _CUSTOM_TAG refuses).
+# https://pkg.go.dev/cmd/go#hdr-Build_constraints
+TOOLCHAIN_TAGS: Final = frozenset(
+    {"aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl"}
+    | {"netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos", "unix"}
+    | {"386", "amd64", "amd64p32", "arm", "arm64", "arm64be", "armbe", "loong64", "mips", "mips64", "mips64le"}
+    | {"mipsle", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm"}
+    | {"cgo", "gc", "gccgo", "race", "msan", "asan", "ignore", "boringcrypto", "purego", "netgo", "osusergo"}
+    | {"timetzdata", "faketime", "tools"}
+)
+_CUSTOM_TAG: Final = re.compile(r"^[a-z][a-z0-9_]*$")
+_BUILD_LINE: Final = re.compile(rb"^//go:build (.+)$", re.MULTILINE)
+
+
+def _custom_tag(tag: str) -> bool:
+    return bool(_CUSTOM_TAG.match(tag)) and tag not in TOOLCHAIN_TAGS
+
+
+def gating_tags(expression: str) -> list[str]:
+    """The project's own tags a ``//go:build`` expression needs: none when the file builds
+    without any of them on some platform; else each tag that alone makes it build."""
+    tokens = _CONSTRAINT_TOKEN.findall(expression)
+    names = sorted({t for t in tokens if t not in ("&&", "||", "!", "(", ")")})
+    custom = [t for t in names if _custom_tag(t)]
+    platform = [t for t in names if not _custom_tag(t)]
+    if not custom or len(names) > MAX_CONSTRAINT_TAGS:
+        return []
+    parser = _ConstraintParser(tokens)
+    try:
+        term = parser.either()
+    except (ValueError, IndexError):
+        return []
+    if parser.peek():
+        return []
+
+    def holds(on: str | None) -> bool:
+        return any(
+            term({**dict(zip(platform, values, strict=True)), **{c: c == on for c in custom}})
+            for values in itertools.product((False, True), repeat=len(platform))
+        )
+
+    return [] if holds(None) else [c for c in custom if holds(c)]
+
+
+def test_build_tags(root: Path) -> list[tuple[str, int, str]]:
+    """The project's own build tags that its test files need (``//go:build integration``): each
+    tag, how many ``_test.go`` files need it and the first of them (tree order); most files first."""
+    found: dict[str, list[str]] = {}
+    for here, files in _package_dirs(root):
+        for name in sorted(f for f in files if f.endswith("_test.go") and not f.startswith((".", "_"))):
+            try:
+                with (here / name).open("rb") as handle:
+                    line = _BUILD_LINE.search(handle.read(1 << 12))
+            except OSError:
+                continue
+            if line is not None:
+                rel = (here / name).relative_to(root).as_posix()
+                for tag in gating_tags(line[1].decode("utf-8", "replace")):
+                    found.setdefault(tag, []).append(rel)
+    return sorted(((tag, len(paths), paths[0]) for tag, paths in found.items()), key=lambda e: (-e[1], e[0]))
+
+
 def is_helper(main: str) -> bool:
     """A development helper (code generators, tools, examples, tests), not the product."""
     parts = main.removeprefix("./").split("/")

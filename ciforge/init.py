@@ -12,7 +12,9 @@ Every choice is written with the reason for it, as a comment beside the value:
   module (:mod:`ciforge.dockerfiles`); otherwise the reason is written as a comment;
 * a repository with several Go modules gets ``modules: auto``, with the modules found listed;
 * the drift checks that fit: gofmt and go mod tidy always, go generate where ``//go:generate``
-  directives exist (the first one found is named).
+  directives exist (the first one found is named);
+* a custom job per build tag that test files need (``//go:build integration``), after the unit
+  tests, which never build those files (at most three tags, most files first).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Module:
     root: Path
     modules: tuple[str, ...] = (".",)  # the module directories modules: auto finds
     generate: str | None = None  # a file with a //go:generate directive, if any
+    test_tags: tuple[tuple[str, int, str], ...] = ()  # build tags test files need: tag, files, first file
 
 
 def inspect(root: Path) -> Module:
@@ -68,6 +71,7 @@ def inspect(root: Path) -> Module:
         root=root,
         modules=tuple(gomodules.auto(root)),
         generate=golayout.first_generate_directive(root),
+        test_tags=tuple(golayout.test_build_tags(root)),
     )
 
 
@@ -156,6 +160,8 @@ def manifest(
         )
         source = "the go.work use list" if (module.root / "go.work").is_file() else "go.mod files"
         data["modules"] = Commented("auto", f"{len(module.modules)} Go modules ({source}): {shown}; lint and test each")
+    if module.test_tags:
+        data["jobs"] = tagged_test_jobs(module)
     footer: tuple[str, ...] = ()
     if preset == "go-library":
         # go.mod: the declared minimum; stable: the newest release (both resolved at render time)
@@ -186,6 +192,29 @@ def manifest(
         *(f"  {line}" for line in summary(preset)),
     )
     return data, header, footer
+
+
+MAX_TAGGED_JOBS: Final = 3
+
+
+def tagged_test_jobs(module: Module) -> dict[str, Yaml]:
+    """A job per build tag that test files need (``//go:build integration``), most files first:
+    the unit tests never build those files. Named after the tag, unless that is one of ciforge's
+    own job names."""
+    jobs: dict[str, Yaml] = {}
+    for tag, count, first in module.test_tags[:MAX_TAGGED_JOBS]:
+        name = tag.replace("_", "-")
+        if name.split("-")[0] in ("lint", "test", "build", "checks", "collect", "image", "release"):
+            name = f"go-test-{name}"
+        files = "1 test file" if count == 1 else f"{count} test files"
+        jobs[name] = {
+            "run": Commented(
+                f"go test -count=1 -tags {tag} ./...",
+                f"{files} build only with -tags {tag} (first: {first}); the unit tests skip them",
+            ),
+            "needs": ["test"],
+        }
+    return jobs
 
 
 def version_file_note(module: Module) -> str:

@@ -132,3 +132,28 @@ def test_init_then_render_passes_the_validators(tmp_path: Path, layout: dict[str
     for command in checks:
         proc = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
         assert proc.returncode == 0, f"{command[0]}: {proc.stdout}{proc.stderr}"
+
+
+def test_init_offers_a_job_per_build_tag_the_tests_need(tmp_path: Path) -> None:
+    """Test files behind //go:build integration never run in the unit tests: init writes a job
+    that runs them after the tests, saying which files and why; a tag the toolchain sets (linux)
+    or one a file builds without (!integration) offers nothing."""
+    root = module(
+        tmp_path,
+        {
+            "main.go": MAIN,
+            "store/a_test.go": "//go:build integration\n\npackage store\n",
+            "store/b_test.go": "// Copyright\n\n//go:build integration && linux\n\npackage store\n",
+            "store/c_test.go": "//go:build linux || darwin\n\npackage store\n",
+            "store/d_test.go": "//go:build !integration\n\npackage store\n",
+            "store/release_test.go": "//go:build release\n\npackage store\n",
+        },
+    )
+    data = init_and_load(root)
+    assert data["jobs"] == {
+        "integration": {"run": "go test -count=1 -tags integration ./...", "needs": ["test"]},
+        "go-test-release": {"run": "go test -count=1 -tags release ./...", "needs": ["test"]},
+    }
+    text = (root / "ciforge.yml").read_text()
+    assert "# 2 test files build only with -tags integration (first: store/a_test.go); the unit tests skip them" in text
+    assert main(["render", "-m", str(root / "ciforge.yml")]) == 0

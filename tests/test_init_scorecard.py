@@ -41,9 +41,31 @@ class Layout:
     git: tuple[str, str, str] | None = None  # (checked-out branch, origin URL or "", origin HEAD or "")
     modules: str | None = None  # modules: auto for a repository with several Go modules
     generate: bool = False  # lint.generate: a //go:generate directive in the module
+    jobs: tuple[str, ...] = ()  # the custom jobs of the build tags test files need
 
 
+TAGGED_TEST = "//go:build integration\n\npackage store\n"
 LAYOUTS = {
+    # a service whose store tests build only with -tags integration (two files), one e2e test
+    # file behind -tags e2e, and a Linux-only test that needs no tag of the project's own
+    "tagged-tests": Layout(
+        module="example.com/acme/ledger",
+        files={
+            "cmd/ledger/main.go": MAIN,
+            "internal/store/store.go": "package store\n",
+            "internal/store/pg_test.go": TAGGED_TEST,
+            "internal/store/migrate_test.go": TAGGED_TEST,
+            "test/e2e_test.go": "//go:build e2e && !windows\n\npackage test\n",
+            "internal/store/linux_test.go": "//go:build linux\n\npackage store\n",
+            "internal/store/never_test.go": "//go:build !integration\n\npackage store\n",
+        },
+        name="ledger",
+        main="./cmd/ledger",
+        preset="go-cli",
+        branch="main",
+        image=None,
+        jobs=("e2e", "integration"),
+    ),
     # a service: cmd/<name> and a root Dockerfile with a golang build stage
     "service": Layout(
         module="example.com/acme/orders-api",
@@ -261,6 +283,7 @@ def decisions(root: Path) -> dict[str, object]:
         "modules": data.get("modules"),
         "generate": bool(data["lint"].get("generate")),
         "drift": (data["lint"]["gofmt"], data["lint"]["tidy"]),
+        "jobs": tuple(sorted(data.get("jobs") or {})),
     }
 
 
@@ -280,6 +303,7 @@ def test_init_scorecard(case: str, tmp_path: Path) -> None:
         "modules": layout.modules,
         "generate": layout.generate,
         "drift": (True, True),
+        "jobs": layout.jobs,
     }
     assert decisions(root) == expected
     assert main(["render", "-m", str(root / "ciforge.yml")]) == 0
