@@ -190,6 +190,15 @@ class CoverageReport:
 
 
 @attrs.frozen(kw_only=True)
+class NewCodeReport:
+    """Show the uncovered changed lines where the platform shows them: the new-code gate block
+    wrote them to ``coverage-new-code.txt`` (:mod:`ciforge.scripts_coverage`). GitLab's Cobertura
+    report already marks them in the merge request diff. Named exception ``coverage-report``."""
+
+    exception: ClassVar[str] = "coverage-report"
+
+
+@attrs.frozen(kw_only=True)
 class TestReport:
     """Show the test results where the platform shows them: the go test block wrote
     ``junit.xml``, ``test-summary.md`` and ``test-failures.tsv`` in the job's directory
@@ -216,9 +225,20 @@ class PublishRelease:
     exception: ClassVar[str] = "release-publish"
 
 
-Step = Checkout | SetupGo | SetupTool | BuildImage | Run | CoverageReport | TestReport | ScanReport | PublishRelease
+Step = (
+    Checkout
+    | SetupGo
+    | SetupTool
+    | BuildImage
+    | Run
+    | CoverageReport
+    | NewCodeReport
+    | TestReport
+    | ScanReport
+    | PublishRelease
+)
 # The steps each platform spells in its own way, never compared as commands (docs/equivalence.md).
-PLATFORM_REPORTS: Final = (CoverageReport, TestReport, ScanReport, PublishRelease)
+PLATFORM_REPORTS: Final = (CoverageReport, NewCodeReport, TestReport, ScanReport, PublishRelease)
 
 
 @attrs.frozen(kw_only=True)
@@ -256,7 +276,7 @@ class OutputInput:
     names: tuple[str, ...]
 
 
-GateKind = Literal["exit_code", "coverage", "vulnerabilities", "signature"]
+GateKind = Literal["exit_code", "coverage", "new_code_coverage", "vulnerabilities", "signature"]
 
 
 @attrs.frozen(kw_only=True)
@@ -357,6 +377,9 @@ class Job:
     # It waits for a person in every run (GitLab when: manual; GitHub the MANUAL_ENVIRONMENT's
     # required reviewers).
     manual: bool = False
+    # Its blocks read the change's base commit from git (the module change check, the new-code
+    # gate): a full clone on both platforms.
+    full_history: bool = False
 
     def has(self, step_type: type) -> bool:
         """Whether one of the job's steps is a ``step_type`` (e.g. a platform's report steps)."""

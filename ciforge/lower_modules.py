@@ -61,6 +61,7 @@ def _gate(module: Module, default: Coverage) -> Coverage:
     return Coverage(
         threshold=default.threshold if module.coverage.threshold is None else module.coverage.threshold,
         exclude=default.exclude if module.coverage.exclude is None else module.coverage.exclude,
+        new_code=default.new_code if module.coverage.new_code is None else module.coverage.new_code,
     )
 
 
@@ -159,7 +160,10 @@ def scoped(job: ir.Job, module: ResolvedModule, *, all_modules: tuple[str, ...],
         id=kind + suffix + (f"-{rest}" if rest else ""),
         name=name,
         steps=steps,
-        env=(*job.env, ("CHANGE_BASE", ir.PlatformValue("change_base"))) if module.scope.affected_by else job.env,
+        env=(*job.env, ("CHANGE_BASE", ir.PlatformValue("change_base")))
+        if module.scope.affected_by and "CHANGE_BASE" not in dict(job.env)
+        else job.env,
+        full_history=job.full_history or bool(module.scope.affected_by),
         cache=ir.GoCache(key_files=tuple(prefix + f for f in job.cache.key_files)) if job.cache else None,
         produces=tuple(
             attrs.evolve(

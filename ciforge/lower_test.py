@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from ciforge import goreleases, goversion, ir, matrix, runners, scripts, scripts_report
+from ciforge import goreleases, goversion, ir, matrix, runners, scripts, scripts_coverage, scripts_report
 from ciforge.diagnostics import JsonPath
 from ciforge.globs import coverage_exclude_regex
 from ciforge.model import DEFAULT_PLATFORM, Coverage, TestMatrixEntry
@@ -238,7 +238,7 @@ class TestLowering:
         test = self.m.test
         threshold = f"{gate.threshold:g}"
         # The gate's settings are in its scripts, not job variables (scripts.pinned).
-        env: list[tuple[str, str]] = [("GO_PACKAGES", self.m.go.packages)]
+        env: list[tuple[str, ir.EnvValue]] = [("GO_PACKAGES", self.m.go.packages)]
         if declared:  # the platform the job claims, for a self-hosted runner's plan (docs/equivalence.md, runners)
             env.append(("TEST_PLATFORM", platform))
         if race:
@@ -249,6 +249,9 @@ class TestLowering:
         if not matrixed and (tags := self.low.build_tags("test", group[0].tags)):
             env.append(("GO_TAGS", tags))
         exclude = coverage_exclude_regex(gate.exclude) if gate.exclude else ""
+        new_code = None if gate.new_code is None else f"{gate.new_code:g}"
+        if new_code is not None:
+            env.append(("CHANGE_BASE", ir.PlatformValue("change_base")))  # empty outside a change request
         legs = _unique(tuple(_leg(leg, self.low.build_tags("test", leg.tags)) for leg in group)) if matrixed else ()
         go = ir.MATRIX_GO if legs else group[0].go
         command = scripts.go_test_command(
@@ -267,6 +270,7 @@ class TestLowering:
             ir.Run(id="coverage-total", name="Total coverage", script=scripts.coverage_total(exclude=exclude)),
             ir.CoverageReport(threshold=threshold),
             ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate(threshold)),
+            *new_code_steps(new_code),
         )
         return ir.Job(
             id=f"test{suffix}",
@@ -286,6 +290,7 @@ class TestLowering:
                         "coverage.filtered.out",
                         "coverage.txt",
                         *(scripts_report.REPORT_FILES if reported else ()),
+                        *((scripts_coverage.UNCOVERED_FILE,) if new_code is not None else ()),
                     ),
                     when="always",
                 ),
@@ -293,9 +298,27 @@ class TestLowering:
             gates=(
                 ir.Gate(kind="exit_code", block="go-test"),
                 ir.Gate(kind="coverage", block="coverage-gate", detail=(("min_pct", threshold),)),
+                *(
+                    (ir.Gate(kind="new_code_coverage", block="coverage-new-code", detail=(("min_pct", new_code),)),)
+                    if new_code is not None
+                    else ()
+                ),
             ),
+            full_history=new_code is not None,
             runner=self.low.runner(platform),
         )
+
+
+def new_code_steps(threshold: str | None) -> tuple[ir.Step, ...]:
+    """The new-code gate and its report, after the total's gate (none without ``new-code``)."""
+    if threshold is None:
+        return ()
+    return (
+        ir.Run(
+            id="coverage-new-code", name="New-code coverage gate", script=scripts_coverage.coverage_new_code(threshold)
+        ),
+        ir.NewCodeReport(),
+    )
 
 
 def _leg(leg: TestLeg, tags: str) -> ir.Leg:

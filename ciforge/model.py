@@ -98,6 +98,7 @@ class Coverage:
 
     threshold: float = 80.0
     exclude: tuple[str, ...] = ()
+    new_code: float | None = None  # pull/merge requests: coverage of the changed lines
 
 
 @attrs.frozen(kw_only=True)
@@ -144,6 +145,7 @@ class ModuleCoverage:
 
     threshold: float | None = None
     exclude: tuple[str, ...] | None = None
+    new_code: float | None = None
 
 
 @attrs.frozen(kw_only=True)

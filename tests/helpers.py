@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import Final
+
+import pytest
 
 from ciforge.compiler import Result, compile_file
 from ciforge.targets import registry
@@ -18,6 +21,30 @@ TARGET_NAMES = ("github", "gitlab")
 # The output paths, from the platform registry.
 GITHUB: Final = registry.platform("github").OUTPUT_PATH
 GITLAB: Final = registry.platform("gitlab").OUTPUT_PATH
+
+
+# The pinned Go toolchain, an oracle (scripts/install-oracles.sh).
+GO: Final = sorted((Path(__file__).resolve().parent.parent / ".oracles" / "go").glob("*/go/bin/go"))
+needs_go = pytest.mark.skipif(
+    os.environ.get("CIFORGE_SKIP_ORACLES") == "1", reason="CIFORGE_SKIP_ORACLES=1 (the Go toolchain is an oracle)"
+)
+
+
+def run_with_go(block: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """A bash block run in ``cwd`` with the pinned Go, offline (GOPROXY=off), a build cache beside
+    ``cwd`` shared by the tests, and ``env`` on top."""
+    assert GO, "the Go toolchain oracle is missing (scripts/install-oracles.sh)"
+    base = {
+        "PATH": f"{GO[-1].parent}:/usr/bin:/bin",
+        "HOME": str(cwd),
+        "GOPROXY": "off",
+        "GOFLAGS": "-mod=mod",
+        "GOTOOLCHAIN": "local",
+        "GOCACHE": str(cwd.parent / "gocache"),
+    }
+    return subprocess.run(
+        ["bash", "-c", block], cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True, check=False
+    )
 
 
 def case_dirs() -> list[Path]:

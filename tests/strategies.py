@@ -162,7 +162,14 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         m["triggers"]["schedule"] = draw(schedules(m.get("jobs", {}), build=m["build"] is not False))
     path_filters(draw, m)
+    new_code(draw, m)
     return m
+
+
+def new_code(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    """test.coverage.new-code (issue 17), drawn last so earlier draws keep their examples."""
+    if draw(st.booleans()):
+        m["test"]["coverage"]["new-code"] = draw(st.sampled_from([0, 90, 85.5]))
 
 
 def open_manifest(draw: st.DrawFn, m: dict[str, Any]) -> None:

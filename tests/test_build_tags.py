@@ -5,16 +5,12 @@ real go command."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from ciforge import ir
 from ciforge.compiler import compile_pipeline
-from tests.conftest import ORACLES
-from tests.helpers import CASES, GITLAB, render_case
+from tests.helpers import CASES, GITLAB, needs_go, render_case, run_with_go
 from tests.test_equivalence import plans_differ
 
 HEAD = 'version: 1\nname: lib\ngo:\n  version: "1.24"\n'
@@ -103,24 +99,9 @@ def test_a_tag_with_shell_characters_is_a_positioned_error() -> None:
     assert "letters, digits, '_' and '.'" in diagnostics[0].message
 
 
-GO = sorted((ORACLES / "go").glob("*/go/bin/go"))
-needs_go = pytest.mark.skipif(
-    os.environ.get("CIFORGE_SKIP_ORACLES") == "1", reason="CIFORGE_SKIP_ORACLES=1 (the Go toolchain is an oracle)"
-)
-
-
 def _run(block: str, job: ir.Job, cwd: Path) -> subprocess.CompletedProcess[str]:
     """A rendered block run by bash with the pinned Go and the job's own variables."""
-    assert GO, "the Go toolchain oracle is missing (scripts/install-oracles.sh)"
-    env = {
-        "PATH": f"{GO[-1].parent}:/usr/bin:/bin",
-        "HOME": str(cwd),
-        "GOPROXY": "off",
-        "GOTOOLCHAIN": "local",
-        "GOCACHE": str(cwd / ".cache"),
-        **{name: value for name, value in job.env if isinstance(value, str)},
-    }
-    return subprocess.run(["bash", "-c", block], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    return run_with_go(block, cwd, {name: value for name, value in job.env if isinstance(value, str)})
 
 
 def _tagged_project(root: Path) -> None:

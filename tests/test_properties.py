@@ -145,6 +145,7 @@ def _features(manifest: dict[str, Any]) -> set[str]:
         found.add("stage tags")
     found |= {f"setup.{key}" for key in manifest.get("setup", {})}
     found |= {"test.report"} if "report" in manifest["test"] else set()
+    found |= {"test.coverage.new-code"} if "new-code" in manifest["test"]["coverage"] else set()
     jobs = manifest.get("jobs", {})
     found |= {name for name, has in JOB_FEATURES.items() if any(has(job, jobs) for job in jobs.values())}
     return found | _schedule_features(triggers.get("schedule", []), jobs) | _path_features(triggers)
@@ -195,6 +196,7 @@ ALL_FEATURES = {
     "setup.apt",
     "setup.run",
     "test.report",
+    "test.coverage.new-code",
     "custom job in its own container",
     "custom job allowed to fail",
     "custom job on another runner",
@@ -220,7 +222,7 @@ def test_generator_reaches_every_feature() -> None:
     """find_any-style: within a bounded number of draws, compiling manifests use every feature."""
     seen: set[str] = set()
 
-    @settings(max_examples=300, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=400, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(manifests())
     def collect(manifest: dict[str, Any]) -> None:
         pipeline = compile_dict(manifest)[0]

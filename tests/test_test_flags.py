@@ -4,8 +4,6 @@ that would run or write something else), and run for real with the Go toolchain.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,8 +11,7 @@ import pytest
 from ciforge import ir
 from ciforge.compiler import compile_pipeline
 from ciforge.lower_test import FORBIDDEN_TEST_FLAG_PREFIXES, FORBIDDEN_TEST_FLAGS
-from tests.conftest import ORACLES
-from tests.helpers import CASES, GITHUB, GITLAB, render_case
+from tests.helpers import CASES, GITHUB, GITLAB, needs_go, render_case, run_with_go
 from tests.test_equivalence import plans_differ
 
 HEAD = 'version: 1\nname: lib\ngo:\n  version: "1.23"\nbuild: false\n'
@@ -53,16 +50,10 @@ def test_every_refused_flag_is_reported_at_once() -> None:
     assert [(d.code, d.line) for d in diagnostics] == [("test-flags", 8), ("test-flags", 10)]
 
 
-GO = sorted((ORACLES / "go").glob("*/go/bin/go"))
-
-
-@pytest.mark.skipif(
-    os.environ.get("CIFORGE_SKIP_ORACLES") == "1", reason="CIFORGE_SKIP_ORACLES=1 (the Go toolchain is an oracle)"
-)
+@needs_go
 def test_the_rendered_test_block_runs_with_go(tmp_path: Path) -> None:
     """The block as rendered, run by bash with the pinned Go: -coverpkg=./... counts the library
     code that only another package's test exercises, and -short and -count=1 are accepted."""
-    assert GO, "the Go toolchain oracle is missing (scripts/install-oracles.sh)"
     (tmp_path / "go.mod").write_text("module example.com/lib\n\ngo 1.23\n")
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "lib.go").write_text("package lib\n\nfunc Double(n int) int { return 2 * n }\n")
@@ -75,15 +66,7 @@ def test_the_rendered_test_block_runs_with_go(tmp_path: Path) -> None:
     pipeline, diagnostics = compile_pipeline(manifest.encode(), file="ciforge.yml", base_dir=tmp_path, label="x")
     assert pipeline is not None, diagnostics
     block = next(s.script for s in pipeline.job("test").steps if isinstance(s, ir.Run) and s.id == "go-test")
-    env = {
-        "PATH": f"{GO[-1].parent}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "GOFLAGS": "-mod=mod",
-        "GOPROXY": "off",
-        "GO_PACKAGES": "./...",
-        "GOCACHE": str(tmp_path / ".cache"),
-    }
-    run = subprocess.run(["bash", "-c", block], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    run = run_with_go(block, tmp_path, {"GO_PACKAGES": "./..."})
     assert run.returncode == 0, run.stdout + run.stderr
     profile = (tmp_path / "coverage.out").read_text()
     assert "example.com/lib/lib/lib.go" in profile  # covered from app's test, only with -coverpkg

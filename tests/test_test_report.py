@@ -5,25 +5,17 @@ summary and escaped error annotations. Run for real here, with a passing and a f
 
 from __future__ import annotations
 
-import os
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
 from ciforge import ir
 from ciforge.compiler import compile_pipeline
 from ciforge.targets.github import scripts as github_scripts
-from tests.conftest import ORACLES
-from tests.helpers import CASES, GITHUB, GITLAB, render_case
+from tests.helpers import CASES, GITHUB, GITLAB, needs_go, render_case, run_with_go
 from tests.test_equivalence import plans_differ
 
 MANIFEST = 'version: 1\nname: lib\ngo:\n  version: "1.23"\ntest:\n  race: false\n  covermode: set\n  report: junit\nbuild: false\n'
-GO = sorted((ORACLES / "go").glob("*/go/bin/go"))
-needs_go = pytest.mark.skipif(
-    os.environ.get("CIFORGE_SKIP_ORACLES") == "1", reason="CIFORGE_SKIP_ORACLES=1 (the Go toolchain is an oracle)"
-)
 
 
 def _test_job(base_dir: Path = Path(".")) -> ir.Job:
@@ -73,18 +65,7 @@ def _project(root: Path, *, failing: bool) -> None:
 
 
 def _run(block: str, cwd: Path, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    assert GO, "the Go toolchain oracle is missing (scripts/install-oracles.sh)"
-    env = {
-        "PATH": f"{GO[-1].parent}:/usr/bin:/bin",
-        "HOME": str(cwd),
-        "GOPROXY": "off",
-        "GOFLAGS": "-mod=mod",
-        "GOTOOLCHAIN": "local",
-        "GOCACHE": str(cwd.parent / "gocache"),
-        "GO_PACKAGES": "./...",
-        **(extra or {}),
-    }
-    return subprocess.run(["bash", "-c", block], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    return run_with_go(block, cwd, {"GO_PACKAGES": "./...", **(extra or {})})
 
 
 @needs_go

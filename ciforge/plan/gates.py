@@ -65,6 +65,10 @@ def coverage(min_pct: str) -> Gate:
     return Gate(kind="coverage", detail=f"min={min_pct}")
 
 
+def new_code_coverage(min_pct: str) -> Gate:
+    return Gate(kind="new-code-coverage", detail=f"min={min_pct}")
+
+
 def vulnerabilities(severity: str, *, ignore_unfixed: bool) -> Gate:
     return Gate(kind="vulnerabilities", detail=f"severity={severity} unfixed={ignore_unfixed}")
 
@@ -80,6 +84,8 @@ def recognise(command: str, env: dict[str, str]) -> Gate | None:
         r"\bexit 1\b", command
     ):
         return coverage(settings.get("COVERAGE_THRESHOLD", "?"))
+    if "$COVERAGE_NEW_CODE" in command and re.search(r"\bexit 1\b", command):
+        return new_code_coverage(settings.get("COVERAGE_NEW_CODE", "?"))
     for args in _invocations(command, "trivy"):
         exit_code = _flag(args, "--exit-code")
         if args[:1] == ["image"] and exit_code is not None and exit_code != "0":
@@ -100,6 +106,8 @@ def typed(gate: ir.Gate) -> Gate | None:
     detail = dict(gate.detail)
     if gate.kind == "coverage":
         return coverage(detail["min_pct"])
+    if gate.kind == "new_code_coverage":
+        return new_code_coverage(detail["min_pct"])
     if gate.kind == "vulnerabilities":
         return vulnerabilities(detail["severity"], ignore_unfixed=detail["ignore_unfixed"] == "true")
     if gate.kind == "signature":

@@ -32,7 +32,9 @@ REGISTER: Final = {
             "coverage-report",
             "Coverage reporting sinks",
             "GitHub shows the coverage table in the job summary; GitLab records it with the coverage: "
-            "regex and a Cobertura report. The gate itself is one shared block.",
+            "regex and a Cobertura report. The new-code gate's uncovered changed lines become warning "
+            "annotations on GitHub; on GitLab the Cobertura report marks them in the merge request diff. The "
+            "gates themselves are shared blocks (docs/coverage.md).",
         ),
         NamedException(
             "test-report",
@@ -359,7 +361,15 @@ CREDENTIAL_ENV: Final = frozenset({"REGISTRY_USER", "REGISTRY_PASSWORD"})
 # the scripts, or derived from the ID token): from a GitLab variable, a pipeline variable can
 # override them (pipeline-variables).
 OVERRIDABLE_SETTINGS: Final = frozenset(
-    {"COVERAGE_THRESHOLD", "COVERAGE_EXCLUDE", "SCAN_SEVERITY", "RELEASE_LEGS", "CERT_IDENTITY", "CERT_ISSUER"}
+    {
+        "COVERAGE_THRESHOLD",
+        "COVERAGE_NEW_CODE",
+        "COVERAGE_EXCLUDE",
+        "SCAN_SEVERITY",
+        "RELEASE_LEGS",
+        "CERT_IDENTITY",
+        "CERT_ISSUER",
+    }
 )
 OVERRIDABLE: Final = "@pipeline-variable"
 PARAMETER_ENV: Final = {

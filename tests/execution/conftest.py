@@ -4,7 +4,7 @@ tools, and the two pull-request runs every pipeline test reads."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from tests.execution.harness import (
     Variant,
     commit_all,
     find_tools,
+    git,
     go_version_of_example,
     load_yaml,
     make_project,
@@ -94,6 +95,33 @@ def project_pair(base: Path, name: str, files: tuple[tuple[str, str], ...]) -> t
     strip_go_images(gitlab, jobs, image)
     commit_all(gitlab, "shell executor: Go from the host (see harness.strip_go_images)")
     return github, gitlab
+
+
+def change_request_runs(
+    hosts: tuple[ActHost, GitLabHost],
+    base: Path,
+    name: str,
+    files: tuple[tuple[str, str], ...],
+    *,
+    jobs: tuple[str, list[str]],
+    change: Callable[[Path], None] | None = None,
+) -> tuple[RunnerRun, RunnerRun]:
+    """The example with ``files`` over it, ``change`` committed on the source branch of each
+    project (GitLab's own executor commit becomes part of the base, its merge base), run as a pull
+    request under act (``jobs[0]``: a job and what it needs, or "" for all) and as a merge request
+    under gitlab-ci-local (the jobs ``jobs[1]``), in parallel."""
+    act_host, gitlab_host = hosts
+    github, gitlab = project_pair(base, name, files)
+    variables = dict(MR_VARIABLES)
+    if change is not None:
+        change(github)
+        git(gitlab, "branch", "-f", "main", "HEAD")
+        change(gitlab)
+        variables["CI_MERGE_REQUEST_DIFF_BASE_SHA"] = git(gitlab, "rev-parse", "main")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        gh = pool.submit(act_host.run, github, "pull_request", jobs[0])
+        gl = pool.submit(gitlab_host.run, gitlab, jobs[1], variables)
+        return gh.result(), gl.result()
 
 
 @pytest.fixture(scope="session")

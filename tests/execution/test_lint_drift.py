@@ -4,13 +4,12 @@ fails both runners' lint job at the go mod tidy block, with the same diff and me
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.execution.conftest import project_pair
-from tests.execution.harness import EXAMPLE, MR_VARIABLES, ActHost, GitLabHost, RunnerRun, report, small_manifest
+from tests.execution.conftest import change_request_runs
+from tests.execution.harness import EXAMPLE, ActHost, GitLabHost, RunnerRun, report, small_manifest
 
 pytestmark = pytest.mark.oracle
 
@@ -34,11 +33,7 @@ TIDY_FAILED = "go.mod or go.sum is not tidy: run go mod tidy and commit the resu
 def _runs(
     act_host: ActHost, gitlab_host: GitLabHost, base: Path, name: str, files: tuple[tuple[str, str], ...]
 ) -> tuple[RunnerRun, RunnerRun]:
-    github, gitlab = project_pair(base, name, files)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        gh = pool.submit(act_host.run, github, "pull_request", "lint")
-        gl = pool.submit(gitlab_host.run, gitlab, ["lint"], MR_VARIABLES)
-        return gh.result(), gl.result()
+    return change_request_runs((act_host, gitlab_host), base, name, files, jobs=("lint", ["lint"]))
 
 
 @pytest.fixture(scope="module")

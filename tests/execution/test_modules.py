@@ -5,20 +5,17 @@ check, successfully, without running go vet or go test (docs/modules.md)."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.execution.conftest import project_pair
+from tests.execution.conftest import change_request_runs
 from tests.execution.harness import (
     COVERAGE_PASSED,
-    MR_VARIABLES,
     ActHost,
     GitLabHost,
     RunnerRun,
     commit_all,
-    git,
     report,
     small_manifest,
 )
@@ -58,15 +55,9 @@ def _change_the_client(project: Path) -> None:
 
 @pytest.fixture(scope="module")
 def module_runs(act_host: ActHost, gitlab_host: GitLabHost, execution_base: Path) -> tuple[RunnerRun, RunnerRun]:
-    github, gitlab = project_pair(execution_base, "modules", CLIENT)
-    _change_the_client(github)
-    git(gitlab, "branch", "-f", "main", "HEAD")  # the runner's own change is part of the base
-    _change_the_client(gitlab)
-    variables = {**MR_VARIABLES, "CI_MERGE_REQUEST_DIFF_BASE_SHA": git(gitlab, "rev-parse", "main")}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        gh = pool.submit(act_host.run, github, "pull_request", "")
-        gl = pool.submit(gitlab_host.run, gitlab, list(JOBS), variables)
-        return gh.result(), gl.result()
+    return change_request_runs(
+        (act_host, gitlab_host), execution_base, "modules", CLIENT, jobs=("", list(JOBS)), change=_change_the_client
+    )
 
 
 @pytest.mark.parametrize("runner", ["github", "gitlab"])

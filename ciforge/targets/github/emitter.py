@@ -190,8 +190,8 @@ def services(job: ir.Job) -> Yaml:
 
 def step_checkout(step: ir.Checkout, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     with_: dict[str, Yaml] = {"persist-credentials": False}
-    if job.module is not None and job.module.affected_by:
-        with_["fetch-depth"] = 0  # the change check compares with the pull request's base commit
+    if job.full_history:
+        with_["fetch-depth"] = 0  # the change check and the new-code gate diff against the base commit
     return [{"name": "Check out", "uses": uses("actions/checkout"), "with": with_}]
 
 
@@ -244,6 +244,13 @@ def step_test_report(step: ir.TestReport, job: ir.Job, pipeline: ir.Pipeline) ->
     return [{**report, "if": "${{ !cancelled() }}"}]
 
 
+def step_new_code_report(step: ir.NewCodeReport, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
+    # after the new-code gate, also when it failed: that is when the lines matter
+    [report] = _platform_block(job, name="Uncovered new code", id="new-code-report", script=scripts.new_code_report())
+    assert isinstance(report, dict)
+    return [{**report, "if": "${{ !cancelled() }}"}]
+
+
 def step_scan_report(step: ir.ScanReport, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     # uploaded to code scanning after the job's blocks (actions.report_steps)
     return _platform_block(job, name="Trivy report (SARIF)", id="scan-report-sarif", script=scripts.scan_report())
@@ -269,6 +276,7 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.Run: step_run,
     ir.CoverageReport: step_coverage_report,
     ir.TestReport: step_test_report,
+    ir.NewCodeReport: step_new_code_report,
     ir.ScanReport: step_scan_report,
     ir.PublishRelease: step_publish_release,
 }

@@ -294,8 +294,8 @@ def platform_block(step: dict[str, Any], job: dict[str, Any]) -> str | None:
     script = str(step["run"])
     if "$GITHUB_STEP_SUMMARY" in script and "::error " in script:  # a summary and error annotations
         return "test-report"
-    if "$GITHUB_STEP_SUMMARY" in script:
-        return "coverage-report"
+    if "$GITHUB_STEP_SUMMARY" in script or ("::warning file=" in script and "coverage-new-code.txt" in script):
+        return "coverage-report"  # the coverage summary, and the uncovered new lines as annotations
     if "$GITHUB_ENV" in script or "$GITHUB_OUTPUT" in script or "steps." in str(step.get("env") or ""):
         return "output-plumbing"
     if any(f"--output {name}" in script for name in _sarif_files(job)):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Final
 
 from ciforge.scripts import block, pinned
+from ciforge.scripts_coverage import UNCOVERED_FILE
 from ciforge.scripts_supply import trivy_image
 
 SARIF_FILE: Final = "trivy.sarif"
@@ -45,6 +46,17 @@ def test_report() -> str:
         '  title="${title//%/%25}"; title="${title//:/%3A}"; title="${title//,/%2C}"',
         '  echo "::error title=${title}::${message//%/%25}"',
         "done < test-failures.tsv",
+    )
+
+
+def new_code_report() -> str:
+    """Each uncovered changed line the new-code gate listed as a warning annotation on that line
+    of the pull request. https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#setting-a-warning-message"""
+    return block(
+        f"if [ ! -s {UNCOVERED_FILE} ]; then exit 0; fi",
+        "while IFS=: read -r file line; do",
+        '  echo "::warning file=${file},line=${line},title=Not covered by tests::changed line not covered by tests"',
+        f"done < {UNCOVERED_FILE}",
     )
 
 

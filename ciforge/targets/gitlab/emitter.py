@@ -177,8 +177,8 @@ def variables(job: ir.Job) -> Yaml:
         out["FF_NETWORK_PER_BUILD"] = "true"
     if job.cache is not None:
         out.update(CACHE_VARIABLES)
-    if job.module is not None and job.module.affected_by:
-        # a full clone: the change check compares with the merge request's merge base
+    if job.full_history:
+        # a full clone: the change check and the new-code gate diff against the merge request's merge base
         # https://docs.gitlab.com/ci/runners/configure_runners/#shallow-cloning
         out["GIT_DEPTH"] = "0"
     if not any(isinstance(step, ir.Checkout) for step in job.steps):
@@ -227,6 +227,8 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.CoverageReport: lambda step, job: _platform_block(job, scripts.coverage_cobertura(_module_directory(job))),
     # the go test block wrote junit.xml; the report is an artifact (artifacts below)
     ir.TestReport: lambda step, job: [],
+    # the Cobertura report marks uncovered lines in the merge request diff
+    ir.NewCodeReport: lambda step, job: [],
     ir.ScanReport: lambda step, job: _platform_block(job, scripts.scan_report()),
     ir.PublishRelease: lambda step, job: _platform_block(job, scripts.publish_release()),
 }
