@@ -223,12 +223,16 @@ def step_run(step: ir.Run, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     return [{"name": step.name, "id": step.id, "run": Script(step.script)}]
 
 
-def _platform_block(job: ir.Job, *, name: str, id: str, script: str) -> list[Yaml]:
-    """A block only GitHub runs; in a module job with a change check it ends, like every block,
-    when the check skipped the module (docs/modules.md)."""
+def _platform_block(job: ir.Job, *, name: str, id: str, script: str, condition: str | None = None) -> list[Yaml]:
+    """A block only GitHub runs, under ``condition`` when given; in a module job with a change
+    check it ends, like every block, when the check skipped the module (docs/modules.md)."""
     if job.module is not None and job.module.affected_by:
         script = guarded(script)
-    return [{"name": name, "id": id, "run": Script(script)}]
+    return [drop_none({"name": name, "id": id, "if": condition, "run": Script(script)})]
+
+
+# After the block that wrote the report, also when that block failed: that is when it matters.
+AFTER_FAILURE: Final = "${{ !cancelled() }}"
 
 
 def step_coverage_report(step: ir.CoverageReport, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
@@ -238,17 +242,15 @@ def step_coverage_report(step: ir.CoverageReport, job: ir.Job, pipeline: ir.Pipe
 
 
 def step_test_report(step: ir.TestReport, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
-    # after the go test block, also when it failed: that is when the report matters
-    [report] = _platform_block(job, name="Test report", id="test-report", script=scripts.test_report())
-    assert isinstance(report, dict)
-    return [{**report, "if": "${{ !cancelled() }}"}]
+    return _platform_block(
+        job, name="Test report", id="test-report", script=scripts.test_report(), condition=AFTER_FAILURE
+    )
 
 
 def step_new_code_report(step: ir.NewCodeReport, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
-    # after the new-code gate, also when it failed: that is when the lines matter
-    [report] = _platform_block(job, name="Uncovered new code", id="new-code-report", script=scripts.new_code_report())
-    assert isinstance(report, dict)
-    return [{**report, "if": "${{ !cancelled() }}"}]
+    return _platform_block(
+        job, name="Uncovered new code", id="new-code-report", script=scripts.new_code_report(), condition=AFTER_FAILURE
+    )
 
 
 def step_scan_report(step: ir.ScanReport, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
@@ -318,7 +320,7 @@ def upload(artifact: ir.Artifact, job: ir.Job) -> Yaml:
     return drop_none(
         {
             "name": f"Upload {artifact.name.replace(ir.LEG_TOKEN, 'leg')}",
-            "if": "${{ !cancelled() }}" if always else None,
+            "if": AFTER_FAILURE if always else None,
             "uses": uses("actions/upload-artifact"),
             "with": {
                 "name": _leg(artifact.name, job),
