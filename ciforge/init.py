@@ -25,7 +25,7 @@ from typing import Final
 
 import attrs
 
-from ciforge import dockerfiles, gitinfo, golayout, gomodules, yamlout
+from ciforge import dockerfiles, gitinfo, golayout, gomodules, lower_jobs, yamlout
 from ciforge.presets import PRESETS, summary
 from ciforge.yamldata import Commented, Yaml
 
@@ -204,7 +204,7 @@ def tagged_test_jobs(module: Module) -> dict[str, Yaml]:
     jobs: dict[str, Yaml] = {}
     for tag, count, first in module.test_tags[:MAX_TAGGED_JOBS]:
         name = tag.replace("_", "-")
-        if name.split("-")[0] in ("lint", "test", "build", "checks", "collect", "image", "release"):
+        if lower_jobs.reserved(name):
             name = f"go-test-{name}"
         files = "1 test file" if count == 1 else f"{count} test files"
         jobs[name] = {

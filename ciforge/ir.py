@@ -386,6 +386,11 @@ class Job:
         return any(isinstance(step, step_type) for step in self.steps)
 
 
+def service_variable(name: str) -> str:
+    """The prefix of a service's variables: ``redis-cache`` -> ``REDIS_CACHE`` (_HOST, _PORT)."""
+    return name.upper().replace("-", "_")
+
+
 @attrs.frozen(kw_only=True)
 class Service:
     """A service container beside a job (a database, a queue), reached at its ports. ``health``

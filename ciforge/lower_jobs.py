@@ -38,6 +38,11 @@ ENV_NAME: Final = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 PLATFORM_PREFIXES: Final = ("CI_", "GITHUB_", "RUNNER_", "GITLAB_", "ACTIONS_")
 
 
+def reserved(name: str) -> bool:
+    """Whether a job name is one of ciforge's own prefixes, or one of their -suffixed jobs."""
+    return any(name == p or name.startswith(p + "-") for p in RESERVED_PREFIXES)
+
+
 class CustomJobs:
     """The custom jobs of one lowering run; problems go to the run's diagnostics."""
 
@@ -66,7 +71,7 @@ class CustomJobs:
                 path,
             )
             return False
-        if name in self.builtin or any(name == p or name.startswith(p + "-") for p in RESERVED_PREFIXES):
+        if name in self.builtin or reserved(name):
             self.low.error(
                 "job-name",
                 f"job name {name!r} is ciforge's own (lint, test, build, checks, collect, image, release and "
@@ -231,18 +236,26 @@ class CustomJobs:
             )
         return tuple(out)
 
-    def _service_env(self, name: str, spec: CustomJob, services: tuple[ir.Service, ...]) -> ir.Env:
+    def _service_env(
+        self, name: str, spec: CustomJob, services: tuple[ir.Service, ...]
+    ) -> tuple[ir.Env, tuple[tuple[str, str], ...]]:
         """Where the job reaches each service: ``<NAME>_HOST`` (GitHub: the runner's loopback, where
         the ports are published; GitLab and a container job: the service's name) and
         ``<NAME>_PORT`` (the first port), ``<NAME>_PORT_<port>`` for each; with ``docker``, where
-        published ports of the job's own containers are reached."""
+        published ports of the job's own containers are reached. Also the (host, port) variable
+        pairs the job waits for."""
         out: list[tuple[str, ir.EnvValue]] = []
+        targets: list[tuple[str, str]] = []
         for service in services:
-            prefix = service.name.upper().replace("-", "_")
+            prefix = ir.service_variable(service.name)
             host: ir.EnvValue = service.name if spec.container else ir.PlatformValue("service_host", service.name)
             out += [(f"{prefix}_HOST", host), (f"{prefix}_PORT", str(service.ports[0]))]
             if len(service.ports) > 1:
                 out += [(f"{prefix}_PORT_{port}", str(port)) for port in service.ports]
+            targets += [
+                (f"{prefix}_HOST", f"{prefix}_PORT_{port}" if len(service.ports) > 1 else f"{prefix}_PORT")
+                for port in service.ports
+            ]
         if spec.docker:
             out.append(("DOCKER_PUBLISH_HOST", ir.PlatformValue("docker_publish_host")))
         for key, _ in out:
@@ -250,7 +263,7 @@ class CustomJobs:
                 self.low.error(
                     "env", f"job {name}: {key} is set for its services; choose another name", ("jobs", name, "env")
                 )
-        return tuple(out)
+        return tuple(out), tuple(targets)
 
     def _check_docker(self, name: str, spec: CustomJob) -> None:
         if spec.docker and spec.container is not None:
@@ -294,13 +307,7 @@ class CustomJobs:
                 ("jobs", name, "when"),
             )
         services = self._services(name, spec)
-        service_env = self._service_env(name, spec, services)
-        targets = tuple(
-            (f"{p}_HOST", f"{p}_PORT_{port}" if len(s.ports) > 1 else f"{p}_PORT")
-            for s in services
-            for p in [s.name.upper().replace("-", "_")]
-            for port in s.ports
-        )
+        service_env, targets = self._service_env(name, spec, services)
         steps: tuple[ir.Step, ...] = (
             ir.Checkout(),
             *((ir.SetupGo(version=go),) if go is not None else ()),

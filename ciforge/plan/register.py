@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from ciforge import ir
+
 if TYPE_CHECKING:
     from ciforge.plan.model import PathFilter
 
@@ -336,18 +338,21 @@ DOCKER_PUBLISH_HOST: Final = "DOCKER_PUBLISH_HOST"
 DOCKER_PUBLISH_TOKEN: Final = "@docker-publish-host"
 
 
-def service_hosts(env: dict[str, str], services: list[str], *, host: str, docker_host: str) -> dict[str, str]:
-    """The service-host exception: ``<NAME>_HOST`` spelt ``host`` (the platform's way to reach a
-    service) reads as the service's name, and DOCKER_PUBLISH_HOST spelt ``docker_host`` as its
-    token. ``host`` "" applies to nothing (the service's name is the same on both)."""
+def service_hosts(env: dict[str, str], services: list[str], host: str) -> dict[str, str]:
+    """The service-host exception: ``<NAME>_HOST`` spelt ``host`` (how the platform reaches a
+    service) reads as the service's name."""
     out = dict(env)
     for service in services:
-        name = service.upper().replace("-", "_") + "_HOST"
-        if host and out.get(name) == host:
+        name = ir.service_variable(service) + "_HOST"
+        if out.get(name) == host:
             out[name] = service
-    if out.get(DOCKER_PUBLISH_HOST) == docker_host:
-        out[DOCKER_PUBLISH_HOST] = DOCKER_PUBLISH_TOKEN
     return out
+
+
+def docker_publish_host(env: dict[str, str], host: str) -> dict[str, str]:
+    """The service-host exception for DOCKER_PUBLISH_HOST: the platform's spelling ``host`` reads
+    as its token."""
+    return {**env, DOCKER_PUBLISH_HOST: DOCKER_PUBLISH_TOKEN} if env.get(DOCKER_PUBLISH_HOST) == host else env
 
 
 # Environment: names that only one platform sets, and names whose values are parameters.

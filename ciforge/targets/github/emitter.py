@@ -15,7 +15,7 @@ from ciforge.scripts_modules import guarded
 from ciforge.targets.github import scripts
 from ciforge.targets.github.actions import build_image, report_steps, setup_tool, uses
 from ciforge.targets.github.outputs import export_outputs, input_env, job_outputs
-from ciforge.targets.github.permissions import scopes
+from ciforge.targets.github.permissions import environment, scopes
 from ciforge.targets.github.runners import HOSTED_RUNNERS
 from ciforge.targets.github.values import env_value
 from ciforge.yamldata import Commented, Script, Yaml, drop_none
@@ -366,7 +366,7 @@ def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
             # https://docs.github.com/en/actions/reference/workflows-and-actions/deployments-and-environments
             # A manual job waits for the required reviewers of its environment (docs/equivalence.md,
             # manual-approval).
-            "environment": job.environment or (ir.MANUAL_ENVIRONMENT if job.manual else None),
+            "environment": environment(job),
             "permissions": permissions(job),
             "strategy": matrix_strategy(job),
             "env": job_env(job),

@@ -33,9 +33,6 @@ def services(job: dict[str, Any]) -> tuple[str, ...]:
 def reached(env: dict[str, str], job: dict[str, Any]) -> dict[str, str]:
     """The job's env with each service's host read as its name: a job on the runner reaches its
     services on loopback, a container job by name, as GitLab does (register: service-host)."""
-    return register.service_hosts(
-        env,
-        list(job.get("services") or {}),
-        host="" if job.get("container") else register.LOOPBACK,
-        docker_host=register.LOOPBACK,
-    )
+    if not job.get("container"):
+        env = register.service_hosts(env, list(job.get("services") or {}), register.LOOPBACK)
+    return register.docker_publish_host(env, register.LOOPBACK)

@@ -43,3 +43,10 @@ def scopes(job: ir.Job) -> tuple[str, ...]:
     if job.oidc:
         levels["id-token"] = "write"
     return tuple(f"{scope}:{levels[scope]}" for scope in SCOPE_ORDER if scope in levels)
+
+
+def environment(job: ir.Job) -> str | None:
+    """The deployment environment a job runs in on GitHub: its own (protected secrets), else the
+    manual environment whose required reviewers hold a manual job (docs/equivalence.md,
+    manual-approval)."""
+    return job.environment or (ir.MANUAL_ENVIRONMENT if job.manual else None)

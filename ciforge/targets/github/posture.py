@@ -12,7 +12,7 @@ from ciforge.plan.model import EVENTS
 from ciforge.plan.posture import WHOLE_FILE, Posture, environment_fact
 from ciforge.targets.github import expressions
 from ciforge.targets.github.lifter import github_context
-from ciforge.targets.github.permissions import scopes
+from ciforge.targets.github.permissions import environment, scopes
 
 # The expression that cancels in-progress runs for pull requests only.
 CANCEL_PULL_REQUESTS: Final = "cancels in-progress runs on: pr"
@@ -57,7 +57,7 @@ def expected(pipeline: ir.Pipeline) -> Posture:
         posture[job.id] = frozenset(
             {
                 "permissions: " + ", ".join(sorted(scopes(job))),
-                f"environment: {job.environment or (ir.MANUAL_ENVIRONMENT if job.manual else '-')}",
+                f"environment: {environment(job) or '-'}",
                 "secrets: " + (", ".join(_github_secrets(job)) or "-"),
                 *(f"service {s.name} health: {s.health}" for s in job.services if s.health),
             }

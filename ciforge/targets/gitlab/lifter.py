@@ -320,7 +320,7 @@ def platform_block(text: str, job: dict[str, Any]) -> str | None:
     if (
         invokes(text, "apt-get", "install")
         and " docker.io" in text
-        and any(_DIND.fullmatch(str(s)) for s in job.get("services") or [])
+        and any(DIND_IMAGE.fullmatch(str(s)) for s in job.get("services") or [])
     ):
         return "tool-install"
     tokens = [f"${name}" for name in job.get("id_tokens") or {}] + [f"${{{name}" for name in job.get("id_tokens") or {}]
@@ -347,9 +347,9 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
     literal = {k for k, v in declared.items() if isinstance(v, dict) and v.get("expand") is False}
     literal -= set(rule_vars) | set(leg)
     env = {k: v if k in literal else _normalize(k, v) for k, v in raw.items()}
-    services = _services(job)
-    # register: service-host (GitLab reaches a service by its alias, its name in the plan)
-    env = register.service_hosts(env, [], host="", docker_host=DIND_HOST)
+    # register: service-host (GitLab reaches a service by its alias, already its name in the plan;
+    # the ports the job's containers publish on the Docker-in-Docker service's host)
+    env = register.docker_publish_host(env, DIND_HOST)
     # A pipeline variable overrides any of these set as a variable (register: pipeline-variables).
     env.update({k: f"{register.OVERRIDABLE}({v})" for k, v in env.items() if k in register.OVERRIDABLE_SETTINGS})
     consumes = set()
@@ -410,13 +410,13 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
         allow_failure=job.get("allow_failure") is True or isinstance(job.get("allow_failure"), dict),
         # GitLab injects a CI/CD variable by its own name (named exception settings-variables)
         secrets=required_secrets(tuple(commands)),
-        services=services,
+        services=_services(job),
     )
 
 
 # The Docker-in-Docker service's hostname, where the ports its containers publish are reached.
 DIND_HOST: Final = "docker"
-_DIND: Final = re.compile(r"docker:[0-9.]+-dind")
+DIND_IMAGE: Final = re.compile(r"docker:[0-9.]+-dind")
 
 
 def _services(job: dict[str, Any]) -> tuple[str, ...]:
@@ -427,7 +427,7 @@ def _services(job: dict[str, Any]) -> tuple[str, ...]:
     for entry in job.get("services") or []:
         spec = entry if isinstance(entry, dict) else {"name": entry}
         image = str(spec.get("name", ""))
-        if _DIND.fullmatch(image):
+        if DIND_IMAGE.fullmatch(image):
             continue
         alias = str(spec.get("alias") or re.split(r"[:@]", image.rsplit("/", 1)[-1])[0])
         variables = {str(k): _variable(v) for k, v in (spec.get("variables") or {}).items()}

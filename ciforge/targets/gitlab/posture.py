@@ -4,11 +4,11 @@ alone; it shares no code with the emitter)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final
 
 from ciforge import ir
 from ciforge.plan.posture import WHOLE_FILE, Posture, environment_fact
+from ciforge.targets.gitlab.lifter import DIND_IMAGE
 
 # GitLab keywords that run code or pull configuration around every job.
 # https://docs.gitlab.com/ci/yaml/#default
@@ -67,7 +67,7 @@ def lift(doc: dict[str, Any]) -> Posture:
             f"interruptible: {str(job.get('interruptible', False)).lower()}",
         }
         # Other service containers are part of the plan (PlanJob.services).
-        if any(re.fullmatch(r"docker:[0-9.]+-dind", str(s)) for s in job.get("services") or []):
+        if any(DIND_IMAGE.fullmatch(str(s)) for s in job.get("services") or []):
             job_facts.add("services: docker:dind")
         job_facts.update(f"{key}: {job[key]}" for key in _GITLAB_JOB_HOOKS if key in job)
         # allow_failure: true is in the plan; exit codes (allowed to fail with those only) are not
