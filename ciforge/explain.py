@@ -95,7 +95,8 @@ def _derived(pipeline: ir.Pipeline, effective: dict[str, Any], version_file: str
             out[("lint", "golangci-lint")] = Value(
                 ("lint", "golangci-lint"), version, f"default: the newest release that builds with Go {go}"
             )
-    if isinstance(effective.get("build"), dict) and effective["build"].get("binary") is None:
+    build = effective.get("build")
+    if isinstance(build, dict) and build.get("binary") is None and build.get("binaries") is None:
         out[("build", "binary")] = Value(("build", "binary"), effective["name"], "default: the name")
     paths = pipeline.triggers.paths
     if paths is not None and effective["triggers"].get("paths-on") is None:

@@ -58,6 +58,8 @@ PlatformValueName = Literal[
     "image_repository",
     "ref_name",
     "commit_sha",
+    "change_head",  # the pull/merge request's source branch, else empty
+    "tag_name",  # the tag's name on a tag pipeline, else empty
     "change_base",
     "signing_identity",
     "signing_issuer",

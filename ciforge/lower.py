@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final, Literal
 
-from ciforge import goreleases, goversion, ir, lower_modules, matrix, pins, reading, runners, scripts
+from ciforge import goreleases, goversion, ir, lower_build, lower_modules, pins, reading, runners, scripts
 from ciforge.diagnostics import Diagnostic, DiagnosticCode, JsonPath
 from ciforge.globs import bracket_problem
+from ciforge.lower_build import NEEDS_LIMIT, BuildLowering
 from ciforge.lower_jobs import CustomJobs
 from ciforge.lower_lint import LintLowering
 from ciforge.lower_paths import path_filter
@@ -19,18 +20,8 @@ from ciforge.lower_schedule import Schedules
 from ciforge.lower_setup import apt_skipped, with_setup
 from ciforge.lower_supply import SupplyChain
 from ciforge.lower_test import TestLowering
-from ciforge.model import Build, Manifest, MatrixEntry
+from ciforge.model import Manifest
 
-# Matrix legs per job: GitHub allows 256, GitLab's parallel:matrix 200; ciforge splits a larger
-# matrix into shards of at most this many legs, the same shards on both platforms.
-SHARD_SIZE: Final = 200
-# GitLab refuses a pipeline in which one job needs more than 50 jobs, each matrix instance counted
-# (https://docs.gitlab.com/ci/yaml/#needs). With a release over more legs than that, builds are
-# split into jobs of at most 50 legs, each gathered by one collector job (from 50 legs on, as the
-# release also needs the SBOM job).
-NEEDS_LIMIT: Final = 50
-MAX_LEGS: Final = 2000
-_DIMENSIONS: Final = ("goos", "goarch", "cgo")
 TOOLS: Final = ("buildx", "syft", "trivy", "cosign")
 
 
@@ -150,150 +141,6 @@ class Lowering:
             return None
         return ir.GoCache()
 
-    def legs(self, build: Build, go: str) -> list[ir.Leg]:
-        mx = build.matrix
-        self._check_entries(mx.exclude, "exclude", allowed=_DIMENSIONS)
-        self._check_entries(mx.include, "include", allowed=(*_DIMENSIONS, "tags", "cc"))
-        combos = matrix.expand(
-            [("goos", mx.goos), ("goarch", mx.goarch), ("cgo", mx.cgo)],
-            exclude=[_entry_dict(e) for e in mx.exclude],
-            include=[_entry_dict(e) for e in mx.include],
-        )
-        if not combos:
-            self.error("matrix-empty", "the exclude entries remove every build leg", ("build", "matrix"))
-        if len(combos) > MAX_LEGS:
-            self.error(
-                "matrix-limit",
-                f"the build matrix expands to {len(combos)} legs; ciforge splits matrices into jobs of "
-                f"{SHARD_SIZE} but refuses more than {MAX_LEGS} legs in all",
-                ("build", "matrix"),
-            )
-        self._check_ports(combos, go)
-        legs: list[ir.Leg] = []
-        used: set[str] = set()
-        for combo in combos:
-            # a key missing from a leg takes its default: linux, amd64, cgo off (the issue's rule)
-            legs.append(self._leg(combo, used))
-        return legs
-
-    def _check_ports(self, combos: list[dict[str, object]], go: str) -> None:
-        """Every leg's GOOS/GOARCH must be a port of the Go release (``go tool dist list``), else the
-        leg renders and fails at run time; the error points at the include entry or the goarch value
-        that made the leg."""
-        if go == UNRESOLVED or self.m.build is None:
-            return
-        ports = goreleases.ports(go)
-        if ports is None:
-            self.warn(
-                "go-ports",
-                f"build legs are not checked against Go {go}'s ports: ciforge's Go release table lists ports "
-                f"from Go {min(goreleases.table()['ports'], key=goreleases.key)} on",
-                ("build", "matrix"),
-            )
-            return
-        mx = self.m.build.matrix
-        reported: set[str] = set()
-        for combo in combos:
-            port = f"{combo.get('goos', 'linux')}/{combo.get('goarch', 'amd64')}"
-            if port in ports or port in reported:
-                continue
-            reported.add(port)
-            path: JsonPath = ("build", "matrix")
-            for i, entry in enumerate(mx.include):
-                if f"{entry.goos or 'linux'}/{entry.goarch or 'amd64'}" == port:
-                    path = ("build", "matrix", "include", i)
-                    break
-            else:
-                goarch = port.split("/")[1]
-                if goarch in mx.goarch:
-                    path = ("build", "matrix", "goarch", mx.goarch.index(goarch))
-            self.error(
-                "go-ports",
-                f"Go {go} cannot build {port}: it is not one of its ports (go tool dist list); "
-                "drop it or add an exclude entry",
-                path,
-            )
-
-    def _check_entries(self, entries: tuple[MatrixEntry, ...], where: str, allowed: tuple[str, ...]) -> None:
-        for i, entry in enumerate(entries):
-            for key, value in _entry_dict(entry).items():
-                if key not in allowed and value is not None:
-                    self.error(
-                        "matrix-key",
-                        f"{where} entries may only use {', '.join(allowed)}; {key!r} is not a matrix "
-                        "dimension, so this entry could never match",
-                        ("build", "matrix", where, i, key),
-                    )
-
-    def _leg(self, combo: dict[str, object], used: set[str]) -> ir.Leg:
-        goos = str(combo.get("goos", "linux"))
-        goarch = str(combo.get("goarch", "amd64"))
-        cgo = bool(combo.get("cgo", False))
-        parts = [goos, goarch] + (["cgo"] if cgo else [])
-        tags = combo.get("tags")
-        if isinstance(tags, str):
-            parts += tags.split(",")
-        key = "-".join(parts)
-        n = 2
-        while key in used:
-            key = "-".join(parts) + f"-{n}"
-            n += 1
-        used.add(key)
-        variables: list[tuple[str, str]] = [
-            (ir.LEG_VARIABLE, key),
-            ("GOOS", goos),
-            ("GOARCH", goarch),
-            ("CGO_ENABLED", "1" if cgo else "0"),
-        ]
-        if isinstance(combo.get("cc"), str):
-            variables.append(("CC", str(combo["cc"])))
-        joined = self.build_tags("build", tags if isinstance(tags, str) else None)
-        if joined:
-            variables.append(("GO_TAGS", joined))
-        return ir.Leg(key=key, variables=tuple(variables))
-
-    def build_jobs(self, go: str, needs: tuple[str, ...]) -> list[ir.Job]:
-        build = self.m.build
-        assert build is not None
-        for problem in unsafe_link_flags(build.ldflags):
-            self.error("unsafe-flag", problem, ("build", "ldflags"))
-        legs = self.legs(build, go)
-        release = self.m.release is not None and self.m.release.on_tags
-        # release-assets also needs the sbom job: gather from 50 legs on
-        self.collect_builds = release and len(legs) >= NEEDS_LIMIT
-        size = NEEDS_LIMIT if self.collect_builds else SHARD_SIZE
-        shards = [legs[i : i + size] for i in range(0, len(legs), size)] or [[]]
-        jobs = []
-        for number, shard in enumerate(shards, start=1):
-            suffix = f"-{number}" if len(shards) > 1 else ""
-            # collected builds carry their shard in the artifact name, so a collector can select them
-            artifact = f"build{suffix}-{ir.LEG_TOKEN}" if self.collect_builds else f"build-{ir.LEG_TOKEN}"
-            jobs.append(
-                ir.Job(
-                    id=f"build{suffix}",
-                    name=f"Build{suffix}",
-                    stage="build",
-                    needs=needs,
-                    go=go,
-                    env=(
-                        ("BINARY", build.binary or self.m.name),
-                        ("LDFLAGS", build.ldflags),
-                        ("MAIN_PACKAGE", build.main),
-                    ),
-                    legs=tuple(shard),
-                    steps=(
-                        ir.Checkout(),
-                        ir.SetupGo(version=go),
-                        ir.Run(id="go-build", name="go build", script=scripts.go_build()),
-                    ),
-                    produces=(ir.Artifact(name=artifact, paths=(f"dist/build-{ir.LEG_TOKEN}/",)),),
-                    cache=self.go_cache(),
-                    timeout_minutes=20,
-                    gates=(ir.Gate(kind="exit_code", block="go-build"),),
-                )
-            )
-        return jobs
-
     def check_jobs(self, go: str) -> list[ir.Job]:
         """Lint and test: of the root, or of each module the manifest names (``modules:``)."""
         lint = LintLowering(self).job(go)
@@ -322,7 +169,7 @@ class Lowering:
         gathered = gather_checks(jobs)
         checks = tuple(j.id for j in gathered) if gathered else tuple(j.id for j in jobs)
         jobs += gathered
-        builds = self.build_jobs(go, needs=checks) if self.m.build is not None else []
+        builds = BuildLowering(self, self.m.build).jobs(go, needs=checks) if self.m.build is not None else []
         jobs += builds
         supply = SupplyChain(
             self.m,
@@ -330,7 +177,7 @@ class Lowering:
             checks=checks,
             builds=tuple(b.id for b in builds),
             legs=tuple(leg.key for b in builds for leg in b.legs),
-            binary=(self.m.build.binary or self.m.name) if self.m.build is not None else "",
+            binaries=lower_build.binaries(self.m.build, self.m.name) if self.m.build is not None else (),
             collect=self.collect_builds,
         )
         jobs += supply.jobs()
@@ -371,49 +218,6 @@ class Lowering:
             stages=tuple(stage for stage in ir.STAGES if any(j.stage == stage for j in jobs)),
             tools=tuple((name, pins.tool_version(name)) for name in TOOLS),
         )
-
-
-# Linker flags that choose a program for the linker to run (go tool link: -extld, -extar), and
-# options of the external linker that do the same or load code (-B, -fuse-ld, --ld-path,
-# -wrapper, -specs, -plugin, @file). The C compiler is chosen with a matrix include's `cc`.
-_PROGRAM_FLAGS: Final = ("extld", "extar")
-_EXTLD_PROGRAM_OPTIONS: Final = ("-B", "-fuse-ld", "--ld-path", "-wrapper", "-specs", "--specs", "-plugin", "@")
-
-
-def unsafe_link_flags(ldflags: str) -> list[str]:
-    """Why ``ldflags`` could make the linker run an arbitrary program (empty when it cannot)."""
-    problems: list[str] = []
-    words = ldflags.split()
-    for i, word in enumerate(words):
-        name, _, value = word.lstrip("-").partition("=")
-        if not word.startswith("-"):
-            continue
-        if name in _PROGRAM_FLAGS:
-            problems.append(
-                f"-{name} makes the linker run another program; choose the C compiler with a matrix "
-                "include's cc instead"
-            )
-        elif name == "extldflags":
-            value = value if "=" in word else (words[i + 1] if i + 1 < len(words) else "")
-            options = value.split(",") if value.startswith("-Wl,") else [value]
-            for option in options:
-                if option.startswith(_EXTLD_PROGRAM_OPTIONS) or option.lstrip("-").startswith("plugin"):
-                    problems.append(f"-extldflags {option} makes the external linker run or load another program")
-    return problems
-
-
-def _entry_dict(entry: MatrixEntry) -> dict[str, object]:
-    return {
-        k: v
-        for k, v in (
-            ("goos", entry.goos),
-            ("goarch", entry.goarch),
-            ("cgo", entry.cgo),
-            ("tags", entry.tags),
-            ("cc", entry.cc),
-        )
-        if v is not None
-    }
 
 
 def gather_checks(checks: list[ir.Job]) -> list[ir.Job]:

@@ -24,7 +24,7 @@ from typing import Final
 from ciforge import ir, pins
 from ciforge import scripts_supply as s
 from ciforge.diagnostics import Diagnostic, DiagnosticCode
-from ciforge.model import Manifest
+from ciforge.model import Binary, Manifest
 
 IMAGE_OUTPUTS: Final = ("IMAGE", "IMAGE_DIGEST")
 SBOM_FILES: Final = {"spdx-json": ("sbom.spdx.json", "spdxjson"), "cyclonedx-json": ("sbom.cdx.json", "cyclonedx")}
@@ -41,7 +41,7 @@ class SupplyChain:
         checks: tuple[str, ...],
         builds: tuple[str, ...],
         legs: tuple[str, ...] = (),
-        binary: str = "",
+        binaries: tuple[Binary, ...] = (),
         collect: bool = False,
     ) -> None:
         self.m = manifest
@@ -49,7 +49,7 @@ class SupplyChain:
         self.checks = checks
         self.builds = builds
         self.legs = legs  # the build legs' keys: the release set is exactly their artifacts
-        self.binary = binary
+        self.binaries = binaries  # every leg builds each; those with release: true are released
         self.collect = collect  # builds are shards of at most 50 legs, each gathered by a collector
         self.diagnostics: list[Diagnostic] = []
         image = manifest.image
@@ -342,7 +342,8 @@ class SupplyChain:
                     id="release-assets",
                     name="Checksums and signature",
                     script=s.release_assets(
-                        binary=self.binary,
+                        binaries=" ".join(b.binary for b in self.binaries),
+                        released=" ".join(b.binary for b in self.binaries if b.release),
                         legs=" ".join(self.legs),
                         sbom=tag_sbom,
                         sign=sign is not None,

@@ -24,6 +24,12 @@ Goarch = Literal[
     "386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le",
     "mipsle", "ppc64", "ppc64le", "riscv64", "s390x", "wasm",
 ]  # fmt: skip
+# the variant variables of the go command (https://pkg.go.dev/cmd/go#hdr-Environment_variables)
+Goarm = Literal["5", "6", "7", "5,softfloat", "6,softfloat", "7,softfloat", "5,hardfloat", "6,hardfloat", "7,hardfloat"]
+Goamd64 = Literal["v1", "v2", "v3", "v4"]
+Go386 = Literal["sse2", "softfloat"]
+Goriscv64 = Literal["rva20u64", "rva22u64", "rva23u64"]
+Gomips = Literal["hardfloat", "softfloat"]
 PushOn = Literal["tags", "branches"]
 SbomFormat = Literal["spdx-json", "cyclonedx-json"]
 Severity = Literal["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
@@ -187,6 +193,14 @@ class MatrixEntry:
     cgo: bool | None = None
     tags: str | None = None
     cc: str | None = None
+    # the per-architecture variant variables (GOARM, GOAMD64, ...), include entries only
+    goarm: Goarm | None = None
+    goamd64: Goamd64 | None = None
+    go386: Go386 | None = None
+    goarm64: str | None = None
+    goriscv64: Goriscv64 | None = None
+    gomips: Gomips | None = None
+    gomips64: Gomips | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -201,12 +215,24 @@ class Matrix:
 
 
 @attrs.frozen(kw_only=True)
+class Binary:
+    """One ``build.binaries`` item: a main package and its binary's name; ``release: false`` keeps
+    it out of the release assets."""
+
+    main: str
+    binary: str
+    release: bool = True
+
+
+@attrs.frozen(kw_only=True)
 class Build:
-    """``build:`` — the cross-build of the main package."""
+    """``build:`` — the cross-build of the main package (or of ``binaries``)."""
 
     main: str = "."
     binary: str | None = None
+    binaries: tuple[Binary, ...] | None = None  # None: one, from main and binary
     ldflags: str = "-s -w"
+    buildvcs: bool = False
     tags: tuple[str, ...] | None = None  # None: go.tags
     matrix: Matrix = Matrix()
 

@@ -45,6 +45,11 @@ _ENV_SECRET: Final = Rule(
 _GLOB: Final = Rule(f"{_PATH_CHARS}, with '*' for one path segment and '**' for any depth")
 
 RULES: Final[dict[str, Rule]] = {
+    "^v(8\\.[0-9]|9\\.[0-5])(,lse)?(,crypto)?$": Rule(
+        "an arm64 architecture version v8.0 to v8.9 or v9.0 to v9.5, optionally followed by ,lse and then ,crypto "
+        "(v8.2,lse)",
+        _suffixes("v8.0,lse,crypto", "v8.0,crypto"),
+    ),
     "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$": Rule(
         "a letter or digit, then letters, digits, '.', '_' and '-', at most 63 characters in all"
     ),

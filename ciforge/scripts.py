@@ -171,18 +171,6 @@ def coverage_gate(threshold: str) -> str:
     )
 
 
-def go_build() -> str:
-    """Build one matrix leg reproducibly into ``dist/build-<leg>/`` (the artifact's own name, so
-    downloads land at the same path on both platforms)."""
-    return block(
-        'ext=""',
-        'if [ "$GOOS" = "windows" ]; then ext=".exe"; fi',
-        'out="dist/build-${BUILD_LEG}/${BINARY}${ext}"',
-        'go build -trimpath -buildvcs=false -tags "${GO_TAGS:-}" -ldflags "${LDFLAGS}" -o "$out" "$MAIN_PACKAGE"',
-        'sha256sum "$out"',
-    )
-
-
 # -- drift checks of the lint job (the same blocks on both platforms) ---------------------------
 
 # The Go files gofmt checks: not vendor/, testdata/ or hidden directories (.git, and GitLab's

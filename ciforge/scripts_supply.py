@@ -147,15 +147,16 @@ def collect_builds() -> str:
     )
 
 
-def release_assets(*, binary: str, legs: str, sbom: bool, sign: bool, key: bool) -> str:
-    """Collect the binaries (renamed <binary>-<leg>[.exe]), the SBOM, SHA256SUMS and, when
+def release_assets(*, binaries: str, released: str, legs: str, sbom: bool, sign: bool, key: bool) -> str:
+    """Collect the released binaries (renamed <binary>-<leg>[.exe]), the SBOM, SHA256SUMS and, when
     signing, the checksums' cosign bundle, verified straight away.
 
-    The release set is exactly the declared artifacts of the known legs (RELEASE_LEGS): one
-    ``$BINARY`` or ``$BINARY.exe`` per ``dist/build-<leg>/``. Anything else in ``dist/``, a leg
-    with any other file, or a ``release/`` that already exists fails the job."""
+    The release set is exactly the declared artifacts of the known legs (RELEASE_LEGS): each
+    ``dist/build-<leg>/`` holds exactly the binaries every leg builds (BINARIES, each ``name`` or
+    ``name.exe``), of which the RELEASED ones are copied. Anything else in ``dist/``, a leg with any
+    other file, or a ``release/`` that already exists fails the job."""
     lines = [
-        *pinned(("BINARY", binary), ("RELEASE_LEGS", legs)),
+        *pinned(("BINARIES", binaries), ("RELEASED", released), ("RELEASE_LEGS", legs)),
         'fail() { echo "release-assets: $*" >&2; exit 1; }',
         'if [ -e release ] || [ -L release ]; then fail "release/ exists before the release set is built"; fi',
         "mkdir release",
@@ -173,13 +174,14 @@ def release_assets(*, binary: str, legs: str, sbom: bool, sign: bool, key: bool)
         '  for file in "$dir"/* "$dir"/.[!.]* "$dir"/..?*; do',
         '    if [ -e "$file" ] || [ -L "$file" ]; then count=$((count + 1)); fi',
         "  done",
-        '  if [ -f "$dir/$BINARY" ] && [ ! -L "$dir/$BINARY" ] && [ "$count" -eq 1 ]; then',
-        '    cp "$dir/$BINARY" "release/${BINARY}-${leg}"',
-        '  elif [ -f "$dir/$BINARY.exe" ] && [ ! -L "$dir/$BINARY.exe" ] && [ "$count" -eq 1 ]; then',
-        '    cp "$dir/$BINARY.exe" "release/${BINARY}-${leg}.exe"',
-        "  else",
-        '    fail "$dir must hold exactly the binary $BINARY (or $BINARY.exe)"',
-        "  fi",
+        "  for name in $BINARIES; do",
+        '    if [ -f "$dir/$name" ] && [ ! -L "$dir/$name" ]; then file="$name"',
+        '    elif [ -f "$dir/$name.exe" ] && [ ! -L "$dir/$name.exe" ]; then file="$name.exe"',
+        '    else fail "$dir must hold exactly the binaries $BINARIES (each with .exe on windows)"; fi',
+        "    count=$((count - 1))",
+        '    case " $RELEASED " in *" $name "*) cp "$dir/$file" "release/${name}-${leg}${file#"$name"}" ;; esac',
+        "  done",
+        '  if [ "$count" -ne 0 ]; then fail "$dir must hold exactly the binaries $BINARIES (each with .exe on windows)"; fi',
         "done",
     ]
     if sbom:

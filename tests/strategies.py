@@ -163,7 +163,42 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
         m["triggers"]["schedule"] = draw(schedules(m.get("jobs", {}), build=m["build"] is not False))
     path_filters(draw, m)
     new_code(draw, m)
+    release_builds(draw, m)
     return m
+
+
+VARIANT_LEGS = [
+    {"goos": "linux", "goarch": "arm", "goarm": "7"},
+    {"goos": "linux", "goarch": "arm", "goarm": "6"},
+    {"goos": "linux", "goarch": "amd64", "goamd64": "v3"},
+    {"goos": "linux", "goarch": "386", "go386": "softfloat"},
+    {"goos": "linux", "goarch": "mipsle", "gomips": "softfloat"},
+]
+LDFLAGS_STAMPED = [
+    "-s -w -X main.version={version} -X main.commit={commit} -X main.date={date}",
+    "-X main.tag={tag} -X main.short={short_commit}",
+]
+
+
+def release_builds(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    """Release-grade builds (issue 16): placeholders, buildvcs, variant legs and several
+    binaries, drawn last so earlier draws keep their examples."""
+    build = m["build"]
+    if build is False or not draw(st.booleans()):
+        return
+    if draw(st.booleans()):
+        build["ldflags"] = draw(st.sampled_from(LDFLAGS_STAMPED))
+    if draw(st.booleans()):
+        build["buildvcs"] = True
+    if draw(st.booleans()):
+        chosen = draw(st.lists(st.sampled_from(range(len(VARIANT_LEGS))), min_size=1, max_size=3, unique=True))
+        build["matrix"]["include"] += [VARIANT_LEGS[i] for i in chosen]
+    if draw(st.booleans()):
+        del build["main"]
+        build["binaries"] = [
+            {"main": "./cmd/app", "binary": "app"},
+            {"main": "./cmd/tool", "binary": "tool", "release": draw(st.booleans())},
+        ]
 
 
 def new_code(draw: st.DrawFn, m: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from ciforge import ir, lower
+from ciforge import ir, lower_build
 from ciforge.cli import TARGET_CHOICES
 from ciforge.plan import register
 from ciforge.targets import Platform, github, gitlab, registry
@@ -100,4 +100,4 @@ def test_the_registry_is_the_one_list_of_platforms() -> None:
 
 
 def test_lowering_never_needs_more_jobs_than_a_platform_allows() -> None:
-    assert lower.NEEDS_LIMIT <= gitlab_limits.MAX_NEEDS
+    assert lower_build.NEEDS_LIMIT <= gitlab_limits.MAX_NEEDS

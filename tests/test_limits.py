@@ -38,7 +38,7 @@ from ciforge import ir
 from ciforge.cli import main
 from ciforge.compiler import compile_file
 from ciforge.diagnostics import Diagnostic
-from ciforge.lower import MAX_LEGS, NEEDS_LIMIT, SHARD_SIZE
+from ciforge.lower_build import MAX_LEGS, NEEDS_LIMIT, SHARD_SIZE
 from ciforge.schema import schema
 from ciforge.targets import registry
 from tests.helpers import GITHUB, GITLAB, case_dirs

@@ -146,6 +146,11 @@ def _features(manifest: dict[str, Any]) -> set[str]:
     found |= {f"setup.{key}" for key in manifest.get("setup", {})}
     found |= {"test.report"} if "report" in manifest["test"] else set()
     found |= {"test.coverage.new-code"} if "new-code" in manifest["test"]["coverage"] else set()
+    build = manifest.get("build") or {}
+    found |= {"build.ldflags placeholders"} if "{" in build.get("ldflags", "") else set()
+    found |= {"build.buildvcs"} if build.get("buildvcs") else set()
+    found |= {"build.binaries"} if "binaries" in build else set()
+    found |= {"build variant leg"} if any("goarm" in e or "goamd64" in e for e in matrix.get("include", [])) else set()
     jobs = manifest.get("jobs", {})
     found |= {name for name, has in JOB_FEATURES.items() if any(has(job, jobs) for job in jobs.values())}
     return found | _schedule_features(triggers.get("schedule", []), jobs) | _path_features(triggers)
@@ -197,6 +202,10 @@ ALL_FEATURES = {
     "setup.run",
     "test.report",
     "test.coverage.new-code",
+    "build.ldflags placeholders",
+    "build.buildvcs",
+    "build.binaries",
+    "build variant leg",
     "custom job in its own container",
     "custom job allowed to fail",
     "custom job on another runner",
@@ -222,7 +231,7 @@ def test_generator_reaches_every_feature() -> None:
     """find_any-style: within a bounded number of draws, compiling manifests use every feature."""
     seen: set[str] = set()
 
-    @settings(max_examples=400, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=500, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(manifests())
     def collect(manifest: dict[str, Any]) -> None:
         pipeline = compile_dict(manifest)[0]

@@ -147,18 +147,19 @@ def release_block(case: str) -> tuple[str, dict[str, str]]:
     return block, {**env, **assigned(block)}
 
 
-def seed_dist(root: Path, legs: list[str], binary: str) -> None:
+def seed_dist(root: Path, legs: list[str], binaries: str) -> None:
     for leg in legs:
         (root / "dist" / f"build-{leg}").mkdir(parents=True)
-        name = binary + (".exe" if leg.startswith("windows") else "")
-        (root / "dist" / f"build-{leg}" / name).write_bytes(leg.encode())
+        for binary in binaries.split():
+            name = binary + (".exe" if leg.startswith("windows") else "")
+            (root / "dist" / f"build-{leg}" / name).write_bytes(f"{binary} {leg}".encode())
 
 
 @pytest.fixture
 def release(tmp_path: Path) -> tuple[str, dict[str, str], Path]:
     block, env = release_block("stage-release-only")
     assert env["RELEASE_LEGS"] == "linux-amd64 linux-arm64 darwin-amd64 darwin-arm64"
-    seed_dist(tmp_path, env["RELEASE_LEGS"].split(), env["BINARY"])
+    seed_dist(tmp_path, env["RELEASE_LEGS"].split(), env["BINARIES"])
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "cosign").write_text(STUB_COSIGN, encoding="utf-8")
@@ -176,13 +177,13 @@ def test_release_set_is_the_known_legs(release: tuple[str, dict[str, str], Path]
 
 
 def test_pipeline_variables_do_not_change_the_release_set(release: tuple[str, dict[str, str], Path]) -> None:
-    """RELEASE_LEGS and BINARY passed in from outside (a GitLab pipeline variable) change nothing:
+    """RELEASE_LEGS and BINARIES passed in from outside (a GitLab pipeline variable) change nothing:
     the block assigns its own, so the release is still exactly the known legs."""
     block, env, root = release
     (root / "dist/build-linux-amd64/evil").write_text("x")
-    result = run(block, root, {**env, "RELEASE_LEGS": "linux-arm64", "BINARY": "evil"}, shell=POSIX_SH)
+    result = run(block, root, {**env, "RELEASE_LEGS": "linux-arm64", "BINARIES": "evil"}, shell=POSIX_SH)
     assert result.returncode != 0, result.stdout
-    assert "dist/build-linux-amd64 must hold exactly the binary cli-tool" in result.stderr
+    assert "dist/build-linux-amd64 must hold exactly the binaries cli-tool" in result.stderr
 
 
 ATTACKS: Final = {
@@ -209,6 +210,34 @@ def test_anything_else_fails_the_release(attack: Any, release: tuple[str, dict[s
     assert result.returncode != 0, result.stdout
     assert "release-assets:" in result.stderr
     assert not (root / "release/SHA256SUMS").exists()
+
+
+def _several(tmp_path: Path) -> tuple[str, dict[str, str], Path]:
+    block, env = release_block("release-stamping")
+    assert (env["BINARIES"], env["RELEASED"]) == ("glab gen-docs", "glab")
+    seed_dist(tmp_path, env["RELEASE_LEGS"].split(), env["BINARIES"])
+    return block, env, tmp_path
+
+
+def test_several_binaries_release_only_the_released_ones(tmp_path: Path) -> None:
+    """Every leg holds every binary; the release is the `release: true` ones, per leg (with .exe
+    on windows), and nothing of gen-docs."""
+    block, env, root = _several(tmp_path)
+    result = run(block, root, env, shell=POSIX_SH)
+    assert result.returncode == 0, result.stderr
+    names = sorted(line.split()[1] for line in (root / "release/SHA256SUMS").read_text().splitlines())
+    legs = env["RELEASE_LEGS"].split()
+    assert names == sorted(f"glab-{leg}" + (".exe" if leg.startswith("windows") else "") for leg in legs)
+
+
+@pytest.mark.parametrize("missing", ["glab", "gen-docs"])
+def test_several_binaries_a_missing_one_fails_the_release(tmp_path: Path, missing: str) -> None:
+    """A leg without one of the binaries every leg builds (released or not) fails the release."""
+    block, env, root = _several(tmp_path)
+    (root / "dist/build-linux-arm-v7" / missing).unlink()
+    result = run(block, root, env, shell=POSIX_SH)
+    assert result.returncode != 0, result.stdout
+    assert "dist/build-linux-arm-v7 must hold exactly the binaries glab gen-docs" in result.stderr
 
 
 # -- no source where none is needed ------------------------------------------------------------------

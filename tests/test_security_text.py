@@ -90,7 +90,7 @@ def test_folded_and_literal_block_scalars_are_fine(tmp_path: Path) -> None:
     manifest.write_text(BASE + "build:\n  ldflags: >-\n    -s\n    -w\n", encoding="utf-8")
     result = compile_file(manifest, out_dir=tmp_path, targets=("gitlab",))
     assert result.ok, result.diagnostics
-    assert "LDFLAGS: -s -w\n" in result.files[GITLAB]
+    assert "export LDFLAGS='-s -w'\n" in result.files[GITLAB]
 
 
 # -- workflow commands --------------------------------------------------------------------------------

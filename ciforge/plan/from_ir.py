@@ -26,6 +26,8 @@ PLATFORM_TOKENS: Final = {
     "image_repository": "@IMAGE_REPOSITORY",
     "ref_name": "@REF_NAME",
     "commit_sha": "@COMMIT_SHA",
+    "change_head": "@CHANGE_HEAD",
+    "tag_name": "@TAG_NAME",
     "change_base": "@CHANGE_BASE",
     "registry_user": "@credential",
     "registry_password": "@credential",

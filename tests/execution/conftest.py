@@ -3,6 +3,7 @@ tools, and the two pull-request runs every pipeline test reads."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -94,6 +95,21 @@ def project_pair(base: Path, name: str, files: tuple[tuple[str, str], ...]) -> t
     jobs = [job for job, spec in pipeline.items() if isinstance(spec, dict) and spec.get("image") == image]
     strip_go_images(gitlab, jobs, image)
     commit_all(gitlab, "shell executor: Go from the host (see harness.strip_go_images)")
+    return github, gitlab
+
+
+def same_commit_pair(base: Path, name: str, files: tuple[tuple[str, str], ...]) -> tuple[Path, Path]:
+    """As project_pair, but the GitHub project is a copy of the GitLab one, on the same commit (the
+    GitLab project's executor commit included): for what the commit itself stamps, e.g. its SHA."""
+    gitlab = make_project(base / f"{name}-gitlab", Variant(files=files), GITLAB_REMOTE)
+    image = f"golang:{go_version_of_example()}"
+    pipeline = load_yaml(gitlab / PIPELINE)
+    jobs = [job for job, spec in pipeline.items() if isinstance(spec, dict) and spec.get("image") == image]
+    strip_go_images(gitlab, jobs, image)
+    commit_all(gitlab, "shell executor: Go from the host (see harness.strip_go_images)")
+    github = base / f"{name}-github"
+    shutil.copytree(gitlab, github, symlinks=True)
+    git(github, "remote", "set-url", "origin", GITHUB_REMOTE)
     return github, gitlab
 
 

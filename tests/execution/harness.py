@@ -231,6 +231,19 @@ def pinned_uses(project: Path) -> dict[str, str]:
     return refs
 
 
+def build_artifacts(leg_dirs: Iterable[Path]) -> tuple[dict[str, Path], dict[str, dict[str, Path]]]:
+    """The build legs' artifacts (``build-<leg>`` directories): the binary of each one-binary leg,
+    and every leg's files by name."""
+    binaries: dict[str, Path] = {}
+    leg_files: dict[str, dict[str, Path]] = {}
+    for leg_dir in leg_dirs:
+        leg = leg_dir.name.removeprefix("build-")
+        leg_files[leg] = {p.name: p for p in sorted(leg_dir.iterdir()) if p.is_file()}
+        if len(leg_files[leg]) == 1:
+            [binaries[leg]] = leg_files[leg].values()
+    return binaries, leg_files
+
+
 # ----------------------------------------------------------------------------------------- act ----
 
 
@@ -255,7 +268,8 @@ class RunnerRun:
     stderr: str
     seconds: float
     jobs: dict[tuple[str, str | None], JobRun]
-    binaries: dict[str, Path]  # BUILD_LEG -> binary, as uploaded/exported by the build job
+    binaries: dict[str, Path]  # BUILD_LEG -> binary, as uploaded/exported by a one-binary build job
+    leg_files: dict[str, dict[str, Path]] = field(default_factory=dict)  # BUILD_LEG -> file name -> file
 
     def text(self) -> str:
         return self.stdout + self.stderr
@@ -299,7 +313,7 @@ class ActHost:
         (bin_dir / "python3").symlink_to(sys.executable)
         self.path = f"{bin_dir}:{SYSTEM_PATH}"
 
-    def event_file(self, project: Path, event: str) -> Path:
+    def event_file(self, project: Path, event: str, ref: str | None = None) -> Path:
         head = git(project, "rev-parse", "HEAD")
         base = git(project, "rev-parse", "main")
         repository = {"full_name": "acme/orders-api", "name": "orders-api", "owner": {"login": "acme"},
@@ -317,17 +331,28 @@ class ActHost:
                 },
                 "repository": repository,
             }
+        elif event == "push" and ref is not None:
+            payload = {"ref": ref, "before": "0" * 40, "after": head, "head_commit": {"id": head, "message": "release"},
+                       "repository": repository}  # fmt: skip
         else:
             raise AssertionError(f"no payload for {event}")
         path = self.base / f"event-{self.runs}.json"
         path.write_text(json.dumps(payload), encoding="utf-8")
         return path
 
-    def run(self, project: Path, event: str, job: str, overrides: Mapping[str, str] | None = None) -> RunnerRun:
+    def run(
+        self,
+        project: Path,
+        event: str,
+        job: str,
+        overrides: Mapping[str, str] | None = None,
+        *,
+        ref: str | None = None,
+    ) -> RunnerRun:
         """`act EVENT -j JOB`: act runs JOB and, first, every job it needs (act's planner); with an
         empty JOB, every job of the event.
         ``overrides``: variables passed in from outside (`act --env`), the nearest GitHub has to a
-        GitLab pipeline variable."""
+        GitLab pipeline variable. ``ref``: a push event's ref (refs/heads/... or refs/tags/...)."""
         self.runs += 1
         artifacts = self.base / f"artifacts-{self.runs}"
         refs = pinned_uses(project)
@@ -337,7 +362,7 @@ class ActHost:
                 local += ["--local-repository", f"{name}@{refs[name]}={self.stubs / name.split('/', 1)[1]}"]
         args = [
             self.tools.act, event, "-W", str(WORKFLOW), "-P", "ubuntu-24.04=-self-hosted",
-            "-e", str(self.event_file(project, event)), *(["-j", job] if job else []), "--json",
+            "-e", str(self.event_file(project, event, ref)), *(["-j", job] if job else []), "--json",
             "--action-cache-path", str(self.base / "act-cache"), "--no-cache-server", *local,
         ]  # fmt: skip
         for key, value in (overrides or {}).items():
@@ -348,13 +373,10 @@ class ActHost:
         proc = run(args, cwd=project, env=env)
         seconds = time.monotonic() - start
         jobs = parse_act_json(proc.stdout)
-        binaries = {}
-        if artifacts.is_dir():
-            for leg_dir in sorted(artifacts.glob("build-*")):
-                files = [p for p in leg_dir.iterdir() if p.is_file()]
-                assert len(files) == 1, f"artifact {leg_dir.name} holds {files}"
-                binaries[leg_dir.name.removeprefix("build-")] = files[0]
-        return RunnerRun("github", project, proc.returncode, proc.stdout, proc.stderr, seconds, jobs, binaries)
+        binaries, leg_files = build_artifacts(sorted(artifacts.glob("build-*")) if artifacts.is_dir() else [])
+        return RunnerRun(
+            "github", project, proc.returncode, proc.stdout, proc.stderr, seconds, jobs, binaries, leg_files
+        )
 
 
 def parse_act_json(stdout: str) -> dict[tuple[str, str | None], JobRun]:
@@ -478,12 +500,12 @@ class GitLabHost:
             # A job's stdout lines go to gitlab-ci-local's stdout, its stderr lines (go vet, go
             # install errors) to gitlab-ci-local's stderr.
             job.output = gitlab_job_output(proc.stdout + "\n" + proc.stderr, job)
-        binaries: dict[str, Path] = {}
-        for leg_dir in sorted((project / ".gitlab-ci-local" / "artifacts").glob("*/dist/build-*")):
-            files = [p for p in leg_dir.iterdir() if p.is_file()]
-            assert len(files) == 1, f"artifact {leg_dir} holds {files}"
-            binaries[leg_dir.name.removeprefix("build-")] = files[0]
-        return RunnerRun("gitlab", project, proc.returncode, proc.stdout, proc.stderr, seconds, parsed, binaries)
+        binaries, leg_files = build_artifacts(
+            sorted((project / ".gitlab-ci-local" / "artifacts").glob("*/dist/build-*"))
+        )
+        return RunnerRun(
+            "gitlab", project, proc.returncode, proc.stdout, proc.stderr, seconds, parsed, binaries, leg_files
+        )
 
 
 def _instance_key(name: str) -> tuple[str, str | None]:

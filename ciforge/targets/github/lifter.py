@@ -62,6 +62,8 @@ CONTRACT_ACTIONS: Final = {"actions/checkout", "docker/login-action", "github/co
 TOKENS: Final = {
     "github.ref_name": "@REF_NAME",
     "github.sha": "@COMMIT_SHA",
+    "github.head_ref": "@CHANGE_HEAD",
+    "github.ref_type == 'tag' && github.ref_name || ''": "@TAG_NAME",
     "github.event.pull_request.base.sha": "@CHANGE_BASE",
     "github.actor": "@credential",
     "secrets.GITHUB_TOKEN": "@github-token",

@@ -33,6 +33,9 @@ PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
     "image_repository": lambda _: "ghcr.io/${{ github.repository }}",
     "ref_name": lambda _: "${{ github.ref_name }}",
     "commit_sha": lambda _: "${{ github.sha }}",
+    # the pull request's head branch; empty for every other event
+    "change_head": lambda _: "${{ github.head_ref }}",
+    "tag_name": lambda _: "${{ github.ref_type == 'tag' && github.ref_name || '' }}",
     # the pull request's base commit; empty for every other event (docs/modules.md)
     "change_base": lambda _: "${{ github.event.pull_request.base.sha }}",
     # Fulcio's SAN for GitHub is {server_url}/{job_workflow_ref}; for a workflow that is not

@@ -20,6 +20,10 @@ PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
     "image_repository": lambda _: "$CI_REGISTRY_IMAGE",
     "ref_name": lambda _: "$CI_COMMIT_REF_NAME",
     "commit_sha": lambda _: "$CI_COMMIT_SHA",
+    # unset outside merge request pipelines, as CI_COMMIT_TAG is off tags: a variable that names
+    # an unset one is empty (docs/release.md)
+    "change_head": lambda _: "$CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+    "tag_name": lambda _: "$CI_COMMIT_TAG",
     # the merge request's merge base with its target branch; unset outside merge request
     # pipelines (docs/modules.md)
     "change_base": lambda _: "$CI_MERGE_REQUEST_DIFF_BASE_SHA",

@@ -1,0 +1,131 @@
+"""Stamped release builds (docs/release.md) for real on both runners: two binaries per leg, the
+release placeholders in -ldflags and Go's VCS stamping. On the same commit, a tag run and a
+change-request run each give binaries that print the same version, commit and date on both
+runners (and vcs.modified=false), byte-identical across the runners, with GOARM=7 on the arm leg."""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.execution.conftest import same_commit_pair
+from tests.execution.harness import (
+    MR_VARIABLES,
+    ActHost,
+    GitLabHost,
+    RunnerRun,
+    git,
+    report,
+    sha256,
+    small_manifest,
+)
+from tests.helpers import GO
+
+pytestmark = pytest.mark.oracle
+
+MANIFEST = small_manifest(
+    'triggers:\n  branches: [main]\n  pull-requests: true\n  tags: ["v*"]\n'
+    "lint:\n  vet: false\n  golangci-lint: false\ntest:\n  race: false\n"
+    "build:\n  binaries:\n    - {main: ./cmd/server, binary: server}\n"
+    "    - {main: ./cmd/stamp, binary: stamp, release: false}\n"
+    '  ldflags: "-s -w -X main.version={version} -X main.commit={commit} -X main.date={date}'
+    ' -X main.tag={tag} -X main.short={short_commit}"\n'
+    "  buildvcs: true\n  matrix:\n    goarch: [amd64]\n    include:\n"
+    '      - {goos: linux, goarch: arm, goarm: "7"}\n'
+)
+STAMP = """package main
+
+import (
+\t"fmt"
+\t"runtime/debug"
+)
+
+var version, commit, date, tag, short = "dev", "none", "unknown", "", ""
+
+func main() {
+\tfmt.Printf("version=%s commit=%s date=%s tag=%s short=%s\\n", version, commit, date, tag, short)
+\tinfo, _ := debug.ReadBuildInfo()
+\tfor _, s := range info.Settings {
+\t\tswitch s.Key {
+\t\tcase "vcs.revision", "vcs.time", "vcs.modified":
+\t\t\tfmt.Printf("%s=%s\\n", s.Key, s.Value)
+\t\t}
+\t}
+}
+"""
+TAG = "v1.4.0"
+LEGS = {"linux-amd64", "linux-arm-v7"}
+
+
+def _expected(project: Path, tag: str) -> list[str]:
+    """What the stamp binary must print, from git (independently of the build block)."""
+    commit = git(project, "rev-parse", "HEAD")
+    seconds = int(git(project, "log", "-1", "--format=%ct"))
+    date = datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    version = tag.removeprefix("v") if tag else f"0.0.0-feature-{commit[:12]}"
+    return [
+        f"version={version} commit={commit} date={date} tag={tag} short={commit[:12]}",
+        f"vcs.revision={commit}",
+        f"vcs.time={date}",
+        "vcs.modified=false",
+    ]
+
+
+@pytest.fixture(scope="module")
+def stamped_runs(
+    act_host: ActHost, gitlab_host: GitLabHost, execution_base: Path
+) -> dict[str, tuple[RunnerRun, RunnerRun, list[str]]]:
+    """A change-request run and a tag run on each runner: (github, gitlab, expected output)."""
+    files = (("ciforge.yml", MANIFEST), ("cmd/stamp/main.go", STAMP))
+    runs = {}
+    for kind in ("change-request", "tag"):
+        github, gitlab = same_commit_pair(execution_base, f"stamp-{kind}", files)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            if kind == "tag":
+                for project in (github, gitlab):
+                    git(project, "tag", TAG)
+                variables = {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": TAG, "CI_COMMIT_REF_NAME": TAG}
+                gh = pool.submit(act_host.run, github, "push", "build", ref=f"refs/tags/{TAG}")
+                gl = pool.submit(gitlab_host.run, gitlab, ["build"], variables)
+            else:
+                gh = pool.submit(act_host.run, github, "pull_request", "build")
+                gl = pool.submit(gitlab_host.run, gitlab, ["build"], MR_VARIABLES)
+            runs[kind] = (gh.result(), gl.result(), _expected(gitlab, TAG if kind == "tag" else ""))
+    return runs
+
+
+def _go_settings(path: Path) -> str:
+    proc = subprocess.run([str(GO[-1]), "version", "-m", str(path)], capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+@pytest.mark.parametrize("kind", ["change-request", "tag"])
+def test_stamped_binaries_are_the_same_on_both_runners(
+    stamped_runs: dict[str, tuple[RunnerRun, RunnerRun, list[str]]], kind: str
+) -> None:
+    github, gitlab, expected = stamped_runs[kind]
+    for run in (github, gitlab):
+        for leg in LEGS:
+            assert run.job("build", leg).result == "success", f"{run.runner}\n{run.tail()}"
+        assert set(run.leg_files) == LEGS, (run.runner, run.leg_files)
+        for leg in LEGS:
+            assert set(run.leg_files[leg]) == {"server", "stamp"}, (run.runner, leg, run.leg_files[leg])
+        printed = subprocess.run(
+            [str(run.leg_files["linux-amd64"]["stamp"])], capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+        assert printed == expected, (run.runner, printed)
+        assert "GOARM=7" in _go_settings(run.leg_files["linux-arm-v7"]["stamp"]), run.runner
+    digests = {}
+    for leg in sorted(LEGS):
+        for name in ("server", "stamp"):
+            digest = sha256(github.leg_files[leg][name])
+            assert sha256(gitlab.leg_files[leg][name]) == digest, f"{kind} {leg}/{name} differs across the runners"
+            digests[f"{leg}/{name}"] = digest[:16]
+    report(
+        f"stamped build, {kind} run: {expected[0]}; byte-identical on both runners "
+        f"({', '.join(f'{k} {v}' for k, v in digests.items())}; {github.seconds:.0f} s / {gitlab.seconds:.0f} s)"
+    )
