@@ -169,7 +169,8 @@ class Lowering:
         gathered = gather_checks(jobs)
         checks = tuple(j.id for j in gathered) if gathered else tuple(j.id for j in jobs)
         jobs += gathered
-        builds = BuildLowering(self, self.m.build).jobs(go, needs=checks) if self.m.build is not None else []
+        building = BuildLowering(self, self.m.build) if self.m.build is not None else None
+        builds = building.jobs(go, needs=checks) if building is not None else []
         jobs += builds
         supply = SupplyChain(
             self.m,
@@ -179,6 +180,7 @@ class Lowering:
             legs=tuple(leg.key for b in builds for leg in b.legs),
             binaries=lower_build.binaries(self.m.build, self.m.name) if self.m.build is not None else (),
             collect=self.collect_builds,
+            archives=tuple(building.archive_names.items()) if building is not None else (),
         )
         jobs += supply.jobs()
         self.diagnostics += supply.diagnostics

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from ciforge import goreleases, ir, matrix, scripts_build
+from ciforge import goreleases, ir, lower_archives, matrix, scripts_build
 from ciforge.diagnostics import JsonPath
 from ciforge.model import Binary, Build, MatrixEntry
 
@@ -136,6 +136,7 @@ class BuildLowering:
     def __init__(self, low: Lowering, build: Build) -> None:
         self.low = low
         self.build = build
+        self.archive_names: dict[str, str] = {}  # leg key -> archive name, with {version}
 
     def jobs(self, go: str, needs: tuple[str, ...]) -> list[ir.Job]:
         build = self.build
@@ -149,13 +150,27 @@ class BuildLowering:
         # release-assets also needs the sbom job: gather from 50 legs on
         self.low.collect_builds = release and len(legs) >= NEEDS_LIMIT
         size = NEEDS_LIMIT if self.low.collect_builds else SHARD_SIZE
+        archives = self.low.m.release.archives if self.low.m.release is not None else None
+        archive = None
+        if archives is not None and lower_archives.packed(archives):
+            self.archive_names = lower_archives.archive_names(
+                archives, legs, self.low.m.name, self.low.error, self.low.warn
+            )
+            legs = [
+                attrs.evolve(
+                    leg, variables=(*leg.variables, (lower_archives.ARCHIVE_VARIABLE, self.archive_names[leg.key]))
+                )
+                for leg in legs
+            ]
+            archive = lower_archives.contents(archives, binaries(build, self.low.m.name))
         shards = [legs[i : i + size] for i in range(0, len(legs), size)] or [[]]
-        stamp = placeholders_used(build.ldflags)
+        stamp = placeholders_used(build.ldflags) or archive is not None
         script = scripts_build.go_build(
             binaries=" ".join(f"{b.binary}={b.main}" for b in binaries(build, self.low.m.name)),
             ldflags=build.ldflags,
             stamp=stamp,
             buildvcs=build.buildvcs,
+            archive=archive,
         )
         env: ir.Env = (
             (

@@ -43,6 +43,7 @@ class SupplyChain:
         legs: tuple[str, ...] = (),
         binaries: tuple[Binary, ...] = (),
         collect: bool = False,
+        archives: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.m = manifest
         self.go = go  # GO-runtime jobs run in the pipeline's golang image on GitLab
@@ -50,6 +51,7 @@ class SupplyChain:
         self.builds = builds
         self.legs = legs  # the build legs' keys: the release set is exactly their artifacts
         self.binaries = binaries  # every leg builds each; those with release: true are released
+        self.archives = archives  # (leg, archive name with {version}) when the legs make archives
         self.collect = collect  # builds are shards of at most 50 legs, each gathered by a collector
         self.diagnostics: list[Diagnostic] = []
         image = manifest.image
@@ -326,6 +328,8 @@ class SupplyChain:
         assets_env: list[tuple[str, ir.EnvValue]] = []
         if tag_sbom:
             assets_env.append(("SBOM_FILE", self.sbom_file()[0]))
+        if self.archives:
+            assets_env.append(("RELEASE_TAG", ir.PlatformValue("tag_name")))
         if sign is not None:
             assets_env += self.signing_env(private=True)
         assets = ir.Job(
@@ -345,6 +349,8 @@ class SupplyChain:
                         binaries=" ".join(b.binary for b in self.binaries),
                         released=" ".join(b.binary for b in self.binaries if b.release),
                         legs=" ".join(self.legs),
+                        # one per line: a long release stays readable (and under YAML linters' line length)
+                        archives="\n".join(f"{leg}={name}" for leg, name in self.archives),
                         sbom=tag_sbom,
                         sign=sign is not None,
                         key=key,

@@ -31,6 +31,7 @@ Go386 = Literal["sse2", "softfloat"]
 Goriscv64 = Literal["rva20u64", "rva22u64", "rva23u64"]
 Gomips = Literal["hardfloat", "softfloat"]
 PushOn = Literal["tags", "branches"]
+ArchiveFormat = Literal["tar.gz", "zip", "binary"]
 SbomFormat = Literal["spdx-json", "cyclonedx-json"]
 Severity = Literal["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 JobEvent = Literal["pr", "push", "tag", "manual", "schedule"]
@@ -276,10 +277,23 @@ class Sign:
 
 
 @attrs.frozen(kw_only=True)
+class Archives:
+    """``release.archives:`` — one byte-reproducible archive per build leg (docs/release.md)."""
+
+    format: ArchiveFormat = "tar.gz"
+    files: tuple[str, ...] = ()
+    files_from_build: tuple[str, ...] = ()
+    name: str = "{name}_{version}_{os}_{arch}"
+    replacements: dict[str, str] = attrs.field(factory=dict, hash=False)
+    wrap: bool = False
+
+
+@attrs.frozen(kw_only=True)
 class Release:
     """``release:`` — releases on tags."""
 
     on_tags: bool = True
+    archives: Archives | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -45,6 +45,16 @@ _ENV_SECRET: Final = Rule(
 _GLOB: Final = Rule(f"{_PATH_CHARS}, with '*' for one path segment and '**' for any depth")
 
 RULES: Final[dict[str, Rule]] = {
+    "^[A-Za-z0-9_][A-Za-z0-9._/-]*$": Rule(
+        f"a path of the repository: {_PATH_CHARS}, starting with a letter, digit or '_' (LICENSE, share/man/)"
+    ),
+    "^[A-Za-z0-9._+{}-]+$": Rule(
+        "an archive name: letters, digits, '.', '_', '+', '-' and placeholders in braces ({name}_{version}_{os}_{arch})"
+    ),
+    "^[a-z0-9]+(/[a-z0-9.,]+)?$": Rule(
+        "a GOOS, a GOARCH, or a GOARCH, '/' and its variant, in lower case (darwin, amd64, arm/7, amd64/v3)"
+    ),
+    "^[A-Za-z0-9._+-]+$": Rule("a spelling of letters, digits, '.', '_', '+' and '-' (macOS, x86_64, 32-bit)"),
     "^v(8\\.[0-9]|9\\.[0-5])(,lse)?(,crypto)?$": Rule(
         "an arm64 architecture version v8.0 to v8.9 or v9.0 to v9.5, optionally followed by ,lse and then ,crypto "
         "(v8.2,lse)",

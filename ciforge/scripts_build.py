@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import Final
 
+import attrs
+
 from ciforge.scripts import block, pinned
+from ciforge.scripts_archive import archive_lines
 
 PLACEHOLDERS: Final = ("version", "tag", "commit", "short_commit", "date")
 # The characters a tag may have to be stamped: they pass through sed's replacement (delimiter |)
@@ -25,6 +28,19 @@ SLUG_LIMIT: Final = 63
 CI_FILES: Final = ("/.go/", "/.cache/", "/dist/", "/.ciforge-unaffected")
 
 
+def tag_version_lines() -> list[str]:
+    """``version`` from a non-empty ``tag``: its last path segment without a leading v; a tag
+    with another character than TAG_CHARACTERS fails the block."""
+    return [
+        f'case "$tag" in *[!{TAG_CHARACTERS}]*)',
+        f'  echo "release placeholders: the tag $tag has characters other than {TAG_CHARACTERS}" >&2',
+        "  exit 1 ;;",
+        "esac",
+        'version="${tag##*/}"',
+        'version="${version#v}"',
+    ]
+
+
 def placeholder_lines() -> list[str]:
     """Compute ``version``, ``tag``, ``commit``, ``short_commit`` and ``date`` (shell variables)
     and print them. ``LC_ALL=C``: the slug is made of bytes, the same on every runner."""
@@ -34,12 +50,7 @@ def placeholder_lines() -> list[str]:
         'short_commit="$(printf \'%s\' "$commit" | cut -c 1-12)"',
         "date=\"$(TZ=UTC0 git log -1 --format=%cd --date='format-local:%Y-%m-%dT%H:%M:%SZ')\"",
         'if [ -n "$tag" ]; then',
-        f'  case "$tag" in *[!{TAG_CHARACTERS}]*)',
-        f'    echo "release placeholders: the tag $tag has characters other than {TAG_CHARACTERS}" >&2',
-        "    exit 1 ;;",
-        "  esac",
-        '  version="${tag##*/}"',
-        '  version="${version#v}"',
+        *("  " + line for line in tag_version_lines()),
         "else",
         "  slug=\"$(printf '%s' \"${RELEASE_HEAD:-${RELEASE_REF:-}}\" | LC_ALL=C tr '[:upper:]' '[:lower:]' \\",
         f"    | LC_ALL=C sed -e 's/[^a-z0-9]\\{{1,\\}}/-/g' -e 's/^-//' | cut -c 1-{SLUG_LIMIT} | sed -e 's/-$//')\"",
@@ -53,13 +64,33 @@ def _substitutions() -> str:
     return " ".join(f'-e "s|{{{name}}}|${name}|g"' for name in PLACEHOLDERS)
 
 
-def go_build(*, binaries: str, ldflags: str, stamp: bool, buildvcs: bool) -> str:
+@attrs.frozen(kw_only=True)
+class Archive:
+    """What a leg's archive holds (release.archives): the released binaries' names, the
+    repository's paths, the build's own paths (space-separated), and whether a top-level
+    directory wraps them."""
+
+    released: str
+    files: str
+    built: str
+    wrap: bool
+
+
+def go_build(*, binaries: str, ldflags: str, stamp: bool, buildvcs: bool, archive: Archive | None = None) -> str:
     """Build every binary of one matrix leg reproducibly into ``dist/build-<leg>/`` (the
     artifact's own name, so downloads land at the same path on both platforms). ``binaries``:
     ``name=main`` words; ``stamp``: ``ldflags`` has placeholders; ``buildvcs``: keep Go's VCS
-    stamping, with the CI's own files kept out of git status."""
+    stamping, with the CI's own files kept out of git status; ``archive``: then pack the leg's
+    archive (its name, ARCHIVE, is a leg variable)."""
     lines = [*pinned(("BINARIES", binaries), ("LDFLAGS", ldflags))]
-    if stamp:
+    if archive is not None:
+        lines += pinned(
+            ("RELEASED", archive.released),
+            ("ARCHIVE_FILES", archive.files),
+            ("ARCHIVE_BUILT", archive.built),
+            ("ARCHIVE_WRAP", "true" if archive.wrap else "false"),
+        )
+    if stamp or archive is not None:
         lines += placeholder_lines()
         lines.append(f'ldflags="$(printf \'%s\\n\' "$LDFLAGS" | sed {_substitutions()})"')
     else:
@@ -70,6 +101,9 @@ def go_build(*, binaries: str, ldflags: str, stamp: bool, buildvcs: bool) -> str
             'mkdir -p "$(dirname "$exclude")"',
             f"printf '%s\\n' {' '.join(CI_FILES)} >> \"$exclude\"",
         ]
+        if archive is not None:
+            # what the build makes for the archives (setup.run): the build's output, not a change
+            lines.append('for path in $ARCHIVE_BUILT; do printf \'/%s\\n\' "$path" >> "$exclude"; done')
     lines += [
         'ext=""',
         'if [ "$GOOS" = "windows" ]; then ext=".exe"; fi',
@@ -80,4 +114,6 @@ def go_build(*, binaries: str, ldflags: str, stamp: bool, buildvcs: bool) -> str
         '  sha256sum "$out"',
         "done",
     ]
+    if archive is not None:
+        lines += archive_lines()
     return block(*lines)

@@ -9,6 +9,7 @@ identities from platform values (see ciforge.ir.PlatformValue).
 from __future__ import annotations
 
 from ciforge.scripts import block, pinned
+from ciforge.scripts_build import tag_version_lines
 
 IMAGE_REF = '"${IMAGE}@${IMAGE_DIGEST}"'
 
@@ -147,19 +148,30 @@ def collect_builds() -> str:
     )
 
 
-def release_assets(*, binaries: str, released: str, legs: str, sbom: bool, sign: bool, key: bool) -> str:
-    """Collect the released binaries (renamed <binary>-<leg>[.exe]), the SBOM, SHA256SUMS and, when
-    signing, the checksums' cosign bundle, verified straight away.
+def release_assets(*, binaries: str, released: str, legs: str, archives: str, sbom: bool, sign: bool, key: bool) -> str:
+    """Collect the released binaries (renamed <binary>-<leg>[.exe]) or, with ``archives``
+    (``leg=name`` words, the name with ``{version}``), each leg's archive; then the SBOM,
+    SHA256SUMS and, when signing, the checksums' cosign bundle, verified straight away.
 
     The release set is exactly the declared artifacts of the known legs (RELEASE_LEGS): each
     ``dist/build-<leg>/`` holds exactly the binaries every leg builds (BINARIES, each ``name`` or
-    ``name.exe``), of which the RELEASED ones are copied. Anything else in ``dist/``, a leg with any
-    other file, or a ``release/`` that already exists fails the job."""
+    ``name.exe``) and, with archives, the leg's archive for this tag's version. Anything else in
+    ``dist/``, a leg with any other file, or a ``release/`` that already exists fails the job."""
+    settings = [("BINARIES", binaries), ("RELEASED", released), ("RELEASE_LEGS", legs)]
     lines = [
-        *pinned(("BINARIES", binaries), ("RELEASED", released), ("RELEASE_LEGS", legs)),
+        *pinned(*settings, *((("ARCHIVES", archives),) if archives else ())),
         'fail() { echo "release-assets: $*" >&2; exit 1; }',
         'if [ -e release ] || [ -L release ]; then fail "release/ exists before the release set is built"; fi',
         "mkdir release",
+        *(
+            [
+                'tag="${RELEASE_TAG:-}"',
+                'if [ -z "$tag" ]; then fail "the archives are named for a tag, and this pipeline has none"; fi',
+                *tag_version_lines(),
+            ]
+            if archives
+            else []
+        ),
         "for entry in dist/* dist/.[!.]* dist/..?*; do",
         '  if [ ! -e "$entry" ] && [ ! -L "$entry" ]; then continue; fi',
         '  case " $RELEASE_LEGS " in',
@@ -179,9 +191,30 @@ def release_assets(*, binaries: str, released: str, legs: str, sbom: bool, sign:
         '    elif [ -f "$dir/$name.exe" ] && [ ! -L "$dir/$name.exe" ]; then file="$name.exe"',
         '    else fail "$dir must hold exactly the binaries $BINARIES (each with .exe on windows)"; fi',
         "    count=$((count - 1))",
-        '    case " $RELEASED " in *" $name "*) cp "$dir/$file" "release/${name}-${leg}${file#"$name"}" ;; esac',
+        *(
+            []
+            if archives
+            else [
+                '    case " $RELEASED " in *" $name "*) cp "$dir/$file" "release/${name}-${leg}${file#"$name"}" ;; esac'
+            ]
+        ),
         "  done",
-        '  if [ "$count" -ne 0 ]; then fail "$dir must hold exactly the binaries $BINARIES (each with .exe on windows)"; fi',
+        *(
+            [
+                '  archive="$(for entry in $ARCHIVES; do case "$entry" in "$leg="*) printf \'%s\\n\' "${entry#*=}" ;; esac; done \\',
+                '    | sed -e "s|{version}|$version|g")"',
+                '  if [ -z "$archive" ] || [ -L "$dir/$archive" ] || [ ! -f "$dir/$archive" ]; then',
+                '    fail "$dir: the archive ${archive:-of leg $leg} is missing"',
+                "  fi",
+                '  cp "$dir/$archive" release/',
+                "  count=$((count - 1))",
+            ]
+            if archives
+            else []
+        ),
+        '  if [ "$count" -ne 0 ]; then',
+        f'    fail "$dir must hold exactly the binaries $BINARIES (each with .exe on windows){" and its archive" if archives else ""}"',
+        "  fi",
         "done",
     ]
     if sbom:

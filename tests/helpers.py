@@ -57,6 +57,24 @@ def render_case(case: Path) -> Result:
     return compile_file(case / "ciforge.yml", out_dir=case, targets=TARGET_NAMES, display="ciforge.yml")
 
 
+def verify_edited(case: Path, out: Path, edit: tuple[str, str, str]) -> list[str]:
+    """`ciforge verify` over a case's rendered files written to ``out``, the file ``edit[0]``
+    with its first ``edit[1]`` replaced by ``edit[2]`` (which must be there)."""
+    from ciforge.plan import verify
+
+    result = render_case(case)
+    assert result.pipeline is not None
+    path, old, new = edit
+    for rel, text in result.files.items():
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if rel == path:
+            assert old in text, old
+            text = text.replace(old, new, 1)  # noqa: PLW2901 - the edited copy
+        target.write_text(text, encoding="utf-8")
+    return verify.check(result.pipeline, out)
+
+
 def as_yaml(data: object) -> dict[str, Yaml]:
     """Generated test data as the emitters' document type (checked: a mapping at the top)."""
     assert isinstance(data, dict)

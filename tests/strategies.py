@@ -199,6 +199,19 @@ def release_builds(draw: st.DrawFn, m: dict[str, Any]) -> None:
             {"main": "./cmd/app", "binary": "app"},
             {"main": "./cmd/tool", "binary": "tool", "release": draw(st.booleans())},
         ]
+    if "release" in m and draw(st.booleans()):
+        m["release"]["archives"] = draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "format": st.sampled_from(["tar.gz", "zip", "binary"]),
+                    "files": st.just(["LICENSE", "README.md"]),
+                    "files-from-build": st.just(["share/man/"]),
+                    "name": st.just("{name}_{version}_{leg}"),
+                    "wrap": st.booleans(),
+                },
+            )
+        )
 
 
 def new_code(draw: st.DrawFn, m: dict[str, Any]) -> None:

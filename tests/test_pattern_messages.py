@@ -127,6 +127,10 @@ def test_completions_keep_valid_values_valid(pattern: str) -> None:
     valid value's every prefix is a valid beginning."""
     examples = {
         "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$": ["orders-api", "a" * 63],
+        "^[A-Za-z0-9_][A-Za-z0-9._/-]*$": ["LICENSE", "share/man/"],
+        "^[A-Za-z0-9._+{}-]+$": ["{name}_{version}_{os}_{arch}"],
+        "^[a-z0-9]+(/[a-z0-9.,]+)?$": ["darwin", "arm/7", "arm64/v8.2,lse"],
+        "^[A-Za-z0-9._+-]+$": ["macOS", "32-bit"],
         "^v(8\\.[0-9]|9\\.[0-5])(,lse)?(,crypto)?$": ["v8.0", "v9.5,lse,crypto", "v8.2,crypto"],
         "^1\\.[0-9]+(\\.[0-9]+)?$": ["1.24", "1.24.3"],
         "^(stable|oldstable|1\\.[0-9]+(\\.[0-9]+)?)$": ["stable", "oldstable", "1.24.3"],

@@ -150,6 +150,7 @@ def _features(manifest: dict[str, Any]) -> set[str]:
     found |= {"build.ldflags placeholders"} if "{" in build.get("ldflags", "") else set()
     found |= {"build.buildvcs"} if build.get("buildvcs") else set()
     found |= {"build.binaries"} if "binaries" in build else set()
+    found |= {"release.archives"} if "archives" in manifest.get("release", {}) else set()
     found |= {"build variant leg"} if any("goarm" in e or "goamd64" in e for e in matrix.get("include", [])) else set()
     jobs = manifest.get("jobs", {})
     found |= {name for name, has in JOB_FEATURES.items() if any(has(job, jobs) for job in jobs.values())}
@@ -206,6 +207,7 @@ ALL_FEATURES = {
     "build.buildvcs",
     "build.binaries",
     "build variant leg",
+    "release.archives",
     "custom job in its own container",
     "custom job allowed to fail",
     "custom job on another runner",

@@ -17,9 +17,8 @@ from hypothesis import strategies as st
 
 from ciforge import scripts_build
 from ciforge.cli import main
-from ciforge.plan import verify
 from ciforge.scripts import block
-from tests.helpers import CASES, needs_go, render_case, run_with_go
+from tests.helpers import CASES, needs_go, render_case, run_with_go, verify_edited
 
 CASE = CASES / "release-stamping"
 COMMIT_TIME = "2026-03-04T05:06:07+09:00"  # the commit's own zone: {date} is in UTC
@@ -285,13 +284,4 @@ TAMPERS = [
 
 @pytest.mark.parametrize(("path", "old", "new"), TAMPERS)
 def test_verify_sees_every_stamping_tamper(path: str, old: str, new: str, tmp_path: Path) -> None:
-    result = render_case(CASE)
-    assert result.pipeline is not None
-    for rel, text in result.files.items():
-        target = tmp_path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if rel == path:
-            assert old in text, old
-            text = text.replace(old, new, 1)  # noqa: PLW2901 - the edited copy
-        target.write_text(text, encoding="utf-8")
-    assert verify.check(result.pipeline, tmp_path), f"verify missed: {old!r} -> {new!r}"
+    assert verify_edited(CASE, tmp_path, (path, old, new)), f"verify missed: {old!r} -> {new!r}"

@@ -213,7 +213,7 @@ def test_anything_else_fails_the_release(attack: Any, release: tuple[str, dict[s
 
 
 def _several(tmp_path: Path) -> tuple[str, dict[str, str], Path]:
-    block, env = release_block("release-stamping")
+    block, env = release_block("release-binaries")
     assert (env["BINARIES"], env["RELEASED"]) == ("glab gen-docs", "glab")
     seed_dist(tmp_path, env["RELEASE_LEGS"].split(), env["BINARIES"])
     return block, env, tmp_path
@@ -234,10 +234,10 @@ def test_several_binaries_release_only_the_released_ones(tmp_path: Path) -> None
 def test_several_binaries_a_missing_one_fails_the_release(tmp_path: Path, missing: str) -> None:
     """A leg without one of the binaries every leg builds (released or not) fails the release."""
     block, env, root = _several(tmp_path)
-    (root / "dist/build-linux-arm-v7" / missing).unlink()
+    (root / "dist/build-linux-arm64" / missing).unlink()
     result = run(block, root, env, shell=POSIX_SH)
     assert result.returncode != 0, result.stdout
-    assert "dist/build-linux-arm-v7 must hold exactly the binaries glab gen-docs" in result.stderr
+    assert "dist/build-linux-arm64 must hold exactly the binaries glab gen-docs" in result.stderr
 
 
 # -- no source where none is needed ------------------------------------------------------------------

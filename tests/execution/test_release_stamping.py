@@ -1,7 +1,9 @@
 """Stamped release builds (docs/release.md) for real on both runners: two binaries per leg, the
-release placeholders in -ldflags and Go's VCS stamping. On the same commit, a tag run and a
-change-request run each give binaries that print the same version, commit and date on both
-runners (and vcs.modified=false), byte-identical across the runners, with GOARM=7 on the arm leg."""
+release placeholders in -ldflags, Go's VCS stamping and release archives. On the same commit, a
+tag run and a change-request run each give binaries that print the same version, commit and date
+on both runners (and vcs.modified=false), byte-identical across the runners, with GOARM=7 on the
+arm leg; each leg's archive is byte-identical across the runners, and on the tag the release job
+makes the same SHA256SUMS on both."""
 
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ pytestmark = pytest.mark.oracle
 
 MANIFEST = small_manifest(
     'triggers:\n  branches: [main]\n  pull-requests: true\n  tags: ["v*"]\n'
+    # what the build makes for the archives (a man page), in every Go job
+    "setup:\n  run: |\n    mkdir -p share/man\n    printf '.TH SERVER 1\\n' > share/man/server.1\n"
     "lint:\n  vet: false\n  golangci-lint: false\ntest:\n  race: false\n"
     "build:\n  binaries:\n    - {main: ./cmd/server, binary: server}\n"
     "    - {main: ./cmd/stamp, binary: stamp, release: false}\n"
@@ -36,6 +40,8 @@ MANIFEST = small_manifest(
     ' -X main.tag={tag} -X main.short={short_commit}"\n'
     "  buildvcs: true\n  matrix:\n    goarch: [amd64]\n    include:\n"
     '      - {goos: linux, goarch: arm, goarm: "7"}\n'
+    "release:\n  on-tags: true\n  archives:\n    files: [README.md, go.mod]\n    files-from-build: [share/man/]\n"
+    "    replacements: {arm/7: armv7hf}\n    wrap: true\n"
 )
 STAMP = """package main
 
@@ -59,6 +65,10 @@ func main() {
 """
 TAG = "v1.4.0"
 LEGS = {"linux-amd64", "linux-arm-v7"}
+ARCHIVES = {
+    "linux-amd64": "orders-api_{version}_linux_amd64.tar.gz",
+    "linux-arm-v7": "orders-api_{version}_linux_armv7hf.tar.gz",
+}
 
 
 def _expected(project: Path, tag: str) -> list[str]:
@@ -89,8 +99,8 @@ def stamped_runs(
                 for project in (github, gitlab):
                     git(project, "tag", TAG)
                 variables = {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": TAG, "CI_COMMIT_REF_NAME": TAG}
-                gh = pool.submit(act_host.run, github, "push", "build", ref=f"refs/tags/{TAG}")
-                gl = pool.submit(gitlab_host.run, gitlab, ["build"], variables)
+                gh = pool.submit(act_host.run, github, "push", "release-assets", ref=f"refs/tags/{TAG}")
+                gl = pool.submit(gitlab_host.run, gitlab, ["build", "release-assets"], variables)
             else:
                 gh = pool.submit(act_host.run, github, "pull_request", "build")
                 gl = pool.submit(gitlab_host.run, gitlab, ["build"], MR_VARIABLES)
@@ -112,8 +122,10 @@ def test_stamped_binaries_are_the_same_on_both_runners(
         for leg in LEGS:
             assert run.job("build", leg).result == "success", f"{run.runner}\n{run.tail()}"
         assert set(run.leg_files) == LEGS, (run.runner, run.leg_files)
+        version = expected[0].split()[0].removeprefix("version=")
         for leg in LEGS:
-            assert set(run.leg_files[leg]) == {"server", "stamp"}, (run.runner, leg, run.leg_files[leg])
+            archive = ARCHIVES[leg].replace("{version}", version)
+            assert set(run.leg_files[leg]) == {"server", "stamp", archive}, (run.runner, leg, run.leg_files[leg])
         printed = subprocess.run(
             [str(run.leg_files["linux-amd64"]["stamp"])], capture_output=True, text=True, check=True
         ).stdout.splitlines()
@@ -121,7 +133,7 @@ def test_stamped_binaries_are_the_same_on_both_runners(
         assert "GOARM=7" in _go_settings(run.leg_files["linux-arm-v7"]["stamp"]), run.runner
     digests = {}
     for leg in sorted(LEGS):
-        for name in ("server", "stamp"):
+        for name in ("server", "stamp", ARCHIVES[leg].replace("{version}", version)):
             digest = sha256(github.leg_files[leg][name])
             assert sha256(gitlab.leg_files[leg][name]) == digest, f"{kind} {leg}/{name} differs across the runners"
             digests[f"{leg}/{name}"] = digest[:16]
@@ -129,3 +141,28 @@ def test_stamped_binaries_are_the_same_on_both_runners(
         f"stamped build, {kind} run: {expected[0]}; byte-identical on both runners "
         f"({', '.join(f'{k} {v}' for k, v in digests.items())}; {github.seconds:.0f} s / {gitlab.seconds:.0f} s)"
     )
+
+
+def _sums(run: RunnerRun) -> Path:
+    """The release job's SHA256SUMS among the run's artifacts: act's artifact directory (the
+    parent of the build legs'), gitlab-ci-local's in the project."""
+    if run.runner == "github":
+        root = next(iter(run.leg_files["linux-amd64"].values())).parent.parent
+    else:
+        root = run.project / ".gitlab-ci-local" / "artifacts"
+    found = sorted(root.rglob("SHA256SUMS"))
+    assert len(found) == 1, (run.runner, found)
+    return found[0]
+
+
+def test_the_tag_release_ships_the_same_archives_on_both_runners(
+    stamped_runs: dict[str, tuple[RunnerRun, RunnerRun, list[str]]],
+) -> None:
+    github, gitlab, _ = stamped_runs["tag"]
+    for run in (github, gitlab):
+        assert run.job("release-assets").result == "success", f"{run.runner}\n{run.tail()}"
+    sums = _sums(github).read_text(encoding="utf-8")
+    assert _sums(gitlab).read_text(encoding="utf-8") == sums
+    shipped = sorted(line.split()[1] for line in sums.splitlines())
+    assert shipped == sorted(name.replace("{version}", "1.4.0") for name in ARCHIVES.values())
+    report("release archives on the tag, SHA256SUMS identical on both runners:\n" + sums.rstrip())
