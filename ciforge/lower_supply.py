@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ciforge import ir, pins
+from ciforge import dockerfile_gen, ir, pins
 from ciforge import scripts_supply as s
 from ciforge.diagnostics import Diagnostic, DiagnosticCode
 from ciforge.model import Manifest
@@ -103,7 +103,7 @@ class SupplyChain:
             ir.Run(id="image-ref", name="Image name and tags", script=s.image_ref()),
             ir.BuildImage(
                 context=image.context,
-                dockerfile=image.dockerfile,
+                dockerfile=dockerfile_gen.PATH if image.generated else image.dockerfile,
                 platforms=image.platforms,
                 push=publish,
                 cache=image.cache,
