@@ -18,7 +18,7 @@ import attrs
 
 from ciforge import ir
 from ciforge.diagnostics import Diagnostic
-from ciforge.model import Image, ImageBase, Manifest
+from ciforge.model import ImageBase, Manifest
 
 PATH: Final = "Dockerfile"  # where ``generate`` writes it, relative to the output root
 NONROOT: Final = "65532:65532"  # distroless's nonroot user; the same numeric id on every base
@@ -60,13 +60,13 @@ class Spec:
     manifest: str  # the manifest's file name, left out of the build context
 
 
-def _needs_cgo(image: Image, legs: list[ir.Leg]) -> tuple[bool, str, list[ir.Leg]]:
+def needs_cgo(platforms: tuple[str, ...], legs: list[ir.Leg]) -> tuple[bool, str, list[ir.Leg]]:
     """Whether the image's binary needs CGO, why, and the linux legs the image follows.
 
     The legs are the linux build legs for the image's architectures (all linux legs when none
     matches). CGO is on only when every one of them has cgo: true: a leg with cgo: false proves the
     package builds without C, and a static binary is the smaller, harder image."""
-    arches = {p.split("/")[1] for p in image.platforms if p.startswith("linux/")}
+    arches = {p.split("/")[1] for p in platforms if p.startswith("linux/")}
     linux = [leg for leg in legs if dict(leg.variables).get("GOOS") == "linux"]
     chosen = [leg for leg in linux if dict(leg.variables).get("GOARCH") in arches] or linux
     cgo = [dict(leg.variables).get("CGO_ENABLED") == "1" for leg in chosen]
@@ -91,7 +91,7 @@ def spec(
     assert image is not None
     assert image.generated
     build = manifest.build
-    cgo, cgo_reason, followed = _needs_cgo(image, legs)
+    cgo, cgo_reason, followed = needs_cgo(image.platforms, legs)
     leg_tags = {dict(leg.variables).get("GO_TAGS", "") for leg in followed}
     if len(leg_tags) == 1:
         tags, tags_reason = leg_tags.pop(), "build tags: those of the linux legs (go.tags, build.tags, include tags)"
@@ -154,6 +154,14 @@ def spec(
         manifest=PurePosixPath(label).name,
     )
     return result, problems
+
+
+def default_base(platforms: tuple[str, ...], pipeline: ir.Pipeline) -> ImageBase:
+    """The runtime base when ``image.base`` is unset, from the pipeline's build legs."""
+    legs = [
+        leg for job in pipeline.jobs if any(getattr(s, "id", "") == "go-build" for s in job.steps) for leg in job.legs
+    ]
+    return "debian" if needs_cgo(platforms, legs)[0] else "distroless"
 
 
 def ignore_path(context: str) -> str:

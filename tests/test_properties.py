@@ -146,6 +146,9 @@ def _features(manifest: dict[str, Any]) -> set[str]:
     found |= {f"setup.{key}" for key in manifest.get("setup", {})}
     found |= {"test.report"} if "report" in manifest["test"] else set()
     found |= {"test.coverage.new-code"} if "new-code" in manifest["test"]["coverage"] else set()
+    image = manifest.get("image", {})
+    if image.get("dockerfile") == "generate":
+        found |= {"generated Dockerfile"} | {f"generated Dockerfile with {k}" for k in ("base", "ports") if k in image}
     jobs = manifest.get("jobs", {})
     found |= {name for name, has in JOB_FEATURES.items() if any(has(job, jobs) for job in jobs.values())}
     return found | _schedule_features(triggers.get("schedule", []), jobs) | _path_features(triggers)
@@ -197,6 +200,9 @@ ALL_FEATURES = {
     "setup.run",
     "test.report",
     "test.coverage.new-code",
+    "generated Dockerfile",
+    "generated Dockerfile with base",
+    "generated Dockerfile with ports",
     "custom job in its own container",
     "custom job allowed to fail",
     "custom job on another runner",
