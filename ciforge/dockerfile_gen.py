@@ -92,12 +92,15 @@ def spec(
     assert image.generated
     build = manifest.build
     cgo, cgo_reason, followed = needs_cgo(image.platforms, legs)
+    if build is None:
+        cgo_reason = "CGO off: build: false, so there is no build matrix"
     leg_tags = {dict(leg.variables).get("GO_TAGS", "") for leg in followed}
     if len(leg_tags) == 1:
         tags, tags_reason = leg_tags.pop(), "build tags: those of the linux legs (go.tags, build.tags, include tags)"
     else:
         tags = stage_tags
-        tags_reason = "build tags: build.tags, else go.tags (the linux legs' include tags differ)"
+        why = " (the linux legs' include tags differ)" if leg_tags else ""
+        tags_reason = f"build tags: build.tags, else go.tags{why}"
     base: ImageBase = image.base or ("debian" if cgo else "distroless")
     problems: list[Diagnostic] = []
     if cgo and base in STATIC:

@@ -227,3 +227,18 @@ def test_explain_shows_the_default_base(
     assert line.split(maxsplit=2) == ["image.base", base, why]
     text = (Path(__file__).parent / "cases" / case / "Dockerfile").read_text(encoding="utf-8")
     assert f"FROM {dockerfile_gen.RUNTIME[base]} AS runtime" in text
+
+
+def test_without_a_build_section_the_root_package_is_built(tmp_path: Path) -> None:
+    """build: false: the root package, named after the service, static, with go.tags."""
+    work = tmp_path / "repo"
+    work.mkdir()
+    (work / "ciforge.yml").write_text(
+        'version: 1\nname: lib-svc\ngo:\n  version: "1.24"\n  tags: [a, b]\nbuild: false\nimage:\n  dockerfile: generate\n',
+        encoding="utf-8",
+    )
+    assert main(["render", "-m", str(work / "ciforge.yml")]) == EXIT_OK
+    text = (work / "Dockerfile").read_text(encoding="utf-8")
+    assert "CGO off: build: false, so there is no build matrix" in text
+    assert "# build tags: build.tags, else go.tags; build.main" in text
+    assert "go build -trimpath -buildvcs=false -tags a,b -ldflags '-s -w' -o /out/lib-svc ." in text
