@@ -264,7 +264,7 @@ def _runtime_stage(s: Spec) -> list[str]:
         ]
     out += [
         f"COPY --from=build /out/{s.binary} /usr/local/bin/{s.binary}",
-        "# OCI labels from build arguments: --build-arg SOURCE=... REVISION=... VERSION=...",
+        "# OCI labels from the build arguments the pipelines' image jobs pass (docs/dockerfile.md).",
         "ARG SOURCE",
         "ARG REVISION",
         'ARG VERSION="dev"',

@@ -107,6 +107,7 @@ class SupplyChain:
                 platforms=image.platforms,
                 push=publish,
                 cache=image.cache,
+                labels=image.generated,
             ),
         ]
         if publish:

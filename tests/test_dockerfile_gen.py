@@ -242,3 +242,29 @@ def test_without_a_build_section_the_root_package_is_built(tmp_path: Path) -> No
     assert "CGO off: build: false, so there is no build matrix" in text
     assert "# build tags: build.tags, else go.tags; build.main" in text
     assert "go build -trimpath -buildvcs=false -tags a,b -ldflags '-s -w' -o /out/lib-svc ." in text
+
+
+@pytest.mark.parametrize(
+    ("rel", "passed"),
+    [
+        (".gitlab-ci.yml", ' --build-arg "VERSION=${REF_NAME}"'),
+        (".github/workflows/ciforge.yml", "            VERSION=${{ env.REF_NAME }}\n"),
+    ],
+)
+def test_verify_sees_the_label_build_arguments(
+    rel: str, passed: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both image jobs pass SOURCE, REVISION and VERSION, the generated Dockerfile's OCI labels;
+    verify reports a pipeline that drops one."""
+    work = _project(tmp_path)
+    manifest = str(work / "ciforge.yml")
+    assert main(["render", "-m", manifest]) == EXIT_OK
+    assert main(["verify", "-m", manifest]) == EXIT_OK
+    text = (work / rel).read_text(encoding="utf-8")
+    assert text.count(passed) == 2  # image-build and image-publish
+    (work / rel).write_text(text.replace(passed, ""), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["verify", "-m", manifest]) == EXIT_DRIFT
+    lines = capsys.readouterr().out.splitlines()
+    assert any(": job image-build: commands differs" in line for line in lines)
+    assert all(line.startswith(f"{rel}: ") and ": job image-" in line for line in lines)
