@@ -18,7 +18,7 @@ import attrs
 
 from ciforge import ir
 from ciforge.diagnostics import Diagnostic
-from ciforge.model import ImageBase, Manifest
+from ciforge.model import Image, ImageBase, Manifest
 
 PATH: Final = "Dockerfile"  # where ``generate`` writes it, relative to the output root
 NONROOT: Final = "65532:65532"  # distroless's nonroot user; the same numeric id on every base
@@ -165,6 +165,21 @@ def default_base(platforms: tuple[str, ...], pipeline: ir.Pipeline) -> ImageBase
         leg for job in pipeline.jobs if any(getattr(s, "id", "") == "go-build" for s in job.steps) for leg in job.legs
     ]
     return "debian" if needs_cgo(platforms, legs)[0] else "distroless"
+
+
+def unused_keys(image: Image) -> list[Diagnostic]:
+    """Warnings for the keys that shape a generated Dockerfile only, set beside the project's own."""
+    return [
+        Diagnostic(
+            code="dockerfile",
+            message=f"image.{key} shapes a generated Dockerfile only (image.dockerfile: generate); "
+            f"{image.dockerfile} is the project's own, so it has no effect",
+            path=("image", key),
+            severity="warning",
+        )
+        for key, value in (("base", image.base), ("ports", image.ports))
+        if value
+    ]
 
 
 def ignore_path(context: str) -> str:

@@ -331,6 +331,8 @@ class Lowering:
                 self.m, go, legs, stage_tags=self.build_tags("build"), label=self.label
             )
             self.diagnostics += problems
+        elif self.m.image is not None:
+            self.diagnostics += dockerfile_gen.unused_keys(self.m.image)
         supply = SupplyChain(
             self.m,
             go=go,
