@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
             help="diagnostics format: text (path:line:col), github (workflow annotations) or json",
         )
 
-    render = sub.add_parser("render", help="write the GitHub and GitLab files")
+    render = sub.add_parser(
+        "render", help="write the GitHub and GitLab files (and the Dockerfile, with image.dockerfile: generate)"
+    )
     common(render)
     render.add_argument("--target", choices=TARGET_CHOICES, default="all", help="which platform(s) (default: all)")
     render.add_argument("--out", type=Path, help="output root (default: the manifest's directory)")

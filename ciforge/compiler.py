@@ -13,9 +13,10 @@ from typing import Any, Final
 
 import attrs
 
-from ciforge import __version__, goreleases, ir, reading, schema, source, yamlout
+from ciforge import __version__, dockerfile_gen, goreleases, ir, reading, schema, source, yamlout
 from ciforge.diagnostics import Diagnostic, DiagnosticCode
 from ciforge.lower import lower
+from ciforge.model import GENERATE
 
 
 @attrs.frozen
@@ -46,7 +47,7 @@ def compile_pipeline(
     raw: bytes, *, file: str, base_dir: Path, label: str
 ) -> tuple[ir.Pipeline | None, list[Diagnostic]]:
     """Manifest bytes -> IR, collecting every diagnostic along the way."""
-    pipeline, diagnostics, _ = _compile(raw, file=file, base_dir=base_dir, label=label)
+    pipeline, diagnostics, _, _ = _compile(raw, file=file, base_dir=base_dir, label=label)
     return pipeline, diagnostics
 
 
@@ -59,31 +60,32 @@ def prepare(doc: source.SourceDoc) -> source.SourceDoc:
     return schema.restore_version_strings(attrs.evolve(doc, data=presets.apply(doc.data)))
 
 
-def _compile(
-    raw: bytes, *, file: str, base_dir: Path, label: str
-) -> tuple[ir.Pipeline | None, list[Diagnostic], source.SourceDoc | None]:
+Compiled = tuple[ir.Pipeline | None, list[Diagnostic], source.SourceDoc | None, dockerfile_gen.Spec | None]
+
+
+def _compile(raw: bytes, *, file: str, base_dir: Path, label: str) -> Compiled:
     doc, diagnostics = source.load_bytes(raw, file)
     if doc is None:
-        return None, diagnostics, None
+        return None, diagnostics, None, None
     doc = prepare(doc)
     reported = frozenset(d.path for d in diagnostics)
     diagnostics += schema.validate(doc, skip=reported)
     diagnostics += _platform_syntax(doc, skip=frozenset(d.path for d in diagnostics))
     if _errors(diagnostics):
-        return None, diagnostics, doc
+        return None, diagnostics, doc, None
     from ciforge.convert import structure  # noqa: PLC0415 - lazy import keeps --help fast
 
     manifest = structure(doc.data)
     from ciforge.targets import registry  # noqa: PLC0415
 
     hosting = tuple(platform.HOSTING for platform in registry.platforms())
-    pipeline, semantic = lower(manifest, base_dir=base_dir, manifest_label=label, hosting=hosting)
+    pipeline, semantic, dockerfile = lower(manifest, base_dir=base_dir, manifest_label=label, hosting=hosting)
     for d in semantic:
         # point at the key of a mapping or list setting, at the value of a scalar one
         key = d.code == "matrix-key" or isinstance(_value_at(doc.data, d.path), dict | list)
         line, col = doc.source_map.locate(d.path, key=key)
         diagnostics.append(attrs.evolve(d, file=file, line=line, col=col))
-    return (None if _errors(diagnostics) else pipeline), diagnostics, doc
+    return (None if _errors(diagnostics) else pipeline), diagnostics, doc, dockerfile
 
 
 # Written into the outputs, these would be evaluated on one platform only: GitHub evaluates
@@ -192,7 +194,7 @@ def compile_file(
                 ),
             ),
         )
-    pipeline, diagnostics, doc = _compile(
+    pipeline, diagnostics, doc, dockerfile = _compile(
         raw, file=file, base_dir=manifest.parent, label=manifest_label(manifest, out_dir)
     )
     if pipeline is None or doc is None:
@@ -201,6 +203,9 @@ def compile_file(
     if missing:
         return Result(files={}, diagnostics=tuple(diagnostics + missing))
     files = emit(pipeline, targets, gitlab_component=gitlab_component)
+    if dockerfile is not None and files:
+        # target-neutral: written with either platform's pipeline, beside it
+        files.update(dockerfile_gen.render(dockerfile, header(pipeline.manifest)))
     limits = _limits(pipeline, files, doc)
     if limits:
         return Result(files={}, diagnostics=tuple(diagnostics + limits))
@@ -217,6 +222,8 @@ def _image_paths(doc: source.SourceDoc, base_dir: Path) -> list[Diagnostic]:
     out = []
     for key, default, kind in (("dockerfile", "Dockerfile", "file"), ("context", ".", "directory")):
         rel = image.get(key, default)
+        if key == "dockerfile" and rel == GENERATE:
+            continue  # ciforge writes it
         target = base_dir / str(rel)
         if target.is_file() if kind == "file" else target.is_dir():
             continue

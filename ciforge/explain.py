@@ -17,8 +17,9 @@ from typing import Any, Final
 
 import attrs
 
-from ciforge import compiler, ir, presets, source, yamlout
+from ciforge import compiler, dockerfile_gen, ir, presets, source, yamlout
 from ciforge.convert import structure, unstructure
+from ciforge.model import GENERATE
 from ciforge.plan import PlanEvent, from_ir, show
 from ciforge.yamldata import Commented, Yaml
 
@@ -108,8 +109,13 @@ def _derived(pipeline: ir.Pipeline, effective: dict[str, Any], version_file: str
         out[("triggers", "paths-on")] = Value(
             ("triggers", "paths-on"), on, "default: pr and push, those the pipeline runs on"
         )
-    if isinstance(effective.get("image"), dict) and effective["image"].get("repository") is None:
+    image = effective.get("image")
+    if isinstance(image, dict) and image.get("repository") is None:
         out[("image", "repository")] = Value(("image", "repository"), "(per platform)", PLATFORM_DEFAULT)
+    if isinstance(image, dict) and image.get("dockerfile") == GENERATE and image.get("base") is None:
+        base = dockerfile_gen.default_base(tuple(image.get("platforms", ())), pipeline)
+        why = "default: debian, as the image needs CGO" if base == "debian" else "default: distroless, CGO off"
+        out[("image", "base")] = Value(("image", "base"), base, why)
     return out
 
 

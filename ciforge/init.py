@@ -172,7 +172,10 @@ def manifest(
         verdict, why = image_decision(module, name, preset if asked else None)
         if preset == "go-service":
             if verdict is None:
-                raise InitError(f"the go-service preset builds an image, but {why}; write one or use go-cli")
+                raise InitError(
+                    f"the go-service preset builds an image, but {why}; write one, or let ciforge generate one "
+                    "(image: {dockerfile: generate}), or use go-cli"
+                )
             data["image"] = {"dockerfile": Commented(verdict.path, why)}
         else:
             footer = (
@@ -180,7 +183,7 @@ def manifest(
                 f"To build, scan, sign and push an image, write a Dockerfile that builds {name} and set",
                 "preset: go-service with",
                 "  image:",
-                "    dockerfile: Dockerfile",
+                "    dockerfile: Dockerfile   # or generate: ciforge writes one (docs/dockerfile.md)",
             )
     header = (
         f"yaml-language-server: $schema={SCHEMA_URL}",

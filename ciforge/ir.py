@@ -171,13 +171,17 @@ class BuildImage:
     """A BuildKit build of ``context`` with ``dockerfile`` (a contract-level builtin: the GitHub
     action and the GitLab buildx command line implement the same contract). Reads IMAGE from
     ``image.env``; when ``push``, pushes by digest only (no tag: the promote job adds the tags
-    after verification) and creates ``outputs.env`` with IMAGE_DIGEST."""
+    after verification) and creates ``outputs.env`` with IMAGE_DIGEST. With ``labels``, passes
+    the OCI label build arguments."""
 
     context: str
     dockerfile: str
     platforms: tuple[str, ...]
     push: bool
     cache: bool
+    # the build arguments SOURCE, REVISION and VERSION (the repository URL, the commit SHA and the
+    # ref name), which the generated Dockerfile turns into its OCI labels (docs/dockerfile.md)
+    labels: bool = False
 
 
 @attrs.frozen(kw_only=True)

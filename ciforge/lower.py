@@ -9,7 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final, Literal
 
-from ciforge import goreleases, goversion, ir, lower_build, lower_modules, pins, reading, runners, scripts
+from ciforge import (
+    dockerfile_gen,
+    goreleases,
+    goversion,
+    ir,
+    lower_build,
+    lower_modules,
+    pins,
+    reading,
+    runners,
+    scripts,
+)
 from ciforge.diagnostics import Diagnostic, DiagnosticCode, JsonPath
 from ciforge.globs import bracket_problem
 from ciforge.lower_build import NEEDS_LIMIT, BuildLowering
@@ -43,6 +54,7 @@ class Lowering:
         self.declared: goversion.Declared | None = None
         self.collect_builds = False
         self.unresolved = UNRESOLVED
+        self.dockerfile: dockerfile_gen.Spec | None = None  # with image.dockerfile: generate
 
     def error(self, code: DiagnosticCode, message: str, path: JsonPath) -> None:
         self.diagnostics.append(Diagnostic(code=code, message=message, path=path))
@@ -172,6 +184,14 @@ class Lowering:
         building = BuildLowering(self, self.m.build) if self.m.build is not None else None
         builds = building.jobs(go, needs=checks) if building is not None else []
         jobs += builds
+        if self.m.image is not None and self.m.image.generated:
+            legs = [leg for b in builds for leg in b.legs]
+            self.dockerfile, problems = dockerfile_gen.spec(
+                self.m, go, legs, stage_tags=self.build_tags("build"), label=self.label
+            )
+            self.diagnostics += problems
+        elif self.m.image is not None:
+            self.diagnostics += dockerfile_gen.unused_keys(self.m.image)
         supply = SupplyChain(
             self.m,
             go=go,
@@ -272,9 +292,10 @@ def _check_graph(jobs: list[ir.Job]) -> None:
 
 def lower(
     manifest: Manifest, *, base_dir: Path, manifest_label: str, hosting: tuple[runners.Hosting, ...]
-) -> tuple[ir.Pipeline, list[Diagnostic]]:
+) -> tuple[ir.Pipeline, list[Diagnostic], dockerfile_gen.Spec | None]:
     """Lower a manifest; the pipeline is only usable when no diagnostic is an error. ``hosting``:
-    the hosted runners of every target the manifest must fit."""
+    the hosted runners of every target the manifest must fit. The third item: the generated
+    Dockerfile's settings, with ``image.dockerfile: generate``."""
     lowering = Lowering(manifest, base_dir=base_dir, manifest_label=manifest_label, hosting=hosting)
     pipeline = lowering.run()
-    return pipeline, lowering.diagnostics
+    return pipeline, lowering.diagnostics, lowering.dockerfile

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ciforge import ir, pins
+from ciforge import dockerfile_gen, ir, pins
 from ciforge import scripts_supply as s
 from ciforge.diagnostics import Diagnostic, DiagnosticCode
 from ciforge.model import Binary, Manifest
@@ -105,10 +105,11 @@ class SupplyChain:
             ir.Run(id="image-ref", name="Image name and tags", script=s.image_ref()),
             ir.BuildImage(
                 context=image.context,
-                dockerfile=image.dockerfile,
+                dockerfile=dockerfile_gen.PATH if image.generated else image.dockerfile,
                 platforms=image.platforms,
                 push=publish,
                 cache=image.cache,
+                labels=image.generated,
             ),
         ]
         if publish:

@@ -34,11 +34,13 @@ PushOn = Literal["tags", "branches"]
 ArchiveFormat = Literal["tar.gz", "zip", "binary"]
 SbomFormat = Literal["spdx-json", "cyclonedx-json"]
 Severity = Literal["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+ImageBase = Literal["distroless", "scratch", "debian", "alpine"]
 JobEvent = Literal["pr", "push", "tag", "manual", "schedule"]
 PathsEvent = Literal["pr", "push"]
 
 DEFAULT_PROXY = "https://proxy.golang.org,direct"
 DEFAULT_SUMDB = "sum.golang.org"
+GENERATE = "generate"  # image.dockerfile: ciforge writes the Dockerfile
 
 
 @attrs.frozen(kw_only=True)
@@ -248,6 +250,13 @@ class Image:
     platforms: tuple[str, ...] = ("linux/amd64",)
     cache: bool = True
     push: tuple[PushOn, ...] = ("tags", "branches")
+    base: ImageBase | None = None  # None: distroless, or debian when the image needs CGO
+    ports: tuple[int, ...] = ()
+
+    @property
+    def generated(self) -> bool:
+        """``dockerfile: generate``: ciforge writes the Dockerfile (:mod:`ciforge.dockerfile_gen`)."""
+        return self.dockerfile == GENERATE
 
 
 @attrs.frozen(kw_only=True)

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Final
 
 import pytest
+from ruamel.yaml import YAML
 
+from ciforge import dockerfile_gen
 from ciforge.compiler import Result, compile_file
 from ciforge.targets import registry
 from ciforge.yamldata import Yaml
@@ -50,6 +52,16 @@ def run_with_go(block: str, cwd: Path, env: dict[str, str] | None = None) -> sub
 def case_dirs() -> list[Path]:
     """Every golden case: a directory holding ciforge.yml and its outputs at their real paths."""
     return sorted(p for p in CASES.iterdir() if (p / "ciforge.yml").is_file())
+
+
+def generated_image_files(case: Path) -> tuple[str, ...]:
+    """The Dockerfile and .dockerignore a case's manifest has ciforge write (image.dockerfile:
+    generate), by path relative to the case; none otherwise."""
+    data = YAML(typ="safe").load((case / "ciforge.yml").read_text(encoding="utf-8"))
+    image = data.get("image") if isinstance(data, dict) else None
+    if not isinstance(image, dict) or image.get("dockerfile") != "generate":
+        return ()
+    return ("Dockerfile", dockerfile_gen.ignore_path(str(image.get("context", "."))))
 
 
 def render_case(case: Path) -> Result:

@@ -164,6 +164,7 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
     path_filters(draw, m)
     new_code(draw, m)
     release_builds(draw, m)
+    generated_dockerfile(draw, m)
     return m
 
 
@@ -212,6 +213,29 @@ def release_builds(draw: st.DrawFn, m: dict[str, Any]) -> None:
                 },
             )
         )
+
+
+def generated_dockerfile(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    """image.dockerfile: generate with image.base and image.ports (issue 17, part 3), drawn last and
+    in one draw, so earlier draws keep their examples. A static base only where no leg has
+    cgo: true, so the manifest still compiles (tests/errors has the refusals)."""
+    if "image" not in m:
+        return
+    static = "true" not in str(m.get("build")).lower()
+    choice = draw(st.sampled_from(GENERATED_IMAGES if static else GENERATED_IMAGES[:4]))
+    if choice is not None:
+        m["image"].update(choice)
+
+
+# None (the project's own Dockerfile) or the image keys of a generated one; the static bases last
+GENERATED_IMAGES: list[dict[str, Any] | None] = [
+    None,
+    {"dockerfile": "generate"},
+    {"dockerfile": "generate", "base": "debian", "ports": [8080]},
+    {"dockerfile": "generate", "base": "alpine", "ports": [8080, 9090]},
+    {"dockerfile": "generate", "base": "scratch", "ports": [443]},
+    {"dockerfile": "generate", "base": "distroless"},
+]
 
 
 def new_code(draw: st.DrawFn, m: dict[str, Any]) -> None:

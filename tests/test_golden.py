@@ -1,4 +1,5 @@
-"""Golden cases: tests/cases/<case>/ciforge.yml with the expected outputs at their real paths and
+"""Golden cases: tests/cases/<case>/ciforge.yml with the expected outputs at their real paths (the
+pipelines, and with image.dockerfile: generate the Dockerfile and the context's .dockerignore) and
 an IR dump. Found automatically; rewritten only with `pytest --update-goldens`."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ciforge import ir_dump
-from tests.helpers import GITHUB, GITLAB, case_dirs, render_case
+from tests.helpers import GITHUB, GITLAB, case_dirs, generated_image_files, render_case
 
 CASES = case_dirs()
 
@@ -27,7 +28,7 @@ def test_golden_outputs(case: Path, update_goldens: bool) -> None:
     result = render_case(case)
     assert result.ok, result.diagnostics
     assert result.pipeline is not None
-    assert set(result.files) == {GITHUB, GITLAB}
+    assert set(result.files) == {GITHUB, GITLAB, *generated_image_files(case)}
     for rel, text in result.files.items():
         _check(case / rel, text, update_goldens)
     _check(case / "ir.json", ir_dump.dump(result.pipeline), update_goldens)

@@ -119,7 +119,12 @@ def render(data: dict[str, Any] | str, *, parse: bool = True, base_dir: Path | N
         return Rendered(text, None, diagnostics, {}, {})
     files = dict(result.files)
     if parse:
-        docs = {path: YAML(typ="safe", pure=True).load(body) for path, body in files.items()}
+        # the pipelines (a generated Dockerfile and .dockerignore are not YAML)
+        docs = {
+            path: YAML(typ="safe", pure=True).load(body)
+            for path, body in files.items()
+            if path.endswith((".yml", ".yaml"))
+        }
     else:
         docs = {target.OUTPUT_PATH: target.emit(result.pipeline) for target in registry.platforms()}
     return Rendered(text, result.pipeline, diagnostics, files, docs)

@@ -152,6 +152,9 @@ def _features(manifest: dict[str, Any]) -> set[str]:
     found |= {"build.binaries"} if "binaries" in build else set()
     found |= {"release.archives"} if "archives" in manifest.get("release", {}) else set()
     found |= {"build variant leg"} if any("goarm" in e or "goamd64" in e for e in matrix.get("include", [])) else set()
+    image = manifest.get("image", {})
+    if image.get("dockerfile") == "generate":
+        found |= {"generated Dockerfile"} | {f"generated Dockerfile with {k}" for k in ("base", "ports") if k in image}
     jobs = manifest.get("jobs", {})
     found |= {name for name, has in JOB_FEATURES.items() if any(has(job, jobs) for job in jobs.values())}
     return found | _schedule_features(triggers.get("schedule", []), jobs) | _path_features(triggers)
@@ -208,6 +211,9 @@ ALL_FEATURES = {
     "build.binaries",
     "build variant leg",
     "release.archives",
+    "generated Dockerfile",
+    "generated Dockerfile with base",
+    "generated Dockerfile with ports",
     "custom job in its own container",
     "custom job allowed to fail",
     "custom job on another runner",

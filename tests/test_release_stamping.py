@@ -285,3 +285,27 @@ TAMPERS = [
 @pytest.mark.parametrize(("path", "old", "new"), TAMPERS)
 def test_verify_sees_every_stamping_tamper(path: str, old: str, new: str, tmp_path: Path) -> None:
     assert verify_edited(CASE, tmp_path, (path, old, new)), f"verify missed: {old!r} -> {new!r}"
+
+
+def test_a_generated_dockerfile_builds_the_first_released_binary(tmp_path: Path) -> None:
+    """With build.binaries, the generated Dockerfile compiles the first binary with release: true."""
+    (tmp_path / "ciforge.yml").write_text(
+        BASE + "build:\n  binaries:\n    - {main: ./cmd/gen, binary: gen, release: false}\n"
+        "    - {main: ./cmd/api, binary: api}\nimage:\n  dockerfile: generate\n",
+        encoding="utf-8",
+    )
+    assert main(["render", "-m", str(tmp_path / "ciforge.yml")]) == 0
+    text = (tmp_path / "Dockerfile").read_text(encoding="utf-8")
+    assert "-o /out/api ./cmd/api" in text
+    assert 'ENTRYPOINT ["/usr/local/bin/api"]' in text
+
+
+def test_placeholders_and_a_generated_dockerfile_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The image build has no git history to compute the placeholders: a positioned error, not
+    an image whose binary says something else than the released ones."""
+    text = BASE + 'build:\n  ldflags: "-X main.version={version}"\nimage:\n  dockerfile: generate\n'
+    rows = diagnostics(tmp_path, text, capsys)
+    assert [(r["code"], r["line"], r["col"]) for r in rows] == [("dockerfile", 6, 12)], rows
+    assert "release placeholders" in str(rows[0]["message"])

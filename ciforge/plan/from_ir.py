@@ -9,6 +9,7 @@ from ciforge import ir
 from ciforge.plan import gates, register
 from ciforge.plan.filter_reference import filters_match
 from ciforge.plan.model import (
+    LABEL_ARGS,
     Artifact,
     Gate,
     PathFilter,
@@ -109,6 +110,7 @@ def _commands(job: ir.Job) -> tuple[str, ...]:
                     push=step.push,
                     cache=step.cache,
                     tags=False,
+                    labels=",".join(LABEL_ARGS) if step.labels else "",
                 )
             )
     return tuple(out)

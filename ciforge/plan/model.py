@@ -243,11 +243,19 @@ def change_check(commands: tuple[str, ...], *, base: str, shared_shell: bool) ->
     return ()
 
 
-def image_build_command(*, context: str, dockerfile: str, platforms: str, push: bool, cache: bool, tags: bool) -> str:
+def image_build_command(
+    *, context: str, dockerfile: str, platforms: str, push: bool, cache: bool, tags: bool, labels: str = ""
+) -> str:
     """The image build as a contract, the same text whichever implementation ran it. ``push``
     is a push by digest; ``tags`` says whether the build also pushes tags (never, in ciforge's
-    own output: only the promote job tags, after verification)."""
+    own output: only the promote job tags, after verification); ``labels``: the names of the
+    build arguments it passes, comma-separated (the generated Dockerfile's OCI labels)."""
     return (
         f"builtin image-build context={context} file={dockerfile} platforms={platforms} "
         f"push={str(push).lower()} cache={str(cache).lower()} tags={str(tags).lower()}"
+        + (f" build-args={labels}" if labels else "")
     )
+
+
+# The build arguments of the generated Dockerfile's OCI labels, in the order both targets pass them.
+LABEL_ARGS: Final = ("SOURCE", "REVISION", "VERSION")

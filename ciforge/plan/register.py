@@ -67,7 +67,8 @@ REGISTER: Final = {
             "image-build-contract",
             "The image build is a contract",
             "GitHub runs docker/build-push-action, GitLab the buildx command line; the plan compares "
-            "their inputs (context, Dockerfile, platforms, push, cache), not their code.",
+            "their inputs (context, Dockerfile, platforms, push, cache, and the names of the build "
+            "arguments: a generated Dockerfile's label arguments), not their code.",
         ),
         NamedException(
             "checkout",

@@ -76,6 +76,14 @@ def build_image(step: ir.BuildImage) -> list[Yaml]:
         "provenance": False,
         "sbom": False,
     }
+    if step.labels:
+        # the generated Dockerfile's OCI labels (docs/dockerfile.md); the image job's env holds
+        # COMMIT_SHA and REF_NAME
+        with_["build-args"] = (
+            "SOURCE=${{ github.server_url }}/${{ github.repository }}\n"
+            "REVISION=${{ env.COMMIT_SHA }}\n"
+            "VERSION=${{ env.REF_NAME }}\n"
+        )
     if step.cache:
         with_["cache-from"] = "type=gha"
         with_["cache-to"] = "type=gha,mode=max"

@@ -347,6 +347,11 @@ def _step(
                 push=with_.get("push") is True or "push=true" in str(with_.get("outputs", "")),
                 cache="cache-from" in with_,
                 tags=bool(with_.get("tags")),
+                labels=",".join(
+                    line.split("=", 1)[0].strip()
+                    for line in str(with_.get("build-args", "")).splitlines()
+                    if line.strip()
+                ),
             )
         )
         if "cache-from" in with_:

@@ -49,6 +49,13 @@ def build_image_script(step: ir.BuildImage) -> str:
         "--provenance=false --sbom=false",
         "--metadata-file image-metadata.json",
     ]
+    if step.labels:
+        # the generated Dockerfile's OCI labels (docs/dockerfile.md); the job's variables hold
+        # COMMIT_SHA and REF_NAME
+        flags.append(
+            '--build-arg "SOURCE=${CI_PROJECT_URL}" --build-arg "REVISION=${COMMIT_SHA}" '
+            '--build-arg "VERSION=${REF_NAME}"'
+        )
     if step.cache:
         flags.append('--cache-from "$cache"')
         if step.push:

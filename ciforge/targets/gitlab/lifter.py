@@ -238,6 +238,7 @@ def _buildx(block: str) -> tuple[str, str | None]:
         push="--push" in words or any("push=true" in w for w in words),
         cache=cache_from is not None,
         tags=any(w in ("--tag", "-t", "$@") or w.startswith("--tag=") for w in words),
+        labels=",".join(words[i + 1].split("=", 1)[0] for i, w in enumerate(words[:-1]) if w == "--build-arg"),
     )
     if cache_from is None:
         return command, None
