@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final, Literal
 
+import attrs
+
 from ciforge import (
     dockerfile_gen,
     goreleases,
@@ -29,6 +31,7 @@ from ciforge.lower_lint import LintLowering
 from ciforge.lower_paths import path_filter
 from ciforge.lower_schedule import Schedules
 from ciforge.lower_setup import apt_skipped, with_setup
+from ciforge.lower_smoke import SmokeLowering
 from ciforge.lower_supply import SupplyChain
 from ciforge.lower_test import TestLowering
 from ciforge.model import Manifest
@@ -202,7 +205,13 @@ class Lowering:
             collect=self.collect_builds,
             archives=tuple(building.archive_names.items()) if building is not None else (),
         )
-        jobs += supply.jobs()
+        smoke = SmokeLowering(self, self.m.smoke).job(builds) if self.m.smoke is not None else None
+        shipped = supply.jobs()
+        if smoke is not None:
+            jobs.append(smoke)
+            # the release assets wait for the smoke test: nothing unproven is released
+            shipped = [attrs.evolve(j, needs=(*j.needs, smoke.id)) if j.id == "release-assets" else j for j in shipped]
+        jobs += shipped
         self.diagnostics += supply.diagnostics
         jobs += CustomJobs(self, go, jobs, ir.STAGES).jobs()
         jobs = [with_setup(self.m.setup, job) for job in jobs]

@@ -344,6 +344,28 @@ class CustomJob:
 
 
 @attrs.frozen(kw_only=True)
+class Probe:
+    """One ``smoke.probes`` item: an HTTP GET on the loopback and the status it must answer."""
+
+    path: str
+    port: int
+    expect: int = 200
+
+
+@attrs.frozen(kw_only=True)
+class Smoke:
+    """``smoke:`` — start the built binary (the runner's own linux/amd64 leg) and probe it, or
+    run a command whose exit status is the verdict (docs/smoke.md)."""
+
+    run: str | None = None
+    binary: str | None = None  # None: the build's first released binary
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = attrs.field(factory=dict, hash=False)
+    probes: tuple[Probe, ...] = ()
+    timeout: int = 30
+
+
+@attrs.frozen(kw_only=True)
 class Manifest:
     """A whole ``ciforge.yml``."""
 
@@ -363,6 +385,7 @@ class Manifest:
     scan: Scan | None = None
     sign: Sign | None = None
     release: Release | None = None
+    smoke: Smoke | None = None
     runners: dict[str, RunnerOverride] = attrs.field(factory=dict, hash=False)
     environment: str = "release"
     jobs: dict[str, CustomJob] = attrs.field(factory=dict, hash=False)

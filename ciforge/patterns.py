@@ -45,6 +45,9 @@ _ENV_SECRET: Final = Rule(
 _GLOB: Final = Rule(f"{_PATH_CHARS}, with '*' for one path segment and '**' for any depth")
 
 RULES: Final[dict[str, Rule]] = {
+    "^/[A-Za-z0-9._~/-]*$": Rule(
+        "an HTTP path: '/' then letters, digits, '.', '_', '~', '-' and '/' (/healthz)", ("", "/")
+    ),
     "^[A-Za-z0-9_][A-Za-z0-9._/-]*$": Rule(
         f"a path of the repository: {_PATH_CHARS}, starting with a letter, digit or '_' (LICENSE, share/man/)"
     ),

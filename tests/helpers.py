@@ -69,6 +69,18 @@ def render_case(case: Path) -> Result:
     return compile_file(case / "ciforge.yml", out_dir=case, targets=TARGET_NAMES, display="ciforge.yml")
 
 
+def validate_json(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    """`ciforge validate --format json` of ``text`` (written to tmp_path/ciforge.yml): its diagnostics."""
+    import json
+
+    from ciforge.cli import main
+
+    (tmp_path / "ciforge.yml").write_text(text, encoding="utf-8")
+    main(["validate", "-m", str(tmp_path / "ciforge.yml"), "--format", "json"])
+    rows: list[dict[str, object]] = json.loads(capsys.readouterr().out)["diagnostics"]
+    return rows
+
+
 def verify_edited(case: Path, out: Path, edit: tuple[str, str, str]) -> list[str]:
     """`ciforge verify` over a case's rendered files written to ``out``, the file ``edit[0]``
     with its first ``edit[1]`` replaced by ``edit[2]`` (which must be there)."""

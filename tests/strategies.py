@@ -165,7 +165,19 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
     new_code(draw, m)
     release_builds(draw, m)
     generated_dockerfile(draw, m)
+    smoke_test(draw, m)
     return m
+
+
+def smoke_test(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    """smoke: (issue 17, part 2), drawn last so earlier draws keep their examples (a matrix
+    without a linux/amd64 leg is an error, which callers drop)."""
+    if m["build"] is False or not draw(st.booleans()):
+        return
+    if draw(st.booleans()):
+        m["smoke"] = {"run": "./app --version"}
+    else:
+        m["smoke"] = {"env": {"ADDR": "127.0.0.1:8080"}, "probes": [{"path": "/healthz", "port": 8080}], "timeout": 20}
 
 
 VARIANT_LEGS = [

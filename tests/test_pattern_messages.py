@@ -128,6 +128,7 @@ def test_completions_keep_valid_values_valid(pattern: str) -> None:
     examples = {
         "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$": ["orders-api", "a" * 63],
         "^[A-Za-z0-9_][A-Za-z0-9._/-]*$": ["LICENSE", "share/man/"],
+        "^/[A-Za-z0-9._~/-]*$": ["/healthz", "/", "/api/v1/ready"],
         "^[A-Za-z0-9._+{}-]+$": ["{name}_{version}_{os}_{arch}"],
         "^[a-z0-9]+(/[a-z0-9.,]+)?$": ["darwin", "arm/7", "arm64/v8.2,lse"],
         "^[A-Za-z0-9._+-]+$": ["macOS", "32-bit"],

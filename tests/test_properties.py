@@ -151,6 +151,7 @@ def _features(manifest: dict[str, Any]) -> set[str]:
     found |= {"build.buildvcs"} if build.get("buildvcs") else set()
     found |= {"build.binaries"} if "binaries" in build else set()
     found |= {"release.archives"} if "archives" in manifest.get("release", {}) else set()
+    found |= {f"smoke {'run' if 'run' in manifest['smoke'] else 'probes'}"} if "smoke" in manifest else set()
     found |= {"build variant leg"} if any("goarm" in e or "goamd64" in e for e in matrix.get("include", [])) else set()
     image = manifest.get("image", {})
     if image.get("dockerfile") == "generate":
@@ -211,6 +212,8 @@ ALL_FEATURES = {
     "build.binaries",
     "build variant leg",
     "release.archives",
+    "smoke run",
+    "smoke probes",
     "generated Dockerfile",
     "generated Dockerfile with base",
     "generated Dockerfile with ports",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -17,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from ciforge import ir, lower_archives, scripts_build
-from ciforge.cli import main
 from ciforge.model import Archives
-from tests.helpers import CASES, needs_go, run_with_go, verify_edited
+from tests.helpers import CASES, needs_go, run_with_go, validate_json, verify_edited
 from tests.test_security_outputs import POSIX_SH, release_block, run, seed_dist
 
 CASE = CASES / "release-stamping"
@@ -177,13 +175,6 @@ def test_archive_names_spell_variants_and_replacements() -> None:
     }
 
 
-def diagnostics(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
-    (tmp_path / "ciforge.yml").write_text(text, encoding="utf-8")
-    main(["validate", "-m", str(tmp_path / "ciforge.yml"), "--format", "json"])
-    rows: list[dict[str, object]] = json.loads(capsys.readouterr().out)["diagnostics"]
-    return rows
-
-
 @pytest.mark.parametrize(
     "case",
     [
@@ -198,7 +189,7 @@ def test_bad_archive_settings_are_positioned(
 ) -> None:
     setting, code, severity, line, col, words = case
     text = BASE + "build:\n  matrix:\n    goarch: [amd64, arm64]\nrelease:\n  archives:\n" + setting
-    rows = [r for r in diagnostics(tmp_path, text, capsys) if r["code"] != "go-ports"]
+    rows = [r for r in validate_json(tmp_path, text, capsys) if r["code"] != "go-ports"]
     assert [(r["code"], r["severity"], r["line"], r["col"]) for r in rows] == [(code, severity, line, col)], rows
     assert words in str(rows[0]["message"])
 

@@ -588,6 +588,16 @@ def gha_plan(tools: Tools, workflow: Path, events: list[dict[str, Any]]) -> list
 REPORT: list[str] = []
 
 
+def job_said(run: RunnerRun, job: str, result: str, lines: Iterable[str]) -> str:
+    """Job ``job`` of ``run`` ended with ``result`` and printed each of ``lines``; its output."""
+    ran = run.job(job)
+    assert ran.result == result, f"{run.runner}\n{run.tail()}"
+    output = "\n".join(ran.output)
+    for line in lines:
+        assert line in output, f"{run.runner}: {line!r} missing\n{output}"
+    return output
+
+
 def report(line: str) -> None:
     """A line for the closing "ciforge execution report" (printed by conftest.py)."""
     REPORT.append(line)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.execution.conftest import change_request_runs
-from tests.execution.harness import EXAMPLE, ActHost, GitLabHost, RunnerRun, report, small_manifest
+from tests.execution.harness import EXAMPLE, ActHost, GitLabHost, RunnerRun, job_said, report, small_manifest
 
 pytestmark = pytest.mark.oracle
 
@@ -48,15 +48,16 @@ def untidy_runs(act_host: ActHost, gitlab_host: GitLabHost, execution_base: Path
 
 def test_the_drift_checks_pass_on_the_example(tidy_runs: tuple[RunnerRun, RunnerRun]) -> None:
     for run in tidy_runs:
-        lint = run.job("lint")
-        assert lint.result == "success", f"{run.runner}\n{run.tail()}"
-        output = "\n".join(lint.output)
-        for line in (
-            "gofmt: every Go file is formatted",
-            "go mod tidy: go.mod and go.sum are tidy",
-            "go generate: the generated files are up to date",
-        ):
-            assert line in output, f"{run.runner}: {line!r} missing\n{output}"
+        job_said(
+            run,
+            "lint",
+            "success",
+            (
+                "gofmt: every Go file is formatted",
+                "go mod tidy: go.mod and go.sum are tidy",
+                "go generate: the generated files are up to date",
+            ),
+        )
     report(
         f"drift checks: gofmt, tidy and generate pass on both runners ({tidy_runs[0].seconds:.0f} s / {tidy_runs[1].seconds:.0f} s)"
     )
