@@ -60,6 +60,7 @@ PlatformValueName = Literal[
     "commit_sha",
     "change_head",  # the pull/merge request's source branch, else empty
     "tag_name",  # the tag's name on a tag pipeline, else empty
+    "default_branch",
     "change_base",
     "signing_identity",
     "signing_issuer",

@@ -90,10 +90,13 @@ class SupplyChain:
         image = self.m.image
         assert image is not None
         repository: ir.EnvValue = image.repository or ir.PlatformValue("image_repository")
+        tagged = "semver" in image.tags or "latest" in image.tags
         return (
             ("IMAGE_REPOSITORY", repository),
             ("REF_NAME", ir.PlatformValue("ref_name")),
             ("COMMIT_SHA", ir.PlatformValue("commit_sha")),
+            *((("RELEASE_TAG", ir.PlatformValue("tag_name")),) if tagged else ()),
+            *((("DEFAULT_BRANCH", ir.PlatformValue("default_branch")),) if "latest" in image.tags else ()),
         )
 
     def image_job(self, *, publish: bool) -> ir.Job:
@@ -102,7 +105,7 @@ class SupplyChain:
         steps: list[ir.Step] = [
             ir.Checkout(),
             self.tool("buildx"),
-            ir.Run(id="image-ref", name="Image name and tags", script=s.image_ref()),
+            ir.Run(id="image-ref", name="Image name and tags", script=s.image_ref(image.tags)),
             ir.BuildImage(
                 context=image.context,
                 dockerfile=dockerfile_gen.PATH if image.generated else image.dockerfile,
@@ -135,6 +138,8 @@ class SupplyChain:
 
     def promote_job(self, needs: tuple[str, ...]) -> ir.Job:
         """Tag the verified digest: the only job that pushes human-facing tags."""
+        image = self.m.image
+        assert image is not None
         return ir.Job(
             id="promote",
             name="Promote (tag the verified digest)",
@@ -145,7 +150,7 @@ class SupplyChain:
             env=self.image_env() + self.registry_env(),
             steps=(
                 self.tool("buildx"),
-                ir.Run(id="image-ref", name="Image name and tags", script=s.image_ref()),
+                ir.Run(id="image-ref", name="Image name and tags", script=s.image_ref(image.tags)),
                 ir.Run(id="promote", name="Tag the digest", script=s.promote()),
             ),
             inputs=(self.image_input(),),

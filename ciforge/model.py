@@ -32,6 +32,7 @@ Goriscv64 = Literal["rva20u64", "rva22u64", "rva23u64"]
 Gomips = Literal["hardfloat", "softfloat"]
 PushOn = Literal["tags", "branches"]
 ArchiveFormat = Literal["tar.gz", "zip", "binary"]
+ImageTag = Literal["ref", "sha", "semver", "latest"]
 SbomFormat = Literal["spdx-json", "cyclonedx-json"]
 Severity = Literal["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 ImageBase = Literal["distroless", "scratch", "debian", "alpine"]
@@ -252,6 +253,7 @@ class Image:
     push: tuple[PushOn, ...] = ("tags", "branches")
     base: ImageBase | None = None  # None: distroless, or debian when the image needs CGO
     ports: tuple[int, ...] = ()
+    tags: tuple[ImageTag, ...] = ("ref", "sha")
 
     @property
     def generated(self) -> bool:

@@ -14,17 +14,48 @@ from ciforge.scripts_build import tag_version_lines
 IMAGE_REF = '"${IMAGE}@${IMAGE_DIGEST}"'
 
 
-def image_ref() -> str:
-    """Lower-case the repository and derive the tags (ref slug and short SHA) into image.env."""
-    return block(
+# SemVer 2.0 (https://semver.org/#is-there-a-suggested-regular-expression-regex-to-check-a-semver-string),
+# for grep -E; build metadata is left out of image tags (a tag has no '+':
+# https://docs.docker.com/reference/cli/docker/image/tag/).
+_SEMVER = "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$"
+
+
+def image_ref(kinds: tuple[str, ...] = ("ref", "sha")) -> str:
+    """Lower-case the repository and derive the image tags of ``kinds`` (image.tags) into
+    image.env: ``ref`` the ref slug, ``sha`` sha-<12 digits>, ``semver`` on a SemVer tag X.Y.Z,
+    X.Y and X (a pre-release only itself), ``latest`` on the default branch."""
+    lines = [
         "image=\"$(printf '%s' \"$IMAGE_REPOSITORY\" | tr '[:upper:]' '[:lower:]')\"",
-        "ref=\"$(printf '%s' \"$REF_NAME\" | tr '[:upper:]' '[:lower:]' | sed -e 's/[^a-z0-9._-]/-/g' -e 's/^[.-]*//' | cut -c1-120)\"",
-        'sha="$(printf \'%s\' "$COMMIT_SHA" | cut -c1-12)"',
-        "{",
-        '  echo "IMAGE=${image}"',
-        '  echo "IMAGE_TAGS=${image}:${ref:-build},${image}:sha-${sha}"',
-        "} > image.env",
-        "cat image.env",
+        'tags=""',
+        'add() { tags="${tags:+${tags},}${image}:$1"; }',
+    ]
+    if "ref" in kinds:
+        lines += [
+            "ref=\"$(printf '%s' \"$REF_NAME\" | tr '[:upper:]' '[:lower:]' | sed -e 's/[^a-z0-9._-]/-/g' -e 's/^[.-]*//' | cut -c1-120)\"",
+            'add "${ref:-build}"',
+        ]
+    if "sha" in kinds:
+        lines.append('add "sha-$(printf \'%s\' "$COMMIT_SHA" | cut -c1-12)"')
+    if "semver" in kinds:
+        lines += [
+            'version="${RELEASE_TAG:-}"',
+            'version="${version##*/}"',
+            'version="${version#v}"',
+            'version="${version%%+*}"',
+            f"if [ -n \"${{RELEASE_TAG:-}}\" ] && printf '%s\\n' \"$version\" | grep -Eq '{_SEMVER}'; then",
+            '  add "$version"',
+            '  case "$version" in',
+            "    *-*) ;;",
+            '    *) add "${version%.*}"; add "${version%%.*}" ;;',
+            "  esac",
+            "fi",
+        ]
+    if "latest" in kinds:
+        lines.append(
+            'if [ -z "${RELEASE_TAG:-}" ] && [ -n "${DEFAULT_BRANCH:-}" ] && [ "$REF_NAME" = "$DEFAULT_BRANCH" ]; then add latest; fi'
+        )
+    return block(
+        *lines, "{", '  echo "IMAGE=${image}"', '  echo "IMAGE_TAGS=${tags}"', "} > image.env", "cat image.env"
     )
 
 

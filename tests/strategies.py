@@ -166,7 +166,14 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
     release_builds(draw, m)
     generated_dockerfile(draw, m)
     smoke_test(draw, m)
+    image_tags(draw, m)
     return m
+
+
+def image_tags(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    """image.tags (issue 16), drawn last so earlier draws keep their examples."""
+    if "image" in m and draw(st.booleans()):
+        m["image"]["tags"] = draw(st.sampled_from([["ref", "sha", "semver", "latest"], ["semver"], ["sha", "latest"]]))
 
 
 def smoke_test(draw: st.DrawFn, m: dict[str, Any]) -> None:

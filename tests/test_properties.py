@@ -152,6 +152,7 @@ def _features(manifest: dict[str, Any]) -> set[str]:
     found |= {"build.binaries"} if "binaries" in build else set()
     found |= {"release.archives"} if "archives" in manifest.get("release", {}) else set()
     found |= {f"smoke {'run' if 'run' in manifest['smoke'] else 'probes'}"} if "smoke" in manifest else set()
+    found |= {"image.tags"} if "tags" in manifest.get("image", {}) else set()
     found |= {"build variant leg"} if any("goarm" in e or "goamd64" in e for e in matrix.get("include", [])) else set()
     image = manifest.get("image", {})
     if image.get("dockerfile") == "generate":
@@ -214,6 +215,7 @@ ALL_FEATURES = {
     "release.archives",
     "smoke run",
     "smoke probes",
+    "image.tags",
     "generated Dockerfile",
     "generated Dockerfile with base",
     "generated Dockerfile with ports",

@@ -29,6 +29,7 @@ PLATFORM_TOKENS: Final = {
     "commit_sha": "@COMMIT_SHA",
     "change_head": "@CHANGE_HEAD",
     "tag_name": "@TAG_NAME",
+    "default_branch": "@DEFAULT_BRANCH",
     "change_base": "@CHANGE_BASE",
     "registry_user": "@credential",
     "registry_password": "@credential",

@@ -63,6 +63,7 @@ TOKENS: Final = {
     "github.ref_name": "@REF_NAME",
     "github.sha": "@COMMIT_SHA",
     "github.head_ref": "@CHANGE_HEAD",
+    "github.event.repository.default_branch": "@DEFAULT_BRANCH",
     "github.ref_type == 'tag' && github.ref_name || ''": "@TAG_NAME",
     "github.event.pull_request.base.sha": "@CHANGE_BASE",
     "github.actor": "@credential",

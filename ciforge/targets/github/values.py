@@ -35,6 +35,7 @@ PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
     "commit_sha": lambda _: "${{ github.sha }}",
     # the pull request's head branch; empty for every other event
     "change_head": lambda _: "${{ github.head_ref }}",
+    "default_branch": lambda _: "${{ github.event.repository.default_branch }}",
     "tag_name": lambda _: "${{ github.ref_type == 'tag' && github.ref_name || '' }}",
     # the pull request's base commit; empty for every other event (docs/modules.md)
     "change_base": lambda _: "${{ github.event.pull_request.base.sha }}",

@@ -24,6 +24,7 @@ PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
     # an unset one is empty (docs/release.md)
     "change_head": lambda _: "$CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
     "tag_name": lambda _: "$CI_COMMIT_TAG",
+    "default_branch": lambda _: "$CI_DEFAULT_BRANCH",
     # the merge request's merge base with its target branch; unset outside merge request
     # pipelines (docs/modules.md)
     "change_base": lambda _: "$CI_MERGE_REQUEST_DIFF_BASE_SHA",
