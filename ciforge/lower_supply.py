@@ -151,7 +151,11 @@ class SupplyChain:
             steps=(
                 self.tool("buildx"),
                 ir.Run(id="image-ref", name="Image name and tags", script=s.image_ref(image.tags)),
-                ir.Run(id="promote", name="Tag the digest", script=s.promote()),
+                ir.Run(
+                    id="promote",
+                    name="Tag the digest",
+                    script=s.promote(may_be_untagged=not {"ref", "sha"} & set(image.tags)),
+                ),
             ),
             inputs=(self.image_input(),),
             access=self.access(ir.Access.WRITE_IMAGES),

@@ -59,19 +59,28 @@ def image_ref(kinds: tuple[str, ...] = ("ref", "sha")) -> str:
     )
 
 
-def promote() -> str:
+def promote(*, may_be_untagged: bool = False) -> str:
     """Add the tags (IMAGE_TAGS from image.env) to the pushed, signed and verified digest, with
     ``docker buildx imagetools create`` at the pinned buildx: the registry copies the manifest,
-    nothing is rebuilt, and the digest stays what was verified."""
-    return block(
-        "# shellcheck source=/dev/null",
-        ". ./image.env",
+    nothing is rebuilt, and the digest stays what was verified. ``may_be_untagged``: image.tags
+    has neither ref nor sha, so a ref may get no tag (semver off tags, latest off the default
+    branch), and then nothing is created."""
+    create = [
         'printf \'%s\' "$REGISTRY_PASSWORD" | docker login "$REGISTRY" -u "$REGISTRY_USER" --password-stdin',
         "set --",
         "for tag in $(printf '%s' \"$IMAGE_TAGS\" | tr ',' ' '); do set -- \"$@\" --tag \"$tag\"; done",
         'docker buildx imagetools create "$@" "${IMAGE}@${IMAGE_DIGEST}"',
         'docker buildx imagetools inspect "${IMAGE}@${IMAGE_DIGEST}"',
-    )
+    ]
+    if may_be_untagged:
+        create = [
+            'if [ -z "$IMAGE_TAGS" ]; then',
+            '  echo "promote: image.tags gives this ref no tag; the verified digest stays untagged"',
+            "else",
+            *("  " + line for line in create),
+            "fi",
+        ]
+    return block("# shellcheck source=/dev/null", ". ./image.env", *create)
 
 
 def record_image_output() -> str:

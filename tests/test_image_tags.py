@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ciforge import scripts_supply
+from ciforge import ir, scripts_supply
 from tests.helpers import CASES, verify_edited
 
 CASE = CASES / "image-tags"
@@ -65,3 +65,36 @@ TAMPERS = [
 @pytest.mark.parametrize(("path", "old", "new"), TAMPERS)
 def test_verify_sees_changed_image_tags(path: str, old: str, new: str, tmp_path: Path) -> None:
     assert verify_edited(CASE, tmp_path, (path, old, new)), f"verify missed: {old!r} -> {new!r}"
+
+
+@pytest.mark.parametrize(("image_tags", "created"), [("", False), ("ghcr.io/acme/app:1.2.3", True)])
+def test_promote_creates_nothing_for_a_ref_without_tags(tmp_path: Path, image_tags: str, created: bool) -> None:
+    """With image.tags [semver], a branch gets no tag: promote says so instead of calling
+    imagetools create without one."""
+    (tmp_path / "image.env").write_text(f"IMAGE=ghcr.io/acme/app\nIMAGE_TAGS={image_tags}\n", encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "docker").write_text('#!/bin/sh\necho "docker $*" >> "$CALLS"\n', encoding="utf-8")
+    (bin_dir / "docker").chmod(0o755)
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "CALLS": str(tmp_path / "calls"), "IMAGE_DIGEST": "sha256:ab",
+           "REGISTRY": "ghcr.io", "REGISTRY_USER": "u", "REGISTRY_PASSWORD": "p"}  # fmt: skip
+    proc = subprocess.run(
+        ["bash", "--posix", "-c", scripts_supply.promote(may_be_untagged=True)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    calls = (tmp_path / "calls").read_text() if (tmp_path / "calls").exists() else ""
+    assert ("imagetools create --tag ghcr.io/acme/app:1.2.3" in calls) is created, calls
+    assert ("stays untagged" in proc.stdout) is not created
+
+
+def test_semver_only_promote_guards_the_untagged_case() -> None:
+    from tests.test_yaml_safety import compile_text
+
+    text = (
+        (CASE / "ciforge.yml").read_text(encoding="utf-8").replace("tags: [ref, sha, semver, latest]", "tags: [semver]")
+    )
+    pipeline, diagnostics = compile_text(text, base_dir=CASE)
+    assert pipeline is not None, diagnostics
+    [promote] = [s for s in pipeline.job("promote").steps if isinstance(s, ir.Run) and s.id == "promote"]
+    assert "stays untagged" in promote.script
