@@ -93,4 +93,18 @@ def test_an_uncovered_change_fails_both_with_the_same_lines(uncovered_runs: tupl
     assert state == "failed"
     assert float(pct) < 80
     assert lines == ["internal/orders/discount.go:8", "internal/orders/discount.go:9"], lines
+    for run in uncovered_runs:
+        output = "\n".join(run.output_of("test"))
+        for line in _readme_lines():
+            pattern = re.escape(line).replace(re.escape("<base commit>"), "[0-9a-f]{40}")
+            assert re.search(pattern, output), f"{run.runner}: README line {line!r} not printed\n{output}"
     report(f"new-code gate, uncovered change: failed at {pct}% on both runners, uncovered {', '.join(lines)}")
+
+
+def _readme_lines() -> list[str]:
+    """The gate's output as the README shows it (the fenced block after its marker)."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- new-code gate output:", 1)[1].split("```\n", 1)[1].split("```", 1)[0]
+    lines = block.rstrip("\n").split("\n")
+    assert len(lines) == 5, lines
+    return lines
