@@ -62,6 +62,7 @@ def _gate(module: Module, default: Coverage) -> Coverage:
         threshold=default.threshold if module.coverage.threshold is None else module.coverage.threshold,
         exclude=default.exclude if module.coverage.exclude is None else module.coverage.exclude,
         new_code=default.new_code if module.coverage.new_code is None else module.coverage.new_code,
+        merge=default.merge,
     )
 
 
@@ -133,7 +134,6 @@ def scoped(job: ir.Job, module: ResolvedModule, *, all_modules: tuple[str, ...],
     its directory, its go.mod and go.sum as cache keys, and the change check when scoped."""
     if module.directory == "." and not module.scope.affected_by:
         return attrs.evolve(job, module=module.scope)
-    kind, _, rest = job.id.partition("-")
     suffix = f"-{module.slug}" if module.slug else ""
     prefix = "" if module.directory == "." else module.directory + "/"
     steps: tuple[ir.Step, ...] = job.steps
@@ -157,13 +157,19 @@ def scoped(job: ir.Job, module: ResolvedModule, *, all_modules: tuple[str, ...],
     name = f"{base} ({module.directory}{', ' + detail if detail else ''})" if module.slug else job.name
     return attrs.evolve(
         job,
-        id=kind + suffix + (f"-{rest}" if rest else ""),
+        id=_suffixed(job.id, suffix),
         name=name,
         steps=steps,
         env=(*job.env, ("CHANGE_BASE", ir.PlatformValue("change_base")))
         if module.scope.affected_by and "CHANGE_BASE" not in dict(job.env)
         else job.env,
         full_history=job.full_history or bool(module.scope.affected_by),
+        # the module's own jobs only (the merged coverage job needs its test jobs)
+        needs=tuple(_suffixed(need, suffix) for need in job.needs),
+        consumes=tuple(
+            attrs.evolve(c, producer=_suffixed(c.producer, suffix), name=_suffixed(c.name, suffix))
+            for c in job.consumes
+        ),
         cache=ir.GoCache(key_files=tuple(prefix + f for f in job.cache.key_files)) if job.cache else None,
         produces=tuple(
             attrs.evolve(
@@ -178,6 +184,7 @@ def scoped(job: ir.Job, module: ResolvedModule, *, all_modules: tuple[str, ...],
 
 
 def _suffixed(name: str, suffix: str) -> str:
-    """``coverage-{leg}`` -> ``coverage-sdk-{leg}``: the module's suffix after the first word."""
+    """``coverage-{leg}`` -> ``coverage-sdk-{leg}``, ``test-linux`` -> ``test-sdk-linux``: the
+    module's suffix after the first word of an artifact's or a job's name."""
     head, sep, tail = name.partition("-")
     return head + suffix + sep + tail

@@ -205,7 +205,7 @@ class TestLowering:
         """One test job per platform, in the order the platforms first appear; a platform whose
         legs differ in -race gets a second job for the legs without it (``-norace``), because the
         flag is written into the job's block, where no pipeline variable can change it. The
-        coverage gate is ``coverage`` (default: test.coverage)."""
+        coverage gate is ``coverage`` (default: test.coverage); merged, a last job gates the legs together."""
         gate = coverage or self.m.test.coverage
         groups: dict[tuple[str, bool], list[TestLeg]] = {}
         for leg in legs:
@@ -223,7 +223,7 @@ class TestLowering:
                 )
                 group = groups[platform, race]
                 out.append(self._job(platform, race, group, suffix=suffix, declared=declared, gate=gate))
-        return out
+        return [*out, self.merged(out, gate)] if gate.merge else out
 
     def _job(
         self,
@@ -249,7 +249,8 @@ class TestLowering:
         if not matrixed and (tags := self.low.build_tags("test", group[0].tags)):
             env.append(("GO_TAGS", tags))
         exclude = coverage_exclude_regex(gate.exclude) if gate.exclude else ""
-        new_code = None if gate.new_code is None else f"{gate.new_code:g}"
+        # merged: this leg reports its own figure; the test-coverage job gates the merged profile
+        new_code = None if gate.new_code is None or gate.merge else f"{gate.new_code:g}"
         if new_code is not None:
             env.append(("CHANGE_BASE", ir.PlatformValue("change_base")))  # empty outside a change request
         legs = _unique(tuple(_leg(leg, self.low.build_tags("test", leg.tags)) for leg in group)) if matrixed else ()
@@ -258,6 +259,7 @@ class TestLowering:
             race=race, covermode=test.covermode, tags=tagged, flags=test.flags, coverpkg=test.coverpkg
         )
         reported = test.report == "junit"
+        profile = scripts_coverage.PROFILE_DIRECTORY + suffix
         steps: tuple[ir.Step, ...] = (
             ir.Checkout(),
             ir.SetupGo(version=go),
@@ -269,7 +271,19 @@ class TestLowering:
             *((ir.TestReport(),) if reported else ()),
             ir.Run(id="coverage-total", name="Total coverage", script=scripts.coverage_total(exclude=exclude)),
             ir.CoverageReport(threshold=threshold),
-            ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate(threshold)),
+            *(
+                (
+                    ir.Run(
+                        id="coverage-profile",
+                        name="Keep the profile for the merged gate",
+                        script=scripts_coverage.keep_profile(
+                            profile + (f"-${{{ir.TEST_LEG_VARIABLE}}}" if legs else "")
+                        ),
+                    ),
+                )
+                if gate.merge
+                else (ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate(threshold)),)
+            ),
             *new_code_steps(new_code),
         )
         return ir.Job(
@@ -291,22 +305,74 @@ class TestLowering:
                         "coverage.txt",
                         *(scripts_report.REPORT_FILES if reported else ()),
                         *((scripts_coverage.UNCOVERED_FILE,) if new_code is not None else ()),
+                        *((profile + (f"-{ir.LEG_TOKEN}" if legs else "") + "/",) if gate.merge else ()),
                     ),
                     when="always",
                 ),
             ),
             gates=(
                 ir.Gate(kind="exit_code", block="go-test"),
-                ir.Gate(kind="coverage", block="coverage-gate", detail=(("min_pct", threshold),)),
-                *(
-                    (ir.Gate(kind="new_code_coverage", block="coverage-new-code", detail=(("min_pct", new_code),)),)
-                    if new_code is not None
-                    else ()
-                ),
+                *coverage_gates(threshold, new_code, merged=gate.merge),
             ),
             full_history=new_code is not None,
             runner=self.low.runner(platform),
         )
+
+    def merged(self, tests: list[ir.Job], gate: Coverage) -> ir.Job:
+        """The job that merges the profiles of every leg of ``tests`` and gates them once
+        (test.coverage.merge): the total, and the new-code gate on a change request."""
+        threshold = f"{gate.threshold:g}"
+        new_code = None if gate.new_code is None else f"{gate.new_code:g}"
+        exclude = coverage_exclude_regex(gate.exclude) if gate.exclude else ""
+        return ir.Job(
+            id="test-coverage",
+            name="Coverage (merged)",
+            stage="check",
+            go=self.go,
+            env=(("CHANGE_BASE", ir.PlatformValue("change_base")),) if new_code is not None else (),
+            needs=tuple(job.id for job in tests),
+            consumes=tuple(
+                ir.ArtifactInput(producer=job.id, name=job.produces[0].name, all_legs=bool(job.legs)) for job in tests
+            ),
+            steps=(
+                ir.Checkout(),
+                ir.SetupGo(version=self.go),
+                ir.Run(id="coverage-merge", name="Merge the legs' profiles", script=scripts_coverage.coverage_merge()),
+                ir.Run(id="coverage-total", name="Total coverage", script=scripts.coverage_total(exclude=exclude)),
+                ir.CoverageReport(threshold=threshold),
+                ir.Run(id="coverage-gate", name="Coverage gate", script=scripts.coverage_gate(threshold)),
+                *new_code_steps(new_code),
+            ),
+            cache=self.low.go_cache(),
+            produces=(
+                ir.Artifact(
+                    name="coverage-merged",
+                    paths=(
+                        "coverage.out",
+                        "coverage.filtered.out",
+                        "coverage.txt",
+                        *((scripts_coverage.UNCOVERED_FILE,) if new_code is not None else ()),
+                    ),
+                    when="always",
+                ),
+            ),
+            gates=(ir.Gate(kind="exit_code", block="coverage-merge"), *coverage_gates(threshold, new_code)),
+            full_history=new_code is not None,
+        )
+
+
+def coverage_gates(threshold: str, new_code: str | None, *, merged: bool = False) -> tuple[ir.Gate, ...]:
+    """The coverage gates a job applies: none on a leg whose profile is merged and gated elsewhere."""
+    if merged:
+        return ()
+    return (
+        ir.Gate(kind="coverage", block="coverage-gate", detail=(("min_pct", threshold),)),
+        *(
+            (ir.Gate(kind="new_code_coverage", block="coverage-new-code", detail=(("min_pct", new_code),)),)
+            if new_code is not None
+            else ()
+        ),
+    )
 
 
 def new_code_steps(threshold: str | None) -> tuple[ir.Step, ...]:

@@ -109,6 +109,7 @@ class Coverage:
     threshold: float = 80.0
     exclude: tuple[str, ...] = ()
     new_code: float | None = None  # pull/merge requests: coverage of the changed lines
+    merge: bool = False  # gate once on the legs' merged profile (a test-coverage job)
 
 
 @attrs.frozen(kw_only=True)

@@ -103,3 +103,55 @@ def coverage_new_code(threshold: str) -> str:
         "  fi",
         "fi",
     )
+
+
+# -- the merged gate (test.coverage.merge) -------------------------------------------------------
+
+PROFILE_DIRECTORY: Final = "dist/coverage-profile"  # + the job's suffix and leg: one per test leg
+
+
+def keep_profile(directory: str) -> str:
+    """A test leg's raw profile, copied where the merging job finds it among all legs' artifacts
+    (``directory`` may name the leg variable, e.g. ``dist/coverage-profile-${TEST_LEG}``)."""
+    return block(f'mkdir -p "{directory}"', f'cp coverage.out "{directory}/coverage.out"')
+
+
+# Merges Go text profiles (`mode:` header, then `file:start.col,end.col statements count`): the same
+# block's counts are summed, or ORed in set mode; the blocks are written sorted, so the merged file
+# does not depend on the order the legs arrive in. Profiles of different modes are refused.
+_MERGE: Final = r"""awk '
+FNR == 1 {
+  if (mode == "") mode = $0
+  else if ($0 != mode) { printf "coverage merge: %s has %s, the first profile %s\n", FILENAME, $0, mode > "/dev/stderr"; bad = 1 }
+  next
+}
+NF == 3 {
+  key = $1 " " $2
+  if (!(key in count)) count[key] = 0
+  if (mode == "mode: set") { if ($3 + 0 > 0) count[key] = 1 }
+  else count[key] += $3
+}
+END {
+  if (bad) exit 1
+  for (key in count) print key, count[key]
+}' "$@" | LC_ALL=C sort > coverage.blocks"""
+
+
+def coverage_merge() -> str:
+    """Merge every downloaded leg profile into ``coverage.out`` (the total and the new-code gates
+    then read it like a single leg's). No profile at all fails: a leg that ran no tests."""
+    return block(
+        "set --",
+        f"for profile in {PROFILE_DIRECTORY}*/coverage.out; do",
+        '  if [ -f "$profile" ]; then set -- "$@" "$profile"; fi',
+        "done",
+        'if [ "$#" -eq 0 ]; then',
+        f'  echo "coverage merge: no test leg\'s profile was downloaded ({PROFILE_DIRECTORY}*/coverage.out)" >&2',
+        "  false",
+        "fi",
+        'echo "merging $# test legs\' profiles:"',
+        "printf '  %s\\n' \"$@\" | LC_ALL=C sort",
+        _MERGE,
+        '{ head -n 1 "$1"; cat coverage.blocks; } > coverage.out',
+        "rm coverage.blocks",
+    )

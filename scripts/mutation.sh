@@ -35,13 +35,14 @@ declare -A FOCUS=(
   [ciforge/targets/github/expression_values.py]="tests/test_gh_expr.py tests/test_lift_conditions.py"
   [ciforge/targets/gitlab/expressions.py]="tests/test_gl_expr.py"
   [ciforge/targets/github/lifter.py]="$LIFT_TESTS"
+  [ciforge/targets/github/lift_matrix.py]="tests/test_matrix.py"
   [ciforge/targets/gitlab/lifter.py]="$LIFT_TESTS"
   [ciforge/plan/from_ir.py]="$LIFT_TESTS"
 )
 MODULES=(
   ciforge/matrix.py ciforge/globs.py ciforge/plan/filter_reference.py ciforge/yamlout.py
   ciforge/diagnostics.py ciforge/targets/github/expressions.py ciforge/targets/github/expression_values.py ciforge/targets/gitlab/expressions.py
-  ciforge/targets/github/lifter.py ciforge/targets/gitlab/lifter.py ciforge/plan/from_ir.py
+  ciforge/targets/github/lift_matrix.py ciforge/targets/github/lifter.py ciforge/targets/gitlab/lifter.py ciforge/plan/from_ir.py
 )
 [ "$#" -gt 0 ] && MODULES=("$@")
 for m in "${MODULES[@]}"; do

@@ -167,7 +167,14 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
     generated_dockerfile(draw, m)
     smoke_test(draw, m)
     image_tags(draw, m)
+    coverage_merge(draw, m)
     return m
+
+
+def coverage_merge(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    """test.coverage.merge (issue 17, part 5), drawn last so earlier draws keep their examples."""
+    if draw(st.booleans()):
+        m["test"]["coverage"]["merge"] = True
 
 
 def image_tags(draw: st.DrawFn, m: dict[str, Any]) -> None:

@@ -102,7 +102,7 @@ def test_expand_agrees_with_the_independent_lifter(
     dims: dict[str, list[str]], exclude: list[dict[str, str]], include: list[dict[str, str]]
 ) -> None:
     """The compiler's (indexed) expansion equals the GitHub lifter's straightforward one."""
-    from ciforge.targets.github.lifter import expand_matrix
+    from ciforge.targets.github.lift_matrix import expand_matrix
 
     ours = expand(list(dims.items()), exclude=exclude, include=include)
     theirs = expand_matrix({"matrix": {**dims, "exclude": exclude, "include": include}})

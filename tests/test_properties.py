@@ -146,6 +146,7 @@ def _features(manifest: dict[str, Any]) -> set[str]:
     found |= {f"setup.{key}" for key in manifest.get("setup", {})}
     found |= {"test.report"} if "report" in manifest["test"] else set()
     found |= {"test.coverage.new-code"} if "new-code" in manifest["test"]["coverage"] else set()
+    found |= {"test.coverage.merge"} if manifest["test"]["coverage"].get("merge") else set()
     build = manifest.get("build") or {}
     found |= {"build.ldflags placeholders"} if "{" in build.get("ldflags", "") else set()
     found |= {"build.buildvcs"} if build.get("buildvcs") else set()
@@ -208,6 +209,7 @@ ALL_FEATURES = {
     "setup.run",
     "test.report",
     "test.coverage.new-code",
+    "test.coverage.merge",
     "build.ldflags placeholders",
     "build.buildvcs",
     "build.binaries",

@@ -292,27 +292,50 @@ def emit_step(step: ir.Step, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     return emitter(step, job, pipeline)
 
 
-def _download_path(item: ir.ArtifactInput, pipeline: ir.Pipeline) -> str:
-    """Where the files land: the same relative paths the producer uploaded from. A single
-    directory is uploaded as its contents, so it is downloaded into that directory."""
-    if item.all_legs:
-        return "dist/"  # each leg's artifact build-<leg> lands in dist/build-<leg>/
+def _upload_root(paths: tuple[str, ...]) -> str:
+    """The directory upload-artifact stores an artifact's files relative to: a single directory
+    itself, a single file's directory, else the paths' least common ancestor (by components).
+    https://github.com/actions/upload-artifact#upload-using-multiple-paths-and-exclusions"""
+    if len(paths) == 1:
+        path = paths[0]
+        return path if path.endswith("/") else (path.rpartition("/")[0] + "/" if "/" in path else ".")
+    parts = [p.rstrip("/").split("/") for p in paths]
+    common: list[str] = []
+    for names in zip(*parts, strict=False):
+        if len(set(names)) != 1:
+            break
+        common.append(names[0])
+    return "/".join(common) + "/" if common else "."
+
+
+def download(item: ir.ArtifactInput, pipeline: ir.Pipeline) -> list[Yaml]:
+    """Download steps that land an artifact's files where the producer uploaded them from, as
+    GitLab restores them. All legs' artifacts, each one directory (``dist/build-<leg>/``): one
+    pattern, each artifact in a directory of its name under the parent.
+    All legs' artifacts stored under one root (several paths): each leg's by its exact name into
+    that root, since a pattern would also fetch any other artifact of the run it matches.
+    https://github.com/actions/download-artifact#inputs"""
     producer = pipeline.job(item.producer)
     artifact = next(a for a in producer.produces if a.name == item.name)
-    if len(artifact.paths) == 1 and artifact.paths[0].endswith("/"):
-        return artifact.paths[0]
-    return "."
-
-
-def download(item: ir.ArtifactInput, pipeline: ir.Pipeline) -> Yaml:
-    with_: dict[str, Yaml] = (
-        {"pattern": item.name.replace(ir.LEG_TOKEN, "*"), "merge-multiple": False}
-        if item.all_legs
-        else {"name": item.name}
-    )
-    with_["path"] = _download_path(item, pipeline)
+    root = _upload_root(artifact.paths)
     label = item.name.replace(ir.LEG_TOKEN, "legs")
-    return {"name": f"Download {label}", "uses": uses("actions/download-artifact"), "with": with_}
+    if not item.all_legs:
+        return [_download_step(f"Download {label}", {"name": item.name, "path": root})]
+    if ir.LEG_TOKEN not in root:
+        return [
+            _download_step(f"Download {item.name.replace(ir.LEG_TOKEN, leg.key)}", {"name": name, "path": root})
+            for leg in producer.legs
+            for name in [item.name.replace(ir.LEG_TOKEN, leg.key)]
+        ]
+    # each in <parent>/<artifact name>/: GitLab's dist/build-<leg>/, or, for a collected shard's
+    # build-<n>-<leg>, a directory the collect block renames (scripts_supply.collect_builds)
+    parent = root.rstrip("/").rpartition("/")[0]
+    with_: dict[str, Yaml] = {"pattern": item.name.replace(ir.LEG_TOKEN, "*"), "merge-multiple": False}
+    return [_download_step(f"Download {label}", {**with_, "path": f"{parent}/"})]
+
+
+def _download_step(name: str, with_: dict[str, Yaml]) -> Yaml:
+    return {"name": name, "uses": uses("actions/download-artifact"), "with": with_}
 
 
 def upload(artifact: ir.Artifact, job: ir.Job) -> Yaml:
@@ -337,7 +360,7 @@ def steps(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     setup = [s for s in job.steps if isinstance(s, ir.Checkout | ir.SetupGo | ir.SetupTool)]
     work = [s for s in job.steps if not isinstance(s, ir.Checkout | ir.SetupGo | ir.SetupTool)]
     out: list[Yaml] = [y for s in setup for y in emit_step(s, job, pipeline)]
-    out += [download(c, pipeline) for c in job.consumes]
+    out += [step for c in job.consumes for step in download(c, pipeline)]
     out += [y for s in work for y in emit_step(s, job, pipeline)]
     out += export_outputs(job)
     out += report_steps(job)

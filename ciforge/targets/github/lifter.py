@@ -6,7 +6,7 @@ It reads only the YAML; it shares no code with the emitters.
 
 from __future__ import annotations
 
-import itertools
+import fnmatch
 import json
 import posixpath
 import re
@@ -30,6 +30,7 @@ from ciforge.plan.model import (
 )
 from ciforge.plan.posture import environment_fact
 from ciforge.targets.github import expressions, lift_paths, lift_services
+from ciforge.targets.github.lift_matrix import expand_matrix, scalar
 
 # The platform of each documented hosted runner label (the runners exception).
 # https://docs.github.com/en/actions/reference/runners/github-hosted-runners
@@ -202,43 +203,11 @@ def github_context(event: PlanEvent) -> dict[str, Any]:
     }
 
 
-# -- matrix -----------------------------------------------------------------------------------
-
-
-def expand_matrix(strategy: Any) -> list[dict[str, str]]:
-    """GitHub's documented expansion: product, exclude (partial match), include."""
-    if not strategy or "matrix" not in strategy:
-        return []
-    matrix = dict(strategy["matrix"])
-    include = list(matrix.pop("include", []) or [])
-    exclude = list(matrix.pop("exclude", []) or [])
-    names = list(matrix)
-    combos = [dict(zip(names, values, strict=True)) for values in itertools.product(*matrix.values())] if names else []
-    combos = [c for c in combos if not any(all(c.get(k) == v for k, v in e.items()) for e in exclude)]
-    originals = [dict(c) for c in combos]
-    added: list[dict[str, Any]] = []
-    for entry in include:
-        hit = False
-        for combo, original in zip(combos, originals, strict=True):
-            if all(original[k] == v for k, v in entry.items() if k in original):
-                combo.update(entry)
-                hit = True
-        if not hit:
-            added.append(dict(entry))
-    return [{k: _scalar(v) for k, v in c.items()} for c in combos + added]
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
-
-
 # -- one job ----------------------------------------------------------------------------------
 
 
 def _normalize_value(name: str, value: Any, leg: dict[str, str]) -> str:
-    text = _scalar(value)
+    text = scalar(value)
 
     def resolve(expr: str) -> str:
         if expr.startswith("matrix."):
@@ -260,14 +229,25 @@ def _normalize_value(name: str, value: Any, leg: dict[str, str]) -> str:
 
 
 def _artifact_producers(workflow: dict[str, Any]) -> dict[str, str]:
-    """Artifact name pattern (matrix part as *) -> the job that uploads it."""
+    """Each artifact a job uploads, by its name in each of the job's legs -> the job."""
     out = {}
     for job_id, job in workflow["jobs"].items():
-        for step in job.get("steps", []):
-            if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
-                name = re.sub(r"\$\{\{.*?\}\}", "*", str(step["with"]["name"]))
-                out[name] = job_id
+        for leg in expand_matrix(job.get("strategy")) or [{}]:
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
+                    out[_normalize_value("", step["with"]["name"], leg)] = job_id
     return out
+
+
+def _downloaded(with_: dict[str, Any], leg: dict[str, str], producers: dict[str, str]) -> set[str]:
+    """The jobs whose artifacts a download step fetches: the one of ``name``, or every artifact
+    ``pattern`` matches, whichever job uploaded it (download-artifact downloads from the whole run).
+    https://github.com/actions/download-artifact#inputs"""
+    if with_.get("name"):
+        name = _normalize_value("", with_["name"], leg)
+        return {producers[name]} if name in producers else set()
+    pattern = _normalize_value("", with_.get("pattern", ""), leg)
+    return {job for name, job in producers.items() if fnmatch.fnmatchcase(name, pattern)}
 
 
 def _cache_enabled(value: Any, github: dict[str, Any]) -> bool:
@@ -335,16 +315,16 @@ def _step(
         paths = tuple(p for p in (_normalize_value("", p, leg) for p in str(with_["path"]).splitlines()) if p)
         acc["produces"].append(Artifact(name=name, paths=paths, when="always" if always else "on_success"))
     elif action == "actions/download-artifact":
-        wanted = str(with_.get("name") or with_.get("pattern"))
-        if wanted not in producers:
-            raise LiftError(f"no job uploads {wanted}")
-        acc["consumes"].add(producers[wanted])
+        fetched = _downloaded(with_, leg, producers)
+        if not fetched:
+            raise LiftError(f"no job uploads {with_.get('name') or with_.get('pattern')}")
+        acc["consumes"] |= fetched
     elif action == "docker/build-push-action":
         acc["commands"].append(
             image_build_command(
-                context=_scalar(with_["context"]),
-                dockerfile=_scalar(with_["file"]),
-                platforms=_scalar(with_["platforms"]),
+                context=scalar(with_["context"]),
+                dockerfile=scalar(with_["file"]),
+                platforms=scalar(with_["platforms"]),
                 push=with_.get("push") is True or "push=true" in str(with_.get("outputs", "")),
                 cache="cache-from" in with_,
                 tags=bool(with_.get("tags")),
@@ -409,9 +389,7 @@ def _plan_job(
         allow_failure=job.get("continue-on-error") is True,
         # a secret the blocks require reaches them only through the job's env
         secrets=tuple(
-            name
-            for name in required_secrets(commands)
-            if _scalar(raw_env.get(name, "")) == f"${{{{ secrets.{name} }}}}"
+            name for name in required_secrets(commands) if scalar(raw_env.get(name, "")) == f"${{{{ secrets.{name} }}}}"
         ),
         services=lift_services.services(job),
         # register: manual-approval (the environment's required reviewers hold the job)
@@ -431,7 +409,7 @@ def _working_directory(job: dict[str, Any], workflow: dict[str, Any]) -> str:
     for level in (job, workflow):
         directory = ((level.get("defaults") or {}).get("run") or {}).get("working-directory")
         if directory is not None:
-            return posixpath.normpath(_scalar(directory))
+            return posixpath.normpath(scalar(directory))
     return "."
 
 
@@ -442,7 +420,7 @@ def _event_value(value: Any, github: dict[str, Any]) -> str:
         result = expressions.evaluate(expr, {"github": github})
         return "" if result is None else str(result)
 
-    return expressions.substitute(_scalar(value), resolve)
+    return expressions.substitute(scalar(value), resolve)
 
 
 def _needs(job: dict[str, Any]) -> list[str]:
