@@ -277,7 +277,8 @@ def _artifacts(job: dict[str, Any], variables: dict[str, str]) -> tuple[Artifact
         return ()
     return (
         Artifact(
-            name=expressions.expand(str(artifacts.get("name", "default")), variables),
+            # https://docs.gitlab.com/ci/yaml/#artifactsname: "artifacts" when not defined
+            name=expressions.expand(str(artifacts.get("name", "artifacts")), variables),
             paths=tuple(expressions.expand(str(p), variables) for p in artifacts["paths"]),
             when=str(artifacts.get("when", "on_success")),
         ),
@@ -430,7 +431,9 @@ def _services(job: dict[str, Any]) -> tuple[str, ...]:
     out = []
     for entry in job.get("services") or []:
         spec = entry if isinstance(entry, dict) else {"name": entry}
-        image = str(spec.get("name", ""))
+        if not spec.get("name"):
+            raise LiftError("a service without a name (GitLab requires services:name)")
+        image = str(spec["name"])
         if DIND_IMAGE.fullmatch(image):
             continue
         alias = str(spec.get("alias") or re.split(r"[:@]", image.rsplit("/", 1)[-1])[0])
