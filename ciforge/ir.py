@@ -217,10 +217,13 @@ class TestReport:
 
 @attrs.frozen(kw_only=True)
 class ScanReport:
-    """A full vulnerability report of the image (every severity, never failing), in the format
-    the platform shows and kept even when the job fails. Separate from the gate, which is a
-    :class:`Run` block. Named exception ``scan-report``."""
+    """A full report of the scan (``target``: image, sbom or fs; Trivy's ``scanners``, comma-
+    separated; every severity, never failing), in the format the platform shows and kept even
+    when the job fails. Separate from the gate, which is a :class:`Run` block. Named exception
+    ``scan-report``."""
 
+    target: str = "image"
+    scanners: str = "vuln"
     exception: ClassVar[str] = "scan-report"
 
 
@@ -283,14 +286,15 @@ class OutputInput:
     names: tuple[str, ...]
 
 
-GateKind = Literal["exit_code", "coverage", "new_code_coverage", "vulnerabilities", "signature"]
+GateKind = Literal["exit_code", "coverage", "new_code_coverage", "vulnerabilities", "licenses", "signature"]
 
 
 @attrs.frozen(kw_only=True)
 class Gate:
     """A check whose failure fails the job, implemented by the :class:`Run` block ``block``:
     ``exit_code`` (the block's commands), ``coverage`` (``min_pct``), ``vulnerabilities``
-    (``severity``, ``ignore_unfixed``) and ``signature``. The execution plan reads them."""
+    (``severity``, ``ignore_unfixed``, ``target``, ``scanners``), ``licenses`` (``deny``,
+    ``severity``) and ``signature``. The execution plan reads them."""
 
     kind: GateKind
     block: str

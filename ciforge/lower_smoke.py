@@ -1,5 +1,6 @@
 """Lower ``smoke:``: a job after the build that starts the runners' own leg (linux/amd64) and
-polls its probes, or runs a command in that leg's directory (docs/smoke.md)."""
+polls its probes, or runs a command in that leg's directory; with ``image: true`` also a job that
+starts the pushed image and polls the same probes (docs/smoke.md)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from ciforge.model import Smoke
 
 if TYPE_CHECKING:
     from ciforge.lower import Lowering
+    from ciforge.lower_supply import SupplyChain
 
 JOB_ID: Final = "smoke-test"
+IMAGE_JOB_ID: Final = "smoke-image"
 
 
 def runner_leg(builds: list[ir.Job]) -> ir.Leg | None:
@@ -95,4 +98,53 @@ class SmokeLowering:
             ),
             timeout_minutes=max(5, smoke.timeout // 60 + 5),
             gates=(ir.Gate(kind="exit_code", block="smoke"),),
+        )
+
+
+def image_probe(chain: SupplyChain) -> ir.Job:
+    """``smoke.image``: the pushed image, pulled by digest and started on the runner's Docker (the
+    Docker-in-Docker service on GitLab), polled with the binary's probes; promote waits for it."""
+    smoke = chain.m.smoke
+    assert smoke is not None
+    probes = " ".join(f"{p.port}{p.path}={p.expect}" for p in smoke.probes)
+    env = tuple(sorted(smoke.env.items()))
+    return ir.Job(
+        id=IMAGE_JOB_ID,
+        name="Smoke test (image)",
+        stage="verify",
+        needs=("image-publish",),
+        events=chain.publish_events,
+        runtime=ir.Runtime.SHELL,
+        docker=True,
+        env=(*chain.registry_env(), ("DOCKER_PUBLISH_HOST", ir.PlatformValue("docker_publish_host")), *env),
+        steps=(
+            ir.Run(
+                id="smoke-image",
+                name="Smoke test of the image",
+                script=scripts_smoke.probe_image(
+                    args=smoke.args, env=tuple(name for name, _ in env), probes=probes, timeout=smoke.timeout
+                ),
+            ),
+        ),
+        inputs=(chain.image_input(),),
+        access=chain.access(ir.Access.READ_IMAGES),
+        timeout_minutes=max(10, smoke.timeout // 60 + 10),
+        cancellable=False,
+        environment=chain.environment,
+        gates=(ir.Gate(kind="exit_code", block="smoke-image"),),
+    )
+
+
+def check_image_probe(chain: SupplyChain) -> None:
+    """smoke.image needs the image and probes to poll."""
+    smoke = chain.m.smoke
+    if smoke is None or not smoke.image:
+        return
+    if chain.m.image is None:
+        chain.error("conflict", "smoke.image probes the pushed image: add an image section", ("smoke", "image"))
+    if not smoke.probes:
+        chain.error(
+            "conflict",
+            "smoke.image polls the probes in the started image: give probes (run is for the binary only)",
+            ("smoke", "image"),
         )

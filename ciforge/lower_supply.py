@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ciforge import dockerfile_gen, ir, pins
+from ciforge import dockerfile_gen, ir, lower_scan, lower_smoke, pins
 from ciforge import scripts_supply as s
 from ciforge.diagnostics import Diagnostic, DiagnosticCode
 from ciforge.model import Binary, Manifest
@@ -68,6 +68,9 @@ class SupplyChain:
 
     def error(self, code: DiagnosticCode, message: str, path: tuple[str | int, ...]) -> None:
         self.diagnostics.append(Diagnostic(code=code, message=message, path=path))
+
+    def warn(self, code: DiagnosticCode, message: str, path: tuple[str | int, ...]) -> None:
+        self.diagnostics.append(Diagnostic(code=code, message=message, path=path, severity="warning"))
 
     def registry_env(self) -> ir.Env:
         """Registry and credentials. For the platform's own registry the job token is used; for
@@ -165,6 +168,20 @@ class SupplyChain:
             environment=self.environment,
         )
 
+    def licence_lookup(self) -> ir.Env:
+        """When the SBOM's licences are scanned, syft fetches each Go module's licence from the
+        module proxy (GOPROXY, from the pipeline's env): neither a Go binary nor a checkout holds
+        them. Private modules (go.private) are never asked of the proxy.
+        https://github.com/anchore/syft/wiki/configuration (golang.search-remote-licenses)"""
+        scan = self.m.scan
+        if scan is None or scan.target != "sbom" or (scan.licenses is None and "license" not in scan.scanners):
+            return ()
+        private = ",".join(self.m.go.private)
+        return (
+            ("SYFT_GOLANG_SEARCH_REMOTE_LICENSES", "true"),
+            *((("SYFT_GOLANG_NO_PROXY", private),) if private else ()),
+        )
+
     def image_input(self) -> ir.OutputInput:
         return ir.OutputInput(producer="image-publish", names=IMAGE_OUTPUTS)
 
@@ -178,7 +195,7 @@ class SupplyChain:
         """Syft SBOM of the pushed image or, without an image, of the source tree."""
         assert self.m.sbom is not None
         file, _ = self.sbom_file()
-        env: ir.Env = (("SBOM_FORMAT", self.m.sbom.format), ("SBOM_FILE", file))
+        env: ir.Env = (("SBOM_FORMAT", self.m.sbom.format), ("SBOM_FILE", file), *self.licence_lookup())
         steps: tuple[ir.Step, ...] = (self.tool("syft"), ir.Run(id="sbom", name="Syft SBOM", script=s.sbom()))
         if not of_image:
             steps = (ir.Checkout(), self.tool("syft"), ir.Run(id="sbom", name="Syft SBOM", script=s.source_sbom()))
@@ -201,40 +218,11 @@ class SupplyChain:
             environment=self.environment if of_image else None,
         )
 
-    def scan_job(self) -> ir.Job:
+    def scans_release(self) -> bool:
+        """Whether the release assets wait for the scan: an SBOM or repository scan that runs on
+        tags (an image scan gates the image's promotion instead)."""
         scan = self.m.scan
-        assert scan is not None
-        severity = ",".join(scan.severity)
-        return ir.Job(
-            id="scan",
-            name="Vulnerability scan",
-            stage="verify",
-            needs=("image-publish",),
-            events=self.publish_events,
-            runtime=ir.Runtime.TRIVY,
-            env=self.registry_env(),
-            steps=(
-                self.tool("trivy"),
-                ir.ScanReport(),
-                ir.Run(
-                    id="scan-gate",
-                    name="Trivy gate",
-                    script=s.scan_gate(severity=severity, ignore_unfixed=scan.ignore_unfixed),
-                ),
-            ),
-            inputs=(self.image_input(),),
-            access=self.access(ir.Access.READ_IMAGES),
-            timeout_minutes=20,
-            cancellable=False,
-            environment=self.environment,
-            gates=(
-                ir.Gate(
-                    kind="vulnerabilities",
-                    block="scan-gate",
-                    detail=(("severity", severity), ("ignore_unfixed", str(scan.ignore_unfixed).lower())),
-                ),
-            ),
-        )
+        return scan is not None and scan.target != "image" and ir.Event.PUSH_TAG in lower_scan.events(self, scan)
 
     # -- signing --------------------------------------------------------------------------------
 
@@ -346,7 +334,7 @@ class SupplyChain:
             id="release-assets",
             name="Release assets",
             stage="release",
-            needs=binaries + (("sbom",) if tag_sbom else ()),
+            needs=binaries + (("sbom",) if tag_sbom else ()) + (("scan",) if self.scans_release() else ()),
             events=tags,
             runtime=ir.Runtime.COSIGN if sign else ir.Runtime.SHELL,
             env=tuple(assets_env),
@@ -423,9 +411,11 @@ class SupplyChain:
 
     def check(self) -> None:
         m = self.m
-        needs_push = [name for name in ("sbom", "scan", "sign") if getattr(m, name) is not None]
-        if m.scan is not None and m.image is None:
-            self.error("conflict", "scan works on the image: add an image section", ("scan",))
+        needs_push = [name for name in ("sbom", "sign") if getattr(m, name) is not None]
+        needs_push += ["scan"] if m.scan is not None and m.scan.target == "image" else []
+        needs_push += ["smoke.image"] if m.smoke is not None and m.smoke.image else []
+        lower_scan.check(self)
+        lower_smoke.check_image_probe(self)
         if m.sign is not None and m.image is None and (m.release is None or not m.release.on_tags):
             self.error("conflict", "sign needs something to sign: an image section or release.on-tags", ("sign",))
         if m.release is not None and m.release.on_tags and m.build is None:
@@ -445,31 +435,50 @@ class SupplyChain:
                 "conflict", "release.on-tags needs tag triggers (triggers.tags is empty)", ("release", "on-tags")
             )
 
+    def digest_jobs(self, scan: ir.Job | None, *, checked: list[ir.Job]) -> list[ir.Job]:
+        """The pushed digest's jobs: publish, its checks (SBOM, ``scan`` when it reads the image
+        or its SBOM, the image probe, signature and verification), then promote, which needs
+        every check of the digest (``checked``: earlier jobs, e.g. a repository scan)."""
+        m = self.m
+        jobs = [self.image_job(publish=True)]
+        if m.sbom is not None:
+            jobs.append(self.sbom_job(of_image=True))
+        if scan is not None:
+            jobs.append(scan)
+        if m.smoke is not None and m.smoke.image:
+            jobs.append(lower_smoke.image_probe(self))
+        if m.sign is not None:
+            jobs.append(self.sign_job())
+            if m.sign.verify:
+                jobs.append(self.verify_job())
+        # every check of the digest before its tags: verify needs sign, which needs both
+        checks = [
+            job.id
+            for job in (*checked, *jobs)
+            if job.id in ("sbom", "scan", lower_smoke.IMAGE_JOB_ID, "sign", "verify")
+        ]
+        return [*jobs, self.promote_job(("image-publish", *checks))]
+
     def jobs(self) -> list[ir.Job]:
         """Every supply-chain job the manifest asks for, in pipeline order."""
         self.check()
-        if self.diagnostics:
+        if any(d.severity == "error" for d in self.diagnostics):
             return []
         m = self.m
         jobs: list[ir.Job] = []
+        scan = lower_scan.job(self) if m.scan is not None else None
+        target = m.scan.target if m.scan is not None else None
+        if scan is not None and target == "fs":
+            jobs.append(scan)
         if m.image is None and m.sbom is not None:
             jobs.append(self.sbom_job(of_image=False))
+            if scan is not None and target == "sbom":
+                jobs.append(scan)
         if m.image is not None:
             if ir.ALL_EVENTS - self.publish_events:
                 jobs.append(self.image_job(publish=False))
             if self.publish_events:
-                jobs.append(self.image_job(publish=True))
-                if m.sbom is not None:
-                    jobs.append(self.sbom_job(of_image=True))
-                if m.scan is not None:
-                    jobs.append(self.scan_job())
-                if m.sign is not None:
-                    jobs.append(self.sign_job())
-                    if m.sign.verify:
-                        jobs.append(self.verify_job())
-                # every check of the digest before its tags: verify needs sign, which needs both
-                checks = [job.id for job in jobs if job.id in ("sbom", "scan", "sign", "verify")]
-                jobs.append(self.promote_job(("image-publish", *checks)))
+                jobs += self.digest_jobs(scan if target in ("image", "sbom") else None, checked=jobs)
         if m.release is not None and m.release.on_tags:
             jobs += self.release_jobs()
         return jobs

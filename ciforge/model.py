@@ -270,11 +270,26 @@ class Sbom:
 
 
 @attrs.frozen(kw_only=True)
-class Scan:
-    """``scan:`` — Trivy scan with a severity gate."""
+class LicenseGate:
+    """``scan.licenses:`` — the licence gate: denied SPDX identifiers and failing classifications."""
 
+    deny: tuple[str, ...] = ()
+    severity: tuple[Severity, ...] = ()
+
+
+ScanTarget = Literal["image", "sbom", "fs"]
+TrivyScanner = Literal["vuln", "secret", "misconfig", "license"]
+
+
+@attrs.frozen(kw_only=True)
+class Scan:
+    """``scan:`` — Trivy scan of the image, the SBOM or the repository, with a severity gate."""
+
+    target: ScanTarget = "image"
+    scanners: tuple[TrivyScanner, ...] = ("vuln",)
     severity: tuple[Severity, ...] = ("CRITICAL", "HIGH")
     ignore_unfixed: bool = True
+    licenses: LicenseGate | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -366,6 +381,7 @@ class Smoke:
     env: dict[str, str] = attrs.field(factory=dict, hash=False)
     probes: tuple[Probe, ...] = ()
     timeout: int = 30
+    image: bool = False  # also probe the pushed image by digest (docs/smoke.md)
 
 
 @attrs.frozen(kw_only=True)

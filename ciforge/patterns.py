@@ -45,6 +45,9 @@ _ENV_SECRET: Final = Rule(
 _GLOB: Final = Rule(f"{_PATH_CHARS}, with '*' for one path segment and '**' for any depth")
 
 RULES: Final[dict[str, Rule]] = {
+    "^[A-Za-z0-9][A-Za-z0-9.+-]*$": Rule(
+        "an SPDX licence identifier: a letter or digit, then letters, digits, '.', '+' and '-' (AGPL-3.0, SSPL-1.0)"
+    ),
     "^/[A-Za-z0-9._~/-]*$": Rule(
         "an HTTP path: '/' then letters, digits, '.', '_', '~', '-' and '/' (/healthz)", ("", "/")
     ),

@@ -205,6 +205,27 @@ def _matching_branch(error: Any) -> list[Any]:
     return []
 
 
+# The length keywords as words: too short/long, "needs at least"/"allows at most", the unit.
+_LENGTHS: Final = {
+    "minItems": ("short", "needs at least", "item(s)"),
+    "maxItems": ("long", "allows at most", "item(s)"),
+    "minLength": ("short", "needs at least", "character(s)"),
+    "maxLength": ("long", "allows at most", "character(s)"),
+    "minProperties": ("short", "", ""),
+}
+
+
+def _length_message(error: Any, value: object) -> str:
+    """A length keyword's error in words: what the value needs, or which keys an empty mapping
+    may set."""
+    kind = error.validator
+    if kind == "minProperties":
+        names = ", ".join(sorted((error.schema.get("properties") or {}) if isinstance(error.schema, dict) else ()))
+        return f"{_short(value)} is empty: set at least one of {names}"
+    size, bound, unit = _LENGTHS[kind]
+    return f"{_short(value)} is too {size}: {bound} {error.validator_value} {unit}"
+
+
 def _convert(error: Any) -> list[_Problem]:
     """The problems one schema error stands for, read from jsonschema's structured error (its
     validator keyword, schema value, instance and path)."""
@@ -234,9 +255,8 @@ def _convert(error: Any) -> list[_Problem]:
         return [_Problem("pattern", path, f"invalid value {_short(value)}: {why}", offset=index)]
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return [_Problem("range", path, f"{_short(value)} is out of range ({kind} {error.validator_value})")]
-    if kind in ("minItems", "maxItems", "minLength", "maxLength", "minProperties"):
-        message = f"{_short(value)} is too short or too long ({kind} {error.validator_value})"
-        return [_Problem("length", path, message)]
+    if kind in _LENGTHS:
+        return [_Problem("length", path, _length_message(error, value))]
     if kind == "uniqueItems":
         return [_Problem("unique", path, f"the list repeats an item: {_short(value)}")]
     if kind == "oneOf":

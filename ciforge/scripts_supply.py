@@ -109,20 +109,6 @@ def source_sbom() -> str:
     return block('syft scan dir:. -o "${SBOM_FORMAT}=${SBOM_FILE}"', 'ls -l "$SBOM_FILE"')
 
 
-def trivy_image(*flags: str) -> str:
-    return " ".join(("trivy image --image-src remote", *flags, IMAGE_REF))
-
-
-def scan_gate(*, severity: str, ignore_unfixed: bool) -> str:
-    """The gate: fails on findings at ``severity``, honouring ignore-unfixed."""
-    flags = ['--severity "$SCAN_SEVERITY"'] + (["--ignore-unfixed"] if ignore_unfixed else [])
-    return block(
-        *pinned(("SCAN_SEVERITY", severity)),
-        'export TRIVY_USERNAME="$REGISTRY_USER" TRIVY_PASSWORD="$REGISTRY_PASSWORD"',
-        trivy_image(*flags, "--exit-code 1 --format table"),
-    )
-
-
 def _cosign_login() -> str:
     return 'printf \'%s\' "$REGISTRY_PASSWORD" | cosign login "$REGISTRY" -u "$REGISTRY_USER" --password-stdin'
 

@@ -168,13 +168,48 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
     smoke_test(draw, m)
     image_tags(draw, m)
     coverage_merge(draw, m)
+    scan_targets(draw, m)
+    smoke_image(draw, m)
     return m
+
+
+def smoke_image(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    """smoke.image (issue 17, part 2): a probed service with a pushed image probes the image too
+    (no draw of its own, so the examples of every other feature stay as they were)."""
+    smoke, image = m.get("smoke"), m.get("image")
+    if smoke is not None and "probes" in smoke and image is not None:
+        smoke["image"] = True
 
 
 def coverage_merge(draw: st.DrawFn, m: dict[str, Any]) -> None:
     """test.coverage.merge (issue 17, part 5), drawn last so earlier draws keep their examples."""
     if draw(st.booleans()):
         m["test"]["coverage"]["merge"] = True
+
+
+def scan_targets(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    """scan.target, scan.scanners and scan.licenses (issue 17, part 4), drawn last so earlier draws
+    keep their examples: an image's scan may read the SBOM, and any manifest may scan its checkout."""
+    if not draw(st.booleans()):
+        return
+    scan = m.get("scan")
+    target = draw(st.sampled_from(["sbom", "fs"] if scan is not None else ["fs"]))
+    if target == "sbom":
+        m.setdefault("sbom", {"format": draw(st.sampled_from(["spdx-json", "cyclonedx-json"]))})
+    scan = m.setdefault("scan", {"severity": ["CRITICAL"]})
+    scan["target"] = target
+    allowed = ["vuln", "license"] if target == "sbom" else ["vuln", "secret", "misconfig", "license"]
+    scan["scanners"] = draw(_subset(allowed, min_size=1))
+    if draw(st.booleans()):
+        scan["licenses"] = draw(
+            st.sampled_from(
+                [
+                    {"deny": ["AGPL-3.0"]},
+                    {"severity": ["CRITICAL", "HIGH"]},
+                    {"deny": ["SSPL-1.0"], "severity": ["UNKNOWN"]},
+                ]
+            )
+        )
 
 
 def image_tags(draw: st.DrawFn, m: dict[str, Any]) -> None:

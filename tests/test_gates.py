@@ -29,7 +29,15 @@ SETTINGS = {"SCAN_SEVERITY": "HIGH,CRITICAL", "COVERAGE_THRESHOLD": "80"}
         ("trivy image --exit-code=2 --severity CRITICAL img", "vulnerabilities"),
         ("trivy image --severity UNKNOWN,LOW --exit-code 0 --format sarif --output trivy.sarif img", None),
         ("trivy image --severity CRITICAL img", None),  # trivy exits 0 on findings unless told otherwise
-        ("trivy fs --exit-code 1 .", None),  # not an image scan
+        ("trivy fs --exit-code 1 .", "vulnerabilities"),  # the repository
+        ('trivy sbom --exit-code 1 "$SBOM_FILE"', "vulnerabilities"),  # the SBOM
+        ("trivy config --exit-code 1 .", None),  # not a scan target ciforge writes or compares
+        ("trivy sbom --exit-code 0 --format sarif s.json", None),  # a report
+        (
+            "awk -v deny=\"$LICENSE_DENY\" '{ if ($2 in denied) bad++ } END { if (bad) exit 1 }' licenses.tsv",
+            "licenses",
+        ),
+        ('echo "denied: $LICENSE_DENY"', None),  # the settings alone are no gate
         ("echo 'trivy image --exit-code 1'", None),  # a word in a message, not an invocation
         ('cosign verify --key env://K "$IMAGE_REF"', "signature"),
         ("cosign verify-blob --bundle b.json SHA256SUMS", "signature"),
@@ -53,9 +61,22 @@ def test_the_settings_a_gate_reads_are_its_own_assignment_first() -> None:
         STRICT
         + "export SCAN_SEVERITY='CRITICAL'\ntrivy image --severity \"$SCAN_SEVERITY\" --exit-code 1 --ignore-unfixed img\n"
     )
-    assert gates.recognise(block, SETTINGS) == Gate(kind="vulnerabilities", detail="severity=CRITICAL unfixed=True")
+    assert gates.recognise(block, SETTINGS) == Gate(
+        kind="vulnerabilities", detail="target=image scanners=vuln severity=CRITICAL unfixed=True"
+    )
     literal = STRICT + "trivy image --severity HIGH --exit-code 1 img\n"
-    assert gates.recognise(literal, SETTINGS) == Gate(kind="vulnerabilities", detail="severity=HIGH unfixed=False")
+    assert gates.recognise(literal, SETTINGS) == Gate(
+        kind="vulnerabilities", detail="target=image scanners=vuln severity=HIGH unfixed=False"
+    )
+    scanners = STRICT + "export SCAN_SCANNERS='vuln,secret'\ntrivy fs --scanners \"$SCAN_SCANNERS\" --exit-code 1 .\n"
+    assert gates.recognise(scanners, SETTINGS) == Gate(
+        kind="vulnerabilities", detail="target=fs scanners=vuln,secret severity=? unfixed=False"
+    )
+    licence = (
+        STRICT
+        + "export LICENSE_DENY='AGPL-3.0 SSPL-1.0'\nexport LICENSE_SEVERITY=''\nawk -v d=\"$LICENSE_DENY\" 'END { exit 1 }'\n"
+    )
+    assert gates.recognise(licence, SETTINGS) == Gate(kind="licenses", detail="deny=AGPL-3.0 SSPL-1.0 severity=")
 
 
 def test_the_planner_reads_the_typed_gates_not_the_commands() -> None:
@@ -101,7 +122,13 @@ def test_every_typed_gate_kind_maps_to_the_plan() -> None:
         kind="coverage", detail="min=75"
     )
     vulnerabilities = ir.Gate(
-        kind="vulnerabilities", block="b", detail=(("severity", "HIGH"), ("ignore_unfixed", "true"))
+        kind="vulnerabilities",
+        block="b",
+        detail=(("severity", "HIGH"), ("ignore_unfixed", "true"), ("target", "sbom"), ("scanners", "vuln,license")),
     )
-    assert gates.typed(vulnerabilities) == Gate(kind="vulnerabilities", detail="severity=HIGH unfixed=True")
+    assert gates.typed(vulnerabilities) == Gate(
+        kind="vulnerabilities", detail="target=sbom scanners=vuln,license severity=HIGH unfixed=True"
+    )
+    licence = ir.Gate(kind="licenses", block="b", detail=(("deny", "AGPL-3.0"), ("severity", "CRITICAL")))
+    assert gates.typed(licence) == Gate(kind="licenses", detail="deny=AGPL-3.0 severity=CRITICAL")
     assert gates.typed(ir.Gate(kind="signature", block="b")) == gates.SIGNATURE

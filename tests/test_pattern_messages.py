@@ -61,6 +61,7 @@ def test_quoted_values_point_inside_the_quotes(tmp_path: Path, capsys: pytest.Ca
         ("sign.key", "env:cosign_key", "c", "env: followed by the name of a CI variable"),
         ("sign.gitlab-url", "http://gitlab.example.com", ":", "https://"),
         ("image.platforms", "linux/AMD64", "A", "os/arch in lower case"),
+        ("scan.licenses.deny", "AGPL 3.0", " ", "an SPDX licence identifier"),
     ],
 )
 def test_every_kind_of_pattern_says_what_is_allowed(
@@ -70,7 +71,7 @@ def test_every_kind_of_pattern_says_what_is_allowed(
     never the key's description alone."""
     setting, value, offender, words = case
     *parents, key = setting.split(".")
-    list_keys = {"branches", "platforms", "tags", "apt"}
+    list_keys = {"branches", "platforms", "tags", "apt", "deny"}
     inner = f"[{json.dumps(value)}]" if key in list_keys else json.dumps(value)
     line = f"{key}: {inner}"
     text = 'version: 1\ngo: {version: "1.24"}\n' + ("" if setting == "name" else "name: svc\n")
@@ -82,7 +83,8 @@ def test_every_kind_of_pattern_says_what_is_allowed(
         )
     elif parents:
         extra = "  keyless: false\n" if parents == ["sign"] and key == "key" else ""
-        text += f"{parents[0]}:\n{extra}  {line}\n"
+        nested = "".join(f"{'  ' * depth}{name}:\n" for depth, name in enumerate(parents))
+        text += nested + extra + "  " * len(parents) + line + "\n"
     else:
         text += f"{line}\n"
     rows = [r for r in diagnostics(tmp_path, text, capsys) if r["code"] == "pattern"]
@@ -129,6 +131,7 @@ def test_completions_keep_valid_values_valid(pattern: str) -> None:
         "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$": ["orders-api", "a" * 63],
         "^[A-Za-z0-9_][A-Za-z0-9._/-]*$": ["LICENSE", "share/man/"],
         "^/[A-Za-z0-9._~/-]*$": ["/healthz", "/", "/api/v1/ready"],
+        "^[A-Za-z0-9][A-Za-z0-9.+-]*$": ["AGPL-3.0", "GPL-2.0+", "0BSD"],
         "^[A-Za-z0-9._+{}-]+$": ["{name}_{version}_{os}_{arch}"],
         "^[a-z0-9]+(/[a-z0-9.,]+)?$": ["darwin", "arm/7", "arm64/v8.2,lse"],
         "^[A-Za-z0-9._+-]+$": ["macOS", "32-bit"],

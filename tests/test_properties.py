@@ -147,6 +147,10 @@ def _features(manifest: dict[str, Any]) -> set[str]:
     found |= {"test.report"} if "report" in manifest["test"] else set()
     found |= {"test.coverage.new-code"} if "new-code" in manifest["test"]["coverage"] else set()
     found |= {"test.coverage.merge"} if manifest["test"]["coverage"].get("merge") else set()
+    scan = manifest.get("scan", {})
+    found |= {f"scan.target {scan['target']}"} if "target" in scan else set()
+    found |= {"scan.licenses"} if "licenses" in scan else set()
+    found |= {"smoke image"} if manifest.get("smoke", {}).get("image") else set()
     build = manifest.get("build") or {}
     found |= {"build.ldflags placeholders"} if "{" in build.get("ldflags", "") else set()
     found |= {"build.buildvcs"} if build.get("buildvcs") else set()
@@ -210,6 +214,10 @@ ALL_FEATURES = {
     "test.report",
     "test.coverage.new-code",
     "test.coverage.merge",
+    "scan.target sbom",
+    "scan.target fs",
+    "scan.licenses",
+    "smoke image",
     "build.ldflags placeholders",
     "build.buildvcs",
     "build.binaries",

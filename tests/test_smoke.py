@@ -132,3 +132,148 @@ TAMPERS = [
 @pytest.mark.parametrize(("path", "old", "new"), TAMPERS)
 def test_verify_sees_a_changed_smoke_test(path: str, old: str, new: str, tmp_path: Path) -> None:
     assert verify_edited(CASE, tmp_path, (path, old, new)), f"verify missed: {old!r} -> {new!r}"
+
+
+# -- smoke.image ------------------------------------------------------------------------------
+
+IMAGE_CASE = CASES / "smoke-image"
+# A stand-in for the docker CLI (there is no Docker engine on the test machine): `run` checks the
+# image reference and the published port, then starts SERVER on that port as "the container";
+# `inspect` says whether it still runs; `logs` prints its output; every call is recorded.
+DOCKER = """\
+#!/bin/bash
+echo "docker $*" >> "$CALLS"
+case "$1" in
+  login) cat > /dev/null; echo "Login Succeeded" ;;
+  run)
+    shift
+    while [ "${1#--}" != "$1" ]; do
+      case "$1" in --publish) port="${2%%:*}"; shift 2 ;; --env) shift 2 ;; *) shift ;; esac
+    done
+    [ "$1" = "ghcr.io/acme/svc@sha256:0123" ] || { echo "unexpected image $1" >&2; exit 125; }
+    shift
+    if [ -n "${CONTAINER_EXITS:-}" ]; then (echo "listen: permission denied"; exit 1) > "$LOG" 2>&1 &
+    else "$PY" "$SERVER" "$port" > "$LOG" 2>&1 & fi
+    echo $! > "$PIDFILE"; echo "c0ffee" ;;
+  inspect) if kill -0 "$(cat "$PIDFILE")" 2> /dev/null; then echo true; else echo false; fi ;;
+  logs) cat "$LOG" ;;
+  rm) kill "$(cat "$PIDFILE")" 2> /dev/null || true ;;
+esac
+"""
+
+
+def run_image_probe(
+    tmp_path: Path, *, ready: str = "200", exits: bool = False, timeout: int = 10
+) -> tuple[int, str, str]:
+    """The image probe block against the docker stand-in; (exit status, output, recorded calls)."""
+    port = free_port()
+    (tmp_path / "server.py").write_text(SERVER, encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "docker").write_text(DOCKER, encoding="utf-8")
+    (bin_dir / "docker").chmod(0o755)
+    script = scripts_smoke.probe_image(
+        args=("--addr", f":{port}"), env=("APP_ENV",), probes=f"{port}/healthz=200 {port}/readyz=200", timeout=timeout
+    )
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "PY": sys.executable,
+        "SERVER": str(tmp_path / "server.py"),
+        "READY_STATUS": ready,
+        "CALLS": str(tmp_path / "calls"),
+        "LOG": str(tmp_path / "container.log"),
+        "PIDFILE": str(tmp_path / "pid"),
+        "IMAGE": "ghcr.io/acme/svc",
+        "IMAGE_DIGEST": "sha256:0123",
+        "REGISTRY": "ghcr.io",
+        "REGISTRY_USER": "ci",
+        "REGISTRY_PASSWORD": "token",
+        "DOCKER_PUBLISH_HOST": "127.0.0.1",
+        "APP_ENV": "ci",
+        **({"CONTAINER_EXITS": "1"} if exits else {}),
+    }
+    proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    calls = (tmp_path / "calls").read_text().replace(str(port), "PORT")
+    return proc.returncode, (proc.stdout + proc.stderr).replace(str(port), "PORT"), calls
+
+
+def test_the_image_is_started_by_digest_probed_and_removed(tmp_path: Path) -> None:
+    code, out, calls = run_image_probe(tmp_path)
+    assert code == 0, out
+    assert out.splitlines()[-3:] == [
+        "smoke: GET /healthz on port PORT answered 200",
+        "smoke: GET /readyz on port PORT answered 200",
+        "smoke passed: every probe of the image answered within 10 s",
+    ]
+    lines = calls.splitlines()
+    assert lines[0] == "docker login ghcr.io -u ci --password-stdin"
+    assert lines[1] == (
+        "docker run --detach --env APP_ENV --publish PORT:PORT ghcr.io/acme/svc@sha256:0123 --addr :PORT"
+    )
+    assert lines[-1] == "docker rm --force c0ffee"
+
+
+def test_an_unready_image_fails_with_its_log(tmp_path: Path) -> None:
+    code, out, calls = run_image_probe(tmp_path, ready="503", timeout=2)
+    assert code == 1, out
+    assert "smoke failed: GET /readyz on port PORT answered 503 within 2 s, not 200" in out
+    assert "served /readyz" in out  # docker logs of the container
+    assert calls.splitlines()[-1] == "docker rm --force c0ffee"
+
+
+def test_an_image_that_stops_fails_at_once(tmp_path: Path) -> None:
+    code, out, _ = run_image_probe(tmp_path, exits=True, timeout=60)
+    assert code == 1, out
+    assert "smoke failed: the image exited before GET /healthz on port PORT answered 200" in out
+    assert "listen: permission denied" in out
+
+
+def test_the_image_probe_runs_after_publish_and_promote_waits_for_it() -> None:
+    result = render_case(IMAGE_CASE)
+    assert result.pipeline is not None
+    probe = result.pipeline.job("smoke-image")
+    assert probe.needs == ("image-publish",)
+    assert probe.docker
+    assert probe.events == result.pipeline.job("image-publish").events
+    assert dict(probe.env)["DOCKER_PUBLISH_HOST"] == ir.PlatformValue("docker_publish_host")
+    assert "smoke-image" in result.pipeline.job("promote").needs
+    assert ir.Access.READ_IMAGES in probe.access
+    github, gitlab = (result.files[p] for p in (".github/workflows/ciforge.yml", ".gitlab-ci.yml"))
+    assert "DOCKER_PUBLISH_HOST: 127.0.0.1" in github
+    gitlab_job = gitlab.split("\nsmoke-image:\n", 1)[1].split("\n\n", 1)[0]
+    assert "- docker:28.2.2-dind" in gitlab_job
+    assert "DOCKER_PUBLISH_HOST: docker" in gitlab_job
+
+
+IMAGE_SMOKE = "build:\n  main: ./cmd/svc\nsmoke:\n  probes: [{path: /healthz, port: 80}]\n  image: true\n"
+
+
+@pytest.mark.parametrize(
+    ("settings", "words"),
+    [
+        (IMAGE_SMOKE, "smoke.image probes the pushed image: add an image section"),
+        (
+            "build:\n  main: ./cmd/svc\nimage: {push: [tags]}\nsmoke:\n  run: ./svc --version\n  image: true\n",
+            "smoke.image polls the probes in the started image",
+        ),
+        (IMAGE_SMOKE + "image: {push: []}\n", "smoke.image work on the pushed image digest, but image.push is empty"),
+    ],
+)
+def test_image_probe_mistakes_are_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: str, words: str
+) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    rows = [r for r in validate_json(tmp_path, BASE + settings, capsys) if r["severity"] == "error"]
+    assert [str(r["message"]) for r in rows if words in str(r["message"])], rows
+    assert len(rows) == 1, rows
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new"),
+    [
+        (".github/workflows/ciforge.yml", "DOCKER_PUBLISH_HOST: 127.0.0.1", "DOCKER_PUBLISH_HOST: 10.0.0.1"),
+        (".gitlab-ci.yml", "    - job: smoke-image\n      artifacts: false\n", ""),
+    ],
+)
+def test_verify_sees_a_changed_image_probe(path: str, old: str, new: str, tmp_path: Path) -> None:
+    assert verify_edited(IMAGE_CASE, tmp_path, (path, old, new)), f"verify missed: {old!r} -> {new!r}"

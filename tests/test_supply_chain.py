@@ -78,7 +78,7 @@ def test_github_least_privilege(case: Path) -> None:
     assert wf["permissions"] == {}
     allowed = {
         "packages:write": {"image-publish", "sign", "promote"},
-        "packages:read": {"sbom", "scan", "verify"},
+        "packages:read": {"sbom", "scan", "smoke-image", "verify"},  # smoke-image pulls the digest
         "id-token:write": {"sign", "release-assets"},
         "security-events:write": {"scan"},
         "contents:write": {"release"},

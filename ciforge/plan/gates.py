@@ -2,10 +2,11 @@
 blocks a manifest wrote itself (a custom job's ``run``). ciforge's own gates are typed IR nodes
 (:class:`ciforge.ir.Gate`) that the planner reads directly (:mod:`ciforge.plan.from_ir`).
 
-Recognition reads the tools' own command lines, never ciforge's messages: a ``trivy image`` whose
-``--exit-code`` is not 0, a ``cosign verify``, ``verify-blob`` or ``verify-attestation``, and a
-block that compares with ``$COVERAGE_THRESHOLD`` and can ``exit 1``. A hand edit that keeps the
-words but drops the failing exit is no gate.
+Recognition reads the tools' own command lines, never ciforge's messages: a ``trivy image``,
+``trivy sbom`` or ``trivy fs`` whose ``--exit-code`` is not 0, a ``cosign verify``, ``verify-blob``
+or ``verify-attestation``, and a block that compares with ``$COVERAGE_THRESHOLD`` (or checks
+licences against ``$LICENSE_DENY``) and can ``exit 1``. A hand edit that keeps the words but drops
+the failing exit is no gate.
 """
 
 from __future__ import annotations
@@ -69,8 +70,18 @@ def new_code_coverage(min_pct: str) -> Gate:
     return Gate(kind="new-code-coverage", detail=f"min={min_pct}")
 
 
-def vulnerabilities(severity: str, *, ignore_unfixed: bool) -> Gate:
-    return Gate(kind="vulnerabilities", detail=f"severity={severity} unfixed={ignore_unfixed}")
+def vulnerabilities(severity: str, *, ignore_unfixed: bool, target: str, scanners: str) -> Gate:
+    return Gate(
+        kind="vulnerabilities",
+        detail=f"target={target} scanners={scanners} severity={severity} unfixed={ignore_unfixed}",
+    )
+
+
+def licenses(deny: str, severity: str) -> Gate:
+    return Gate(kind="licenses", detail=f"deny={deny} severity={severity}")
+
+
+TRIVY_TARGETS: Final = frozenset({"image", "sbom", "fs"})
 
 
 SIGNATURE: Final = Gate(kind="signature")
@@ -86,11 +97,17 @@ def recognise(command: str, env: dict[str, str]) -> Gate | None:
         return coverage(settings.get("COVERAGE_THRESHOLD", "?"))
     if "$COVERAGE_NEW_CODE" in command and re.search(r"\bexit 1\b", command):
         return new_code_coverage(settings.get("COVERAGE_NEW_CODE", "?"))
+    if "$LICENSE_DENY" in command and re.search(r"\bexit 1\b", command):
+        return licenses(settings.get("LICENSE_DENY", "?"), settings.get("LICENSE_SEVERITY", "?"))
     for args in _invocations(command, "trivy"):
         exit_code = _flag(args, "--exit-code")
-        if args[:1] == ["image"] and exit_code is not None and exit_code != "0":
+        if args[:1] and args[0] in TRIVY_TARGETS and exit_code is not None and exit_code != "0":
             severity = _resolve(_flag(args, "--severity") or "?", settings)
-            return vulnerabilities(severity, ignore_unfixed="--ignore-unfixed" in args)
+            # trivy's default scanner is vuln (https://trivy.dev/latest/docs/references/configuration/cli/trivy_image/)
+            scanners = _resolve(_flag(args, "--scanners") or "vuln", settings)
+            return vulnerabilities(
+                severity, ignore_unfixed="--ignore-unfixed" in args, target=args[0], scanners=scanners
+            )
     if any(args[:1] and args[0] in COSIGN_VERIFY for args in _invocations(command, "cosign")):
         return SIGNATURE
     return None
@@ -109,7 +126,14 @@ def typed(gate: ir.Gate) -> Gate | None:
     if gate.kind == "new_code_coverage":
         return new_code_coverage(detail["min_pct"])
     if gate.kind == "vulnerabilities":
-        return vulnerabilities(detail["severity"], ignore_unfixed=detail["ignore_unfixed"] == "true")
+        return vulnerabilities(
+            detail["severity"],
+            ignore_unfixed=detail["ignore_unfixed"] == "true",
+            target=detail["target"],
+            scanners=detail["scanners"],
+        )
+    if gate.kind == "licenses":
+        return licenses(detail["deny"], detail["severity"])
     if gate.kind == "signature":
         return SIGNATURE
     return None

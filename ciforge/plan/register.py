@@ -48,8 +48,10 @@ REGISTER: Final = {
         NamedException(
             "scan-report",
             "Vulnerability report formats",
-            "GitHub uploads SARIF to code scanning, GitLab keeps a container-scanning report. Both come "
-            "from a separate Trivy invocation that never fails; the gate is one shared block.",
+            "GitHub uploads SARIF to code scanning, GitLab keeps a container-scanning report (for the "
+            "image, the SBOM and the repository alike: Trivy's GitLab template). Both come from a "
+            "separate Trivy invocation over the same target and scanners that never fails; the gates "
+            "(severity, licences) are shared blocks.",
         ),
         NamedException(
             "release-publish",

@@ -255,7 +255,9 @@ def step_new_code_report(step: ir.NewCodeReport, job: ir.Job, pipeline: ir.Pipel
 
 def step_scan_report(step: ir.ScanReport, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     # uploaded to code scanning after the job's blocks (actions.report_steps)
-    return _platform_block(job, name="Trivy report (SARIF)", id="scan-report-sarif", script=scripts.scan_report())
+    return _platform_block(
+        job, name="Trivy report (SARIF)", id="scan-report-sarif", script=scripts.scan_report(step.target, step.scanners)
+    )
 
 
 def step_publish_release(step: ir.PublishRelease, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:

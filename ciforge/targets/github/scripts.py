@@ -8,7 +8,7 @@ from typing import Final
 
 from ciforge.scripts import block, pinned
 from ciforge.scripts_coverage import UNCOVERED_FILE
-from ciforge.scripts_supply import trivy_image
+from ciforge.scripts_scan import registry_login, trivy
 
 SARIF_FILE: Final = "trivy.sarif"
 
@@ -60,14 +60,16 @@ def new_code_report() -> str:
     )
 
 
-def scan_report() -> str:
+def scan_report(target: str, scanners: str) -> str:
     """Trivy's report of every severity as SARIF, for code scanning; it never fails. Separate from
     the gate because the GitHub action drops the severity filter when it writes SARIF, unless
     limit-severities-for-sarif is set (https://github.com/aquasecurity/trivy-action#inputs)."""
     return block(
-        'export TRIVY_USERNAME="$REGISTRY_USER" TRIVY_PASSWORD="$REGISTRY_PASSWORD"',
-        trivy_image(
-            "--severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --exit-code 0", f"--format sarif --output {SARIF_FILE}"
+        *registry_login(target),
+        trivy(
+            target,
+            f"--scanners {scanners} --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --exit-code 0",
+            f"--format sarif --output {SARIF_FILE}",
         ),
     )
 

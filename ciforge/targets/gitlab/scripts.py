@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Final
 
 from ciforge.scripts import block
-from ciforge.scripts_supply import trivy_image
+from ciforge.scripts_scan import registry_login, trivy
 
 COBERTURA_FILE: Final = "coverage.xml"
 CONTAINER_SCANNING_FILE: Final = "gl-container-scanning-report.json"
@@ -62,14 +62,16 @@ def coverage_cobertura(directory: str = ".") -> str:
     )
 
 
-def scan_report() -> str:
+def scan_report(target: str, scanners: str) -> str:
     """Trivy's report of every severity in GitLab's container-scanning format (from the template
-    shipped in Trivy's image); it never fails. Separate from the gate, as on GitHub.
-    https://trivy.dev/latest/tutorials/integrations/gitlab-ci/"""
+    shipped in Trivy's image), for every target: the SBOM and the repository's findings too are
+    listed as the scan of that target (docs/scan.md); it never fails. Separate from the gate, as
+    on GitHub. https://trivy.dev/latest/tutorials/integrations/gitlab-ci/"""
     return block(
-        'export TRIVY_USERNAME="$REGISTRY_USER" TRIVY_PASSWORD="$REGISTRY_PASSWORD"',
-        trivy_image(
-            "--severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --exit-code 0",
+        *registry_login(target),
+        trivy(
+            target,
+            f"--scanners {scanners} --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --exit-code 0",
             f'--format template --template "@/contrib/gitlab.tpl" --output {CONTAINER_SCANNING_FILE}',
         ),
     )
