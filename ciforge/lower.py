@@ -40,7 +40,10 @@ TOOLS: Final = ("buildx", "syft", "trivy", "cosign")
 
 
 Stage = Literal["lint", "test", "build"]
-UNRESOLVED: Final = "0.0"  # the Go release when go.version(-file) could not be resolved (an error says why)
+UNRESOLVED: Final = "0.0"
+# the most needs a shipping job has besides the checks and builds: the SBOM, the scan and the
+# smoke test, plus one collector per build job
+SHIP_RESERVE: Final = 3  # the Go release when go.version(-file) could not be resolved (an error says why)
 
 
 class Lowering:
@@ -56,6 +59,7 @@ class Lowering:
         self.diagnostics: list[Diagnostic] = []
         self.declared: goversion.Declared | None = None
         self.collect_builds = False
+        self.ship_needs: tuple[str, ...] = ()  # what every job that publishes, signs or releases needs
         self.unresolved = UNRESOLVED
         self.dockerfile: dockerfile_gen.Spec | None = None  # with image.dockerfile: generate
 
@@ -149,6 +153,15 @@ class Lowering:
 
     # -- jobs -------------------------------------------------------------------------------
 
+    def ships(self) -> bool:
+        """Whether a job publishes: an image push or a release."""
+        m = self.m
+        return bool(m.image is not None and m.image.push) or (m.release is not None and m.release.on_tags)
+
+    def custom_jobs_need_builds(self) -> bool:
+        """Whether a job of the project's needs a build job (it then waits for the checks too)."""
+        return any(need == "build" or need.startswith("build-") for job in self.m.jobs.values() for need in job.needs)
+
     def go_cache(self) -> ir.GoCache | None:
         """The Go cache, or none when release branches are triggered: they publish too, and no
         expression tells them apart from other branches for every glob (zizmor cache-poisoning)."""
@@ -181,12 +194,15 @@ class Lowering:
     def run(self) -> ir.Pipeline:
         go = self.go_version()
         jobs = self.check_jobs(go)
-        gathered = gather_checks(jobs)
-        checks = tuple(j.id for j in gathered) if gathered else tuple(j.id for j in jobs)
-        jobs += gathered
         building = BuildLowering(self, self.m.build) if self.m.build is not None else None
-        builds = building.jobs(go, needs=checks) if building is not None else []
-        jobs += builds
+        # the builds start with the checks; what ships waits for both (docs/equivalence.md, the job graph)
+        builds = building.jobs(go) if building is not None else []
+        if self.ships() or self.custom_jobs_need_builds():
+            shipped_builds = builds if self.ships() else []
+            self.ship_needs, gathered = gather([*jobs, *shipped_builds], reserve=SHIP_RESERVE + len(builds))
+            jobs += builds + gathered
+        else:
+            jobs += builds
         if self.m.image is not None and self.m.image.generated:
             legs = [leg for b in builds for leg in b.legs]
             self.dockerfile, problems = dockerfile_gen.spec(
@@ -198,7 +214,7 @@ class Lowering:
         supply = SupplyChain(
             self.m,
             go=go,
-            checks=checks,
+            ship_needs=self.ship_needs,
             builds=tuple(b.id for b in builds),
             legs=tuple(leg.key for b in builds for leg in b.legs),
             binaries=lower_build.binaries(self.m.build, self.m.name) if self.m.build is not None else (),
@@ -251,37 +267,43 @@ class Lowering:
         )
 
 
-def gather_checks(checks: list[ir.Job]) -> list[ir.Job]:
-    """Jobs that each need at most NEEDS_LIMIT concrete check jobs (every leg counts), for the
-    builds to need instead of more checks than GitLab allows one job to need (many modules or
-    test platforms). None when the checks fit."""
-    if sum(max(1, len(j.legs)) for j in checks) <= NEEDS_LIMIT:
-        return []
-    groups: list[list[ir.Job]] = [[]]
-    for job in checks:
-        size = max(1, len(job.legs))
-        if sum(max(1, len(j.legs)) for j in groups[-1]) + size > NEEDS_LIMIT:
-            groups.append([])
-        groups[-1].append(job)
-    return [
-        ir.Job(
-            id=f"checks-{n}",
-            name=f"Checks {n}",
-            stage="check",
-            needs=tuple(j.id for j in group),
-            runtime=ir.Runtime.SHELL,
-            steps=(
-                ir.Run(
-                    id="checks",
-                    name="Checks passed",
-                    script=scripts.block(f"echo {scripts.quoted('passed: ' + ' '.join(j.id for j in group))}"),
-                ),
+def gather(needed: list[ir.Job], *, reserve: int) -> tuple[tuple[str, ...], list[ir.Job]]:
+    """The needs of a job that must wait for every job in ``needed``, and the gathering jobs
+    that make them fit: GitLab refuses a job that needs more than NEEDS_LIMIT jobs, each matrix
+    leg counted (https://docs.gitlab.com/ci/yaml/#needs). ``reserve``: room kept for the other
+    needs of the jobs that wait. Over the limit, ``checks-N`` jobs each need at most NEEDS_LIMIT
+    of them, and the waiting jobs need those (gathered again while they are too many)."""
+    gathering: list[ir.Job] = []
+    while sum(max(1, len(j.legs)) for j in needed) + reserve > NEEDS_LIMIT:
+        groups: list[list[ir.Job]] = [[]]
+        for job in needed:
+            size = max(1, len(job.legs))
+            if sum(max(1, len(j.legs)) for j in groups[-1]) + size > NEEDS_LIMIT:
+                groups.append([])
+            groups[-1].append(job)
+        needed = [_gathering(len(gathering) + n, group) for n, group in enumerate(groups, start=1)]
+        gathering += needed
+    return tuple(j.id for j in needed), gathering
+
+
+def _gathering(number: int, group: list[ir.Job]) -> ir.Job:
+    """A job that passes when every job of ``group`` has."""
+    return ir.Job(
+        id=f"checks-{number}",
+        name=f"Checks {number}",
+        stage=max((j.stage for j in group), key=ir.STAGES.index),
+        needs=tuple(j.id for j in group),
+        runtime=ir.Runtime.SHELL,
+        steps=(
+            ir.Run(
+                id="checks",
+                name="Checks passed",
+                script=scripts.block(f"echo {scripts.quoted('passed: ' + ' '.join(j.id for j in group))}"),
             ),
-            timeout_minutes=5,
-            gates=(ir.Gate(kind="exit_code", block="checks"),),
-        )
-        for n, group in enumerate(groups, start=1)
-    ]
+        ),
+        timeout_minutes=5,
+        gates=(ir.Gate(kind="exit_code", block="checks"),),
+    )
 
 
 def _check_graph(jobs: list[ir.Job]) -> None:

@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 # matrix into shards of at most this many legs, the same shards on both platforms.
 SHARD_SIZE: Final = 200
 # GitLab refuses a pipeline in which one job needs more than 50 jobs, each matrix instance counted
-# (https://docs.gitlab.com/ci/yaml/#needs). With a release over more legs than that, builds are
-# split into jobs of at most 50 legs, each gathered by one collector job (from 50 legs on, as the
-# release also needs the SBOM job).
+# (https://docs.gitlab.com/ci/yaml/#needs). When something ships (an image push or a release) over
+# more legs than that, builds are split into jobs of at most 50 legs, which gathering jobs wait for
+# (docs/cost.md); with a release, one collector job per shard gathers its binaries (from 50 legs
+# on, as the release also needs the SBOM job).
 NEEDS_LIMIT: Final = 50
 MAX_LEGS: Final = 2000
 DIMENSIONS: Final = ("goos", "goarch", "cgo")
@@ -138,7 +139,7 @@ class BuildLowering:
         self.build = build
         self.archive_names: dict[str, str] = {}  # leg key -> archive name, with {version}
 
-    def jobs(self, go: str, needs: tuple[str, ...]) -> list[ir.Job]:
+    def jobs(self, go: str) -> list[ir.Job]:
         build = self.build
         for problem in unsafe_link_flags(build.ldflags):
             self.low.error("unsafe-flag", problem, ("build", "ldflags"))
@@ -149,7 +150,8 @@ class BuildLowering:
         release = self.low.m.release is not None and self.low.m.release.on_tags
         # release-assets also needs the sbom job: gather from 50 legs on
         self.low.collect_builds = release and len(legs) >= NEEDS_LIMIT
-        size = NEEDS_LIMIT if self.low.collect_builds else SHARD_SIZE
+        # what ships needs every leg, through gathering jobs that each need one shard
+        size = NEEDS_LIMIT if self.low.ships() and len(legs) >= NEEDS_LIMIT else SHARD_SIZE
         archives = self.low.m.release.archives if self.low.m.release is not None else None
         archive = None
         if archives is not None and lower_archives.packed(archives):
@@ -191,7 +193,6 @@ class BuildLowering:
                     id=f"build{suffix}",
                     name=f"Build{suffix}",
                     stage="build",
-                    needs=needs,
                     go=go,
                     env=env,
                     legs=tuple(shard),

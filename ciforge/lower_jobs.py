@@ -126,6 +126,10 @@ class CustomJobs:
                     f"job {name} needs {need!r}, which is no job here (known: {known})",
                     ("jobs", name, "needs", i),
                 )
+        if any(j.stage == "build" and j.id.startswith("build") for j in out):
+            # the builds start with the checks; a job of the project's that runs after a build
+            # may deploy it, so it waits for the checks too, as it did when the builds did
+            out += [self.builtin[need] for need in self.low.ship_needs]
         return list({j.id: j for j in out}.values())
 
     def _events(self, name: str, spec: CustomJob, needs: list[ir.Job]) -> frozenset[ir.Event]:

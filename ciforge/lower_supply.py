@@ -38,7 +38,7 @@ class SupplyChain:
         manifest: Manifest,
         *,
         go: str,
-        checks: tuple[str, ...],
+        ship_needs: tuple[str, ...],
         builds: tuple[str, ...],
         legs: tuple[str, ...] = (),
         binaries: tuple[Binary, ...] = (),
@@ -47,7 +47,7 @@ class SupplyChain:
     ) -> None:
         self.m = manifest
         self.go = go  # GO-runtime jobs run in the pipeline's golang image on GitLab
-        self.checks = checks
+        self.ship_needs = ship_needs  # the checks and builds (or their gathering jobs) before anything ships
         self.builds = builds
         self.legs = legs  # the build legs' keys: the release set is exactly their artifacts
         self.binaries = binaries  # every leg builds each; those with release: true are released
@@ -125,7 +125,8 @@ class SupplyChain:
             id="image-publish" if publish else "image-build",
             name="Image (publish)" if publish else "Image (build only)",
             stage="package",
-            needs=self.checks,
+            # a build that does not push ships nothing: it starts at once
+            needs=self.ship_needs if publish else (),
             events=events,
             runtime=ir.Runtime.DOCKER,
             # A build that does not push logs in nowhere and gets no registry credential.
@@ -203,7 +204,7 @@ class SupplyChain:
             id="sbom",
             name="SBOM",
             stage="verify",
-            needs=("image-publish",) if of_image else self.checks,
+            needs=("image-publish",) if of_image else (),
             events=self.publish_events if of_image else ir.ALL_EVENTS,
             runtime=ir.Runtime.SYFT,
             env=env + (self.registry_env() if of_image else ()),
@@ -334,7 +335,14 @@ class SupplyChain:
             id="release-assets",
             name="Release assets",
             stage="release",
-            needs=binaries + (("sbom",) if tag_sbom else ()) + (("scan",) if self.scans_release() else ()),
+            needs=tuple(
+                dict.fromkeys(
+                    self.ship_needs
+                    + binaries
+                    + (("sbom",) if tag_sbom else ())
+                    + (("scan",) if self.scans_release() else ())
+                )
+            ),
             events=tags,
             runtime=ir.Runtime.COSIGN if sign else ir.Runtime.SHELL,
             env=tuple(assets_env),

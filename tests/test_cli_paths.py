@@ -18,6 +18,7 @@ from tests.conftest import ROOT
 from tests.helpers import CASES, ERRORS, GITLAB
 
 MINIMAL = CASES / "minimal" / "ciforge.yml"
+EXAMPLE = ROOT / "examples" / "go-service" / "ciforge.yml"
 
 
 def test_plan_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,9 +33,11 @@ def test_plan_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_plan_mermaid_for_one_event(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["plan", "-m", str(MINIMAL), "--event", "pr", "--format", "mermaid"]) == 0
+    """The example's pull request: the builds start with the checks; smoke waits for all three."""
+    assert main(["plan", "-m", str(EXAMPLE), "--event", "pr", "--format", "mermaid"]) == 0
     assert capsys.readouterr().out == (
-        'graph LR\n  lint["lint"]\n  test["test"]\n  build["build"]\n  lint --> build\n  test --> build\n'
+        'graph LR\n  lint["lint"]\n  test["test"]\n  build["build x6"]\n  image_build["image-build"]\n'
+        '  smoke["smoke"]\n  build --> smoke\n  lint --> smoke\n  test --> smoke\n'
     )
 
 

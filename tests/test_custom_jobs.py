@@ -42,7 +42,8 @@ def test_the_golden_case_joins_the_dag_with_families_stages_and_inherited_events
     assert integration.stage == "check"
     assert dict(integration.env)["APP_ENV"] == "ci"
     e2e = result.pipeline.job("e2e")
-    assert e2e.needs == ("build", "integration")
+    # it runs after a build, which starts with the checks: it waits for them too (it may deploy)
+    assert e2e.needs == ("build", "integration", "lint", "test-linux-amd64", "test-linux-arm64")
     assert e2e.stage == "build"
     assert e2e.events == integration.events  # not listed: the events of its needs
     assert e2e.consumes == (ir.ArtifactInput(producer="build", name="build-{leg}", all_legs=True),)

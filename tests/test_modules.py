@@ -103,7 +103,7 @@ def test_each_module_has_its_jobs_directory_cache_gate_and_artifacts() -> None:
     jobs = {j.id: j for j in result.pipeline.jobs}
     checks = ["lint", "test", "lint-sdk", "test-sdk", "lint-exporters-otlp", "test-exporters-otlp", "lint-tools"]
     assert [j.id for j in result.pipeline.jobs if j.stage == "check"] == checks  # tools: test: false
-    assert jobs["build"].needs == tuple(checks)
+    assert jobs["build"].needs == ()  # it starts with the checks: nothing here ships
     assert jobs["test-exporters-otlp"].module == ir.ModuleScope(
         directory="exporters/otlp", affected_by=(".", "exporters/otlp", "sdk")
     )
@@ -469,20 +469,23 @@ def test_explain_lists_each_module_with_its_jobs_gate_and_what_runs_it(capsys: p
 
 
 def test_many_modules_are_gathered_for_gitlabs_needs_limit(tmp_path: Path) -> None:
-    """30 modules make 60 check jobs: the build needs two gathering jobs of at most 50 instead
-    (GitLab refuses a job that needs more than 50), the same jobs on both platforms."""
+    """30 modules make 60 check jobs: the release needs them and the build through two gathering
+    jobs of at most 50 instead (GitLab refuses a job that needs more than 50), the same jobs on
+    both platforms; the build itself starts with the checks."""
     files = {"go.mod": "module example.com/big\n\ngo 1.24\n"}
     files |= {f"m{i:02}/go.mod": f"module example.com/big/m{i:02}\n\ngo 1.24\n" for i in range(1, 30)}
     root = _tree(tmp_path, files)
-    (root / "ciforge.yml").write_text(HEAD.replace("build: false\n", "build:\n  main: .\n") + "modules: auto\n")
+    release = "build:\n  main: .\nrelease:\n  on-tags: true\ntriggers:\n  tags: ['v*']\n"
+    (root / "ciforge.yml").write_text(HEAD.replace("build: false\n", release) + "modules: auto\n")
     result = compile_file(root / "ciforge.yml", out_dir=root, targets=("github", "gitlab"))
     assert result.ok, result.diagnostics
     assert result.pipeline is not None
     checks = [j.id for j in result.pipeline.jobs if j.stage == "check" and not j.id.startswith("checks-")]
     first, second = result.pipeline.job("checks-1"), result.pipeline.job("checks-2")
-    assert (len(checks), len(first.needs), len(second.needs)) == (60, 50, 10)
-    assert first.needs + second.needs == tuple(checks)
-    assert result.pipeline.job("build").needs == ("checks-1", "checks-2")
+    assert (len(checks), len(first.needs), len(second.needs)) == (60, 50, 11)
+    assert first.needs + second.needs == (*checks, "build")
+    assert result.pipeline.job("build").needs == ()
+    assert result.pipeline.job("release-assets").needs == ("checks-1", "checks-2", "build")
     assert plans_differ(result) == []
     gl = _load(result.files[GITLAB])
     assert all(len(job.get("needs", [])) <= 50 for name, job in gl.items() if isinstance(job, dict))

@@ -55,8 +55,8 @@ def _logical(plan: object) -> set[str]:
 
 def test_each_schedule_runs_only_its_jobs_and_what_they_need() -> None:
     """The golden case: the nightly entry names integration (which needs test), the weekly one
-    the build family (which needs the checks), the monthly one names nothing and runs the custom
-    jobs whose events list schedule. No image push, signature or release on any of them."""
+    the checks and the build family (which starts with them), the monthly one names nothing and
+    runs the custom jobs whose events list schedule. No image push, signature or release on any of them."""
     result = render_case(CASE)
     assert result.pipeline is not None
     runs = {cron: _logical(from_ir.plan(result.pipeline, schedule_event(cron))) for cron in (NIGHTLY, WEEKLY, MONTHLY)}

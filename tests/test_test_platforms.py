@@ -52,14 +52,9 @@ def test_one_job_per_platform_with_the_sparse_legs() -> None:
     assert gl["test-linux-amd64-norace"]["parallel"]["matrix"][0]["GO_TAGS"] == "integration"
     gh = _load(result.files[GITHUB])["jobs"]
     assert gh["test-linux-amd64"]["strategy"]["matrix"]["include"] == gl["test-linux-amd64"]["parallel"]["matrix"]
-    assert gh["build"]["needs"] == [
-        "lint",
-        "test-linux-amd64",
-        "test-linux-amd64-norace",
-        "test-linux-arm64",
-        "test-darwin-arm64",
-        "test-windows-amd64",
-    ]
+    # the build starts with every platform's tests (nothing here ships, so nothing waits for both)
+    assert "needs" not in gh["build"]
+    assert gl["build"]["needs"] == []
     # each leg its own coverage artifact: names unique across the platform jobs
     names = {gl[job]["artifacts"]["name"] for job in gl if job.startswith("test-")}
     assert len(names) == 5
