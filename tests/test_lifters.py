@@ -151,6 +151,9 @@ def test_github_go_cache_follows_the_cache_input(cache: Any, event: PlanEvent, r
         ({"uses": "someone/unknown@0"}, "unknown action someone/unknown@0"),
         ({"name": "s", "run": "x", "env": {"A": "1"}}, "step s has its own env"),
         ({"uses": "actions/download-artifact@0", "with": {"name": "nobody"}}, "no job uploads nobody"),
+        ({"uses": "actions/download-artifact@0", "with": {"pattern": "bin-*"}}, "no job uploads bin-*"),
+        # neither name nor pattern: every artifact of the run, and there is none
+        ({"uses": "actions/download-artifact@0"}, "no job uploads any artifact"),
     ],
 )
 def test_github_lifter_refuses_what_it_does_not_model(step: dict[str, Any], reason: str) -> None:
@@ -185,6 +188,32 @@ def test_github_artifacts_between_jobs() -> None:
     assert (artifact.name, artifact.paths, artifact.when) == ("bin-linux", ("dist/a", "dist/b"), "always")
     assert plan.jobs["ship"].consumes == frozenset({"build"})
     assert plan.jobs["ship"].needs == frozenset({"build[goos=linux]"})
+
+
+@pytest.mark.parametrize(
+    ("download", "consumes"),
+    [
+        ({}, {"build", "docs"}),  # neither name nor pattern: every artifact of the run
+        ({"with": {"pattern": ""}}, {"build", "docs"}),  # an empty pattern is no pattern
+        ({"with": {"pattern": "site-*"}}, {"docs"}),
+        ({"with": {"name": "bin-linux"}}, {"build"}),
+    ],
+)
+def test_github_download_selects_artifacts_as_the_action_does(download: dict[str, Any], consumes: set[str]) -> None:
+    """https://github.com/actions/download-artifact#inputs: name, else pattern, else all."""
+    upload = "actions/upload-artifact@0"
+    workflow = {
+        "on": "push",
+        "jobs": {
+            "build": {"steps": [{"uses": upload, "with": {"name": "bin-linux", "path": "dist/"}}]},
+            "docs": {"steps": [{"uses": upload, "with": {"name": "site-html", "path": "site/"}}]},
+            "ship": {
+                "needs": ["build", "docs"],
+                "steps": [{"uses": "actions/download-artifact@0", **download}],
+            },
+        },
+    }
+    assert lift_github.lift(workflow, PUSH_MAIN).jobs["ship"].consumes == frozenset(consumes)
 
 
 # -- GitLab ------------------------------------------------------------------------------------

@@ -240,13 +240,16 @@ def _artifact_producers(workflow: dict[str, Any]) -> dict[str, str]:
 
 
 def _downloaded(with_: dict[str, Any], leg: dict[str, str], producers: dict[str, str]) -> set[str]:
-    """The jobs whose artifacts a download step fetches: the one of ``name``, or every artifact
-    ``pattern`` matches, whichever job uploaded it (download-artifact downloads from the whole run).
+    """The jobs whose artifacts a download step fetches: the one of ``name``, every artifact
+    ``pattern`` matches, or with neither every artifact of the run, whichever job uploaded it
+    (download-artifact downloads from the whole run).
     https://github.com/actions/download-artifact#inputs"""
     if with_.get("name"):
         name = _normalize_value("", with_["name"], leg)
         return {producers[name]} if name in producers else set()
-    pattern = _normalize_value("", with_.get("pattern", ""), leg)
+    if not with_.get("pattern"):
+        return set(producers.values())
+    pattern = _normalize_value("", with_["pattern"], leg)
     return {job for name, job in producers.items() if fnmatch.fnmatchcase(name, pattern)}
 
 
@@ -317,7 +320,7 @@ def _step(
     elif action == "actions/download-artifact":
         fetched = _downloaded(with_, leg, producers)
         if not fetched:
-            raise LiftError(f"no job uploads {with_.get('name') or with_.get('pattern')}")
+            raise LiftError(f"no job uploads {with_.get('name') or with_.get('pattern') or 'any artifact'}")
         acc["consumes"] |= fetched
     elif action == "docker/build-push-action":
         acc["commands"].append(
