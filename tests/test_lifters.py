@@ -4,7 +4,7 @@ of GitHub's ``on:`` and GitLab's ``workflow:rules``/``rules`` that ciforge never
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import pytest
 
@@ -141,8 +141,47 @@ def test_github_job_details() -> None:
     ],
 )
 def test_github_go_cache_follows_the_cache_input(cache: Any, event: PlanEvent, restores: bool) -> None:
+    """setup-go's own cache is keyed by OS, arch, Go version and go.sum: every job shares it."""
     job = {"steps": [{"uses": "actions/setup-go@0", "with": {"go-version": "1.23", "cache": cache}}]}
-    assert lift_github.lift(_github(job), event).jobs["j"].caches == (("go",) if restores else ())
+    assert lift_github.lift(_github(job), event).jobs["j"].caches == (("go:across-jobs",) if restores else ())
+
+
+GO_PATHS: Final = "~/.cache/go-build\n~/go/pkg/mod"
+LOOKUP_ON_TAGS: Final = "${{ startsWith(github.ref, 'refs/tags/') }}"
+
+
+@pytest.mark.parametrize(
+    ("with_", "matrix", "event", "expected"),
+    [
+        ({"path": GO_PATHS, "key": "go-j-${{ hashFiles('go.mod') }}"}, False, PUSH_MAIN, ("go",)),
+        (
+            {"path": GO_PATHS, "key": "go-j-${{ matrix.LEG }}-x", "lookup-only": LOOKUP_ON_TAGS},
+            True,
+            PUSH_MAIN,
+            ("go",),
+        ),
+        ({"path": GO_PATHS, "key": "go-j-${{ matrix.LEG }}-x", "lookup-only": LOOKUP_ON_TAGS}, True, TAG, ()),
+        ({"path": GO_PATHS, "key": "go-j-x", "lookup-only": True}, False, PUSH_MAIN, ()),
+        ({"path": GO_PATHS, "key": "go-j-x", "lookup-only": "false"}, False, PUSH_MAIN, ("go",)),
+        # every leg of the matrix restores one entry
+        ({"path": GO_PATHS, "key": "go-j-x"}, True, PUSH_MAIN, ("go:across-jobs",)),
+        # no job in the key: other jobs share it ("jx" is not the job j)
+        ({"path": GO_PATHS, "key": "go-${{ runner.os }}"}, False, PUSH_MAIN, ("go:across-jobs",)),
+        ({"path": GO_PATHS, "key": "go-jx-1"}, False, PUSH_MAIN, ("go:across-jobs",)),
+        ({"path": "~\\AppData\\Local\\go-build\n~\\go\\pkg\\mod", "key": "j"}, False, PUSH_MAIN, ("go",)),
+        ({"path": "node_modules\n.npm", "key": "npm-j"}, False, PUSH_MAIN, ("cache:node_modules",)),
+    ],
+)
+def test_github_actions_cache_scope(
+    with_: dict[str, Any], matrix: bool, event: PlanEvent, expected: tuple[str, ...]
+) -> None:
+    """actions/cache restores unless lookup-only; its key decides whether the entry is the
+    job's and the leg's own. https://github.com/actions/cache#inputs"""
+    job: dict[str, Any] = {"steps": [{"uses": "actions/cache@0", "with": with_}]}
+    if matrix:
+        job["strategy"] = {"matrix": {"LEG": ["a", "b"]}}
+    jobs = lift_github.lift(_github(job), event).jobs
+    assert {plan.caches for plan in jobs.values()} == {expected}
 
 
 @pytest.mark.parametrize(
@@ -350,7 +389,15 @@ def test_gitlab_job_details() -> None:
 @pytest.mark.parametrize(
     ("cache", "event", "expected"),
     [
-        ({"key": {"prefix": "go-$CI_COMMIT_REF_PROTECTED-$CI_COMMIT_REF_SLUG"}}, PUSH_MAIN, ("go",)),
+        ({"key": {"prefix": "go-$CI_COMMIT_REF_PROTECTED-$CI_COMMIT_REF_SLUG-$CI_JOB_NAME_SLUG"}}, PUSH_MAIN, ("go",)),
+        ({"key": "go-${CI_COMMIT_REF_PROTECTED}-$CI_COMMIT_REF_SLUG-${CI_JOB_NAME}"}, PUSH_MAIN, ("go",)),
+        # per ref, but every job and leg restores the same entry
+        ({"key": {"prefix": "go-$CI_COMMIT_REF_PROTECTED-$CI_COMMIT_REF_SLUG"}}, PUSH_MAIN, ("go:across-jobs",)),
+        (
+            {"key": "go-$CI_COMMIT_REF_PROTECTED-$CI_COMMIT_REF_SLUG-$CI_JOB_NAME_SLUGGISH"},
+            PUSH_MAIN,
+            ("go:across-jobs",),
+        ),
         ({"key": "go-$CI_COMMIT_REF_PROTECTED-$CI_COMMIT_REF_SLUG"}, TAG, ()),  # each tag its own scope
         ({"key": "go"}, PUSH_MAIN, ("go:shared",)),
         ({"key": "go-$CI_COMMIT_REF_SLUG"}, PUSH_MAIN, ("go:shared",)),  # protected and not share it

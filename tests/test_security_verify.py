@@ -67,6 +67,10 @@ GITHUB_EDITS: Final[dict[str, Edit]] = {
     "pull_request_target trigger added": lambda w: _set(w["on"], "pull_request_target", {}),
     "schedule trigger added": lambda w: _set(w["on"], "schedule", [{"cron": "0 0 * * *"}]),
     "Go cache on tag refs": lambda w: _set(_step(w, "build", "actions/setup-go")["with"], "cache", True),
+    "Go cache restored on tag refs": lambda w: _set(_step(w, "build", "actions/cache")["with"], "lookup-only", False),
+    "Go cache shared by every build leg": lambda w: _set(
+        _step(w, "build", "actions/cache")["with"], "key", "go-build-${{ hashFiles('go.mod') }}"
+    ),
     "image cache from a shared registry ref": lambda w: _set(
         _step(w, "image-publish", "docker/build-push-action")["with"], "cache-from", "type=registry,ref=x:cache"
     ),
@@ -94,6 +98,9 @@ GITLAB_EDITS: Final[dict[str, Edit]] = {
     "release in another environment": lambda d: _set(d["release"], "environment", {"name": "staging"}),
     "image-publish interruptible": lambda d: _set(d["image-publish"], "interruptible", True),
     "Go cache key shared across refs": lambda d: _set(d["build"]["cache"]["key"], "prefix", "go-$CI_JOB_NAME_SLUG"),
+    "Go cache key shared by every job": lambda d: _set(
+        d["build"]["cache"]["key"], "prefix", "go-$CI_COMMIT_REF_PROTECTED-$CI_COMMIT_REF_SLUG"
+    ),
     "image cache shared across refs": lambda d: _buildx(
         d, ":buildcache-${CI_COMMIT_REF_PROTECTED:-false}", ":buildcache"
     ),

@@ -40,7 +40,7 @@ GO_JOBS = ("lint", "test", "build")
 SMOKE_JOB = "smoke"
 # Remote actions the Go jobs use, replaced by local stand-ins (stubs/). actions/checkout needs none:
 # act special-cases it in host mode (it copies the working tree, for any ref, also offline).
-STUBBED_ACTIONS = ("actions/setup-go", "actions/upload-artifact", "actions/download-artifact")
+STUBBED_ACTIONS = ("actions/setup-go", "actions/cache", "actions/upload-artifact", "actions/download-artifact")
 # Host tools the jobs themselves call (besides what the oracles provide).
 HOST_TOOLS = ("bash", "git", "gcc", "rsync", "awk", "sha256sum", "python3")
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

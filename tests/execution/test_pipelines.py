@@ -5,7 +5,10 @@ for the same reasons. README.md (this directory) says what cannot run here and w
 
 from __future__ import annotations
 
+import datetime
+import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -67,7 +70,7 @@ def describe(run: RunnerRun) -> str:
 # ------------------------------------------------------------------------ the pull-request run ----
 
 
-def test_pull_request_pipeline_passes_on_both(github_pr: RunnerRun, gitlab_pr: RunnerRun) -> None:
+def test_pull_request_pipeline_passes_on_both(github_pr: RunnerRun, gitlab_pr: RunnerRun, tools: Tools) -> None:
     """lint, test, every build leg and the smoke job ran and passed on both runners, and nothing
     else ran."""
     expected = expected_instances(github_pr.project)
@@ -87,6 +90,11 @@ def test_pull_request_pipeline_passes_on_both(github_pr: RunnerRun, gitlab_pr: R
     version = load_yaml(github_pr.project / "ciforge.yml")["go"]["version"]
     # every Go job (not smoke, a plain shell)
     assert github_pr.text().count(f"setup-go stand-in: go{version} from ") == len(expected) - 1
+    # Each Go job restores its own Go cache: the key names the job and, on a build leg, the leg.
+    for name, leg in expected:
+        if name in GO_JOBS:
+            key = f"cache stand-in: key=go-{name}{'-' + leg if leg else ''}-{version}-Linux-X64-"
+            assert any(line.startswith(key) for line in github_pr.job(name, leg).output), (name, leg)
     # Offline: act fetched no action (checkout is special-cased, the others are the stand-ins).
     assert "GoGitActionCache" not in github_pr.text()
     assert "LocalRepositoryCache not matched" not in github_pr.text()
@@ -98,6 +106,25 @@ def test_pull_request_pipeline_passes_on_both(github_pr: RunnerRun, gitlab_pr: R
         for (name, leg), job in sorted(run.jobs.items(), key=str):
             if job.seconds is not None:
                 report(f"  {run.runner} {name}{f' [{leg}]' if leg else ''}: {job.seconds:.1f} s")
+    if target := os.environ.get("CIFORGE_JOB_SECONDS"):
+        package = Path(tools.gitlab_ci_local).parent.parent / "package.json"
+        write_job_seconds(Path(target), gitlab_pr, json.loads(package.read_text(encoding="utf-8"))["version"])
+
+
+def write_job_seconds(target: Path, run: RunnerRun, version: str) -> None:
+    """The figures of `ciforge plan --cost` (ciforge/data/job-seconds.json, docs/cost.md): each
+    job's seconds in this run, a matrix job's slowest leg (its legs run side by side)."""
+    seconds: dict[str, float] = {}
+    for (name, _leg), job in run.jobs.items():
+        assert job.seconds is not None, name
+        seconds[name] = max(seconds.get(name, 0.0), round(job.seconds, 1))
+    source = (
+        f"the example's pull-request pipeline under gitlab-ci-local {version} (shell executor, "
+        f"cold caches, {os.cpu_count()} cores), tests/execution/test_pipelines.py, {datetime.date.today()}"
+    )
+    data = {"source": source, "seconds": dict(sorted(seconds.items()))}
+    target.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    report(f"job seconds written to {target}")
 
 
 def test_coverage_gate_passes_with_the_same_total(github_pr: RunnerRun, gitlab_pr: RunnerRun) -> None:

@@ -205,18 +205,47 @@ def defaults(job: ir.Job) -> Yaml:
 
 # Runs on a tag ref (a tag push, or a manual run on a tag) never restore a cache that a branch
 # or pull request run could have written: release artifacts are built from clean caches.
-# https://docs.zizmor.sh/audits/#cache-poisoning
-NO_CACHE_ON_TAGS: Final = "${{ !startsWith(github.ref, 'refs/tags/') }}"
+# lookup-only checks for the entry without downloading it (zizmor reads the expression as a
+# cache that can be off). https://docs.zizmor.sh/audits/#cache-poisoning
+LOOKUP_ONLY_ON_TAGS: Final = "${{ startsWith(github.ref, 'refs/tags/') }}"
+# Where the go command keeps its module and build caches on each runner OS.
+# https://github.com/actions/cache/blob/main/examples.md#go---modules
+GO_CACHE_PATHS: Final = {
+    "linux": ("~/.cache/go-build", "~/go/pkg/mod"),
+    "darwin": ("~/Library/Caches/go-build", "~/go/pkg/mod"),
+    "windows": ("~\\AppData\\Local\\go-build", "~\\go\\pkg\\mod"),
+}
 
 
 def step_setup_go(step: ir.SetupGo, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
-    # setup-go caches GOMODCACHE and GOCACHE keyed on go.mod (v6.3+); go.sum may not exist.
-    cached: Yaml = NO_CACHE_ON_TAGS if job.cache is not None else False
+    # setup-go's own cache is keyed by OS, arch, Go version and go.sum only, so every job and
+    # leg would restore the first one saved; the cache step after it is keyed per job and leg.
     version = "${{ matrix.GO_VERSION }}" if step.version == ir.MATRIX_GO else step.version
-    with_: dict[str, Yaml] = {"go-version": version, "cache": cached}
-    if job.cache is not None:
-        with_["cache-dependency-path"] = job.cache.key_files[0]
-    return [{"name": "Set up Go", "uses": uses("actions/setup-go"), "with": with_}]
+    setup: Yaml = {
+        "name": "Set up Go",
+        "uses": uses("actions/setup-go"),
+        "with": {"go-version": version, "cache": False},
+    }
+    return [setup] if job.cache is None else [setup, _go_cache(job.cache, job, version)]
+
+
+def _go_cache(cache: ir.GoCache, job: ir.Job, version: str) -> Yaml:
+    """The job's own Go module and build cache, one per job and matrix leg (as GitLab's
+    $CI_JOB_NAME_SLUG key), falling back only to the same leg's older entries: a cache built for
+    another target would not be reused. https://github.com/actions/cache#inputs"""
+    leg = f"-${{{{ matrix.{job.leg_variable} }}}}" if job.legs else ""
+    prefix = f"go-{job.id}{leg}-{version}-${{{{ runner.os }}}}-${{{{ runner.arch }}}}-"
+    files = ", ".join(f"'{name}'" for name in cache.key_files)
+    return {
+        "name": "Go cache",
+        "uses": uses("actions/cache"),
+        "with": {
+            "path": "\n".join(GO_CACHE_PATHS[job.runner.platform.split("/")[0]]),
+            "key": f"{prefix}${{{{ hashFiles({files}) }}}}",
+            "restore-keys": prefix,
+            "lookup-only": LOOKUP_ONLY_ON_TAGS,
+        },
+    }
 
 
 def step_run(step: ir.Run, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:

@@ -262,6 +262,30 @@ def _cache_enabled(value: Any, github: dict[str, Any]) -> bool:
     return text.lower() == "true"
 
 
+def _caches_restored(action: str, with_: dict[str, Any], job: dict[str, Any], acc: dict[str, Any]) -> list[str]:
+    """The caches a setup-go or actions/cache step restores on this event."""
+    if action == "actions/setup-go":  # its own cache: keyed by OS, arch, Go version and go.sum alone
+        return ["go:across-jobs"] if _cache_enabled(with_.get("cache", True), acc["github"]) else []
+    if action == "actions/cache":
+        # lookup-only: the entry is looked up, never restored. https://github.com/actions/cache#inputs
+        restores = not _cache_enabled(with_.get("lookup-only", False), acc["github"])
+        return [_restored_cache(with_, job, acc["job_id"])] if restores else []
+    return []
+
+
+def _restored_cache(with_: dict[str, Any], job: dict[str, Any], job_id: str) -> str:
+    """What an actions/cache step restores: "go" for the Go caches keyed per job and matrix leg
+    (the job's id in the key, and a matrix value when the job has a matrix), "go:across-jobs"
+    for a key that other jobs or legs share, "cache:<first path>" for anything else."""
+    paths = [line.strip() for line in str(with_.get("path", "")).splitlines() if line.strip()]
+    if not any(path.replace("\\", "/").endswith("go-build") for path in paths):
+        return f"cache:{paths[0] if paths else ''}"
+    key = str(with_.get("key", ""))
+    per_job = re.search(rf"(^|-){re.escape(job_id)}(-|$)", key) is not None
+    per_leg = "strategy" not in job or "matrix." in key
+    return "go" if per_job and per_leg else "go:across-jobs"
+
+
 def _sarif_files(job: dict[str, Any]) -> set[str]:
     """The files the job uploads to code scanning."""
     return {
@@ -310,8 +334,9 @@ def _step(
     if action in TOOL_ACTIONS:
         tool, key = TOOL_ACTIONS[action]
         acc["tools"].append((tool, _normalize_value("", with_[key], leg)))
-        if action == "actions/setup-go" and _cache_enabled(with_.get("cache", True), acc["github"]):
-            acc["caches"].append("go")
+        acc["caches"] += _caches_restored(action, with_, job, acc)
+    elif action == "actions/cache":
+        acc["caches"] += _caches_restored(action, with_, job, acc)
     elif action == "actions/upload-artifact":
         always = "cancelled()" in str(step.get("if", "")) or "always()" in str(step.get("if", ""))
         name = _normalize_value("", with_["name"], leg)
@@ -359,6 +384,7 @@ def _plan_job(
         "consumes": set(),
         "caches": [],
         "github": github,
+        "job_id": job_id,
     }
     producers = _artifact_producers(workflow)
     for step in job.get("steps", []):

@@ -248,16 +248,21 @@ def _buildx(block: str) -> tuple[str, str | None]:
 
 def _go_cache(job: dict[str, Any], variables: dict[str, str]) -> str | None:
     """The Go cache a job restores: none on a tag ref when the key is per ref (each tag is its
-    own scope), "go" when the key separates refs and their protection, else "go:shared"."""
+    own scope), "go" when the key separates refs, their protection, and jobs and matrix legs
+    ($CI_JOB_NAME_SLUG carries the leg's values), "go:across-jobs" when it separates refs but
+    not jobs, else "go:shared"."""
     cache = job.get("cache")
     if not isinstance(cache, dict) or str(cache.get("policy", "pull-push")) == "push":
         return None
     key = cache.get("key")
     text = str(key.get("prefix", "")) if isinstance(key, dict) else str(key)
-    scoped = "$CI_COMMIT_REF_PROTECTED" in text and "$CI_COMMIT_REF_SLUG" in text
+    # $NAME or ${NAME}: https://docs.gitlab.com/ci/variables/where_variables_can_be_used/
+    scoped = all(re.search(rf"\$\{{?{name}\b", text) for name in ("CI_COMMIT_REF_PROTECTED", "CI_COMMIT_REF_SLUG"))
     if not scoped:
         return "go:shared"
-    return None if variables.get("CI_COMMIT_TAG") else "go"
+    if variables.get("CI_COMMIT_TAG"):
+        return None
+    return "go" if re.search(r"\$\{?CI_JOB_NAME(_SLUG)?\b", text) else "go:across-jobs"
 
 
 def _dotenv_names(job: dict[str, Any]) -> tuple[str, ...]:
