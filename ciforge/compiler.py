@@ -13,7 +13,7 @@ from typing import Any, Final
 
 import attrs
 
-from ciforge import __version__, dockerfile_gen, goreleases, ir, reading, schema, source, yamlout
+from ciforge import __version__, cache, dockerfile_gen, goreleases, ir, reading, schema, source, yamlout
 from ciforge.diagnostics import Diagnostic, DiagnosticCode
 from ciforge.lower import lower
 from ciforge.model import GENERATE
@@ -68,8 +68,7 @@ def _compile(raw: bytes, *, file: str, base_dir: Path, label: str) -> Compiled:
     if doc is None:
         return None, diagnostics, None, None
     doc = prepare(doc)
-    reported = frozenset(d.path for d in diagnostics)
-    diagnostics += schema.validate(doc, skip=reported)
+    diagnostics += _validate(doc, diagnostics)
     diagnostics += _platform_syntax(doc, skip=frozenset(d.path for d in diagnostics))
     if _errors(diagnostics):
         return None, diagnostics, doc, None
@@ -86,6 +85,20 @@ def _compile(raw: bytes, *, file: str, base_dir: Path, label: str) -> Compiled:
         line, col = doc.source_map.locate(d.path, key=key)
         diagnostics.append(attrs.evolve(d, file=file, line=line, col=col))
     return (None if _errors(diagnostics) else pipeline), diagnostics, doc, dockerfile
+
+
+def _validate(doc: source.SourceDoc, earlier: list[Diagnostic]) -> list[Diagnostic]:
+    """Schema validation, skipped for data that passed before (:mod:`ciforge.cache`); only data
+    that loaded and validated without a single diagnostic is recorded."""
+    if earlier:
+        return schema.validate(doc, skip=frozenset(d.path for d in earlier))
+    key = cache.validation_key(schema.schema_text(), doc.data)
+    if cache.validated(key):
+        return []
+    found = schema.validate(doc, skip=frozenset())
+    if not found:
+        cache.record_validated(key)
+    return found
 
 
 # Written into the outputs, these would be evaluated on one platform only: GitHub evaluates

@@ -23,9 +23,11 @@ def _key(name: str) -> str:
 
 
 @functools.cache
-def converter() -> cattrs.Converter:
-    """Build (once) the converter used for every manifest."""
-    conv = cattrs.Converter(forbid_extra_keys=True)
+def converter(*, detailed: bool = False) -> cattrs.Converter:
+    """Build (once) the converter used for every manifest. ``detailed``: with cattrs' detailed
+    validation, whose structuring code is slower to generate and to run; the schema has already
+    checked the data, so only a failure is structured again with it, for its message."""
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=detailed)
 
     def structure_factory(cl: type) -> Any:
         renames: dict[str, Any] = {a.name: override(rename=_key(a.name)) for a in attrs.fields(cl)}
@@ -69,7 +71,10 @@ def structure(data: dict[str, Any]) -> Manifest:
                 for platform, spec in runners.items()
             },
         }
-    return converter().structure(data, Manifest)
+    try:
+        return converter().structure(data, Manifest)
+    except Exception:  # a ciforge bug (the schema checked the data): again, with cattrs' detailed errors
+        return converter(detailed=True).structure(data, Manifest)
 
 
 def unstructure(manifest: Manifest) -> dict[str, Any]:

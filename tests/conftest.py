@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,9 @@ from hypothesis import HealthCheck, Phase, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ORACLES = ROOT / ".oracles"
+# The validation cache (ciforge/cache.py) of this run, never the user's: every render in the
+# suite, in process or in a subprocess, reads and writes a fresh one.
+os.environ["CIFORGE_CACHE_DIR"] = tempfile.mkdtemp(prefix="ciforge-test-cache-")
 
 # Profiles: "fast" for the default run, "thorough" via CIFORGE_HYPOTHESIS=thorough (README).
 settings.register_profile(

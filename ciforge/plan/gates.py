@@ -11,6 +11,7 @@ the failing exit is no gate.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from typing import Final
@@ -22,16 +23,18 @@ _CONTINUATION: Final = re.compile(r"\\\n")
 COSIGN_VERIFY: Final = frozenset({"verify", "verify-blob", "verify-attestation"})
 
 
-def _words(command: str) -> list[list[str]]:
+@functools.lru_cache(maxsize=4096)
+def _words(command: str) -> tuple[tuple[str, ...], ...]:
     """Each line of the block as shell words (a line shlex cannot split, e.g. inside a quoted
-    awk program, as whitespace-separated words)."""
+    awk program, as whitespace-separated words). Cached: ``verify`` reads the same blocks on
+    every event it lifts, and shlex is most of its time."""
     out = []
     for line in _CONTINUATION.sub(" ", command).split("\n"):
         try:
-            out.append(shlex.split(line, comments=True))
+            out.append(tuple(shlex.split(line, comments=True)))
         except ValueError:
-            out.append(line.split())
-    return out
+            out.append(tuple(line.split()))
+    return tuple(out)
 
 
 def invokes(command: str, *words: str) -> bool:
@@ -44,7 +47,7 @@ def _invocations(command: str, tool: str) -> list[list[str]]:
     """The arguments of every invocation of ``tool`` in the block."""
     out = []
     for words in _words(command):
-        out += [words[i + 1 :] for i, word in enumerate(words) if word == tool]
+        out += [list(words[i + 1 :]) for i, word in enumerate(words) if word == tool]
     return out
 
 

@@ -11,6 +11,8 @@ docs/architecture.md maps the house.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
@@ -69,3 +71,14 @@ class Platform(Protocol):
     def expected_posture(self, pipeline: ir.Pipeline, /) -> Posture: ...
 
     def lift_posture(self, doc: dict[str, Any], /) -> Posture: ...
+
+
+def deferred(module: str, name: str) -> Callable[..., Any]:
+    """``module.name``, imported on its first call: a platform's lifter, posture and component
+    take long to import, and ``render`` needs none of them (docs/cost.md, CLI speed)."""
+
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args)
+
+    call.__name__ = call.__qualname__ = name
+    return call

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Final
 
 from ciforge.plan.foreign import Keywords
+from ciforge.targets import deferred
 from ciforge.targets.github.emitter import as_component, emit, schedule_setup
-from ciforge.targets.github.lifter import lift, load
 from ciforge.targets.github.limits import exceeded_limits
-from ciforge.targets.github.posture import expected as expected_posture
-from ciforge.targets.github.posture import lift as lift_posture
 from ciforge.targets.github.runners import HOSTING
 
 NAME: Final = "github"
@@ -21,6 +19,14 @@ FOREIGN_KEYWORDS: Final = Keywords(
     job={"uses": "`uses` at job level calls a reusable workflow"},
     jobs_key="jobs",
 )
+
+
+# The lifter and the posture load on first use: `render` needs neither.
+load = deferred("ciforge.targets.github.lifter", "load")
+lift = deferred("ciforge.targets.github.lifter", "lift")
+expected_posture = deferred("ciforge.targets.github.posture", "expected")
+lift_posture = deferred("ciforge.targets.github.posture", "lift")
+
 
 __all__ = [
     "FOREIGN_KEYWORDS",

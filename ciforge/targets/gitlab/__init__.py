@@ -6,12 +6,9 @@ from __future__ import annotations
 from typing import Final
 
 from ciforge.plan.foreign import Keywords
-from ciforge.targets.gitlab.component import as_component
+from ciforge.targets import deferred
 from ciforge.targets.gitlab.emitter import emit
-from ciforge.targets.gitlab.lifter import lift, load
 from ciforge.targets.gitlab.limits import exceeded_limits
-from ciforge.targets.gitlab.posture import expected as expected_posture
-from ciforge.targets.gitlab.posture import lift as lift_posture
 from ciforge.targets.gitlab.runners import HOSTING
 from ciforge.targets.gitlab.schedules import schedule_setup
 
@@ -27,6 +24,15 @@ FOREIGN_KEYWORDS: Final = Keywords(
     job={"extends": "`extends` copies keys from another job"},
     jobs_key=None,
 )
+
+
+# The lifter, the posture and the component load on first use: `render` needs none of them.
+load = deferred("ciforge.targets.gitlab.lifter", "load")
+lift = deferred("ciforge.targets.gitlab.lifter", "lift")
+expected_posture = deferred("ciforge.targets.gitlab.posture", "expected")
+lift_posture = deferred("ciforge.targets.gitlab.posture", "lift")
+as_component = deferred("ciforge.targets.gitlab.component", "as_component")
+
 
 __all__ = [
     "FOREIGN_KEYWORDS",
