@@ -128,6 +128,9 @@ def test_github_job_details() -> None:
     bare = lift_github.lift(_github({"steps": [{"run": "x"}]}), PUSH_MAIN).jobs["j"]
     assert bare.timeout_minutes == 360
     assert not bare.source
+    # a job without steps runs nothing: no commands, tools, caches or source
+    empty = lift_github.lift(_github({}), PUSH_MAIN).jobs["j"]
+    assert (empty.commands, empty.tools, empty.caches, empty.source) == ((), (), (), False)
 
 
 @pytest.mark.parametrize(
@@ -190,6 +193,7 @@ def test_github_actions_cache_scope(
         ({"uses": "someone/unknown@0"}, "unknown action someone/unknown@0"),
         ({"name": "s", "run": "x", "env": {"A": "1"}}, "step s has its own env"),
         ({"uses": "actions/download-artifact@0", "with": {"name": "nobody"}}, "no job uploads nobody"),
+        ({"name": "w", "run": "x", "working-directory": "sub"}, "step w has its own working-directory"),
         ({"uses": "actions/download-artifact@0", "with": {"pattern": "bin-*"}}, "no job uploads bin-*"),
         # neither name nor pattern: every artifact of the run, and there is none
         ({"uses": "actions/download-artifact@0"}, "no job uploads any artifact"),
