@@ -74,7 +74,10 @@ def test_promote_creates_nothing_for_a_ref_without_tags(tmp_path: Path, image_ta
     (tmp_path / "image.env").write_text(f"IMAGE=ghcr.io/acme/app\nIMAGE_TAGS={image_tags}\n", encoding="utf-8")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "docker").write_text('#!/bin/sh\necho "docker $*" >> "$CALLS"\n', encoding="utf-8")
+    # `docker login --password-stdin` reads the password: a stub that did not could exit before
+    # printf wrote it, and the pipe would fail with SIGPIPE (exit 141 under pipefail)
+    stub = '#!/bin/sh\nif [ "$1" = login ]; then cat > /dev/null; fi\necho "docker $*" >> "$CALLS"\n'
+    (bin_dir / "docker").write_text(stub, encoding="utf-8")
     (bin_dir / "docker").chmod(0o755)
     env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "CALLS": str(tmp_path / "calls"), "IMAGE_DIGEST": "sha256:ab",
            "REGISTRY": "ghcr.io", "REGISTRY_USER": "u", "REGISTRY_PASSWORD": "p"}  # fmt: skip
