@@ -74,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--format", dest="plan_format", choices=("table", "json", "mermaid"), default="table", help="output format"
     )
+    plan.add_argument(
+        "--cost",
+        action="store_true",
+        help="per event: the jobs, legs, set-ups (checkouts, tool installs, cache restores), billed minutes and "
+        "the critical path",
+    )
 
     schedules = sub.add_parser(
         "schedules",
@@ -255,7 +261,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(f"ciforge: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     plans = [from_ir.plan(pipeline, e) for e in events]
-    if args.plan_format == "json":
+    if args.cost:
+        if args.plan_format != "table":
+            print("ciforge: error: --cost is a table; leave out --format", file=sys.stderr)
+            return EXIT_INPUT
+        from ciforge.plan import cost  # noqa: PLC0415
+
+        sys.stdout.write(cost.view(plans))
+    elif args.plan_format == "json":
         sys.stdout.write(show.as_json(plans))
     elif args.plan_format == "mermaid":
         if len(plans) != 1:

@@ -482,14 +482,22 @@ class GitLabHost:
         return {job["name"]: job["when"] for job in json.loads(proc.stdout)}
 
     def run(
-        self, project: Path, jobs: Iterable[str], variables: Mapping[str, str], *, needs: bool = False
+        self,
+        project: Path,
+        jobs: Iterable[str],
+        variables: Mapping[str, str],
+        *,
+        needs: bool = False,
+        concurrency: int | None = None,
     ) -> RunnerRun:
         """Run JOBS (with --needs: and every job they need) in shell mode, each job isolated in its
-        own copy of the project (--shell-isolation), as on a real runner."""
+        own copy of the project (--shell-isolation), as on a real runner; ``concurrency``: at most
+        that many jobs at a time (gitlab-ci-local's default: all that are ready)."""
         self.runs += 1
         args = self.command(
             "--force-shell-executor", "--shell-isolation", "--no-artifacts-to-source", "--timestamps",
             "--max-job-name-padding", "0", *self.variable_args(variables),
+            *(["--concurrency", str(concurrency)] if concurrency else []),
             *(["--needs"] if needs else []), *jobs,
         )  # fmt: skip
         start = time.monotonic()

@@ -5,10 +5,7 @@ for the same reasons. README.md (this directory) says what cannot run here and w
 
 from __future__ import annotations
 
-import datetime
-import json
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -70,7 +67,7 @@ def describe(run: RunnerRun) -> str:
 # ------------------------------------------------------------------------ the pull-request run ----
 
 
-def test_pull_request_pipeline_passes_on_both(github_pr: RunnerRun, gitlab_pr: RunnerRun, tools: Tools) -> None:
+def test_pull_request_pipeline_passes_on_both(github_pr: RunnerRun, gitlab_pr: RunnerRun) -> None:
     """lint, test, every build leg and the smoke job ran and passed on both runners, and nothing
     else ran."""
     expected = expected_instances(github_pr.project)
@@ -106,25 +103,6 @@ def test_pull_request_pipeline_passes_on_both(github_pr: RunnerRun, gitlab_pr: R
         for (name, leg), job in sorted(run.jobs.items(), key=str):
             if job.seconds is not None:
                 report(f"  {run.runner} {name}{f' [{leg}]' if leg else ''}: {job.seconds:.1f} s")
-    if target := os.environ.get("CIFORGE_JOB_SECONDS"):
-        package = Path(tools.gitlab_ci_local).parent.parent / "package.json"
-        write_job_seconds(Path(target), gitlab_pr, json.loads(package.read_text(encoding="utf-8"))["version"])
-
-
-def write_job_seconds(target: Path, run: RunnerRun, version: str) -> None:
-    """The figures of `ciforge plan --cost` (ciforge/data/job-seconds.json, docs/cost.md): each
-    job's seconds in this run, a matrix job's slowest leg (its legs run side by side)."""
-    seconds: dict[str, float] = {}
-    for (name, _leg), job in run.jobs.items():
-        assert job.seconds is not None, name
-        seconds[name] = max(seconds.get(name, 0.0), round(job.seconds, 1))
-    source = (
-        f"the example's pull-request pipeline under gitlab-ci-local {version} (shell executor, "
-        f"cold caches, {os.cpu_count()} cores), tests/execution/test_pipelines.py, {datetime.date.today()}"
-    )
-    data = {"source": source, "seconds": dict(sorted(seconds.items()))}
-    target.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    report(f"job seconds written to {target}")
 
 
 def test_coverage_gate_passes_with_the_same_total(github_pr: RunnerRun, gitlab_pr: RunnerRun) -> None:
@@ -255,8 +233,9 @@ def test_push_to_default_branch_differs_only_in_registry_jobs(example_project: P
 
 
 def test_gitlab_second_run_reuses_the_caches(gitlab_pr: RunnerRun, gitlab_host: GitLabHost) -> None:
-    """Run the check stage (lint and test) of the merge-request pipeline again in the same project:
-    gitlab-ci-local imports the caches the first run saved, and the test job gets faster."""
+    """Run lint, test and every build leg of the merge-request pipeline again in the same project:
+    gitlab-ci-local imports the caches the first run saved, each leg its own (reported: cold and
+    warm seconds per job and leg)."""
     project = gitlab_pr.project
     caches = project / ".gitlab-ci-local" / "cache"
     test_cache = [d for d in caches.iterdir() if re.fullmatch(r"\d+_go-false-feature-test-[0-9a-f]+", d.name)]
@@ -267,11 +246,19 @@ def test_gitlab_second_run_reuses_the_caches(gitlab_pr: RunnerRun, gitlab_host: 
     # never creates GOMODCACHE. The path is configured (`.go/pkg/mod/`) and simply stays empty.
     assert not (test_cache[0] / ".go" / "pkg" / "mod").exists()
 
-    warm = gitlab_host.run(project, ["lint", "test"], MR_VARIABLES)
+    warm = gitlab_host.run(project, ["lint", "test", "build"], MR_VARIABLES)
     assert warm.returncode == 0, warm.tail(80)
-    assert {key: job.result for key, job in warm.jobs.items()} == {("lint", None): "success", ("test", None): "success"}
+    legs = sorted(leg for name, leg in gitlab_pr.jobs if name == "build" and leg)
+    expected = {("lint", None), ("test", None)} | {("build", leg) for leg in legs}
+    assert {key: job.result for key, job in warm.jobs.items()} == dict.fromkeys(expected, "success")
     assert re.search(rf"test\s+imported cache '{re.escape(test_cache[0].name)}'", warm.stdout), warm.tail(80)
     assert re.search(r"lint\s+imported cache '\d+_go-false-feature-lint-[0-9a-f]+'", warm.stdout), warm.tail(80)
+    # each build leg imports its own cache: the key's job-name slug carries the leg's values
+    imported = re.findall(r"imported cache '\d+_go-false-feature-(build-[0-9a-z-]+?)-[0-9a-f]{8,}'", warm.stdout)
+    assert len(imported) == len(set(imported)) == len(legs), (imported, warm.tail(80))
+    for leg in legs:
+        cold_leg, warm_leg = gitlab_pr.job("build", leg).seconds, warm.job("build", leg).seconds
+        report(f"gitlab build [{leg}]: cold {cold_leg or 0:.1f} s, warm {warm_leg or 0:.1f} s")
     assert coverage_line(warm, COVERAGE_PASSED).group(0) == coverage_line(gitlab_pr, COVERAGE_PASSED).group(0)
     cold_s, warm_s = gitlab_pr.job("test").seconds, warm.job("test").seconds
     assert cold_s is not None
