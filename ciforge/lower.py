@@ -40,10 +40,10 @@ TOOLS: Final = ("buildx", "syft", "trivy", "cosign")
 
 
 Stage = Literal["lint", "test", "build"]
-UNRESOLVED: Final = "0.0"
+UNRESOLVED: Final = "0.0"  # the Go release when go.version(-file) could not be resolved (an error says why)
 # the most needs a shipping job has besides the checks and builds: the SBOM, the scan and the
-# smoke test, plus one collector per build job
-SHIP_RESERVE: Final = 3  # the Go release when go.version(-file) could not be resolved (an error says why)
+# smoke test (and one collector per build job, added where it is used)
+SHIP_RESERVE: Final = 3
 
 
 class Lowering:
@@ -195,7 +195,7 @@ class Lowering:
         go = self.go_version()
         jobs = self.check_jobs(go)
         building = BuildLowering(self, self.m.build) if self.m.build is not None else None
-        # the builds start with the checks; what ships waits for both (docs/equivalence.md, the job graph)
+        # the builds start with the checks; what ships waits for both (docs/cost.md, the job graph)
         builds = building.jobs(go) if building is not None else []
         if self.ships() or self.custom_jobs_need_builds():
             shipped_builds = builds if self.ships() else []
