@@ -10,6 +10,8 @@ position) and builds plain Python data from it itself, so that it can:
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import unicodedata
 import warnings
 from typing import Any, Final
@@ -186,7 +188,7 @@ class _Builder:
         if self._refuse_invisible(text, node, path):
             return None
         tag = node.tag
-        plain = node.style is None
+        plain = not node.style  # None from ruamel's parser, "" from libyaml's
         if tag == "tag:yaml.org,2002:str":
             quotes = 0 if plain else 1
             start, end = node.start_mark, node.end_mark
@@ -251,13 +253,39 @@ def _pos(node: Node) -> Position:
     return (mark.line + 1, mark.column + 1)
 
 
+# libyaml's parser (ruamel.yaml.clib), several times faster than ruamel's pure-Python one, is a
+# YAML 1.1 parser: it reads Unicode line breaks (NEL, U+2028, U+2029) and some tab placements as
+# 1.2 does not, and knows only the 1.1 directive. On plain ASCII text without tabs or directives
+# the two compose the same graph (tests/test_source_fast_path.py; docs/cost.md, CLI speed).
+_C_PARSER: Final = importlib.util.find_spec("_ruamel_yaml") is not None
+_DIRECTIVE: Final = re.compile(r"^%", re.MULTILINE)
+
+
+def _fast_path(text: str) -> bool:
+    return _C_PARSER and text.isascii() and "\t" not in text and not _DIRECTIVE.search(text)
+
+
+def compose(text: str) -> Node | None:
+    """The YAML 1.2 node graph of ``text``, with positions: through libyaml where it reads the
+    text as YAML 1.2 does, else (or when libyaml refuses the text, so that the reported error is
+    always the same) through ruamel's pure-Python parser."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReusedAnchorWarning)  # YAML 1.2 allows redefining anchors
+        if _fast_path(text):
+            try:
+                fast: Node | None = YAML(typ="safe", pure=False).compose(text)
+            except (YAMLError, RecursionError):
+                pass
+            else:
+                return fast
+        pure: Node | None = YAML(typ="rt", pure=True).compose(text)
+        return pure
+
+
 def load_text(text: str, file: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
     """Parse manifest text. Returns the document (None if unusable) and every problem found."""
-    yaml = YAML(typ="rt", pure=True)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ReusedAnchorWarning)  # YAML 1.2 allows redefining anchors
-            node = yaml.compose(text)
+        node = compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
