@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Final
 
@@ -59,14 +58,13 @@ def validated(key: str) -> bool:
 
 
 def record_validated(key: str) -> None:
-    """Remember that data with this key passed validation (best effort, atomic)."""
+    """Remember that data with this key passed validation (best effort). The entry is an empty
+    file, so creating it is all or nothing; one that exists already is the same record."""
     entry = _entry(key)
     if entry is None:
         return
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
-        os.close(fd)
-        os.replace(temporary, entry)
+        os.close(os.open(entry, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
     except OSError:
         return

@@ -198,8 +198,11 @@ class Lowering:
         # the builds start with the checks; what ships waits for both (docs/cost.md, the job graph)
         builds = building.jobs(go) if building is not None else []
         if self.ships() or self.custom_jobs_need_builds():
-            shipped_builds = builds if self.ships() else []
+            # collected builds are waited for through their collectors (lower_supply.collectors)
+            shipped_builds = builds if self.ships() and not self.collect_builds else []
             self.ship_needs, gathered = gather([*jobs, *shipped_builds], reserve=SHIP_RESERVE + len(builds))
+            if self.ships() and self.collect_builds:
+                self.ship_needs += tuple(f"collect-{b.id}" for b in builds)
             jobs += builds + gathered
         else:
             jobs += builds

@@ -308,14 +308,13 @@ class SupplyChain:
 
     # -- release --------------------------------------------------------------------------------
 
-    def release_jobs(self) -> list[ir.Job]:
+    def release_jobs(self, collectors: list[ir.Job]) -> list[ir.Job]:
         sign = self.m.sign
         key = sign is not None and sign.key is not None
         image = self.m.image is not None
         tag_sbom = self.m.sbom is not None and (not image or ir.Event.PUSH_TAG in self.publish_events)
         tag_verify = image and sign is not None and sign.verify and ir.Event.PUSH_TAG in self.publish_events
         tags = frozenset({ir.Event.PUSH_TAG})
-        collectors = self.collectors(tags)
         if collectors:
             binaries = tuple(c.id for c in collectors)
             consumes = [ir.ArtifactInput(producer=c.id, name=c.produces[0].name) for c in collectors]
@@ -389,20 +388,22 @@ class SupplyChain:
             cancellable=False,
             environment=self.environment,
         )
-        return [*collectors, assets, publish]
+        return [assets, publish]
 
-    def collectors(self, events: frozenset[ir.Event]) -> list[ir.Job]:
+    def collectors(self) -> list[ir.Job]:
         """One job per build shard that gathers its legs' binaries into one artifact, so the
-        release needs a handful of jobs instead of every leg (GitLab's limit of 50 needs)."""
+        release needs a handful of jobs instead of every leg (GitLab's limit of 50 needs). They
+        run wherever something ships: what publishes waits for the builds through them
+        (docs/cost.md, the job graph)."""
         if not self.collect:
             return []
         return [
             ir.Job(
                 id=f"collect-{build}",
                 name=f"Collect {build}",
-                stage="release",
+                stage="build",
                 needs=(build,),
-                events=events,
+                events=self.publish_events | {ir.Event.PUSH_TAG},
                 runtime=ir.Runtime.SHELL,
                 env=(("BUILD_JOB", build),),
                 steps=(ir.Run(id="collect", name="Collect the binaries", script=s.collect_builds()),),
@@ -473,7 +474,8 @@ class SupplyChain:
         if any(d.severity == "error" for d in self.diagnostics):
             return []
         m = self.m
-        jobs: list[ir.Job] = []
+        collectors = self.collectors()
+        jobs: list[ir.Job] = [*collectors]
         scan = lower_scan.job(self) if m.scan is not None else None
         target = m.scan.target if m.scan is not None else None
         if scan is not None and target == "fs":
@@ -488,5 +490,5 @@ class SupplyChain:
             if self.publish_events:
                 jobs += self.digest_jobs(scan if target in ("image", "sbom") else None, checked=jobs)
         if m.release is not None and m.release.on_tags:
-            jobs += self.release_jobs()
+            jobs += self.release_jobs(collectors)
         return jobs

@@ -35,6 +35,7 @@ EVENT_CONDITIONS: Final[Mapping[ir.Event, str]] = {
     ir.Event.MANUAL: "github.event_name == 'workflow_dispatch'",
     ir.Event.SCHEDULE: "github.event_name == 'schedule'",
 }
+EVENT_CONDITIONS_PUSH: Final = "github.event_name == 'push'"  # a branch or a tag push
 NOT_SCHEDULED: Final = "github.event_name != 'schedule'"
 
 
@@ -95,10 +96,15 @@ def job_condition(job: ir.Job, triggers: ir.Triggers) -> str | None:
             return None
         crons = [f"github.event.schedule == {_literal(cron)}" for cron in job.schedules]
         return " || ".join([NOT_SCHEDULED, *crons])
+    # a branch or a tag push is every push: one clause says both
+    pushes = {ir.Event.PUSH_BRANCH, ir.Event.PUSH_TAG}
+    both = pushes <= events
     parts = [
         f"({schedule_condition(job, triggers) if e is ir.Event.SCHEDULE else EVENT_CONDITIONS[e]})"
+        if not (both and e is ir.Event.PUSH_BRANCH)
+        else f"({EVENT_CONDITIONS_PUSH})"
         for e in ir.Event
-        if e in events and (e is not ir.Event.SCHEDULE or triggers.schedules)
+        if e in events and (e is not ir.Event.SCHEDULE or triggers.schedules) and not (both and e is ir.Event.PUSH_TAG)
     ]
     return " || ".join(parts)
 
@@ -205,8 +211,9 @@ def defaults(job: ir.Job) -> Yaml:
 
 # Runs on a tag ref (a tag push, or a manual run on a tag) never restore a cache that a branch
 # or pull request run could have written: release artifacts are built from clean caches.
-# lookup-only checks for the entry without downloading it (zizmor reads the expression as a
-# cache that can be off). https://docs.zizmor.sh/audits/#cache-poisoning
+# lookup-only checks for the entry without downloading it. zizmor's cache-poisoning audit knows
+# this expression as "off on tag pushes"; `github.ref_type == 'tag'` it reads as "may enable
+# caching". https://docs.zizmor.sh/audits/#cache-poisoning
 LOOKUP_ONLY_ON_TAGS: Final = "${{ startsWith(github.ref, 'refs/tags/') }}"
 # Where the go command keeps its module and build caches on each runner OS.
 # https://github.com/actions/cache/blob/main/examples.md#go---modules
@@ -234,7 +241,9 @@ def _go_cache(cache: ir.GoCache, job: ir.Job, version: str) -> Yaml:
     $CI_JOB_NAME_SLUG key), falling back only to the same leg's older entries: a cache built for
     another target would not be reused. https://github.com/actions/cache#inputs"""
     leg = f"-${{{{ matrix.{job.leg_variable} }}}}" if job.legs else ""
-    prefix = f"go-{job.id}{leg}-{version}-${{{{ runner.os }}}}-${{{{ runner.arch }}}}-"
+    # the job and the leg name the runner's OS and arch too: every build leg runs on the
+    # linux/amd64 runner, each test platform is a job of its own (docs/cost.md)
+    prefix = f"go-{job.id}{leg}-{version}-"
     files = ", ".join(f"'{name}'" for name in cache.key_files)
     return {
         "name": "Go cache",
