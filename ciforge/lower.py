@@ -197,15 +197,15 @@ class Lowering:
         building = BuildLowering(self, self.m.build) if self.m.build is not None else None
         # the builds start with the checks; what ships waits for both (docs/cost.md, the job graph)
         builds = building.jobs(go) if building is not None else []
+        checks = list(jobs)
+        jobs += builds
         if self.ships() or self.custom_jobs_need_builds():
             # collected builds are waited for through their collectors (lower_supply.collectors)
             shipped_builds = builds if self.ships() and not self.collect_builds else []
-            self.ship_needs, gathered = gather([*jobs, *shipped_builds], reserve=SHIP_RESERVE + len(builds))
+            self.ship_needs, gathered = gather([*checks, *shipped_builds], reserve=SHIP_RESERVE + len(builds))
             if self.ships() and self.collect_builds:
                 self.ship_needs += tuple(f"collect-{b.id}" for b in builds)
-            jobs += builds + gathered
-        else:
-            jobs += builds
+            jobs += gathered
         if self.m.image is not None and self.m.image.generated:
             legs = [leg for b in builds for leg in b.legs]
             self.dockerfile, problems = dockerfile_gen.spec(
@@ -277,16 +277,20 @@ def gather(needed: list[ir.Job], *, reserve: int) -> tuple[tuple[str, ...], list
     needs of the jobs that wait. Over the limit, ``checks-N`` jobs each need at most NEEDS_LIMIT
     of them, and the waiting jobs need those (gathered again while they are too many)."""
     gathering: list[ir.Job] = []
-    while sum(max(1, len(j.legs)) for j in needed) + reserve > NEEDS_LIMIT:
+    while _instances(needed) + reserve > NEEDS_LIMIT:
         groups: list[list[ir.Job]] = [[]]
         for job in needed:
-            size = max(1, len(job.legs))
-            if sum(max(1, len(j.legs)) for j in groups[-1]) + size > NEEDS_LIMIT:
+            if _instances([*groups[-1], job]) > NEEDS_LIMIT:
                 groups.append([])
             groups[-1].append(job)
         needed = [_gathering(len(gathering) + n, group) for n, group in enumerate(groups, start=1)]
         gathering += needed
     return tuple(j.id for j in needed), gathering
+
+
+def _instances(jobs: list[ir.Job]) -> int:
+    """How many jobs GitLab counts in a ``needs`` of these: each matrix leg is one."""
+    return sum(max(1, len(j.legs)) for j in jobs)
 
 
 def _gathering(number: int, group: list[ir.Job]) -> ir.Job:

@@ -96,17 +96,16 @@ def job_condition(job: ir.Job, triggers: ir.Triggers) -> str | None:
             return None
         crons = [f"github.event.schedule == {_literal(cron)}" for cron in job.schedules]
         return " || ".join([NOT_SCHEDULED, *crons])
-    # a branch or a tag push is every push: one clause says both
-    pushes = {ir.Event.PUSH_BRANCH, ir.Event.PUSH_TAG}
-    both = pushes <= events
-    parts = [
-        f"({schedule_condition(job, triggers) if e is ir.Event.SCHEDULE else EVENT_CONDITIONS[e]})"
-        if not (both and e is ir.Event.PUSH_BRANCH)
-        else f"({EVENT_CONDITIONS_PUSH})"
+    conditions = {
+        e: schedule_condition(job, triggers) if e is ir.Event.SCHEDULE else EVENT_CONDITIONS[e]
         for e in ir.Event
-        if e in events and (e is not ir.Event.SCHEDULE or triggers.schedules) and not (both and e is ir.Event.PUSH_TAG)
-    ]
-    return " || ".join(parts)
+        if e in events and (e is not ir.Event.SCHEDULE or triggers.schedules)
+    }
+    if {ir.Event.PUSH_BRANCH, ir.Event.PUSH_TAG} <= conditions.keys():
+        # a branch or a tag push is every push: one clause says both
+        conditions[ir.Event.PUSH_BRANCH] = EVENT_CONDITIONS_PUSH
+        del conditions[ir.Event.PUSH_TAG]
+    return " || ".join(f"({condition})" for condition in conditions.values())
 
 
 # Why each GITHUB_TOKEN scope is granted; written beside it (zizmor undocumented-permissions).
