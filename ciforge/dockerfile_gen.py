@@ -58,6 +58,9 @@ class Spec:
     private: tuple[str, ...]
     context: str
     manifest: str  # the manifest's file name, left out of the build context
+    # image.from-build: the runtime stage copies dist/$TARGETPLATFORM/<binary>, laid out by the
+    # image jobs from the build legs; nothing is compiled in the image
+    from_build: bool = False
 
 
 def needs_cgo(platforms: tuple[str, ...], legs: list[ir.Leg]) -> tuple[bool, str, list[ir.Leg]]:
@@ -113,7 +116,7 @@ def spec(
             )
         )
     foreign = [p for p in image.platforms if p != "linux/amd64"]
-    if cgo and foreign:
+    if cgo and foreign and not image.from_build:
         problems.append(
             Diagnostic(
                 code="dockerfile",
@@ -137,7 +140,7 @@ def spec(
                     path=path,
                 )
             )
-    if build is not None and lower_build.placeholders_used(build.ldflags):
+    if build is not None and lower_build.placeholders_used(build.ldflags) and not image.from_build:
         problems.append(
             Diagnostic(
                 code="dockerfile",
@@ -168,6 +171,7 @@ def spec(
         private=go_settings.private,
         context=image.context,
         manifest=PurePosixPath(label).name,
+        from_build=image.from_build,
     )
     return result, problems
 
@@ -290,8 +294,16 @@ def _runtime_stage(s: Spec) -> list[str]:
             "# The builder's CA bundle: HTTPS clients need it, and this base has none.",
             f"COPY --from=build {CA_BUNDLE} {CA_BUNDLE}",
         ]
+    if s.from_build:
+        out += [
+            "# image.from-build: the binary the pipeline's build leg for this platform built, laid out",
+            "# by the image job as dist/<os>/<arch>[/<variant>]/ (BuildKit sets TARGETPLATFORM).",
+            "ARG TARGETPLATFORM",
+            f"COPY dist/${{TARGETPLATFORM}}/{s.binary} /usr/local/bin/{s.binary}",
+        ]
+    else:
+        out.append(f"COPY --from=build /out/{s.binary} /usr/local/bin/{s.binary}")
     out += [
-        f"COPY --from=build /out/{s.binary} /usr/local/bin/{s.binary}",
         "# OCI labels from the build arguments the pipelines' image jobs pass (docs/dockerfile.md).",
         "ARG SOURCE",
         "ARG REVISION",
@@ -308,8 +320,29 @@ def _runtime_stage(s: Spec) -> list[str]:
     return out
 
 
+def _certificates_stage(s: Spec) -> list[str]:
+    """image.from-build: no build stage, but scratch and debian take the CA bundle from the
+    builder image (run on the build host: nothing in it runs)."""
+    if s.base not in ("scratch", "debian"):
+        return []
+    return [
+        "# ---- build: only the CA bundle for the runtime stage (the binaries come from the pipeline) ----",
+        f"FROM --platform=$BUILDPLATFORM {builder_image(s)} AS build",
+        "",
+    ]
+
+
 def _shaped_by(s: Spec) -> tuple[str, ...]:
     base = f"image.base {s.base!r}" if s.base_given else f"image.base (default {s.base!r})"
+    if s.from_build:
+        return (
+            "",
+            "Stages and the manifest keys that shaped them (docs/dockerfile.md):",
+            "  build    none: image.from-build copies the binary the pipeline's build leg built for each platform,",
+            f"           {s.binary} (the first binary with release: true).",
+            f"  runtime  {RUNTIME[s.base]}: {base}; image.ports; the user is {NONROOT}.",
+            "Platforms come from image.platforms (the pipelines' --platform), the context from image.context.",
+        )
     return (
         "",
         "Stages and the manifest keys that shaped them (docs/dockerfile.md):",
@@ -323,7 +356,8 @@ def _shaped_by(s: Spec) -> tuple[str, ...]:
 
 def dockerfile(s: Spec, header: tuple[str, ...]) -> str:
     """The Dockerfile text."""
-    lines = [*_comment(header + _shaped_by(s)), "", *_build_stage(s), "", *_runtime_stage(s)]
+    build = _certificates_stage(s) if s.from_build else [*_build_stage(s), ""]
+    lines = [*_comment(header + _shaped_by(s)), "", *build, *_runtime_stage(s)]
     return "\n".join(lines) + "\n"
 
 
@@ -353,6 +387,21 @@ IGNORED: Final = (
 
 def dockerignore(s: Spec, header: tuple[str, ...]) -> str:
     """The build context's ``.dockerignore`` text."""
+    if s.from_build:
+        # the last matching line decides (https://docs.docker.com/build/concepts/context/#dockerignore-files)
+        return (
+            "\n".join(
+                [
+                    *_comment(header),
+                    "",
+                    "# The image needs only the binaries the image job laid out in dist/<os>/ (image.from-build).",
+                    "*",
+                    "!dist",
+                    "dist/build-*",
+                ]
+            )
+            + "\n"
+        )
     lines = [
         *_comment(header),
         "",

@@ -20,6 +20,10 @@ LEG_VARIABLE: Final = "BUILD_LEG"  # the leg key variable of the build matrix
 TEST_LEG_VARIABLE: Final = "TEST_LEG"  # ... and of the test matrix over Go versions
 # SetupGo.version / Job.go when each leg has its own Go: GO_VERSION from the leg.
 MATRIX_GO: Final = "{matrix.GO_VERSION}"
+# The build arguments of the generated Dockerfile's OCI labels, in the order both targets pass them.
+LABEL_ARGS: Final = ("SOURCE", "REVISION", "VERSION")
+# image.build-args: the value of build argument NAME is the image.env variable BUILD_ARG_<NAME>.
+BUILD_ARG_PREFIX: Final = "BUILD_ARG_"
 
 
 class Event(enum.Enum):
@@ -168,6 +172,16 @@ class SetupTool:
 
 
 @attrs.frozen(kw_only=True)
+class SetupEmulation:
+    """QEMU user-mode emulators registered in the kernel's binfmt_misc for ``architectures``
+    (image.emulation), from the pinned binfmt image on both platforms: docker/setup-qemu-action
+    on GitHub, ``docker run --privileged`` of the same image on GitLab (docs/dockerfile.md)."""
+
+    image: str
+    architectures: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
 class BuildImage:
     """A BuildKit build of ``context`` with ``dockerfile`` (a contract-level builtin: the GitHub
     action and the GitLab buildx command line implement the same contract). Reads IMAGE from
@@ -183,6 +197,15 @@ class BuildImage:
     # the build arguments SOURCE, REVISION and VERSION (the repository URL, the commit SHA and the
     # ref name), which the generated Dockerfile turns into its OCI labels (docs/dockerfile.md)
     labels: bool = False
+    # image.build-args: the names of the user's build arguments, in the manifest's order; each
+    # value is the variable BUILD_ARG_<NAME> of image.env (the image-ref block computes it). A name
+    # of LABEL_ARGS replaces that label's value.
+    build_args: tuple[str, ...] = ()
+
+    @property
+    def label_args(self) -> tuple[str, ...]:
+        """The OCI label arguments passed with their platform values: those not given by the user."""
+        return tuple(name for name in LABEL_ARGS if name not in self.build_args) if self.labels else ()
 
 
 @attrs.frozen(kw_only=True)
@@ -239,6 +262,7 @@ Step = (
     Checkout
     | SetupGo
     | SetupTool
+    | SetupEmulation
     | BuildImage
     | Run
     | CoverageReport

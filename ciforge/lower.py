@@ -219,7 +219,7 @@ class Lowering:
             go=go,
             ship_needs=self.ship_needs,
             builds=tuple(b.id for b in builds),
-            legs=tuple(leg.key for b in builds for leg in b.legs),
+            legs=tuple(leg for b in builds for leg in b.legs),
             binaries=lower_build.binaries(self.m.build, self.m.name) if self.m.build is not None else (),
             collect=self.collect_builds,
             archives=tuple(building.archive_names.items()) if building is not None else (),

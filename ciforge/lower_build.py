@@ -86,6 +86,14 @@ def unsafe_link_flags(ldflags: str) -> list[str]:
     return problems
 
 
+# What the release placeholders are computed from, each platform's own ref values (docs/release.md).
+STAMP_ENV: Final[ir.Env] = (
+    ("RELEASE_REF", ir.PlatformValue("ref_name")),
+    ("RELEASE_HEAD", ir.PlatformValue("change_head")),
+    ("RELEASE_TAG", ir.PlatformValue("tag_name")),
+)
+
+
 def placeholder_problems(ldflags: str) -> list[str]:
     """Each unknown ``{name}`` of ``ldflags``, and each brace that opens or closes none."""
     known = ", ".join("{" + name + "}" for name in scripts_build.PLACEHOLDERS)
@@ -174,15 +182,7 @@ class BuildLowering:
             buildvcs=build.buildvcs,
             archive=archive,
         )
-        env: ir.Env = (
-            (
-                ("RELEASE_REF", ir.PlatformValue("ref_name")),
-                ("RELEASE_HEAD", ir.PlatformValue("change_head")),
-                ("RELEASE_TAG", ir.PlatformValue("tag_name")),
-            )
-            if stamp
-            else ()
-        )
+        env: ir.Env = STAMP_ENV if stamp else ()
         jobs = []
         for number, shard in enumerate(shards, start=1):
             suffix = f"-{number}" if len(shards) > 1 else ""

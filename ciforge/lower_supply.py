@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ciforge import dockerfile_gen, ir, lower_scan, lower_smoke, pins
+from ciforge import dockerfile_gen, ir, lower_image, lower_scan, lower_smoke, pins
 from ciforge import scripts_supply as s
 from ciforge.diagnostics import Diagnostic, DiagnosticCode
 from ciforge.model import Binary, Manifest
@@ -40,7 +40,7 @@ class SupplyChain:
         go: str,
         ship_needs: tuple[str, ...],
         builds: tuple[str, ...],
-        legs: tuple[str, ...] = (),
+        legs: tuple[ir.Leg, ...] = (),
         binaries: tuple[Binary, ...] = (),
         collect: bool = False,
         archives: tuple[tuple[str, str], ...] = (),
@@ -49,7 +49,7 @@ class SupplyChain:
         self.go = go  # GO-runtime jobs run in the pipeline's golang image on GitLab
         self.ship_needs = ship_needs  # the checks and builds (or their gathering jobs) before anything ships
         self.builds = builds
-        self.legs = legs  # the build legs' keys: the release set is exactly their artifacts
+        self.legs = legs  # the build legs: the release set is exactly their artifacts
         self.binaries = binaries  # every leg builds each; those with release: true are released
         self.archives = archives  # (leg, archive name with {version}) when the legs make archives
         self.collect = collect  # builds are shards of at most 50 legs, each gathered by a collector
@@ -102,13 +102,30 @@ class SupplyChain:
             *((("DEFAULT_BRANCH", ir.PlatformValue("default_branch")),) if "latest" in image.tags else ()),
         )
 
+    def image_layout(self) -> ir.Run:
+        """image.from-build: the first leg built for each of image.platforms, as dist/<platform>/."""
+        assert self.m.image is not None
+        legs = lower_image.platform_legs(self.m.image, self.legs)
+        layout = " ".join(f"{platform}={legs[i]}" for i, platform in enumerate(self.m.image.platforms) if i in legs)
+        binaries = " ".join(b.binary for b in self.binaries)
+        return ir.Run(
+            id="image-layout",
+            name="Lay out the built binaries",
+            script=s.image_layout(layout=layout, binaries=binaries),
+        )
+
     def image_job(self, *, publish: bool) -> ir.Job:
         image = self.m.image
         assert image is not None
         steps: list[ir.Step] = [
             ir.Checkout(),
             self.tool("buildx"),
-            ir.Run(id="image-ref", name="Image name and tags", script=s.image_ref(image.tags)),
+            *((lower_image.emulation(image),) if image.emulation else ()),
+            ir.Run(
+                id="image-ref",
+                name="Image name and tags",
+                script=s.image_ref(image.tags, tuple(image.build_args.items())),
+            ),
             ir.BuildImage(
                 context=image.context,
                 dockerfile=dockerfile_gen.PATH if image.generated else image.dockerfile,
@@ -116,8 +133,11 @@ class SupplyChain:
                 push=publish,
                 cache=image.cache,
                 labels=image.generated,
+                build_args=tuple(image.build_args),
             ),
         ]
+        if image.from_build:
+            steps.insert(-1, self.image_layout())
         if publish:
             steps.append(ir.Run(id="image-output", name="Image digest", script=s.record_image_output()))
         events = self.publish_events if publish else ir.ALL_EVENTS - self.publish_events
@@ -125,12 +145,20 @@ class SupplyChain:
             id="image-publish" if publish else "image-build",
             name="Image (publish)" if publish else "Image (build only)",
             stage="package",
-            # a build that does not push ships nothing: it starts at once
-            needs=self.ship_needs if publish else (),
+            # a build that does not push ships nothing: it starts at once, or once the binaries
+            # it copies are built
+            needs=(self.ship_needs if publish else ())
+            + tuple(b for b in self.builds if image.from_build and (not publish or b not in self.ship_needs)),
+            consumes=tuple(
+                ir.ArtifactInput(producer=build, name=f"build-{ir.LEG_TOKEN}", all_legs=True)
+                for build in (self.builds if image.from_build else ())
+            ),
             events=events,
             runtime=ir.Runtime.DOCKER,
             # A build that does not push logs in nowhere and gets no registry credential.
-            env=self.image_env() + (self.registry_env() if publish else ()),
+            env=self.image_env()
+            + lower_image.stamp_env(image, self.image_env())
+            + (self.registry_env() if publish else ()),
             steps=tuple(steps),
             access=self.access(ir.Access.WRITE_IMAGES) if publish else self.access(),
             timeout_minutes=45,
@@ -353,7 +381,7 @@ class SupplyChain:
                     script=s.release_assets(
                         binaries=" ".join(b.binary for b in self.binaries),
                         released=" ".join(b.binary for b in self.binaries if b.release),
-                        legs=" ".join(self.legs),
+                        legs=" ".join(leg.key for leg in self.legs),
                         # one per line: a long release stays readable (and under YAML linters' line length)
                         archives="\n".join(f"{leg}={name}" for leg, name in self.archives),
                         sbom=tag_sbom,
@@ -425,6 +453,7 @@ class SupplyChain:
         needs_push += ["smoke.image"] if m.smoke is not None and m.smoke.image else []
         lower_scan.check(self)
         lower_smoke.check_image_probe(self)
+        lower_image.check(self)
         if m.sign is not None and m.image is None and (m.release is None or not m.release.on_tags):
             self.error("conflict", "sign needs something to sign: an image section or release.on-tags", ("sign",))
         if m.release is not None and m.release.on_tags and m.build is None:

@@ -255,6 +255,10 @@ class Image:
     base: ImageBase | None = None  # None: distroless, or debian when the image needs CGO
     ports: tuple[int, ...] = ()
     tags: tuple[ImageTag, ...] = ("ref", "sha")
+    # build argument name -> value with release placeholders ({version}, ...: docs/release.md)
+    build_args: dict[str, str] = attrs.field(factory=dict, hash=False)
+    emulation: bool = False  # QEMU emulators for RUN steps of foreign target stages
+    from_build: bool = False  # the image copies the build legs' binaries (dist/<platform>/)
 
     @property
     def generated(self) -> bool:

@@ -109,6 +109,11 @@ RULES: Final[dict[str, Rule]] = {
         "GitHub does not, and quotes would be re-parsed by the shell, so the two platforms would build "
         "different binaries"
     ),
+    "^[^'\"`$\\\\#\\u0000-\\u001f\\u007f]*$": Rule(
+        "any characters except quotes (' \" `), '$', '\\', '#' and control characters: the value reaches "
+        "docker buildx as one word on both platforms (GitHub's build-push-action reads build-args as CSV "
+        "lines, where '#' starts a comment and quotes are parsed)"
+    ),
     "^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+$": Rule(
         "a registry host (optionally :port) and a path, all in lower case: letters, digits and single '.', '_' or "
         "'-' between them, segments separated by '/' (ghcr.io/acme/api)",

@@ -13,7 +13,7 @@ from typing import Final
 
 import attrs
 
-from ciforge.scripts import block, pinned
+from ciforge.scripts import block, pinned, quoted
 from ciforge.scripts_archive import archive_lines
 
 PLACEHOLDERS: Final = ("version", "tag", "commit", "short_commit", "date")
@@ -62,6 +62,12 @@ def placeholder_lines() -> list[str]:
 
 def _substitutions() -> str:
     return " ".join(f'-e "s|{{{name}}}|${name}|g"' for name in PLACEHOLDERS)
+
+
+def stamped(variable: str, template: str) -> str:
+    """Set the shell ``variable`` to ``template`` with its placeholders replaced (after
+    :func:`placeholder_lines`); the template is single-quoted, so the shell expands nothing in it."""
+    return f"{variable}=\"$(printf '%s\\n' {quoted(template)} | sed {_substitutions()})\""
 
 
 @attrs.frozen(kw_only=True)

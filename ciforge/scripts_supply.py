@@ -8,8 +8,9 @@ identities from platform values (see ciforge.ir.PlatformValue).
 
 from __future__ import annotations
 
+from ciforge.ir import BUILD_ARG_PREFIX
 from ciforge.scripts import block, pinned
-from ciforge.scripts_build import tag_version_lines
+from ciforge.scripts_build import placeholder_lines, stamped, tag_version_lines
 
 IMAGE_REF = '"${IMAGE}@${IMAGE_DIGEST}"'
 
@@ -20,10 +21,12 @@ IMAGE_REF = '"${IMAGE}@${IMAGE_DIGEST}"'
 _SEMVER = "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$"
 
 
-def image_ref(kinds: tuple[str, ...] = ("ref", "sha")) -> str:
+def image_ref(kinds: tuple[str, ...] = ("ref", "sha"), build_args: tuple[tuple[str, str], ...] = ()) -> str:
     """Lower-case the repository and derive the image tags of ``kinds`` (image.tags) into
     image.env: ``ref`` the ref slug, ``sha`` sha-<12 digits>, ``semver`` on a SemVer tag X.Y.Z,
-    X.Y and X (a pre-release only itself), ``latest`` on the default branch."""
+    X.Y and X (a pre-release only itself), ``latest`` on the default branch. ``build_args``
+    (image.build-args: name, value with release placeholders) are written as BUILD_ARG_<NAME>,
+    stamped by the build's own placeholder lines (docs/release.md)."""
     lines = [
         "image=\"$(printf '%s' \"$IMAGE_REPOSITORY\" | tr '[:upper:]' '[:lower:]')\"",
         'tags=""',
@@ -54,8 +57,18 @@ def image_ref(kinds: tuple[str, ...] = ("ref", "sha")) -> str:
         lines.append(
             'if [ -z "${RELEASE_TAG:-}" ] && [ -n "${DEFAULT_BRANCH:-}" ] && [ "$REF_NAME" = "$DEFAULT_BRANCH" ]; then add latest; fi'
         )
+    arguments = [f"{BUILD_ARG_PREFIX}{name}" for name, _ in build_args]
+    if build_args:
+        lines += placeholder_lines()
+        lines += [stamped(variable, value) for variable, (_, value) in zip(arguments, build_args, strict=True)]
     return block(
-        *lines, "{", '  echo "IMAGE=${image}"', '  echo "IMAGE_TAGS=${tags}"', "} > image.env", "cat image.env"
+        *lines,
+        "{",
+        '  echo "IMAGE=${image}"',
+        '  echo "IMAGE_TAGS=${tags}"',
+        *(f'  echo "{variable}=${{{variable}}}"' for variable in arguments),
+        "} > image.env",
+        "cat image.env",
     )
 
 
@@ -257,3 +270,33 @@ def release_assets(*, binaries: str, released: str, legs: str, archives: str, sb
         ]
     lines += ["cat SHA256SUMS"]
     return block(*lines)
+
+
+def image_layout(*, layout: str, binaries: str) -> str:
+    """image.from-build: lay out the downloaded build legs (``dist/build-<leg>/``) for the
+    Dockerfile as ``dist/<platform>/<binary>``, one ``platform=leg`` word of ``layout`` each, every
+    binary of ``binaries`` (executable: GitHub's artifacts keep no file modes). A ``dist/<os>/``
+    that exists before (from the checkout) fails the block: only the build's binaries are shipped."""
+    return block(
+        *pinned(("IMAGE_LAYOUT", layout), ("BINARIES", binaries)),
+        'fail() { echo "image layout: $*" >&2; exit 1; }',
+        "for entry in $IMAGE_LAYOUT; do",
+        '  platform="${entry%%=*}"',
+        '  if [ -e "dist/${platform%%/*}" ] || [ -L "dist/${platform%%/*}" ]; then',
+        '    fail "dist/${platform%%/*} exists before the layout: the image ships only the build\'s binaries"',
+        "  fi",
+        "done",
+        "for entry in $IMAGE_LAYOUT; do",
+        '  platform="${entry%%=*}"',
+        '  leg="${entry#*=}"',
+        '  mkdir -p "dist/$platform"',
+        '  ext=""',
+        '  case "$platform" in windows/*) ext=".exe" ;; esac',
+        "  for binary in $BINARIES; do",
+        '    if [ ! -f "dist/build-$leg/$binary$ext" ]; then fail "the build leg $leg has no $binary$ext"; fi',
+        '    cp "dist/build-$leg/$binary$ext" "dist/$platform/$binary$ext"',
+        '    chmod 0755 "dist/$platform/$binary$ext"',
+        "  done",
+        "done",
+        'find dist -path "dist/build-*" -prune -o -type f -print | sort | xargs sha256sum',
+    )

@@ -24,7 +24,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 
-LIFT_TESTS="tests/test_equivalence.py tests/test_lift_conditions.py tests/test_skip_markers.py tests/test_filter_patterns.py tests/test_verify_holes.py tests/test_matrix.py tests/test_lifters.py"
+LIFT_TESTS="tests/test_equivalence.py tests/test_lift_conditions.py tests/test_skip_markers.py tests/test_filter_patterns.py tests/test_verify_holes.py tests/test_matrix.py tests/test_lifters.py tests/test_image_build.py"
 declare -A FOCUS=(
   [ciforge/matrix.py]="tests/test_matrix.py"
   [ciforge/globs.py]="tests/test_globs.py tests/test_filter_patterns.py"
@@ -37,12 +37,15 @@ declare -A FOCUS=(
   [ciforge/targets/github/lifter.py]="$LIFT_TESTS"
   [ciforge/targets/github/lift_matrix.py]="tests/test_matrix.py"
   [ciforge/targets/gitlab/lifter.py]="$LIFT_TESTS"
+  [ciforge/targets/github/lift_docker.py]="$LIFT_TESTS"
+  [ciforge/targets/gitlab/lift_docker.py]="$LIFT_TESTS"
   [ciforge/plan/from_ir.py]="$LIFT_TESTS"
 )
 MODULES=(
   ciforge/matrix.py ciforge/globs.py ciforge/plan/filter_reference.py ciforge/yamlout.py
   ciforge/diagnostics.py ciforge/targets/github/expressions.py ciforge/targets/github/expression_values.py ciforge/targets/gitlab/expressions.py
   ciforge/targets/github/lift_matrix.py ciforge/targets/github/lifter.py ciforge/targets/gitlab/lifter.py ciforge/plan/from_ir.py
+  ciforge/targets/github/lift_docker.py ciforge/targets/gitlab/lift_docker.py
 )
 [ "$#" -gt 0 ] && MODULES=("$@")
 for m in "${MODULES[@]}"; do

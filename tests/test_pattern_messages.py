@@ -147,6 +147,7 @@ def test_completions_keep_valid_values_valid(pattern: str) -> None:
         "^\\.(/[A-Za-z0-9._-]+)*/?$": [".", "./cmd/api", "./"],
         "^[A-Za-z0-9][A-Za-z0-9._-]*$": ["server"],
         "^[^'\"`$\\\\]*$": ["-s -w -X main.version=1"],
+        "^[^'\"`$\\\\#\\u0000-\\u001f\\u007f]*$": ["{version}", "v={version} c={short_commit}|x", ""],
         "^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+$": [
             "ghcr.io/acme/api",
             "registry.example.com:5000/a/b-c",

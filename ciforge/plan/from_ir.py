@@ -9,13 +9,14 @@ from ciforge import ir
 from ciforge.plan import gates, register
 from ciforge.plan.filter_reference import filters_match
 from ciforge.plan.model import (
-    LABEL_ARGS,
     Artifact,
     Gate,
     PathFilter,
     Plan,
     PlanEvent,
     PlanJob,
+    build_arg_word,
+    emulation_command,
     image_build_command,
     job_key,
     required_secrets,
@@ -102,6 +103,8 @@ def _commands(job: ir.Job) -> tuple[str, ...]:
     for step in job.steps:
         if isinstance(step, ir.Run):
             out.append(step.script)
+        elif isinstance(step, ir.SetupEmulation):
+            out.append(emulation_command(image=step.image, architectures=",".join(step.architectures)))
         elif isinstance(step, ir.BuildImage):
             out.append(
                 image_build_command(
@@ -111,7 +114,12 @@ def _commands(job: ir.Job) -> tuple[str, ...]:
                     push=step.push,
                     cache=step.cache,
                     tags=False,
-                    labels=",".join(LABEL_ARGS) if step.labels else "",
+                    labels=",".join(
+                        (
+                            *step.label_args,
+                            *(build_arg_word(name, ir.BUILD_ARG_PREFIX + name) for name in step.build_args),
+                        )
+                    ),
                 )
             )
     return tuple(out)

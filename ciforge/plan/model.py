@@ -257,5 +257,19 @@ def image_build_command(
     )
 
 
-# The build arguments of the generated Dockerfile's OCI labels, in the order both targets pass them.
-LABEL_ARGS: Final = ("SOURCE", "REVISION", "VERSION")
+LABEL_ARGS: Final = ir.LABEL_ARGS
+
+
+def emulation_command(*, image: str, architectures: str) -> str:
+    """QEMU emulators for the image build as a contract: the binfmt image that registers them and
+    the architectures (comma-separated), whichever implementation ran it."""
+    return f"builtin emulation image={image} architectures={architectures}"
+
+
+def build_arg_word(name: str, variable: str = "") -> str:
+    """One build argument of an image build as the plan records it: the user's (image.build-args)
+    as NAME=$BUILD_ARG_NAME, the image.env variable that holds the value the shared image-ref
+    block computed; any other by its name only (the OCI label arguments, which each platform
+    fills in with its own repository URL, commit and ref). So a hand edit that passes another
+    variable for a user's argument is a difference."""
+    return f"{name}=${variable}" if variable.startswith(ir.BUILD_ARG_PREFIX) else name

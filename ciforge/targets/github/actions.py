@@ -41,6 +41,19 @@ def setup_tool(step: ir.SetupTool) -> list[Yaml]:
 IMAGE_ENV: Final = ("IMAGE", "IMAGE_TAGS")
 
 
+def setup_emulation(step: ir.SetupEmulation) -> list[Yaml]:
+    """docker/setup-qemu-action with the pinned binfmt image (its default is :latest) and without
+    its image cache in the GitHub Actions cache, which another ref could have written.
+    https://github.com/docker/setup-qemu-action#inputs"""
+    return [
+        {
+            "name": "Set up QEMU",
+            "uses": uses("docker/setup-qemu-action"),
+            "with": {"image": step.image, "platforms": ",".join(step.architectures), "cache-image": False},
+        }
+    ]
+
+
 def build_image(step: ir.BuildImage) -> list[Yaml]:
     """docker/build-push-action implements the BuildImage contract: context from the working tree
     (never the git ref), no provenance/SBOM attestations (set identically on GitLab), the GitHub
@@ -58,8 +71,12 @@ def build_image(step: ir.BuildImage) -> list[Yaml]:
                 },
             }
         )
+    build_args = tuple(ir.BUILD_ARG_PREFIX + name for name in step.build_args)
     out.append(
-        {"name": "Export image name and tags", "run": Script(export_lines("image.env", IMAGE_ENV, "$GITHUB_ENV"))}
+        {
+            "name": "Export image name and tags",
+            "run": Script(export_lines("image.env", IMAGE_ENV + build_args, "$GITHUB_ENV")),
+        }
     )
     # Push by digest only, never a tag: the promote job tags the digest once it is verified.
     # https://docs.docker.com/build/exporters/image-registry/
@@ -76,14 +93,17 @@ def build_image(step: ir.BuildImage) -> list[Yaml]:
         "provenance": False,
         "sbom": False,
     }
-    if step.labels:
-        # the generated Dockerfile's OCI labels (docs/dockerfile.md); the image job's env holds
-        # COMMIT_SHA and REF_NAME
-        with_["build-args"] = (
-            "SOURCE=${{ github.server_url }}/${{ github.repository }}\n"
-            "REVISION=${{ env.COMMIT_SHA }}\n"
-            "VERSION=${{ env.REF_NAME }}\n"
-        )
+    # the generated Dockerfile's OCI labels (docs/dockerfile.md; the image job's env holds
+    # COMMIT_SHA and REF_NAME), then image.build-args, whose values the image-ref block computed
+    labels = {
+        "SOURCE": "${{ github.server_url }}/${{ github.repository }}",
+        "REVISION": "${{ env.COMMIT_SHA }}",
+        "VERSION": "${{ env.REF_NAME }}",
+    }
+    arguments = [f"{name}={labels[name]}" for name in step.label_args]
+    arguments += [f"{name}=${{{{ env.{ir.BUILD_ARG_PREFIX}{name} }}}}" for name in step.build_args]
+    if arguments:
+        with_["build-args"] = "".join(f"{argument}\n" for argument in arguments)
     if step.cache:
         with_["cache-from"] = "type=gha"
         with_["cache-to"] = "type=gha,mode=max"

@@ -13,7 +13,7 @@ from ciforge import ir
 from ciforge.ir import unsupported
 from ciforge.scripts_modules import guarded
 from ciforge.targets.github import scripts
-from ciforge.targets.github.actions import build_image, report_steps, setup_tool, uses
+from ciforge.targets.github.actions import build_image, report_steps, setup_emulation, setup_tool, uses
 from ciforge.targets.github.outputs import export_outputs, input_env, job_outputs
 from ciforge.targets.github.permissions import environment, scopes
 from ciforge.targets.github.runners import HOSTED_RUNNERS
@@ -305,6 +305,10 @@ def step_setup_tool(step: ir.SetupTool, job: ir.Job, pipeline: ir.Pipeline) -> l
     return setup_tool(step)
 
 
+def step_setup_emulation(step: ir.SetupEmulation, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
+    return setup_emulation(step)
+
+
 def step_build_image(step: ir.BuildImage, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     return build_image(step)
 
@@ -313,6 +317,7 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.Checkout: step_checkout,
     ir.SetupGo: step_setup_go,
     ir.SetupTool: step_setup_tool,
+    ir.SetupEmulation: step_setup_emulation,
     ir.BuildImage: step_build_image,
     ir.Run: step_run,
     ir.CoverageReport: step_coverage_report,

@@ -24,12 +24,11 @@ from ciforge.plan.model import (
     PlanEvent,
     PlanJob,
     change_check,
-    image_build_command,
     job_key,
     required_secrets,
 )
 from ciforge.plan.posture import environment_fact
-from ciforge.targets.github import expressions, lift_paths, lift_services
+from ciforge.targets.github import expressions, lift_docker, lift_paths, lift_services
 from ciforge.targets.github.lift_matrix import expand_matrix, scalar
 
 # The platform of each documented hosted runner label (the runners exception).
@@ -347,26 +346,8 @@ def _step(
         if not fetched:
             raise LiftError(f"no job uploads {with_.get('name') or with_.get('pattern') or 'any artifact'}")
         acc["consumes"] |= fetched
-    elif action == "docker/build-push-action":
-        acc["commands"].append(
-            image_build_command(
-                context=scalar(with_["context"]),
-                dockerfile=scalar(with_["file"]),
-                platforms=scalar(with_["platforms"]),
-                push=with_.get("push") is True or "push=true" in str(with_.get("outputs", "")),
-                cache="cache-from" in with_,
-                tags=bool(with_.get("tags")),
-                labels=",".join(
-                    line.split("=", 1)[0].strip()
-                    for line in str(with_.get("build-args", "")).splitlines()
-                    if line.strip()
-                ),
-            )
-        )
-        if "cache-from" in with_:
-            # type=gha is scoped by GitHub per ref (and the default branch); anything else is not
-            scoped = str(with_["cache-from"]).strip() == "type=gha"
-            acc["caches"].append("image" if scoped else "image:shared")
+    elif action in ("docker/setup-qemu-action", "docker/build-push-action"):
+        lift_docker.docker_action(action, with_, acc)
     elif action not in CONTRACT_ACTIONS:
         raise LiftError(f"unknown action {uses}")
 

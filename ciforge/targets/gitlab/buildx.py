@@ -22,6 +22,16 @@ def install_buildx(buildx: str) -> str:
     )
 
 
+def setup_emulation(step: ir.SetupEmulation) -> str:
+    """QEMU emulators from the pinned binfmt image, as docker/setup-qemu-action runs it on GitHub
+    (a privileged container of the Docker-in-Docker daemon registers them in binfmt_misc).
+    https://github.com/tonistiigi/binfmt#installing-emulators"""
+    return block(
+        "# QEMU emulators for the image's foreign platforms, from the pinned binfmt image",
+        f"docker run --privileged --rm {step.image} --install {','.join(step.architectures)}",
+    )
+
+
 # The BuildKit registry cache is split by ref protection: protected refs (the default branch,
 # protected release tags) only ever read what protected refs wrote.
 # https://docs.gitlab.com/ci/variables/predefined_variables/ (CI_COMMIT_REF_PROTECTED)
@@ -49,13 +59,15 @@ def build_image_script(step: ir.BuildImage) -> str:
         "--provenance=false --sbom=false",
         "--metadata-file image-metadata.json",
     ]
-    if step.labels:
-        # the generated Dockerfile's OCI labels (docs/dockerfile.md); the job's variables hold
-        # COMMIT_SHA and REF_NAME
-        flags.append(
-            '--build-arg "SOURCE=${CI_PROJECT_URL}" --build-arg "REVISION=${COMMIT_SHA}" '
-            '--build-arg "VERSION=${REF_NAME}"'
-        )
+    # the generated Dockerfile's OCI labels (docs/dockerfile.md; the job's variables hold
+    # COMMIT_SHA and REF_NAME), then image.build-args, whose values the image-ref block computed
+    labels = {"SOURCE": "${CI_PROJECT_URL}", "REVISION": "${COMMIT_SHA}", "VERSION": "${REF_NAME}"}
+    arguments = [f"{name}={labels[name]}" for name in step.label_args]
+    arguments += [f"{name}=${{{ir.BUILD_ARG_PREFIX}{name}}}" for name in step.build_args]
+    # one build argument per continued line: yamllint's and reviewers' line length
+    flags += [f'\\\n  --build-arg "{argument}"' for argument in arguments]
+    if arguments:
+        flags.append("\\\n ")
     if step.cache:
         flags.append('--cache-from "$cache"')
         if step.push:

@@ -222,6 +222,7 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.SetupTool: lambda step, job: (
         [Script(buildx.install_buildx(step.version))] if job.runtime == ir.Runtime.DOCKER else []
     ),
+    ir.SetupEmulation: lambda step, job: [Script(buildx.setup_emulation(step))],
     ir.BuildImage: lambda step, job: [Script(buildx.build_image_script(step))],
     ir.Run: lambda step, job: [Script(step.script)],
     ir.CoverageReport: lambda step, job: _platform_block(job, scripts.coverage_cobertura(_module_directory(job))),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
-import shlex
 from typing import Any, Final
 
 import attrs
@@ -25,12 +24,11 @@ from ciforge.plan.model import (
     PlanJob,
     assigned,
     change_check,
-    image_build_command,
     job_key,
     required_secrets,
     service_entry,
 )
-from ciforge.targets.gitlab import expressions, lift_changes
+from ciforge.targets.gitlab import expressions, lift_changes, lift_docker
 
 # Top-level keys that are not jobs. https://docs.gitlab.com/ci/yaml/
 RESERVED: Final = frozenset(
@@ -221,31 +219,6 @@ def _tools(job: dict[str, Any], leg: dict[str, str]) -> list[tuple[str, str]]:
     return out
 
 
-def _buildx(block: str) -> tuple[str, str | None]:
-    """The build contract, and the image cache it restores ("image" when split by ref
-    protection, "image:shared" when not, None without one)."""
-    line = next(line for line in block.splitlines() if line.startswith("docker buildx build "))
-    words = shlex.split(line, posix=False)
-    words = [w[1:-1] if len(w) > 1 and w[0] == w[-1] == '"' else w for w in words]
-    cache_from = words[words.index("--cache-from") + 1] if "--cache-from" in words else None
-    if cache_from is not None and cache_from.startswith("$"):  # a variable set earlier in the block
-        name = re.escape(cache_from.strip("${}"))
-        assigned = re.search(rf'^{name}="([^"]*)"$', block, re.MULTILINE)
-        cache_from = assigned[1] if assigned else cache_from
-    command = image_build_command(
-        context=words[-1],
-        dockerfile=words[words.index("--file") + 1],
-        platforms=words[words.index("--platform") + 1],
-        push="--push" in words or any("push=true" in w for w in words),
-        cache=cache_from is not None,
-        tags=any(w in ("--tag", "-t", "$@") or w.startswith("--tag=") for w in words),
-        labels=",".join(words[i + 1].split("=", 1)[0] for i, w in enumerate(words[:-1]) if w == "--build-arg"),
-    )
-    if cache_from is None:
-        return command, None
-    return command, "image" if "CI_COMMIT_REF_PROTECTED" in cache_from else "image:shared"
-
-
 def _go_cache(job: dict[str, Any], variables: dict[str, str]) -> str | None:
     """The Go cache a job restores: none on a tag ref when the key is per ref (each tag is its
     own scope), "go" when the key separates refs, their protection, and jobs and matrix legs
@@ -382,8 +355,10 @@ def _plan_job(  # noqa: PLR0917 - one job, its document, leg and the event's var
         directory = _CD.fullmatch(text.strip())
         if directory is not None and not commands:  # before any work: the job's directory
             workdir = posixpath.normpath(posixpath.join(workdir, directory[1]))
+        elif (emulation := lift_docker.binfmt(text)) is not None:
+            commands.append(emulation)
         elif "docker buildx build " in text:
-            command, image_cache = _buildx(text)
+            command, image_cache = lift_docker.buildx(text)
             commands.append(command)
             caches += [image_cache] if image_cache else []
         elif (platform := platform_block(text, job)) is None:
