@@ -49,6 +49,7 @@ class Runtime(enum.Enum):
 
     GO = "go"  # the Go toolchain
     SHELL = "shell"  # a POSIX shell with curl and coreutils, no toolchain
+    GIT = "git"  # the same, with git
     DOCKER = "docker"  # docker with buildx (GitLab: docker:cli + docker:dind service)
     SYFT = "syft"
     TRIVY = "trivy"
@@ -253,8 +254,10 @@ class ScanReport:
 @attrs.frozen(kw_only=True)
 class PublishRelease:
     """Publish the release of the tag in RELEASE_TAG with every file in ``release/`` as an asset,
-    through the platform's own release API. Named exception ``release-publish``."""
+    through the platform's own release API. Named exception ``release-publish``. ``notes``: the
+    release's description is release-notes.md (the release-notes job's artifact), else empty."""
 
+    notes: bool = False
     exception: ClassVar[str] = "release-publish"
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ciforge import dockerfile_gen, ir, lower_image, lower_scan, lower_smoke, pins
+from ciforge import dockerfile_gen, ir, lower_image, lower_release, lower_scan, lower_smoke, pins
 from ciforge import scripts_supply as s
 from ciforge.diagnostics import Diagnostic, DiagnosticCode
 from ciforge.model import Binary, Manifest
@@ -336,88 +336,6 @@ class SupplyChain:
 
     # -- release --------------------------------------------------------------------------------
 
-    def release_jobs(self, collectors: list[ir.Job]) -> list[ir.Job]:
-        sign = self.m.sign
-        key = sign is not None and sign.key is not None
-        image = self.m.image is not None
-        tag_sbom = self.m.sbom is not None and (not image or ir.Event.PUSH_TAG in self.publish_events)
-        tag_verify = image and sign is not None and sign.verify and ir.Event.PUSH_TAG in self.publish_events
-        tags = frozenset({ir.Event.PUSH_TAG})
-        if collectors:
-            binaries = tuple(c.id for c in collectors)
-            consumes = [ir.ArtifactInput(producer=c.id, name=c.produces[0].name) for c in collectors]
-        else:
-            binaries = self.builds
-            consumes = [ir.ArtifactInput(producer=b, name=f"build-{ir.LEG_TOKEN}", all_legs=True) for b in self.builds]
-        if tag_sbom:
-            consumes.append(ir.ArtifactInput(producer="sbom", name="sbom"))
-        assets_env: list[tuple[str, ir.EnvValue]] = []
-        if tag_sbom:
-            assets_env.append(("SBOM_FILE", self.sbom_file()[0]))
-        if self.archives:
-            assets_env.append(("RELEASE_TAG", ir.PlatformValue("tag_name")))
-        if sign is not None:
-            assets_env += self.signing_env(private=True)
-        assets = ir.Job(
-            id="release-assets",
-            name="Release assets",
-            stage="release",
-            needs=tuple(
-                dict.fromkeys(
-                    self.ship_needs
-                    + binaries
-                    + (("sbom",) if tag_sbom else ())
-                    + (("scan",) if self.scans_release() else ())
-                )
-            ),
-            events=tags,
-            runtime=ir.Runtime.COSIGN if sign else ir.Runtime.SHELL,
-            env=tuple(assets_env),
-            steps=((self.tool("cosign"),) if sign else ())
-            + (
-                ir.Run(
-                    id="release-assets",
-                    name="Checksums and signature",
-                    script=s.release_assets(
-                        binaries=" ".join(b.binary for b in self.binaries),
-                        released=" ".join(b.binary for b in self.binaries if b.release),
-                        legs=" ".join(leg.key for leg in self.legs),
-                        # one per line: a long release stays readable (and under YAML linters' line length)
-                        archives="\n".join(f"{leg}={name}" for leg, name in self.archives),
-                        sbom=tag_sbom,
-                        sign=sign is not None,
-                        key=key,
-                    ),
-                ),
-            ),
-            consumes=tuple(consumes),
-            produces=(ir.Artifact(name="release", paths=("release/",)),),
-            access=self.access(),
-            oidc=sign is not None and not key,
-            timeout_minutes=15,
-            cancellable=False,
-            environment=self.environment,
-            gates=(ir.Gate(kind="exit_code", block="release-assets"),)
-            # the checksums' signature is verified as soon as it is made
-            + ((ir.Gate(kind="signature", block="release-assets"),) if sign is not None else ()),
-        )
-        publish = ir.Job(
-            id="release",
-            name="Release",
-            stage="release",
-            needs=("release-assets",) + (("verify",) if tag_verify else ()),
-            events=tags,
-            runtime=ir.Runtime.SHELL,
-            env=(("RELEASE_TAG", ir.PlatformValue("ref_name")),),
-            steps=(ir.PublishRelease(),),
-            consumes=(ir.ArtifactInput(producer="release-assets", name="release"),),
-            access=frozenset({ir.Access.WRITE_RELEASES}),
-            timeout_minutes=15,
-            cancellable=False,
-            environment=self.environment,
-        )
-        return [assets, publish]
-
     def collectors(self) -> list[ir.Job]:
         """One job per build shard that gathers its legs' binaries into one artifact, so the
         release needs a handful of jobs instead of every leg (GitLab's limit of 50 needs). They
@@ -519,5 +437,5 @@ class SupplyChain:
             if self.publish_events:
                 jobs += self.digest_jobs(scan if target in ("image", "sbom") else None, checked=jobs)
         if m.release is not None and m.release.on_tags:
-            jobs += self.release_jobs(collectors)
+            jobs += lower_release.jobs(self, collectors)
         return jobs

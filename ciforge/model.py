@@ -325,6 +325,8 @@ class Release:
 
     on_tags: bool = True
     archives: Archives | None = None
+    # generate: the commits since the previous tag, by one script on both platforms (docs/release.md)
+    notes: Literal["generate", False] = "generate"
 
 
 @attrs.frozen(kw_only=True)

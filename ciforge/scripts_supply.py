@@ -300,3 +300,27 @@ def image_layout(*, layout: str, binaries: str) -> str:
         "done",
         'find dist -path "dist/build-*" -prune -o -type f -print | sort | xargs sha256sum',
     )
+
+
+def release_notes() -> str:
+    """release.notes: generate. The tag's notes, written to release-notes.md from a full clone:
+    a heading with the tag, then one line per commit since the previous tag (the nearest tag
+    reachable from the tag's parent, ``git describe``), newest first, merges left out, each its
+    subject and first 12 digits; control characters other than tab are dropped, so the file is
+    the same text GitLab's Releases API receives as JSON (docs/release.md)."""
+    return block(
+        'tag="$RELEASE_TAG"',
+        "# every tag: a full clone of a tag pipeline may hold only its own (GitHub's fetch-depth 0",
+        "# brings all; GitLab's clone keeps the job token in origin's URL). Best effort, never a prompt.",
+        "GIT_TERMINAL_PROMPT=0 git fetch --quiet --tags origin 2> /dev/null || true",
+        'previous="$(git describe --tags --abbrev=0 "${tag}^" 2> /dev/null || true)"',
+        'if [ -n "$previous" ]; then range="${previous}..${tag}"; else range="$tag"; fi',
+        "{",
+        "  printf '## %s\\n\\n' \"$tag\"",
+        "  if [ -n \"$previous\" ]; then printf 'Changes since %s:\\n\\n' \"$previous\"; else printf 'Changes:\\n\\n'; fi",
+        "  git log --no-merges --format='%H %s' \"$range\" | while IFS=' ' read -r sha subject; do",
+        '    printf -- \'- %s (%s)\\n\' "$subject" "$(printf \'%s\' "$sha" | cut -c 1-12)"',
+        "  done",
+        "} | LC_ALL=C tr -d '\\000-\\010\\013-\\037' > release-notes.md",
+        "cat release-notes.md",
+    )

@@ -67,6 +67,7 @@ def test_plans_are_not_vacuous() -> None:
         "verify",
         "promote",
         "release-assets",
+        "release-notes",
         "release",
         "smoke",  # the example's own job
     }
@@ -75,7 +76,7 @@ def test_plans_are_not_vacuous() -> None:
     assert [g.kind for g in test_job.gates] == ["coverage"]
     assert len(test_job.commands) == 3  # go test, total, gate (the reporting sinks are exceptions)
     assert dict(test_job.tools) == {"go": "1.23.9"}
-    assert tag.jobs["release"].needs == {"release-assets", "verify"}
+    assert tag.jobs["release"].needs == {"release-assets", "release-notes", "verify"}
 
 
 # -- seeded mutations -------------------------------------------------------------------------

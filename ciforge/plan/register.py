@@ -57,7 +57,8 @@ REGISTER: Final = {
             "release-publish",
             "Release publishing API",
             "GitHub creates the release with gh; GitLab uploads assets to the generic package registry "
-            "and calls the Releases API. The assets are built by one shared block.",
+            "and calls the Releases API. The assets are built by one shared block, and so are the notes "
+            "(release-notes.md: gh's --notes-file, the Releases API's description).",
         ),
         NamedException(
             "output-plumbing",
@@ -69,8 +70,11 @@ REGISTER: Final = {
             "image-build-contract",
             "The image build is a contract",
             "GitHub runs docker/build-push-action, GitLab the buildx command line; the plan compares "
-            "their inputs (context, Dockerfile, platforms, push, cache, and the names of the build "
-            "arguments: a generated Dockerfile's label arguments), not their code.",
+            "their inputs (context, Dockerfile, platforms, push, cache, and the build arguments: a "
+            "generated Dockerfile's label arguments by name, image.build-args by the image.env variable "
+            "that holds each value), not their code. image.emulation is a contract too: "
+            "docker/setup-qemu-action on GitHub, a docker run of the same binfmt image on GitLab, "
+            "compared as the image and the architectures it installs.",
         ),
         NamedException(
             "checkout",

@@ -64,6 +64,7 @@ func main() {
 }
 """
 TAG = "v1.4.0"
+PREVIOUS_TAG = "v1.3.0"
 LEGS = {"linux-amd64", "linux-arm-v7"}
 ARCHIVES = {
     "linux-amd64": "orders-api_{version}_linux_amd64.tar.gz",
@@ -85,6 +86,13 @@ def _expected(project: Path, tag: str) -> list[str]:
     ]
 
 
+def _expected_notes(project: Path) -> list[str]:
+    """release.notes: generate, from git (independently of the notes block): the commits since
+    the previous tag, newest first, without merges."""
+    log = git(project, "log", "--no-merges", "--format=%H %s", f"{PREVIOUS_TAG}..{TAG}").splitlines()
+    return [f"## {TAG}", "", f"Changes since {PREVIOUS_TAG}:", "", *(f"- {line[41:]} ({line[:12]})" for line in log)]
+
+
 @pytest.fixture(scope="module")
 def stamped_runs(
     act_host: ActHost, gitlab_host: GitLabHost, execution_base: Path
@@ -97,14 +105,18 @@ def stamped_runs(
         with ThreadPoolExecutor(max_workers=2) as pool:
             if kind == "tag":
                 for project in (github, gitlab):
+                    git(project, "tag", PREVIOUS_TAG, "HEAD~1")
                     git(project, "tag", TAG)
                 variables = {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": TAG, "CI_COMMIT_REF_NAME": TAG}
                 gh = pool.submit(act_host.run, github, "push", "release-assets", ref=f"refs/tags/{TAG}")
-                gl = pool.submit(gitlab_host.run, gitlab, ["build", "release-assets"], variables)
+                gl = pool.submit(gitlab_host.run, gitlab, ["build", "release-assets", "release-notes"], variables)
             else:
                 gh = pool.submit(act_host.run, github, "pull_request", "build")
                 gl = pool.submit(gitlab_host.run, gitlab, ["build"], MR_VARIABLES)
             runs[kind] = (gh.result(), gl.result(), _expected(gitlab, TAG if kind == "tag" else ""))
+        if kind == "tag":  # act runs one job and what it needs: the notes are a second run
+            notes = act_host.run(github, "push", "release-notes", ref=f"refs/tags/{TAG}")
+            runs["notes"] = (notes, runs[kind][1], _expected_notes(gitlab))
     return runs
 
 
@@ -166,3 +178,21 @@ def test_the_tag_release_ships_the_same_archives_on_both_runners(
     shipped = sorted(line.split()[1] for line in sums.splitlines())
     assert shipped == sorted(name.replace("{version}", "1.4.0") for name in ARCHIVES.values())
     report("release archives on the tag, SHA256SUMS identical on both runners:\n" + sums.rstrip())
+
+
+def test_the_release_notes_are_the_same_on_both_runners(
+    stamped_runs: dict[str, tuple[RunnerRun, RunnerRun, list[str]]],
+) -> None:
+    """The release-notes job prints the file it ships (release-notes.md, the release's
+    description on both platforms): the same lines on both runners, as git tells them."""
+    github, gitlab, expected = stamped_runs["notes"]
+    # the runners' logs keep no empty line alike (gitlab-ci-local drops them): the text lines
+    text = [line for line in expected if line]
+    printed = {}
+    for run in (github, gitlab):
+        assert run.job("release-notes").result == "success", f"{run.runner}\n{run.tail()}"
+        lines = [line.strip() for line in run.output_of("release-notes") if line.strip()]
+        start = lines.index(text[0])
+        printed[run.runner] = lines[start : start + len(text)]
+    assert printed["github"] == printed["gitlab"] == text, printed
+    report("release notes on the tag, identical on both runners:\n" + "\n".join(expected))

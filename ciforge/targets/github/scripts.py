@@ -74,10 +74,12 @@ def scan_report(target: str, scanners: str) -> str:
     )
 
 
-def publish_release() -> str:
-    """Create the release with the gh CLI that the runner image ships.
+def publish_release(*, notes: bool) -> str:
+    """Create the release with the gh CLI that the runner image ships, its notes from
+    release-notes.md (never GitHub's own generated notes, which GitLab has no counterpart of).
     https://cli.github.com/manual/gh_release_create"""
     return block(
         'gh release create "$RELEASE_TAG" --repo "$GITHUB_REPOSITORY" --verify-tag --title "$RELEASE_TAG" '
-        "--generate-notes release/*",
+        + ("--notes-file release-notes.md" if notes else "--notes ''")
+        + " release/*",
     )

@@ -12,6 +12,9 @@ from ciforge.yamldata import Yaml
 DOCKER_VERSION: Final = "28.2.2"
 # Debian with curl, ca-certificates and coreutils: the official image the golang image builds on.
 SHELL_IMAGE: Final = "buildpack-deps:bookworm-curl"
+# buildpack-deps' scm variant adds git (and other version control tools) to the curl variant.
+# https://github.com/docker-library/buildpack-deps
+GIT_IMAGE: Final = "buildpack-deps:bookworm-scm"
 
 
 def _tool_image(name: str) -> Yaml:
@@ -29,6 +32,8 @@ def image(job: ir.Job, tools: Mapping[str, str]) -> Yaml:
         return "golang:$GO_VERSION" if job.go == ir.MATRIX_GO else f"golang:{job.go}"
     if job.runtime == ir.Runtime.SHELL:
         return SHELL_IMAGE
+    if job.runtime == ir.Runtime.GIT:
+        return GIT_IMAGE
     if job.runtime == ir.Runtime.DOCKER:
         return f"docker:{DOCKER_VERSION}-cli"
     if job.runtime == ir.Runtime.SYFT:

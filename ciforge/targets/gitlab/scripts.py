@@ -77,11 +77,21 @@ def scan_report(target: str, scanners: str) -> str:
     )
 
 
-def publish_release() -> str:
+def publish_release(*, notes: bool) -> str:
     """Upload the assets to the generic package registry, then create the release
-    with links to them, both with the job token.
-    https://docs.gitlab.com/api/releases/#create-a-release"""
+    with links to them, both with the job token; its description is release-notes.md as a JSON
+    string (backslashes, quotes and tabs escaped, other control characters dropped, lines joined
+    with \\n). https://docs.gitlab.com/api/releases/#create-a-release"""
+    # GNU sed and tr of the Debian shell image; https://www.rfc-editor.org/rfc/rfc8259#section-7
+    description = (
+        r"""description="$(LC_ALL=C tr -d '\000-\010\013-\037' < release-notes.md"""
+        r""" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' | awk '{printf "%s\\n", $0}')"""
+        '"'
+        if notes
+        else 'description=""'
+    )
     return block(
+        description,
         'package_url="${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/packages/generic/${CI_PROJECT_NAME}/${RELEASE_TAG}"',
         'links=""',
         "for file in release/*; do",
@@ -90,7 +100,8 @@ def publish_release() -> str:
         '    --upload-file "$file" "${package_url}/${name}"',
         '  links="${links}${links:+,}{\\"name\\":\\"${name}\\",\\"url\\":\\"${package_url}/${name}\\",\\"link_type\\":\\"package\\"}"',
         "done",
-        'body="{\\"tag_name\\":\\"${RELEASE_TAG}\\",\\"name\\":\\"${RELEASE_TAG}\\",\\"assets\\":{\\"links\\":[${links}]}}"',
+        'body="{\\"tag_name\\":\\"${RELEASE_TAG}\\",\\"name\\":\\"${RELEASE_TAG}\\",\\"description\\":\\"${description}\\",'
+        '\\"assets\\":{\\"links\\":[${links}]}}"',
         'curl --fail-with-body --silent --show-error --header "JOB-TOKEN: ${CI_JOB_TOKEN}" \\',
         '  --header "Content-Type: application/json" --data "$body" "${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/releases"',
     )
