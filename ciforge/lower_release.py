@@ -87,7 +87,7 @@ def jobs(chain: SupplyChain, collectors: list[ir.Job]) -> list[ir.Job]:
         events=tags,
         runtime=ir.Runtime.SHELL,
         env=(("RELEASE_TAG", ir.PlatformValue("ref_name")),),
-        steps=(ir.PublishRelease(notes=notes),),
+        steps=(ir.PublishRelease(notes=notes, draft=chain.m.release is not None and chain.m.release.draft),),
         consumes=(ir.ArtifactInput(producer="release-assets", name="release"),)
         + ((ir.ArtifactInput(producer="release-notes", name="release-notes"),) if notes else ()),
         access=frozenset({ir.Access.WRITE_RELEASES}),

@@ -327,6 +327,7 @@ class Release:
     archives: Archives | None = None
     # generate: the commits since the previous tag, by one script on both platforms (docs/release.md)
     notes: Literal["generate", False] = "generate"
+    draft: bool = False  # GitHub: a draft release; GitLab has none (named exception release-draft)
 
 
 @attrs.frozen(kw_only=True)

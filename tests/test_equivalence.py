@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import re
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -232,6 +234,30 @@ def check_release_publish(result: Result) -> None:
     assert [kind for _, kind in _blocks_gitlab(result, "release")] == ["release-publish"]
 
 
+def check_release_draft(result: Result) -> None:
+    """With release.draft, GitHub's gh makes a draft and GitLab's block stops before the Releases
+    API call (it still uploads the assets and prints the call); the plans stay equal."""
+    assert "--draft" not in result.files[GITHUB]
+    marker = "release:\n  on-tags: true"
+    with tempfile.TemporaryDirectory() as tmp:
+        case = Path(tmp) / "go-service"
+        shutil.copytree(CASES / "go-service", case)
+        manifest = (case / "ciforge.yml").read_text(encoding="utf-8")
+        assert manifest.count(marker) == 1
+        (case / "ciforge.yml").write_text(manifest.replace(marker, marker + "\n  draft: true"), encoding="utf-8")
+        draft = render_case(case)
+    assert draft.pipeline is not None
+    assert '--verify-tag --title "$RELEASE_TAG" --draft --notes-file release-notes.md release/*' in draft.files[GITHUB]
+    block = [text for text, kind in _blocks_gitlab(draft, "release") if kind == "release-publish"]
+    assert len(block) == 1
+    assert '--data "$body"' not in block[0]
+    assert "release.draft: GitLab has no draft releases" in block[0]
+    assert "--upload-file" in block[0]
+    event = EVENTS["tag"]
+    expected = from_ir.plan(draft.pipeline, event)
+    assert lift_github.lift(draft.files[GITHUB], event) == expected == lift_gitlab.lift(draft.files[GITLAB], event)
+
+
 def check_output_plumbing(result: Result) -> None:
     gh = _blocks_github(result, "image-publish")
     assert [kind for _, kind in gh].count("output-plumbing") == 3
@@ -425,6 +451,7 @@ EXCEPTION_CHECKS: dict[str, Callable[[Result], None]] = {
     "test-report": check_test_report,
     "scan-report": check_scan_report,
     "release-publish": check_release_publish,
+    "release-draft": check_release_draft,
     "output-plumbing": check_output_plumbing,
     "image-build-contract": check_image_build_contract,
     "checkout": check_checkout,

@@ -61,6 +61,13 @@ REGISTER: Final = {
             "(release-notes.md: gh's --notes-file, the Releases API's description).",
         ),
         NamedException(
+            "release-draft",
+            "Draft releases",
+            "GitHub creates a draft release (gh release create --draft) for a maintainer to publish. "
+            "GitLab has no draft releases: with release.draft, its release job uploads the assets to the "
+            "package registry and stops before the Releases API call, which it prints.",
+        ),
+        NamedException(
             "output-plumbing",
             "How job outputs travel",
             "GitHub copies outputs.env into $GITHUB_ENV/$GITHUB_OUTPUT and needs.*.outputs; GitLab "

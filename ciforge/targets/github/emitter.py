@@ -299,7 +299,10 @@ def step_scan_report(step: ir.ScanReport, job: ir.Job, pipeline: ir.Pipeline) ->
 
 def step_publish_release(step: ir.PublishRelease, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     return _platform_block(
-        job, name="Publish the release", id="release-github", script=scripts.publish_release(notes=step.notes)
+        job,
+        name="Publish the release",
+        id="release-github",
+        script=scripts.publish_release(notes=step.notes, draft=step.draft),
     )
 
 

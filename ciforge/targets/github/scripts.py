@@ -74,12 +74,13 @@ def scan_report(target: str, scanners: str) -> str:
     )
 
 
-def publish_release(*, notes: bool) -> str:
+def publish_release(*, notes: bool, draft: bool = False) -> str:
     """Create the release with the gh CLI that the runner image ships, its notes from
     release-notes.md (never GitHub's own generated notes, which GitLab has no counterpart of).
     https://cli.github.com/manual/gh_release_create"""
     return block(
         'gh release create "$RELEASE_TAG" --repo "$GITHUB_REPOSITORY" --verify-tag --title "$RELEASE_TAG" '
+        + ("--draft " if draft else "")
         + ("--notes-file release-notes.md" if notes else "--notes ''")
         + " release/*",
     )

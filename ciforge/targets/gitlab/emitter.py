@@ -231,7 +231,9 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     # the Cobertura report marks uncovered lines in the merge request diff
     ir.NewCodeReport: lambda step, job: [],
     ir.ScanReport: lambda step, job: _platform_block(job, scripts.scan_report(step.target, step.scanners)),
-    ir.PublishRelease: lambda step, job: _platform_block(job, scripts.publish_release(notes=step.notes)),
+    ir.PublishRelease: lambda step, job: _platform_block(
+        job, scripts.publish_release(notes=step.notes, draft=step.draft)
+    ),
 }
 
 
