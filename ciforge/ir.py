@@ -258,6 +258,7 @@ class PublishRelease:
     release's description is release-notes.md (the release-notes job's artifact), else empty."""
 
     notes: bool = False
+    assets: bool = True  # False: a library's release (build: false, no SBOM), notes only
     draft: bool = False  # GitHub only; GitLab stops before the Releases API (named exception release-draft)
     exception: ClassVar[str] = "release-publish"
 

@@ -79,23 +79,29 @@ def jobs(chain: SupplyChain, collectors: list[ir.Job]) -> list[ir.Job]:
         + ((ir.Gate(kind="signature", block="release-assets"),) if sign is not None else ()),
     )
     notes = chain.m.release is not None and chain.m.release.notes == "generate"
+    # a library (build: false) without an SBOM releases its notes only
+    shipped = chain.m.build is not None or tag_sbom
     publish = ir.Job(
         id="release",
         name="Release",
         stage="release",
-        needs=("release-assets",) + (("verify",) if tag_verify else ()) + (("release-notes",) if notes else ()),
+        needs=(("release-assets",) if shipped else ())
+        + (("verify",) if tag_verify else ())
+        + (("release-notes",) if notes else ()),
         events=tags,
         runtime=ir.Runtime.SHELL,
         env=(("RELEASE_TAG", ir.PlatformValue("ref_name")),),
-        steps=(ir.PublishRelease(notes=notes, draft=chain.m.release is not None and chain.m.release.draft),),
-        consumes=(ir.ArtifactInput(producer="release-assets", name="release"),)
+        steps=(
+            ir.PublishRelease(notes=notes, draft=chain.m.release is not None and chain.m.release.draft, assets=shipped),
+        ),
+        consumes=((ir.ArtifactInput(producer="release-assets", name="release"),) if shipped else ())
         + ((ir.ArtifactInput(producer="release-notes", name="release-notes"),) if notes else ()),
         access=frozenset({ir.Access.WRITE_RELEASES}),
         timeout_minutes=15,
         cancellable=False,
         environment=chain.environment,
     )
-    return [assets, *([notes_job(chain)] if notes else []), publish]
+    return [*([assets] if shipped else []), *([notes_job(chain)] if notes else []), publish]
 
 
 def notes_job(chain: SupplyChain) -> ir.Job:

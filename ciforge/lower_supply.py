@@ -372,10 +372,25 @@ class SupplyChain:
         lower_scan.check(self)
         lower_smoke.check_image_probe(self)
         lower_image.check(self)
-        if m.sign is not None and m.image is None and (m.release is None or not m.release.on_tags):
-            self.error("conflict", "sign needs something to sign: an image section or release.on-tags", ("sign",))
-        if m.release is not None and m.release.on_tags and m.build is None:
-            self.error("conflict", "a release publishes the built binaries, but build is false", ("release",))
+        releases = m.release is not None and m.release.on_tags
+        if m.sign is not None and m.image is None and (not releases or (m.build is None and m.sbom is None)):
+            self.error(
+                "conflict",
+                "sign needs something to sign: an image section, or release.on-tags with binaries or an SBOM",
+                ("sign",),
+            )
+        if m.release is not None and releases and m.build is None:
+            if m.release.archives is not None:
+                self.error(
+                    "conflict", "release.archives packs the built binaries, but build is false", ("release", "archives")
+                )
+            elif m.sbom is None and not m.release.notes:
+                self.error(
+                    "conflict",
+                    "a release without binaries (build: false) ships its notes and an SBOM: keep release.notes "
+                    "or add an sbom section",
+                    ("release",),
+                )
         if needs_push and m.image is not None and not m.image.push:
             self.error(
                 "conflict",

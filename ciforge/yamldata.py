@@ -20,6 +20,12 @@ class Script(str):
     __slots__ = ()
 
 
+class FlowMap(dict[str, Yaml]):
+    """A mapping written on one line in flow style (``{a: 1, b: x}``) when its values are one-line
+    scalars and it fits in :data:`ciforge.yamlout.FLOW_WIDTH` columns, else as a block (a matrix
+    leg: one line per leg keeps a 2,000-leg workflow under GitHub's 500 KB)."""
+
+
 @attrs.frozen
 class Pinned:
     """An action reference pinned to a commit, written with its version as a comment."""

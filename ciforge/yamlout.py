@@ -23,7 +23,7 @@ import math
 import re
 from typing import Final
 
-from ciforge.yamldata import Commented, Pinned, Script, Yaml
+from ciforge.yamldata import Commented, FlowMap, Pinned, Script, Yaml
 
 # Plain scalars that some reader resolves to a non-string: YAML 1.1 (PyYAML), Ruby's Psych as
 # GitLab loads it, YAML 1.2 core (ruamel, GitHub's parser). Deliberately wider than any one of
@@ -123,6 +123,32 @@ def _as_literal(value: Yaml) -> bool:
     return not _UNPRINTABLE.search(value) and not re.search(r"[ \t]\n|[ \t]$|^\s*$", value)
 
 
+# A flow mapping longer than this (with its indentation) is written as a block: a reader's line.
+FLOW_WIDTH: Final = 160
+# Characters a plain scalar cannot hold inside a flow collection (YAML 1.2 §7.3.3, ns-plain-safe-in),
+# and ':', which older YAML 1.1 parsers read differently there (today's Psych, PyYAML, ruamel and
+# GitHub's parser agree on it: tests/test_yaml_readers.py); quoting it costs two bytes.
+_FLOW_INDICATORS: Final = frozenset(",[]{}:")
+
+
+def _flow_scalar(value: Yaml) -> str:
+    """A scalar inside a flow mapping: as :func:`scalar`, quoted when plain text holds a flow
+    indicator."""
+    text = scalar(value)
+    if isinstance(value, str) and text == value and _FLOW_INDICATORS & set(text):
+        return "'" + text.replace("'", "''") + "'"
+    return text
+
+
+def _flow(data: FlowMap, indent: int) -> str | None:
+    """``data`` on one line, or None when a value is not a one-line scalar or the line would be
+    wider than FLOW_WIDTH columns."""
+    if any(isinstance(v, dict | list | tuple | Pinned | Commented) or _as_literal(v) for v in data.values()):
+        return None
+    text = "{" + ", ".join(f"{_flow_scalar(k)}: {_flow_scalar(v)}" for k, v in data.items()) + "}"
+    return text if indent + 2 + len(text) <= FLOW_WIDTH else None
+
+
 def _inline(value: Yaml) -> str:
     if isinstance(value, dict):
         return "{}"
@@ -143,6 +169,8 @@ def _mapping(data: dict[str, Yaml], indent: int) -> list[str]:
             block = _literal(str(value), indent + 2)
             out.append(f"{head} {block[0]}")
             out += block[1:]
+        elif isinstance(value, FlowMap) and value and (flow := _flow(value, len(head) - 1)) is not None:
+            out.append(f"{head} {flow}")
         elif isinstance(value, dict) and value:
             out.append(head)
             out += _mapping(value, indent + 2)
@@ -158,7 +186,9 @@ def _sequence(items: list[Yaml], indent: int) -> list[str]:
     pad = " " * indent
     out: list[str] = []
     for item in items:
-        if isinstance(item, dict) and item:
+        if isinstance(item, FlowMap) and item and (flow := _flow(item, indent)) is not None:
+            out.append(f"{pad}- {flow}")
+        elif isinstance(item, dict) and item:
             lines = _mapping(item, indent + 2)
             out.append(f"{pad}- {lines[0].lstrip()}")
             out += lines[1:]

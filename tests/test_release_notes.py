@@ -119,3 +119,53 @@ def test_notes_false_publishes_none(tmp_path: Path) -> None:
     assert "release-notes" not in github + gitlab
     assert "--notes '' release/*" in github
     assert 'description=""' in gitlab
+
+
+LIBRARY = BASE + 'triggers:\n  tags: ["v*"]\nbuild: false\nrelease:\n  on-tags: true\n'
+
+
+def test_a_library_releases_its_notes_only(tmp_path: Path) -> None:
+    """build: false without an SBOM: no release-assets job; the release has notes and no assets."""
+    (tmp_path / "ciforge.yml").write_text(LIBRARY, encoding="utf-8")
+    assert main(["render", "-m", str(tmp_path / "ciforge.yml")]) == 0
+    github = (tmp_path / ".github/workflows/ciforge.yml").read_text(encoding="utf-8")
+    gitlab = (tmp_path / ".gitlab-ci.yml").read_text(encoding="utf-8")
+    assert "release-assets" not in github + gitlab
+    assert '--title "$RELEASE_TAG" --notes-file release-notes.md\n' in github
+    assert "release/*" not in github + gitlab
+    assert "--upload-file" not in gitlab
+    assert main(["verify", "-m", str(tmp_path / "ciforge.yml")]) == 0
+
+
+def test_a_library_release_set_is_the_sbom(tmp_path: Path) -> None:
+    """build: false with an SBOM: the release set is the SBOM and SHA256SUMS (tests/cases/release-library)."""
+    script = scripts_supply.release_assets(
+        binaries="", released="", legs="", archives="", sbom=True, sign=False, key=False
+    )
+    (tmp_path / "sbom.spdx.json").write_text("{}\n", encoding="utf-8")
+    env = {**ENV, "SBOM_FILE": "sbom.spdx.json"}
+    subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, check=True, capture_output=True)
+    assert sorted(p.name for p in (tmp_path / "release").iterdir()) == ["SHA256SUMS", "sbom.spdx.json"]
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "stray").write_text("x", encoding="utf-8")
+    subprocess.run(["rm", "-r", "release"], cwd=tmp_path, check=True)
+    proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert "dist/stray is not the artifact of a known build leg" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("settings", "line", "words"),
+    [
+        ("  archives:\n    files: [LICENSE]\n", 10, "release.archives packs the built binaries, but build is false"),
+        ("  notes: false\n", 8, "a release without binaries (build: false) ships its notes and an SBOM"),
+    ],
+)
+def test_library_releases_that_cannot_ship(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: str, line: int, words: str
+) -> None:
+    from tests.test_release_stamping import diagnostics
+
+    rows = diagnostics(tmp_path, LIBRARY + settings, capsys)
+    assert [(r["code"], r["line"]) for r in rows] == [("conflict", line)], rows
+    assert words in str(rows[0]["message"])

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ciforge import yamlout
+from ciforge.yamldata import FlowMap
 from tests.helpers import GITHUB, GITLAB, as_yaml, case_dirs
 from tests.yaml_readers import YamlOracle, load_yaml11, load_yaml12, typed
 from tests.yaml_strategies import FIXED, ONE_LINE, scalars
@@ -94,3 +95,30 @@ def test_generated_scalars_read_the_same_in_every_reader(
     data = {"values": values, **{key: index for index, key in enumerate(keys) if key != "<<"}}
     text = yamlout.dump(as_yaml(data))
     assert _all_readers(text, psych, github_yaml) == dict.fromkeys(("psych", "pyyaml", "ruamel", "github"), typed(data))
+
+
+FLOW_VALUES = st.one_of(
+    st.sampled_from(["a,b", "x:y", "http://h:1/p", "[x]", "{y}", "a: b", "- x", "#c", "'q'", '"d"', "0o17", "on", ""]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r"), max_size=12),
+    st.integers(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    legs=st.lists(
+        st.dictionaries(st.from_regex(r"[A-Z_][A-Z0-9_]{0,8}", fullmatch=True), FLOW_VALUES, max_size=5), max_size=4
+    )
+)
+def test_flow_maps_read_the_same_in_every_reader(
+    legs: list[dict[str, Any]], psych: YamlOracle, github_yaml: YamlOracle
+) -> None:
+    """A matrix leg written on one line (yamldata.FlowMap, or a block when it cannot be) reads back
+    as the same mapping in Psych (GitLab), the yaml package (GitHub), PyYAML and ruamel, with flow
+    indicators, colons, quotes and YAML 1.1 look-alikes in its values."""
+    data = {"include": [FlowMap(leg) for leg in legs]}
+    text = yamlout.dump(as_yaml(data))
+    expected = {"include": [dict(leg) for leg in legs]}
+    for reader, read in _all_readers(text, psych, github_yaml).items():
+        assert read == typed(expected), (reader, text)

@@ -18,7 +18,7 @@ from ciforge.targets.github.outputs import export_outputs, input_env, job_output
 from ciforge.targets.github.permissions import environment, scopes
 from ciforge.targets.github.runners import HOSTED_RUNNERS
 from ciforge.targets.github.values import env_value
-from ciforge.yamldata import Commented, Script, Yaml, drop_none
+from ciforge.yamldata import Commented, FlowMap, Script, Yaml, drop_none
 
 
 def leg_expression(job: ir.Job) -> str:
@@ -134,7 +134,8 @@ def matrix_strategy(job: ir.Job) -> dict[str, Yaml] | None:
     https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/run-job-variations"""
     if not job.legs:
         return None
-    return {"fail-fast": False, "matrix": {"include": [dict(leg.variables) for leg in job.legs]}}
+    # one line per leg (yamlout.FlowMap): the matrix is most of a big workflow's bytes
+    return {"fail-fast": False, "matrix": {"include": [FlowMap(leg.variables) for leg in job.legs]}}
 
 
 def job_env(job: ir.Job) -> dict[str, Yaml] | None:
@@ -302,7 +303,7 @@ def step_publish_release(step: ir.PublishRelease, job: ir.Job, pipeline: ir.Pipe
         job,
         name="Publish the release",
         id="release-github",
-        script=scripts.publish_release(notes=step.notes, draft=step.draft),
+        script=scripts.publish_release(notes=step.notes, draft=step.draft, assets=step.assets),
     )
 
 

@@ -74,7 +74,7 @@ def scan_report(target: str, scanners: str) -> str:
     )
 
 
-def publish_release(*, notes: bool, draft: bool = False) -> str:
+def publish_release(*, notes: bool, draft: bool = False, assets: bool = True) -> str:
     """Create the release with the gh CLI that the runner image ships, its notes from
     release-notes.md (never GitHub's own generated notes, which GitLab has no counterpart of).
     https://cli.github.com/manual/gh_release_create"""
@@ -82,5 +82,5 @@ def publish_release(*, notes: bool, draft: bool = False) -> str:
         'gh release create "$RELEASE_TAG" --repo "$GITHUB_REPOSITORY" --verify-tag --title "$RELEASE_TAG" '
         + ("--draft " if draft else "")
         + ("--notes-file release-notes.md" if notes else "--notes ''")
-        + " release/*",
+        + (" release/*" if assets else ""),
     )

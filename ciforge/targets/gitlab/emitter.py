@@ -232,7 +232,7 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.NewCodeReport: lambda step, job: [],
     ir.ScanReport: lambda step, job: _platform_block(job, scripts.scan_report(step.target, step.scanners)),
     ir.PublishRelease: lambda step, job: _platform_block(
-        job, scripts.publish_release(notes=step.notes, draft=step.draft)
+        job, scripts.publish_release(notes=step.notes, draft=step.draft, assets=step.assets)
     ),
 }
 

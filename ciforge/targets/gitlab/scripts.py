@@ -77,7 +77,7 @@ def scan_report(target: str, scanners: str) -> str:
     )
 
 
-def publish_release(*, notes: bool, draft: bool = False) -> str:
+def publish_release(*, notes: bool, draft: bool = False, assets: bool = True) -> str:
     """Upload the assets to the generic package registry, then create the release
     with links to them, both with the job token; its description is release-notes.md as a JSON
     string (backslashes, quotes and tabs escaped, other control characters dropped, lines joined
@@ -94,12 +94,18 @@ def publish_release(*, notes: bool, draft: bool = False) -> str:
         description,
         'package_url="${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/packages/generic/${CI_PROJECT_NAME}/${RELEASE_TAG}"',
         'links=""',
-        "for file in release/*; do",
-        '  name="$(basename "$file")"',
-        '  curl --fail-with-body --silent --show-error --header "JOB-TOKEN: ${CI_JOB_TOKEN}" \\',
-        '    --upload-file "$file" "${package_url}/${name}"',
-        '  links="${links}${links:+,}{\\"name\\":\\"${name}\\",\\"url\\":\\"${package_url}/${name}\\",\\"link_type\\":\\"package\\"}"',
-        "done",
+        *(
+            [
+                "for file in release/*; do",
+                '  name="$(basename "$file")"',
+                '  curl --fail-with-body --silent --show-error --header "JOB-TOKEN: ${CI_JOB_TOKEN}" \\',
+                '    --upload-file "$file" "${package_url}/${name}"',
+                '  links="${links}${links:+,}{\\"name\\":\\"${name}\\",\\"url\\":\\"${package_url}/${name}\\",\\"link_type\\":\\"package\\"}"',
+                "done",
+            ]
+            if assets
+            else []
+        ),
         'body="{\\"tag_name\\":\\"${RELEASE_TAG}\\",\\"name\\":\\"${RELEASE_TAG}\\",\\"description\\":\\"${description}\\",'
         '\\"assets\\":{\\"links\\":[${links}]}}"',
         *(
