@@ -582,3 +582,35 @@ def test_gitlab_job_image_as_a_name_or_an_object() -> None:
     assert lift_gitlab.lift({"j": {"image": "golang:1.24.3", "script": ["x"]}}, PUSH_MAIN).jobs["j"].tools == (
         ("go", "1.24.3"),
     )
+
+
+def test_gitlab_expand_false_keeps_the_value_as_written() -> None:
+    """A variable with ``expand: false`` is passed as written, at the top level and in a job
+    (https://docs.gitlab.com/ci/yaml/#variablesexpand); the same text expanded is the platform
+    value it names."""
+    doc = {
+        "variables": {"TOP": {"value": "$CI_COMMIT_SHA", "expand": False}, "TOP_EXPANDED": "$CI_COMMIT_SHA"},
+        "j": {
+            "script": ["x"],
+            "variables": {"JOB": {"value": "$CI_COMMIT_SHA", "expand": False}, "JOB_EXPANDED": "$CI_COMMIT_SHA"},
+        },
+    }
+    env = dict(lift_gitlab.lift(doc, PUSH_MAIN).jobs["j"].env)
+    assert env["TOP"] == env["JOB"] == "$CI_COMMIT_SHA"
+    assert env["TOP_EXPANDED"] == env["JOB_EXPANDED"] != "$CI_COMMIT_SHA"
+
+
+def test_gitlab_job_directory_follows_each_cd_before_the_work() -> None:
+    """Blocks that only change directory, before any other block, set the job's directory; each
+    is relative to the one before (a hand-edited pipeline may split them)."""
+    doc = {"j": {"script": ["cd sub", "cd inner", "go test ./..."]}}
+    assert lift_gitlab.lift(doc, PUSH_MAIN).jobs["j"].workdir == "sub/inner"
+
+
+def test_gitlab_runner_tags_expand_the_job_variables() -> None:
+    """``tags`` may name variables (https://docs.gitlab.com/ci/yaml/#tags): the runner is the one
+    the expanded tag names."""
+    plain = {"j": {"script": ["x"], "tags": ["saas-linux-small-arm64"]}}
+    named = {"j": {"script": ["x"], "tags": ["$RUNNER"], "variables": {"RUNNER": "saas-linux-small-arm64"}}}
+    arm = lift_gitlab.lift(plain, PUSH_MAIN).jobs["j"].platform
+    assert lift_gitlab.lift(named, PUSH_MAIN).jobs["j"].platform == arm == "linux/arm64"
