@@ -378,7 +378,8 @@ def linear_fit(xs: Sequence[float], ys: Sequence[float]) -> dict[str, float]:
     return {"slope": slope, "intercept": intercept, "r2": r2}
 
 
-_LEG_LINE = re.compile(r"^\s*- BUILD_LEG: ", re.MULTILINE)
+# a leg's entry: a block mapping (GitLab's parallel:matrix) or one flow-style line (GitHub's include)
+_LEG_LINE = re.compile(r"^\s*- \{?BUILD_LEG: ", re.MULTILINE)
 _BUILD_JOB_GITLAB = re.compile(r"^build(?:-\d+)?:\s*$", re.MULTILINE)
 
 
