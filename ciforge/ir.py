@@ -26,6 +26,11 @@ LABEL_ARGS: Final = ("SOURCE", "REVISION", "VERSION")
 BUILD_ARG_PREFIX: Final = "BUILD_ARG_"
 
 
+def build_arg_variable(name: str) -> str:
+    """The image.env variable that holds the value of the user's build argument ``name``."""
+    return BUILD_ARG_PREFIX + name
+
+
 class Event(enum.Enum):
     """The abstract events of the execution plan (docs/equivalence.md, "The claim")."""
 
@@ -207,6 +212,11 @@ class BuildImage:
     def label_args(self) -> tuple[str, ...]:
         """The OCI label arguments passed with their platform values: those not given by the user."""
         return tuple(name for name in LABEL_ARGS if name not in self.build_args) if self.labels else ()
+
+    @property
+    def user_args(self) -> tuple[tuple[str, str], ...]:
+        """The user's build arguments, each with the image.env variable that holds its value."""
+        return tuple((name, build_arg_variable(name)) for name in self.build_args)
 
 
 @attrs.frozen(kw_only=True)

@@ -1,5 +1,6 @@
-"""The image build's options that need more than a flag: the QEMU emulators of image.emulation
-and the release placeholders of image.build-args (docs/dockerfile.md, docs/release.md)."""
+"""The image build's options that need more than a flag: the QEMU emulators of image.emulation,
+the release placeholders of image.build-args and the platform-to-leg table of image.from-build
+(docs/dockerfile.md, docs/release.md)."""
 
 from __future__ import annotations
 
@@ -65,13 +66,13 @@ def emulation(image: Image) -> ir.SetupEmulation:
     )
 
 
-def stamp_env(image: Image, have: ir.Env) -> ir.Env:
-    """What the release placeholders of image.build-args are computed from, the build's own
-    values, except those ``have`` already (RELEASE_TAG, when the image tags need it)."""
+def stamp_env(image: Image, env: ir.Env) -> ir.Env:
+    """``env`` and, with image.build-args, what their release placeholders are computed from (the
+    build's own values) that it lacks (it has RELEASE_TAG when the image tags need it)."""
     if not image.build_args:
-        return ()
-    names = {name for name, _ in have}
-    return tuple((name, value) for name, value in lower_build.STAMP_ENV if name not in names)
+        return env
+    names = {name for name, _ in env}
+    return env + tuple((name, value) for name, value in lower_build.STAMP_ENV if name not in names)
 
 
 def check(chain: SupplyChain) -> None:

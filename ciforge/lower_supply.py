@@ -117,6 +117,7 @@ class SupplyChain:
     def image_job(self, *, publish: bool) -> ir.Job:
         image = self.m.image
         assert image is not None
+        copied = self.builds if image.from_build else ()  # the builds whose binaries the image copies
         steps: list[ir.Step] = [
             ir.Checkout(),
             self.tool("buildx"),
@@ -126,6 +127,7 @@ class SupplyChain:
                 name="Image name and tags",
                 script=s.image_ref(image.tags, tuple(image.build_args.items())),
             ),
+            *((self.image_layout(),) if image.from_build else ()),
             ir.BuildImage(
                 context=image.context,
                 dockerfile=dockerfile_gen.PATH if image.generated else image.dockerfile,
@@ -136,8 +138,6 @@ class SupplyChain:
                 build_args=tuple(image.build_args),
             ),
         ]
-        if image.from_build:
-            steps.insert(-1, self.image_layout())
         if publish:
             steps.append(ir.Run(id="image-output", name="Image digest", script=s.record_image_output()))
         events = self.publish_events if publish else ir.ALL_EVENTS - self.publish_events
@@ -147,18 +147,14 @@ class SupplyChain:
             stage="package",
             # a build that does not push ships nothing: it starts at once, or once the binaries
             # it copies are built
-            needs=(self.ship_needs if publish else ())
-            + tuple(b for b in self.builds if image.from_build and (not publish or b not in self.ship_needs)),
+            needs=tuple(dict.fromkeys((self.ship_needs if publish else ()) + copied)),
             consumes=tuple(
-                ir.ArtifactInput(producer=build, name=f"build-{ir.LEG_TOKEN}", all_legs=True)
-                for build in (self.builds if image.from_build else ())
+                ir.ArtifactInput(producer=build, name=f"build-{ir.LEG_TOKEN}", all_legs=True) for build in copied
             ),
             events=events,
             runtime=ir.Runtime.DOCKER,
             # A build that does not push logs in nowhere and gets no registry credential.
-            env=self.image_env()
-            + lower_image.stamp_env(image, self.image_env())
-            + (self.registry_env() if publish else ()),
+            env=lower_image.stamp_env(image, self.image_env()) + (self.registry_env() if publish else ()),
             steps=tuple(steps),
             access=self.access(ir.Access.WRITE_IMAGES) if publish else self.access(),
             timeout_minutes=45,

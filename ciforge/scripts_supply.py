@@ -8,7 +8,7 @@ identities from platform values (see ciforge.ir.PlatformValue).
 
 from __future__ import annotations
 
-from ciforge.ir import BUILD_ARG_PREFIX
+from ciforge.ir import build_arg_variable
 from ciforge.scripts import block, pinned
 from ciforge.scripts_build import placeholder_lines, stamped, tag_version_lines
 
@@ -57,7 +57,7 @@ def image_ref(kinds: tuple[str, ...] = ("ref", "sha"), build_args: tuple[tuple[s
         lines.append(
             'if [ -z "${RELEASE_TAG:-}" ] && [ -n "${DEFAULT_BRANCH:-}" ] && [ "$REF_NAME" = "$DEFAULT_BRANCH" ]; then add latest; fi'
         )
-    arguments = [f"{BUILD_ARG_PREFIX}{name}" for name, _ in build_args]
+    arguments = [build_arg_variable(name) for name, _ in build_args]
     if build_args:
         lines += placeholder_lines()
         lines += [stamped(variable, value) for variable, (_, value) in zip(arguments, build_args, strict=True)]

@@ -126,8 +126,9 @@ def _as_literal(value: Yaml) -> bool:
 # A flow mapping longer than this (with its indentation) is written as a block: a reader's line.
 FLOW_WIDTH: Final = 160
 # Characters a plain scalar cannot hold inside a flow collection (YAML 1.2 §7.3.3, ns-plain-safe-in),
-# and ':', which older YAML 1.1 parsers read differently there (today's Psych, PyYAML, ruamel and
-# GitHub's parser agree on it: tests/test_yaml_readers.py); quoting it costs two bytes.
+# and ':' as a margin: the four readers tests/test_yaml_readers.py runs (Psych, PyYAML, ruamel,
+# GitHub's parser) read a flow plain scalar with ':' the same, but a colon there is the case YAML
+# parsers have disagreed on; quoting it costs two bytes.
 _FLOW_INDICATORS: Final = frozenset(",[]{}:")
 
 

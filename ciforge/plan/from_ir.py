@@ -117,7 +117,7 @@ def _commands(job: ir.Job) -> tuple[str, ...]:
                     labels=",".join(
                         (
                             *step.label_args,
-                            *(build_arg_word(name, ir.BUILD_ARG_PREFIX + name) for name in step.build_args),
+                            *(build_arg_word(name, variable) for name, variable in step.user_args),
                         )
                     ),
                 )

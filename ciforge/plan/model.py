@@ -257,9 +257,6 @@ def image_build_command(
     )
 
 
-LABEL_ARGS: Final = ir.LABEL_ARGS
-
-
 def emulation_command(*, image: str, architectures: str) -> str:
     """QEMU emulators for the image build as a contract: the binfmt image that registers them and
     the architectures (comma-separated), whichever implementation ran it."""

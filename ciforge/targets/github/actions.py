@@ -71,7 +71,7 @@ def build_image(step: ir.BuildImage) -> list[Yaml]:
                 },
             }
         )
-    build_args = tuple(ir.BUILD_ARG_PREFIX + name for name in step.build_args)
+    build_args = tuple(variable for _, variable in step.user_args)
     out.append(
         {
             "name": "Export image name and tags",
@@ -101,7 +101,7 @@ def build_image(step: ir.BuildImage) -> list[Yaml]:
         "VERSION": "${{ env.REF_NAME }}",
     }
     arguments = [f"{name}={labels[name]}" for name in step.label_args]
-    arguments += [f"{name}=${{{{ env.{ir.BUILD_ARG_PREFIX}{name} }}}}" for name in step.build_args]
+    arguments += [f"{name}=${{{{ env.{variable} }}}}" for name, variable in step.user_args]
     if arguments:
         with_["build-args"] = "".join(f"{argument}\n" for argument in arguments)
     if step.cache:

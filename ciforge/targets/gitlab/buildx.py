@@ -63,21 +63,26 @@ def build_image_script(step: ir.BuildImage) -> str:
     # COMMIT_SHA and REF_NAME), then image.build-args, whose values the image-ref block computed
     labels = {"SOURCE": "${CI_PROJECT_URL}", "REVISION": "${COMMIT_SHA}", "VERSION": "${REF_NAME}"}
     arguments = [f"{name}={labels[name]}" for name in step.label_args]
-    arguments += [f"{name}=${{{ir.BUILD_ARG_PREFIX}{name}}}" for name in step.build_args]
-    # one build argument per continued line: yamllint's and reviewers' line length
-    flags += [f'\\\n  --build-arg "{argument}"' for argument in arguments]
-    if arguments:
-        flags.append("\\\n ")
+    arguments += [f"{name}=${{{variable}}}" for name, variable in step.user_args]
+    outputs = []
     if step.cache:
-        flags.append('--cache-from "$cache"')
+        outputs.append('--cache-from "$cache"')
         if step.push:
-            flags.append('--cache-to "${cache},mode=max"')
-    flags.append(
+            outputs.append('--cache-to "${cache},mode=max"')
+    outputs.append(
         '--output "type=image,name=${IMAGE},push-by-digest=true,name-canonical=true,push=true"'
         if step.push
         else "--output type=cacheonly"
     )
-    lines.append("docker buildx build " + " ".join(flags) + f" {step.context}")
+    # each build argument on a continued line of its own: yamllint's 400 columns, and readers
+    continued = "".join(f' \\\n  --build-arg "{argument}"' for argument in arguments)
+    lines.append(
+        "docker buildx build "
+        + " ".join(flags)
+        + continued
+        + (" \\\n  " if continued else " ")
+        + " ".join([*outputs, step.context])
+    )
     if step.push:
         lines += [
             'digest="$(sed -n \'s/.*"containerimage.digest": *"\\(sha256:[0-9a-f]*\\)".*/\\1/p\' image-metadata.json'
