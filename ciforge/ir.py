@@ -74,6 +74,9 @@ PlatformValueName = Literal[
     "change_base",
     "signing_identity",
     "signing_issuer",
+    "server_url",  # the CI server (the build platform of the provenance), e.g. https://github.com
+    "project_path",  # owner/repository, group/project
+    "run_url",  # the page of this run (GitHub's run attempt, GitLab's pipeline)
     "secret",
     "variable",
     "service_host",  # arg: the service's name
@@ -273,6 +276,18 @@ class PublishRelease:
     exception: ClassVar[str] = "release-publish"
 
 
+@attrs.frozen(kw_only=True)
+class AttestProvenance:
+    """The platform's own record of the SLSA build provenance of ``subject``: the pushed image
+    (IMAGE and IMAGE_DIGEST) or the release's ``release/SHA256SUMS`` (each asset it lists). The
+    shared blocks attest and verify the same predicate type with cosign on both platforms; this
+    step is the native extra: GitHub's actions/attest, GitLab's runner artifact provenance
+    metadata (the release's artifacts only). Named exception ``provenance-native``."""
+
+    subject: Literal["image", "checksums"]
+    exception: ClassVar[str] = "provenance-native"
+
+
 Step = (
     Checkout
     | SetupGo
@@ -285,9 +300,10 @@ Step = (
     | TestReport
     | ScanReport
     | PublishRelease
+    | AttestProvenance
 )
 # The steps each platform spells in its own way, never compared as commands (docs/equivalence.md).
-PLATFORM_REPORTS: Final = (CoverageReport, NewCodeReport, TestReport, ScanReport, PublishRelease)
+PLATFORM_REPORTS: Final = (CoverageReport, NewCodeReport, TestReport, ScanReport, PublishRelease, AttestProvenance)
 
 
 @attrs.frozen(kw_only=True)

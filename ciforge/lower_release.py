@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ciforge import ir
+from ciforge import ir, lower_provenance
 from ciforge import scripts_supply as s
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ def jobs(chain: SupplyChain, collectors: list[ir.Job]) -> list[ir.Job]:
         assets_env.append(("RELEASE_TAG", ir.PlatformValue("tag_name")))
     if sign is not None:
         assets_env += chain.signing_env(private=True)
+    provenance = lower_provenance.wanted(chain.m)
     assets = ir.Job(
         id="release-assets",
         name="Release assets",
@@ -49,7 +50,7 @@ def jobs(chain: SupplyChain, collectors: list[ir.Job]) -> list[ir.Job]:
         ),
         events=tags,
         runtime=ir.Runtime.COSIGN if sign else ir.Runtime.SHELL,
-        env=tuple(assets_env),
+        env=lower_provenance.with_env(tuple(assets_env)) if provenance else tuple(assets_env),
         steps=((chain.tool("cosign"),) if sign else ())
         + (
             ir.Run(
@@ -66,7 +67,8 @@ def jobs(chain: SupplyChain, collectors: list[ir.Job]) -> list[ir.Job]:
                     key=key,
                 ),
             ),
-        ),
+        )
+        + (lower_provenance.release_steps(key=key) if provenance else ()),
         consumes=tuple(consumes),
         produces=(ir.Artifact(name="release", paths=("release/",)),),
         access=chain.access(),
@@ -76,7 +78,8 @@ def jobs(chain: SupplyChain, collectors: list[ir.Job]) -> list[ir.Job]:
         environment=chain.environment,
         gates=(ir.Gate(kind="exit_code", block="release-assets"),)
         # the checksums' signature is verified as soon as it is made
-        + ((ir.Gate(kind="signature", block="release-assets"),) if sign is not None else ()),
+        + ((ir.Gate(kind="signature", block="release-assets"),) if sign is not None else ())
+        + ((ir.Gate(kind="signature", block="release-provenance"),) if provenance else ()),
     )
     notes = chain.m.release is not None and chain.m.release.notes == "generate"
     # a library (build: false) without an SBOM releases its notes only

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ciforge import dockerfile_gen, ir, lower_image, lower_release, lower_scan, lower_smoke, pins
+from ciforge import dockerfile_gen, ir, lower_image, lower_provenance, lower_release, lower_scan, lower_smoke, pins
 from ciforge import scripts_supply as s
 from ciforge.diagnostics import Diagnostic, DiagnosticCode
 from ciforge.model import Binary, Manifest
@@ -280,6 +280,8 @@ class SupplyChain:
         assert sign is not None
         key = sign.key is not None
         needs = ("image-publish",) + (("sbom",) if self.m.sbom else ()) + (("scan",) if self.m.scan else ())
+        provenance = lower_provenance.wanted(self.m)
+        env = (*self.registry_env(), *self.sbom_env(), *self.signing_env(private=True))
         return ir.Job(
             id="sign",
             name="Sign",
@@ -287,10 +289,11 @@ class SupplyChain:
             needs=needs,
             events=self.publish_events,
             runtime=ir.Runtime.COSIGN,
-            env=(*self.registry_env(), *self.sbom_env(), *self.signing_env(private=True)),
+            env=lower_provenance.with_env(env) if provenance else env,
             steps=(
                 self.tool("cosign"),
                 ir.Run(id="sign", name="Cosign sign", script=s.sign(key=key, attest_sbom=self.m.sbom is not None)),
+                *(lower_provenance.image_steps(key=key) if provenance else ()),
             ),
             inputs=(self.image_input(),),
             consumes=(ir.ArtifactInput(producer="sbom", name="sbom"),) if self.m.sbom else (),
@@ -306,6 +309,7 @@ class SupplyChain:
         sign = self.m.sign
         assert sign is not None
         key = sign.key is not None
+        provenance = lower_provenance.wanted(self.m)
         return ir.Job(
             id="verify",
             name="Verify signature",
@@ -321,11 +325,13 @@ class SupplyChain:
                     name="Cosign verify",
                     script=s.verify(key=key, attestation=self.m.sbom is not None),
                 ),
+                *((lower_provenance.verify_step(key=key),) if provenance else ()),
             ),
             inputs=(self.image_input(),),
             access=self.access(ir.Access.READ_IMAGES),
             timeout_minutes=10,
-            gates=(ir.Gate(kind="signature", block="verify"),),
+            gates=(ir.Gate(kind="signature", block="verify"),)
+            + ((ir.Gate(kind="signature", block="verify-provenance"),) if provenance else ()),
             cancellable=False,
             environment=self.environment,
         )

@@ -305,6 +305,7 @@ class Sign:
     public_key: str = "env:COSIGN_PUBLIC_KEY"
     verify: bool = True
     gitlab_url: str = "https://gitlab.com"
+    provenance: bool = False  # SLSA provenance of the image and the checksums (docs/provenance.md)
 
 
 @attrs.frozen(kw_only=True)

@@ -324,3 +324,82 @@ def release_notes() -> str:
         "} | LC_ALL=C tr -d '\\000-\\010\\013-\\037' > release-notes.md",
         "cat release-notes.md",
     )
+
+
+# SLSA provenance v1 (https://slsa.dev/spec/v1.0/provenance); cosign's name for its predicate
+# type (https://docs.sigstore.dev/cosign/verifying/attestation/).
+PROVENANCE_TYPE = "slsaprovenance1"
+# The buildType of ciforge's predicate: what its fields mean is written in docs/provenance.md.
+PROVENANCE_BUILD_TYPE = "urn:ciforge:buildtype:pipeline:v1"
+
+
+def provenance_predicate() -> str:
+    """Lines that write provenance.json, the SLSA provenance v1 predicate of this run, from the
+    environment alone: the source (SERVER_URL/PROJECT_PATH) at its git ref (refs/tags/RELEASE_TAG
+    on a tag, else refs/heads/REF_NAME) and commit (COMMIT_SHA), the build platform (SERVER_URL)
+    and the run (RUN_URL). Each value is escaped for JSON (a git ref may hold a double quote, never
+    a control character: git-check-ref-format(1)). docs/provenance.md."""
+    return "\n".join(
+        (
+            "json() { printf '%s' \"$1\" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/\"/\\\\\"/g'; }",
+            'if [ -n "${RELEASE_TAG:-}" ]; then ref="refs/tags/${RELEASE_TAG}"; else ref="refs/heads/${REF_NAME}"; fi',
+            'repository="$(json "${SERVER_URL}/${PROJECT_PATH}")"',
+            'ref="$(json "$ref")"',
+            "{",
+            f'  printf \'{{"buildDefinition":{{"buildType":"{PROVENANCE_BUILD_TYPE}",\'',
+            '  printf \'"externalParameters":{"source":"%s","ref":"%s"},\' "$repository" "$ref"',
+            '  printf \'"resolvedDependencies":[{"uri":"git+%s@%s","digest":{"gitCommit":"%s"}}]},\' \\',
+            '    "$repository" "$ref" "$(json "$COMMIT_SHA")"',
+            '  printf \'"runDetails":{"builder":{"id":"%s"},"metadata":{"invocationId":"%s"}}}\\n\' \\',
+            '    "$(json "$SERVER_URL")" "$(json "$RUN_URL")"',
+            "} > provenance.json",
+            "cat provenance.json",
+        )
+    )
+
+
+def attest_image_provenance(*, key: bool) -> str:
+    """sign.provenance: attest the pushed digest's SLSA provenance with cosign."""
+    return block(
+        provenance_predicate(),
+        _cosign_login(),
+        _join(
+            "cosign attest --yes",
+            _signing_flags(key),
+            f"--type {PROVENANCE_TYPE} --predicate provenance.json",
+            IMAGE_REF,
+        ),
+    )
+
+
+def verify_image_provenance(*, key: bool) -> str:
+    """The gate: the digest has a provenance attestation signed by this pipeline's identity (or key)."""
+    return block(
+        _cosign_login(),
+        _join(
+            f"cosign verify-attestation --type {PROVENANCE_TYPE}",
+            _verify_flags(key),
+            IMAGE_REF,
+            "> cosign-verify-provenance.json",
+        ),
+        'echo "verified the provenance of ${IMAGE}@${IMAGE_DIGEST}"',
+    )
+
+
+def attest_checksums_provenance(*, key: bool) -> str:
+    """sign.provenance on a release: attest SHA256SUMS's SLSA provenance with cosign into a
+    bundle beside it (a release asset), and verify that bundle straight away."""
+    bundle = "release/SHA256SUMS.provenance.sigstore.json"
+    return block(
+        provenance_predicate(),
+        _join(
+            "cosign attest-blob --yes",
+            _signing_flags(key),
+            f"--type {PROVENANCE_TYPE} --predicate provenance.json --bundle {bundle} release/SHA256SUMS",
+        ),
+        _join(
+            f"cosign verify-blob-attestation --type {PROVENANCE_TYPE}",
+            _verify_flags(key),
+            f"--bundle {bundle} release/SHA256SUMS",
+        ),
+    )

@@ -258,6 +258,25 @@ def check_release_draft(result: Result) -> None:
     assert lift_github.lift(draft.files[GITHUB], event) == expected == lift_gitlab.lift(draft.files[GITLAB], event)
 
 
+def check_provenance_native(result: Result) -> None:
+    """With sign.provenance, GitHub's actions/attest and GitLab's runner artifact metadata are
+    each platform's alone (the go-service case has neither); the plans stay equal."""
+    assert "actions/attest@" not in result.files[GITHUB]
+    attested = render_case(CASES / "sign-provenance")
+    assert attested.pipeline is not None
+    assert attested.files[GITHUB].count("uses: actions/attest@") == 2
+    assert "actions/attest" not in attested.files[GITLAB]
+    assert attested.files[GITLAB].count("RUNNER_GENERATE_ARTIFACTS_METADATA: 'true'") == 1
+    for name in ("push:main", "tag"):
+        event = EVENTS[name]
+        expected = from_ir.plan(attested.pipeline, event)
+        assert (
+            lift_github.lift(attested.files[GITHUB], event)
+            == expected
+            == lift_gitlab.lift(attested.files[GITLAB], event)
+        )
+
+
 def check_output_plumbing(result: Result) -> None:
     gh = _blocks_github(result, "image-publish")
     assert [kind for _, kind in gh].count("output-plumbing") == 3
@@ -452,6 +471,7 @@ EXCEPTION_CHECKS: dict[str, Callable[[Result], None]] = {
     "scan-report": check_scan_report,
     "release-publish": check_release_publish,
     "release-draft": check_release_draft,
+    "provenance-native": check_provenance_native,
     "output-plumbing": check_output_plumbing,
     "image-build-contract": check_image_build_contract,
     "checkout": check_checkout,

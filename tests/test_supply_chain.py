@@ -83,6 +83,7 @@ def test_github_least_privilege(case: Path) -> None:
         "packages:write": {"image-publish", "sign", "promote"},
         "packages:read": {"sbom", "scan", "smoke-image", "verify"},  # smoke-image pulls the digest
         "id-token:write": {"sign", "release-assets"},
+        "attestations:write": {"sign", "release-assets"},  # actions/attest (sign.provenance)
         "security-events:write": {"scan"},
         "contents:write": {"release"},
     }
@@ -99,12 +100,20 @@ def test_github_least_privilege(case: Path) -> None:
 def test_oidc_only_in_signing_jobs(case: Path) -> None:
     """id-token (GitHub) and a Sigstore id_token (GitLab) appear in exactly the same, signing,
     jobs. On GitLab a job that only verifies a keyless signature gets a token of another audience,
-    read for the signing identity's claims (docs/equivalence.md)."""
-    gh = {j for j, job in workflow(case)["jobs"].items() if job["permissions"].get("id-token") == "write"}
+    read for the signing identity's claims (docs/equivalence.md). GitHub's actions/attest
+    (sign.provenance, named exception provenance-native) signs keyless with the job's token even
+    when cosign signs with a key: those jobs, and only they, have id-token on GitHub alone."""
+    jobs = workflow(case)["jobs"]
+    gh = {j for j, job in jobs.items() if job["permissions"].get("id-token") == "write"}
+    attesting = {
+        j for j, job in jobs.items() if any("actions/attest@" in step.get("uses", "") for step in job["steps"])
+    }
+    assert attesting <= gh
+    assert all(jobs[j]["permissions"].get("attestations") == "write" for j in attesting)
     tokens = {j: job["id_tokens"] for j, job in pipeline(case).items() if isinstance(job, dict) and "id_tokens" in job}
     sigstore = {j for j, token in tokens.items() if token == {"SIGSTORE_ID_TOKEN": {"aud": "sigstore"}}}
-    assert gh == sigstore
-    assert gh <= {"sign", "release-assets"}
+    assert gh - attesting == sigstore - attesting
+    assert sigstore <= gh <= {"sign", "release-assets"}
     for name in set(tokens) - sigstore:
         assert name == "verify"
         assert tokens[name] == {"IDENTITY_ID_TOKEN": {"aud": "ciforge-signing-identity"}}

@@ -36,6 +36,9 @@ PLATFORM_TOKENS: Final = {
     "registry_password": "@credential",
     "signing_identity": "@signing-identity",
     "signing_issuer": "@signing-issuer",
+    "server_url": "@SERVER_URL",
+    "project_path": "@PROJECT_PATH",
+    "run_url": "@RUN_URL",
     "docker_publish_host": register.DOCKER_PUBLISH_TOKEN,
 }
 

@@ -20,7 +20,7 @@ from ciforge import ir
 from ciforge.plan.model import Gate, assigned
 
 _CONTINUATION: Final = re.compile(r"\\\n")
-COSIGN_VERIFY: Final = frozenset({"verify", "verify-blob", "verify-attestation"})
+COSIGN_VERIFY: Final = frozenset({"verify", "verify-blob", "verify-attestation", "verify-blob-attestation"})
 
 
 @functools.lru_cache(maxsize=4096)

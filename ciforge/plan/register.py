@@ -68,6 +68,17 @@ REGISTER: Final = {
             "package registry and stops before the Releases API call, which it prints.",
         ),
         NamedException(
+            "provenance-native",
+            "Each platform's own record of the provenance",
+            "With sign.provenance, one shared block writes the SLSA provenance v1 predicate and cosign attests "
+            "it (the image's digest in the sign job, SHA256SUMS in release-assets); the verify gates are shared "
+            "blocks too. Natively, GitHub also runs actions/attest, which stores GitHub's own provenance of the "
+            "image and of each release asset in the repository's attestations (gh attestation verify); GitLab's "
+            "runner writes provenance metadata beside the release job's artifacts "
+            "(RUNNER_GENERATE_ARTIFACTS_METADATA). GitLab has no native record of the image's provenance: the "
+            "cosign attestation in the registry is the one both platforms share.",
+        ),
+        NamedException(
             "output-plumbing",
             "How job outputs travel",
             "GitHub copies outputs.env into $GITHUB_ENV/$GITHUB_OUTPUT and needs.*.outputs; GitLab "
@@ -372,7 +383,7 @@ def docker_publish_host(env: dict[str, str], host: str) -> dict[str, str]:
 # Environment: names that only one platform sets, and names whose values are parameters.
 PLATFORM_ENV: Final = frozenset(
     {"DOCKER_HOST", "DOCKER_TLS_CERTDIR", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "GOMODCACHE", "GOCACHE", "GH_TOKEN"}
-    | {"GIT_DEPTH", "FF_NETWORK_PER_BUILD"}
+    | {"GIT_DEPTH", "FF_NETWORK_PER_BUILD", "RUNNER_GENERATE_ARTIFACTS_METADATA"}
 )
 # registry-credentials: where they come from differs per platform (and may be implicit on GitLab).
 CREDENTIAL_ENV: Final = frozenset({"REGISTRY_USER", "REGISTRY_PASSWORD"})

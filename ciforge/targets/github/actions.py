@@ -120,6 +120,20 @@ def build_image(step: ir.BuildImage) -> list[Yaml]:
     return out
 
 
+def attest_provenance(step: ir.AttestProvenance) -> list[Yaml]:
+    """GitHub's own record of the provenance: actions/attest in provenance mode (no predicate
+    input: it writes GitHub's SLSA provenance v1) signs it with the job's OIDC token and stores it
+    in the repository's attestations (``gh attestation verify``); the image's is not pushed to the
+    registry, which holds cosign's. The checksums' names every asset that SHA256SUMS lists.
+    https://github.com/actions/attest#inputs"""
+    subject: dict[str, Yaml] = (
+        {"subject-name": "${{ env.IMAGE }}", "subject-digest": "${{ env.IMAGE_DIGEST }}", "push-to-registry": False}
+        if step.subject == "image"
+        else {"subject-checksums": "release/SHA256SUMS"}
+    )
+    return [{"name": "Record the provenance (GitHub attestations)", "uses": uses("actions/attest"), "with": subject}]
+
+
 def report_steps(job: ir.Job) -> list[Yaml]:
     """A scan report goes to code scanning, also when the gate failed.
     https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/uploading-a-sarif-file-to-github"""

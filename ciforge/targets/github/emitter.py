@@ -13,7 +13,14 @@ from ciforge import ir
 from ciforge.ir import unsupported
 from ciforge.scripts_modules import guarded
 from ciforge.targets.github import scripts
-from ciforge.targets.github.actions import build_image, report_steps, setup_emulation, setup_tool, uses
+from ciforge.targets.github.actions import (
+    attest_provenance,
+    build_image,
+    report_steps,
+    setup_emulation,
+    setup_tool,
+    uses,
+)
 from ciforge.targets.github.outputs import export_outputs, input_env, job_outputs
 from ciforge.targets.github.permissions import environment, scopes
 from ciforge.targets.github.runners import HOSTED_RUNNERS
@@ -114,6 +121,7 @@ PERMISSION_REASONS: Final[Mapping[str, str]] = {
     "contents:write": "create the release",
     "packages:read": "pull the image from the registry",
     "packages:write": "push the image, its signature and attestation",
+    "attestations:write": "record the build provenance in the repository's attestations",
     "security-events:write": "upload SARIF to code scanning",
     "id-token:write": "Sigstore keyless signing with the job's OIDC token",
 }
@@ -307,6 +315,10 @@ def step_publish_release(step: ir.PublishRelease, job: ir.Job, pipeline: ir.Pipe
     )
 
 
+def step_attest_provenance(step: ir.AttestProvenance, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
+    return attest_provenance(step)
+
+
 def step_setup_tool(step: ir.SetupTool, job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     return setup_tool(step)
 
@@ -331,6 +343,7 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.NewCodeReport: step_new_code_report,
     ir.ScanReport: step_scan_report,
     ir.PublishRelease: step_publish_release,
+    ir.AttestProvenance: step_attest_provenance,
 }
 
 

@@ -55,7 +55,12 @@ TOOL_ACTIONS: Final = {
     "sigstore/cosign-installer": ("cosign", "cosign-release"),
 }
 # Actions that are part of a contract or a registered exception, not commands.
-CONTRACT_ACTIONS: Final = {"actions/checkout", "docker/login-action", "github/codeql-action/upload-sarif"}
+CONTRACT_ACTIONS: Final = {
+    "actions/checkout",
+    "docker/login-action",
+    "github/codeql-action/upload-sarif",
+    "actions/attest",  # provenance-native
+}
 # Expressions each mean a platform value: a github context property
 # (https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#github-context) and its
 # GitLab predefined variable (https://docs.gitlab.com/ci/variables/predefined_variables/).
@@ -66,8 +71,16 @@ TOKENS: Final = {
     "github.event.repository.default_branch": "@DEFAULT_BRANCH",
     "github.ref_type == 'tag' && github.ref_name || ''": "@TAG_NAME",
     "github.event.pull_request.base.sha": "@CHANGE_BASE",
+    "github.server_url": "@SERVER_URL",
+    "github.repository": "@PROJECT_PATH",
     "github.actor": "@credential",
     "secrets.GITHUB_TOKEN": "@github-token",
+}
+
+# Values that are one platform value spelt with several expressions.
+WHOLE_VALUES: Final = {
+    "ghcr.io/@PROJECT_PATH": "@IMAGE_REPOSITORY",
+    "@SERVER_URL/@PROJECT_PATH/actions/runs/@expression(github.run_id)/attempts/@expression(github.run_attempt)": "@RUN_URL",
 }
 
 
@@ -222,9 +235,7 @@ def _normalize_value(name: str, value: Any, leg: dict[str, str]) -> str:
         return f"@expression({expr})"  # evaluated by GitHub: never equal to a literal
 
     text = expressions.substitute(text, resolve)
-    if text == "ghcr.io/@expression(github.repository)":
-        return "@IMAGE_REPOSITORY"
-    return text
+    return WHOLE_VALUES.get(text, text)
 
 
 def _artifact_producers(workflow: dict[str, Any]) -> dict[str, str]:

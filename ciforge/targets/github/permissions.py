@@ -17,7 +17,7 @@ ACCESS_SCOPES: Final[Mapping[ir.Access, tuple[str, str]]] = {
     ir.Access.READ_IMAGES: ("packages", "read"),
     ir.Access.WRITE_IMAGES: ("packages", "write"),
 }
-SCOPE_ORDER: Final = ("contents", "packages", "security-events", "id-token")
+SCOPE_ORDER: Final = ("contents", "packages", "attestations", "security-events", "id-token")
 
 
 def _registry_host(job: ir.Job) -> str:
@@ -30,7 +30,7 @@ def _registry_host(job: ir.Job) -> str:
 def scopes(job: ir.Job) -> tuple[str, ...]:
     """``scope:level`` entries in a fixed order: the packages scope only for GitHub's own
     registry (another registry takes CI secrets), security-events for the SARIF upload of a
-    scan report, id-token for Sigstore keyless signing."""
+    scan report, attestations for actions/attest, id-token for Sigstore keyless signing."""
     levels: dict[str, str] = {}
     for access in sorted(job.access, key=lambda a: a.value):
         scope, level = ACCESS_SCOPES[access]
@@ -41,6 +41,9 @@ def scopes(job: ir.Job) -> tuple[str, ...]:
     if job.has(ir.ScanReport):
         levels["security-events"] = "write"
     if job.oidc:
+        levels["id-token"] = "write"
+    if job.has(ir.AttestProvenance):  # actions/attest signs with the job's OIDC token, always keyless
+        levels["attestations"] = "write"
         levels["id-token"] = "write"
     return tuple(f"{scope}:{levels[scope]}" for scope in SCOPE_ORDER if scope in levels)
 

@@ -44,6 +44,12 @@ PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
     # .../.github/workflows/ciforge.yml@refs/heads/main (or @refs/tags/v1.2.3).
     "signing_identity": lambda _: "${{ github.server_url }}/${{ github.workflow_ref }}",
     "signing_issuer": lambda _: "https://token.actions.githubusercontent.com",
+    "server_url": lambda _: "${{ github.server_url }}",
+    "project_path": lambda _: "${{ github.repository }}",
+    "run_url": lambda _: (
+        "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
+        "/attempts/${{ github.run_attempt }}"
+    ),
     "secret": lambda name: "${{ secrets." + name + " }}",
     "variable": lambda name: "${{ vars." + name + " }}",
     # A job on the runner reaches its service containers, and the ports its own containers

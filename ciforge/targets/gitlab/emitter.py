@@ -181,6 +181,10 @@ def variables(job: ir.Job) -> Yaml:
         # a full clone: the change check and the new-code gate diff against the merge request's merge base
         # https://docs.gitlab.com/ci/runners/configure_runners/#shallow-cloning
         out["GIT_DEPTH"] = "0"
+    if any(isinstance(step, ir.AttestProvenance) and step.subject == "checksums" for step in job.steps):
+        # The runner writes SLSA provenance metadata of the job's artifacts beside them
+        # (provenance-native). https://docs.gitlab.com/ci/runners/configure_runners/#artifact-provenance-metadata
+        out["RUNNER_GENERATE_ARTIFACTS_METADATA"] = "true"
     if not any(isinstance(step, ir.Checkout) for step in job.steps):
         # No clone for a job that works only on artifacts: committed files cannot reach it.
         # https://docs.gitlab.com/ci/runners/configure_runners/#git-strategy
@@ -234,6 +238,8 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.PublishRelease: lambda step, job: _platform_block(
         job, scripts.publish_release(notes=step.notes, draft=step.draft, assets=step.assets)
     ),
+    # the runner's artifact provenance: a variable of the job (variables below), no command
+    ir.AttestProvenance: lambda step, job: [],
 }
 
 

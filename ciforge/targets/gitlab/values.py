@@ -31,6 +31,9 @@ PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
     # both set by the job's first block, from its ID token: see signing_identity
     "signing_identity": lambda _: None,
     "signing_issuer": lambda _: None,
+    "server_url": lambda _: "$CI_SERVER_URL",
+    "project_path": lambda _: "$CI_PROJECT_PATH",
+    "run_url": lambda _: "$CI_PIPELINE_URL",
     "secret": lambda name: "$" + name,
     "variable": lambda name: "$" + name,
     # A service is reached by its alias; the ports that containers of the Docker-in-Docker service
