@@ -13,15 +13,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ciforge import __version__
-from ciforge.diagnostics import FORMATTERS, Diagnostic, format_json, sort_key, workflow_command
-from ciforge.targets import registry
+from ciforge import __version__, check_cache
+from ciforge.target_names import NAMES
 
 if TYPE_CHECKING:
     from ciforge import ir
+    from ciforge.diagnostics import Diagnostic
 
 EXIT_OK, EXIT_DRIFT, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-TARGET_CHOICES = (*registry.NAMES, "all")
+TARGET_CHOICES = (*NAMES, "all")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -124,6 +124,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _report(diagnostics: Sequence[Diagnostic], fmt: str) -> None:
+    from ciforge.diagnostics import FORMATTERS, format_json, sort_key  # noqa: PLC0415
+
     ordered = sorted(diagnostics, key=sort_key)
     if fmt == "json":
         print(format_json(ordered))
@@ -142,12 +144,13 @@ def _one_line(value: object) -> str:
 
 
 def _targets(choice: str) -> tuple[str, ...]:
-    return registry.NAMES if choice == "all" else (choice,)
+    return NAMES if choice == "all" else (choice,)
 
 
 def _not_generated(out_dir: Path, files: dict[str, str], *, check: bool) -> list[Diagnostic]:
     """Hand-written files at the output paths, as diagnostics that say how to proceed."""
     from ciforge import output  # noqa: PLC0415
+    from ciforge.diagnostics import Diagnostic  # noqa: PLC0415
 
     out = []
     for rel, what in output.not_generated(out_dir, files).items():
@@ -165,14 +168,19 @@ def _not_generated(out_dir: Path, files: dict[str, str], *, check: bool) -> list
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    manifest: Path = args.manifest
+    out_dir: Path = args.out if args.out is not None else manifest.parent
+    # render --check of an unchanged repository: the recorded render still holds (check_cache)
+    key = check_cache.slot(manifest, out_dir, (args.target, str(args.gitlab_component)))
+    if args.check and args.format != "json" and check_cache.current(key, out_dir):
+        return EXIT_OK
     from ciforge import output  # noqa: PLC0415
     from ciforge.compiler import compile_file  # noqa: PLC0415
 
-    manifest: Path = args.manifest
-    out_dir: Path = args.out if args.out is not None else manifest.parent
-    result = compile_file(
-        manifest, out_dir=out_dir, targets=_targets(args.target), gitlab_component=args.gitlab_component
-    )
+    with check_cache.recording() as reads:
+        result = compile_file(
+            manifest, out_dir=out_dir, targets=_targets(args.target), gitlab_component=args.gitlab_component
+        )
     if not result.ok:
         _report(result.diagnostics, args.format)
         return EXIT_INPUT
@@ -181,22 +189,27 @@ def cmd_render(args: argparse.Namespace) -> int:
         if result.diagnostics or foreign or args.format == "json":
             _report([*result.diagnostics, *foreign], args.format)
         if args.check:
-            return _check(out_dir, result.files, skip={d.file for d in foreign}, fmt=args.format)
-        if foreign:
+            code = _check(out_dir, result.files, skip={d.file for d in foreign}, fmt=args.format)
+        elif foreign:
             return EXIT_INPUT
-        for path in output.write_all(out_dir, result.files):
-            if args.format != "json":
-                print(f"wrote {_one_line(path)}", file=sys.stderr)
+        else:
+            for path in output.write_all(out_dir, result.files):
+                if args.format != "json":
+                    print(f"wrote {_one_line(path)}", file=sys.stderr)
+            code = EXIT_OK
     except (output.UnsafePathError, OSError) as exc:
         print(f"{_one_line(out_dir)}: error: {_one_line(exc)} [io-error]", file=sys.stderr)
         return EXIT_INPUT
-    return EXIT_OK
+    if code == EXIT_OK and not result.diagnostics and not foreign:
+        check_cache.store(key, reads, manifest, out_dir, result.files)
+    return code
 
 
 def _check(out_dir: Path, files: dict[str, str], *, skip: set[str], fmt: str) -> int:
     """``render --check``: print a diff per stale file; hand-written files (``skip``) are their
     own case, already reported."""
     from ciforge import output  # noqa: PLC0415
+    from ciforge.diagnostics import workflow_command  # noqa: PLC0415
 
     diffs = {rel: d for rel, d in output.drift(out_dir, files).items() if str(out_dir / rel) not in skip}
     for rel, diff in diffs.items():
@@ -292,7 +305,9 @@ def cmd_schedules(args: argparse.Namespace) -> int:
         return code
     ref = args.ref or _default_branch(pipeline)
     printed = False
-    for name in registry.NAMES:
+    from ciforge.targets import registry  # noqa: PLC0415
+
+    for name in NAMES:
         text = registry.platform(name).schedule_setup(pipeline, ref, args.schedules_format)
         if text is not None:
             sys.stdout.write(text)

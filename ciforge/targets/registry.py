@@ -8,14 +8,12 @@ import only what they need.
 from __future__ import annotations
 
 import importlib
-from typing import Final, cast
+from typing import cast
 
+from ciforge.target_names import NAMES
 from ciforge.targets import Platform
 
-NAMES: Final = (
-    "github",  # ciforge/targets/github/
-    "gitlab",  # ciforge/targets/gitlab/
-)
+__all__ = ["NAMES", "platform", "platforms"]
 
 
 def platform(name: str) -> Platform:
