@@ -318,11 +318,15 @@ class Artifact:
 
 @attrs.frozen(kw_only=True)
 class ArtifactInput:
-    """Artifacts a job downloads; ``producer`` is always one of its direct ``needs``."""
+    """Artifacts a job downloads; ``producer`` is always one of its direct ``needs``. With
+    ``all_legs``, every leg's artifact, or only those of ``legs`` (leg keys) where the platform
+    can fetch single legs' artifacts without changing what the job waits for (GitHub downloads
+    them by name; GitLab's needs fetch every leg's: docs/dockerfile.md)."""
 
     producer: str
     name: str
     all_legs: bool = False
+    legs: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -149,7 +149,13 @@ class SupplyChain:
             # it copies are built
             needs=tuple(dict.fromkeys((self.ship_needs if publish else ()) + copied)),
             consumes=tuple(
-                ir.ArtifactInput(producer=build, name=f"build-{ir.LEG_TOKEN}", all_legs=True) for build in copied
+                ir.ArtifactInput(
+                    producer=build,
+                    name=f"build-{ir.LEG_TOKEN}",
+                    all_legs=True,
+                    legs=tuple(dict.fromkeys(lower_image.platform_legs(image, self.legs).values())),
+                )
+                for build in copied
             ),
             events=events,
             runtime=ir.Runtime.DOCKER,

@@ -39,6 +39,8 @@ declare -A FOCUS=(
   [ciforge/targets/gitlab/lifter.py]="$LIFT_TESTS"
   [ciforge/targets/github/lift_docker.py]="$LIFT_TESTS"
   [ciforge/targets/gitlab/lift_docker.py]="$LIFT_TESTS"
+  [ciforge/targets/github/lift_values.py]="$LIFT_TESTS"
+  [ciforge/targets/github/lift_artifacts.py]="$LIFT_TESTS"
   [ciforge/plan/from_ir.py]="$LIFT_TESTS"
 )
 MODULES=(
@@ -46,6 +48,7 @@ MODULES=(
   ciforge/diagnostics.py ciforge/targets/github/expressions.py ciforge/targets/github/expression_values.py ciforge/targets/gitlab/expressions.py
   ciforge/targets/github/lift_matrix.py ciforge/targets/github/lifter.py ciforge/targets/gitlab/lifter.py ciforge/plan/from_ir.py
   ciforge/targets/github/lift_docker.py ciforge/targets/gitlab/lift_docker.py
+  ciforge/targets/github/lift_values.py ciforge/targets/github/lift_artifacts.py
 )
 [ "$#" -gt 0 ] && MODULES=("$@")
 for m in "${MODULES[@]}"; do

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 from collections.abc import Callable
@@ -76,9 +77,13 @@ def test_the_image_jobs_need_and_download_the_builds() -> None:
     github = files[GITHUB]
     build_job = github[github.index("\n  image-build:") : github.index("\n  image-publish:")]
     assert "needs:\n      - build\n" in build_job
-    assert "pattern: build-*" in build_job
+    # exactly the legs the layout copies, each by name into its own directory (no darwin leg)
+    downloads = re.findall(r"name: (build-[a-z0-9-]+)\n +path: (\S+)\n", build_job)
+    legs = ("linux-amd64", "linux-arm64", "linux-arm-v7", "linux-arm-v6")
+    assert downloads == [(f"build-{leg}", f"dist/build-{leg}/") for leg in legs]
+    assert "pattern:" not in build_job
     # the layout comes after the downloads and before the image build
-    assert build_job.index("Download build-legs") < build_job.index("Lay out") < build_job.index("Build image")
+    assert build_job.index("Download build-linux-arm-v6") < build_job.index("Lay out") < build_job.index("Build image")
     gitlab = files[GITLAB]
     build_job = gitlab[gitlab.index("\nimage-build:") : gitlab.index("\nimage-publish:")]
     assert "  needs:\n    - job: build\n      artifacts: true\n" in build_job
@@ -164,6 +169,9 @@ TAMPERS = [
     (GITLAB, "linux/arm/v7=linux-arm-v7 linux/arm/v6=linux-arm-v6", "linux/arm/v7=linux-arm-v6 linux/arm/v6=linux-arm-v6"),
     (GITHUB, "export BINARIES='server migrate'\n          fail() { echo \"image layout", "export BINARIES='server'\n          fail() { echo \"image layout"),
     (GITLAB, "  needs:\n    - job: build\n      artifacts: true\n  rules:", "  needs: []\n  rules:"),
+    # another leg's binary in a leg's directory: it would reach the image under the wrong platform
+    (GITHUB, "name: build-linux-amd64\n          path: dist/build-linux-amd64/", "name: build-darwin-amd64\n          path: dist/build-linux-amd64/"),
+    (GITHUB, "name: build-linux-arm64\n          path: dist/build-linux-arm64/", "name: build-linux-arm64\n          path: dist/"),
 ]  # fmt: skip
 
 

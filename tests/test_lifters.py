@@ -239,7 +239,11 @@ def test_github_artifacts_between_jobs() -> None:
         ({}, {"build", "docs"}),  # neither name nor pattern: every artifact of the run
         ({"with": {"pattern": ""}}, {"build", "docs"}),  # an empty pattern is no pattern
         ({"with": {"pattern": "site-*"}}, {"docs"}),
-        ({"with": {"name": "bin-linux"}}, {"build"}),
+        ({"with": {"name": "bin-linux", "path": "dist/"}}, {"build"}),
+        # by name into another directory than it was uploaded from (GitLab restores it there):
+        # the files are not where the job reads them on GitLab, a consumption of its own
+        ({"with": {"name": "bin-linux"}}, {"build", "build@."}),
+        ({"with": {"name": "bin-linux", "path": "dist/build-other/"}}, {"build", "build@dist/build-other/"}),
     ],
 )
 def test_github_download_selects_artifacts_as_the_action_does(download: dict[str, Any], consumes: set[str]) -> None:

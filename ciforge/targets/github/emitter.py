@@ -393,6 +393,12 @@ def download(item: ir.ArtifactInput, pipeline: ir.Pipeline) -> list[Yaml]:
     # each in <parent>/<artifact name>/: GitLab's dist/build-<leg>/, or, for a collected shard's
     # build-<n>-<leg>, a directory the collect block renames (scripts_supply.collect_builds)
     parent = root.rstrip("/").rpartition("/")[0]
+    if item.legs:  # only these legs' artifacts, each by its name into its directory
+        return [
+            _download_step(f"Download {name}", {"name": name, "path": f"{parent}/{name}/"})
+            for leg in item.legs
+            for name in [item.name.replace(ir.LEG_TOKEN, leg)]
+        ]
     with_: dict[str, Yaml] = {"pattern": item.name.replace(ir.LEG_TOKEN, "*"), "merge-multiple": False}
     return [_download_step(f"Download {label}", {**with_, "path": f"{parent}/"})]
 

@@ -6,7 +6,6 @@ It reads only the YAML; it shares no code with the emitters.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import posixpath
 import re
@@ -29,7 +28,9 @@ from ciforge.plan.model import (
 )
 from ciforge.plan.posture import environment_fact
 from ciforge.targets.github import expressions, lift_docker, lift_paths, lift_services
+from ciforge.targets.github.lift_artifacts import artifact_producers, downloaded, upload_directories
 from ciforge.targets.github.lift_matrix import expand_matrix, scalar
+from ciforge.targets.github.lift_values import normalize_value
 
 # The platform of each documented hosted runner label (the runners exception).
 # https://docs.github.com/en/actions/reference/runners/github-hosted-runners
@@ -60,27 +61,6 @@ CONTRACT_ACTIONS: Final = {
     "docker/login-action",
     "github/codeql-action/upload-sarif",
     "actions/attest",  # provenance-native
-}
-# Expressions each mean a platform value: a github context property
-# (https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#github-context) and its
-# GitLab predefined variable (https://docs.gitlab.com/ci/variables/predefined_variables/).
-TOKENS: Final = {
-    "github.ref_name": "@REF_NAME",
-    "github.sha": "@COMMIT_SHA",
-    "github.head_ref": "@CHANGE_HEAD",
-    "github.event.repository.default_branch": "@DEFAULT_BRANCH",
-    "github.ref_type == 'tag' && github.ref_name || ''": "@TAG_NAME",
-    "github.event.pull_request.base.sha": "@CHANGE_BASE",
-    "github.server_url": "@SERVER_URL",
-    "github.repository": "@PROJECT_PATH",
-    "github.actor": "@credential",
-    "secrets.GITHUB_TOKEN": "@github-token",
-}
-
-# Values that are one platform value spelt with several expressions.
-WHOLE_VALUES: Final = {
-    "ghcr.io/@PROJECT_PATH": "@IMAGE_REPOSITORY",
-    "@SERVER_URL/@PROJECT_PATH/actions/runs/@expression(github.run_id)/attempts/@expression(github.run_attempt)": "@RUN_URL",
 }
 
 
@@ -218,51 +198,6 @@ def github_context(event: PlanEvent) -> dict[str, Any]:
 # -- one job ----------------------------------------------------------------------------------
 
 
-def _normalize_value(name: str, value: Any, leg: dict[str, str]) -> str:
-    text = scalar(value)
-
-    def resolve(expr: str) -> str:
-        if expr.startswith("matrix."):
-            return leg.get(expr[len("matrix.") :], "")
-        needs = re.fullmatch(r"needs\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_]+)", expr)
-        if needs:
-            return f"@output({needs[1]}.{needs[2]})"
-        setting = re.fullmatch(r"(?:secrets|vars)\.([A-Za-z_][A-Za-z0-9_]*)", expr)
-        if setting and expr != "secrets.GITHUB_TOKEN":
-            return f"@setting({setting[1]})"
-        if expr in TOKENS:
-            return TOKENS[expr]
-        return f"@expression({expr})"  # evaluated by GitHub: never equal to a literal
-
-    text = expressions.substitute(text, resolve)
-    return WHOLE_VALUES.get(text, text)
-
-
-def _artifact_producers(workflow: dict[str, Any]) -> dict[str, str]:
-    """Each artifact a job uploads, by its name in each of the job's legs -> the job."""
-    out = {}
-    for job_id, job in workflow["jobs"].items():
-        for leg in expand_matrix(job.get("strategy")) or [{}]:
-            for step in job.get("steps", []):
-                if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
-                    out[_normalize_value("", step["with"]["name"], leg)] = job_id
-    return out
-
-
-def _downloaded(with_: dict[str, Any], leg: dict[str, str], producers: dict[str, str]) -> set[str]:
-    """The jobs whose artifacts a download step fetches: the one of ``name``, every artifact
-    ``pattern`` matches, or with neither every artifact of the run, whichever job uploaded it
-    (download-artifact downloads from the whole run).
-    https://github.com/actions/download-artifact#inputs"""
-    if with_.get("name"):
-        name = _normalize_value("", with_["name"], leg)
-        return {producers[name]} if name in producers else set()
-    if not with_.get("pattern"):
-        return set(producers.values())
-    pattern = _normalize_value("", with_["pattern"], leg)
-    return {job for name, job in producers.items() if fnmatch.fnmatchcase(name, pattern)}
-
-
 def _cache_enabled(value: Any, github: dict[str, Any]) -> bool:
     """setup-go's ``cache`` input for this event: a boolean, or an expression over github."""
     text = str(value).strip()
@@ -343,20 +278,26 @@ def _step(
     with_ = step.get("with", {}) or {}
     if action in TOOL_ACTIONS:
         tool, key = TOOL_ACTIONS[action]
-        acc["tools"].append((tool, _normalize_value("", with_[key], leg)))
+        acc["tools"].append((tool, normalize_value("", with_[key], leg)))
         acc["caches"] += _caches_restored(action, with_, job, acc)
     elif action == "actions/cache":
         acc["caches"] += _caches_restored(action, with_, job, acc)
     elif action == "actions/upload-artifact":
         always = "cancelled()" in str(step.get("if", "")) or "always()" in str(step.get("if", ""))
-        name = _normalize_value("", with_["name"], leg)
-        paths = tuple(p for p in (_normalize_value("", p, leg) for p in str(with_["path"]).splitlines()) if p)
+        name = normalize_value("", with_["name"], leg)
+        paths = tuple(p for p in (normalize_value("", p, leg) for p in str(with_["path"]).splitlines()) if p)
         acc["produces"].append(Artifact(name=name, paths=paths, when="always" if always else "on_success"))
     elif action == "actions/download-artifact":
-        fetched = _downloaded(with_, leg, producers)
+        fetched = downloaded(with_, leg, producers)
         if not fetched:
             raise LiftError(f"no job uploads {with_.get('name') or with_.get('pattern') or 'any artifact'}")
         acc["consumes"] |= fetched
+        # a directory's artifact fetched by name lands in its own directory, where GitLab
+        # restores it; anywhere else (another leg's directory) is another consumption
+        name = normalize_value("", with_.get("name", ""), leg)
+        directory = acc["uploads"].get(name)
+        if directory is not None and normalize_value("", with_.get("path", "."), leg) != directory:
+            acc["consumes"] |= {f"{job}@{normalize_value('', with_.get('path', '.'), leg)}" for job in fetched}
     elif action in ("docker/setup-qemu-action", "docker/build-push-action"):
         lift_docker.docker_action(action, with_, acc)
     elif action not in CONTRACT_ACTIONS:
@@ -367,7 +308,7 @@ def _plan_job(
     job_id: str, job: dict[str, Any], leg: dict[str, str], workflow: dict[str, Any], github: dict[str, Any]
 ) -> PlanJob:
     raw_env = {**(workflow.get("env") or {}), **(job.get("env") or {})}
-    env = {name: _normalize_value(name, value, leg) for name, value in raw_env.items()}
+    env = {name: normalize_value(name, value, leg) for name, value in raw_env.items()}
     env = lift_services.reached(env, job)
     acc: dict[str, Any] = {
         "commands": [],
@@ -377,15 +318,16 @@ def _plan_job(
         "caches": [],
         "github": github,
         "job_id": job_id,
+        "uploads": upload_directories(workflow),
     }
-    producers = _artifact_producers(workflow)
+    producers = artifact_producers(workflow)
     for step in job.get("steps", []):
         _step(step, job, leg, producers, acc)
     consumes = set(acc["consumes"])
     consumes |= {m[1] for v in env.values() for m in [re.match(r"@output\(([^.]+)\.", v)] if m}
     commands = tuple(acc["commands"])
     runs_on = job.get("runs-on", [])
-    labels = [_normalize_value("", label, leg) for label in (runs_on if isinstance(runs_on, list) else [runs_on])]
+    labels = [normalize_value("", label, leg) for label in (runs_on if isinstance(runs_on, list) else [runs_on])]
     return PlanJob(
         key=job_key(job_id, tuple(leg.items())),
         logical_id=job_id,

@@ -1,0 +1,51 @@
+"""The GitHub lifter's reading of artifacts: who uploads each, from where, and which jobs' a
+download step fetches (https://github.com/actions/upload-artifact,
+https://github.com/actions/download-artifact)."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from ciforge.targets.github.lift_matrix import expand_matrix
+from ciforge.targets.github.lift_values import normalize_value
+
+
+def artifact_producers(workflow: dict[str, Any]) -> dict[str, str]:
+    """Each artifact a job uploads, by its name in each of the job's legs -> the job."""
+    out = {}
+    for job_id, job in workflow["jobs"].items():
+        for leg in expand_matrix(job.get("strategy")) or [{}]:
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
+                    out[normalize_value("", step["with"]["name"], leg)] = job_id
+    return out
+
+
+def upload_directories(workflow: dict[str, Any]) -> dict[str, str]:
+    """Each artifact uploaded from one directory (a single path ending in /), by its name in each
+    leg -> that directory: where GitLab restores those files."""
+    out = {}
+    for job in workflow["jobs"].values():
+        for leg in expand_matrix(job.get("strategy")) or [{}]:
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
+                    paths = [p for p in str(step["with"]["path"]).splitlines() if p.strip()]
+                    directory = normalize_value("", paths[0], leg) if len(paths) == 1 else ""
+                    if directory.endswith("/"):
+                        out[normalize_value("", step["with"]["name"], leg)] = directory
+    return out
+
+
+def downloaded(with_: dict[str, Any], leg: dict[str, str], producers: dict[str, str]) -> set[str]:
+    """The jobs whose artifacts a download step fetches: the one of ``name``, every artifact
+    ``pattern`` matches, or with neither every artifact of the run, whichever job uploaded it
+    (download-artifact downloads from the whole run).
+    https://github.com/actions/download-artifact#inputs"""
+    if with_.get("name"):
+        name = normalize_value("", with_["name"], leg)
+        return {producers[name]} if name in producers else set()
+    if not with_.get("pattern"):
+        return set(producers.values())
+    pattern = normalize_value("", with_["pattern"], leg)
+    return {job for name, job in producers.items() if fnmatch.fnmatchcase(name, pattern)}
