@@ -7,8 +7,18 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
+import attrs
+
 from ciforge.targets.github.lift_matrix import expand_matrix
 from ciforge.targets.github.lift_values import normalize_value
+
+
+@attrs.frozen
+class Artifacts:
+    """What a workflow uploads: each artifact's job, and the directory of each uploaded from one."""
+
+    producers: dict[str, str]
+    uploads: dict[str, str]
 
 
 def artifact_producers(workflow: dict[str, Any]) -> dict[str, str]:

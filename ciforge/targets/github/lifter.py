@@ -28,7 +28,7 @@ from ciforge.plan.model import (
 )
 from ciforge.plan.posture import environment_fact
 from ciforge.targets.github import expressions, lift_docker, lift_paths, lift_services
-from ciforge.targets.github.lift_artifacts import artifact_producers, downloaded, upload_directories
+from ciforge.targets.github.lift_artifacts import Artifacts, artifact_producers, downloaded, upload_directories
 from ciforge.targets.github.lift_matrix import expand_matrix, scalar
 from ciforge.targets.github.lift_values import normalize_value
 
@@ -304,8 +304,13 @@ def _step(
         raise LiftError(f"unknown action {uses}")
 
 
-def _plan_job(
-    job_id: str, job: dict[str, Any], leg: dict[str, str], workflow: dict[str, Any], github: dict[str, Any]
+def _plan_job(  # noqa: PLR0917 - the job, its leg, and what the whole workflow says
+    job_id: str,
+    job: dict[str, Any],
+    leg: dict[str, str],
+    workflow: dict[str, Any],
+    github: dict[str, Any],
+    artifacts: Artifacts,
 ) -> PlanJob:
     raw_env = {**(workflow.get("env") or {}), **(job.get("env") or {})}
     env = {name: normalize_value(name, value, leg) for name, value in raw_env.items()}
@@ -318,9 +323,9 @@ def _plan_job(
         "caches": [],
         "github": github,
         "job_id": job_id,
-        "uploads": upload_directories(workflow),
+        "uploads": artifacts.uploads,
     }
-    producers = artifact_producers(workflow)
+    producers = artifacts.producers
     for step in job.get("steps", []):
         _step(step, job, leg, producers, acc)
     consumes = set(acc["consumes"])
@@ -431,12 +436,13 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
 
     jobs: dict[str, PlanJob] = {}
     keys: dict[str, list[str]] = {}
+    artifacts = Artifacts(producers=artifact_producers(workflow), uploads=upload_directories(workflow))
     for job_id, job in workflow["jobs"].items():
         if result(job_id) != "success":
             continue
         legs = expand_matrix(job.get("strategy")) or [{}]
         for leg in legs:
-            planned = _plan_job(job_id, job, leg, workflow, context)
+            planned = _plan_job(job_id, job, leg, workflow, context, artifacts)
             jobs[planned.key] = planned
             keys.setdefault(job_id, []).append(planned.key)
     for key, planned in list(jobs.items()):
