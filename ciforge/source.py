@@ -282,6 +282,33 @@ def compose(text: str) -> Node | None:
         return pure
 
 
+def events(text: str) -> list[Any]:
+    """``text``'s parse events, through libyaml on the same terms as :func:`compose`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReusedAnchorWarning)
+        if _fast_path(text):
+            try:
+                return list(YAML(typ="safe", pure=False).parse(text))
+            except (YAMLError, RecursionError):
+                pass
+        return list(YAML(typ="safe", pure=True).parse(text))
+
+
+def load_plain(text: str) -> Any:
+    """``text`` as plain data (YAML 1.2, no positions): through libyaml where it reads the text as
+    YAML 1.2 does (the same composition as :func:`compose`; ruamel's 1.2 resolver and safe
+    constructor either way), else through ruamel's pure-Python parser. What ``verify``'s lifters
+    read (tests/test_source_fast_path.py compares both on every golden output)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReusedAnchorWarning)  # YAML 1.2 allows redefining anchors
+        if _fast_path(text):
+            try:
+                return YAML(typ="safe", pure=False).load(text)
+            except (YAMLError, RecursionError):
+                pass
+        return YAML(typ="safe", pure=True).load(text)
+
+
 def load_text(text: str, file: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
     """Parse manifest text. Returns the document (None if unusable) and every problem found."""
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from ciforge import source
 from tests.helpers import CASES, ERRORS
@@ -85,3 +86,44 @@ def test_text_yaml_1_1_would_read_otherwise_takes_the_pure_path(text: str, monke
     monkeypatch.setattr(source, "YAML", spy)
     source.load_text(text, "ciforge.yml")
     assert calls == ["rt"]
+
+
+# What verify reads of the files on disk: every golden output, the probes, and hand-written
+# pipelines with the constructs ciforge never writes (tests/cases/*, the hand-written fixtures).
+OUTPUTS = sorted(
+    [*CASES.glob("*/.gitlab-ci.yml"), *CASES.glob("*/.github/workflows/*.yml")],
+    key=str,
+)
+FOREIGN = [
+    *PROBES,
+    "a: &base {image: x}\nb:\n  <<: *base\n  script: [!reference [.x, script]]\n.hidden: {script: [y]}\n",
+    "jobs:\n  call:\n    uses: ./.github/workflows/r.yml\n    with: {a: *missing}\n",
+]
+
+
+def _plain(text: str, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[object, ...]:
+    from ciforge.plan import foreign
+
+    monkeypatch.setattr(source, "_C_PARSER", fast and source._C_PARSER)
+    try:
+        data: object = source.load_plain(text)
+    except YAMLError as exc:  # the same refusal through both parsers
+        data = type(exc).__name__
+    keywords = foreign.Keywords(top={"include": "i"}, job={"extends": "e"}, jobs_key=None)
+    return data, foreign.findings(text, keywords)
+
+
+@pytest.mark.parametrize(
+    "path", OUTPUTS, ids=lambda p: f"{p.parts[-3] if '.github' in p.parts else p.parent.name}/{p.name}"
+)
+def test_every_output_reads_the_same_through_both_parsers(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify's lifters and its check for foreign constructs read the files through libyaml where
+    it agrees with YAML 1.2: the data and the findings are the same through both parsers."""
+    text = path.read_text(encoding="utf-8")
+    assert source._fast_path(text), path  # ciforge's outputs are plain ASCII
+    assert _plain(text, True, monkeypatch) == _plain(text, False, monkeypatch)
+
+
+@pytest.mark.parametrize("text", FOREIGN)
+def test_foreign_constructs_are_found_the_same_through_both_parsers(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _plain(text, True, monkeypatch) == _plain(text, False, monkeypatch)

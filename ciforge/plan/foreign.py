@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import attrs
-from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, NodeEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
+
+from ciforge import source
 
 STANDARD_TAG_PREFIX: Final = "tag:yaml.org,2002:"
 MERGE_TAG: Final = "tag:yaml.org,2002:merge"
@@ -52,7 +53,7 @@ def _at(mark: Any, message: str) -> Finding:
 def _event_findings(text: str) -> list[Finding]:
     """Tags, anchors and aliases, each where it is written."""
     out: list[Finding] = []
-    for event in YAML(typ="safe", pure=True).parse(text):
+    for event in source.events(text):
         if isinstance(event, AliasEvent):
             out.append(_at(event.start_mark, f"the YAML alias *{event.anchor} repeats an anchored node"))
             continue
@@ -122,7 +123,7 @@ def findings(text: str, keywords: Keywords) -> list[Finding]:
     all gives one finding at the parse error."""
     try:
         found = _event_findings(text)
-        root = YAML(typ="safe", pure=True).compose(text)
+        root = source.compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)

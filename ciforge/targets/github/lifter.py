@@ -12,9 +12,8 @@ import re
 from typing import Any, Final
 
 import attrs
-from ruamel.yaml import YAML
 
-from ciforge import ir
+from ciforge import ir, source
 from ciforge.plan import register
 from ciforge.plan.gates import gates_of, invokes
 from ciforge.plan.model import (
@@ -66,7 +65,7 @@ CONTRACT_ACTIONS: Final = {
 
 def load(text: str) -> dict[str, Any]:
     """Parse the workflow (YAML 1.2: ``on`` stays a string key)."""
-    data = YAML(typ="safe", pure=True).load(text)
+    data = source.load_plain(text)
     if not isinstance(data, dict) or "jobs" not in data:
         raise LiftError("not a workflow")
     return data

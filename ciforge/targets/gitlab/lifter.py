@@ -12,9 +12,8 @@ import re
 from typing import Any, Final
 
 import attrs
-from ruamel.yaml import YAML
 
-from ciforge import ir
+from ciforge import ir, source
 from ciforge.plan import model, register
 from ciforge.plan.gates import gates_of, invokes
 from ciforge.plan.model import (
@@ -95,7 +94,7 @@ NEEDS_LIMIT: Final = 50
 
 def load(text: str) -> dict[str, Any]:
     """Parse the pipeline."""
-    data = YAML(typ="safe", pure=True).load(text)
+    data = source.load_plain(text)
     if not isinstance(data, dict):
         raise LiftError("not a pipeline")
     return data
