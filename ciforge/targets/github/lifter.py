@@ -348,6 +348,8 @@ def _step(
         acc["consumes"] |= fetched
     elif action in ("docker/setup-qemu-action", "docker/build-push-action"):
         lift_docker.docker_action(action, with_, acc)
+    elif action == "docker/login-action":
+        lift_docker.login(with_, acc)  # part of the image-build contract
     elif action not in CONTRACT_ACTIONS:
         raise LiftError(f"unknown action {uses}")
 
