@@ -47,6 +47,11 @@ def converter(*, detailed: bool = False) -> cattrs.Converter:
     conv.register_structure_hook(
         tuple[str, ...] | None, lambda value, _: None if value is None else tuple(str(v) for v in value)
     )
+    # image.repository: one repository or a list of them
+    conv.register_structure_hook(
+        str | tuple[str, ...] | None,
+        lambda value, _: value if value is None or isinstance(value, str) else tuple(str(v) for v in value),
+    )
 
     def modules(value: Any, _: Any) -> str | tuple[Module, ...] | None:
         if value is None or isinstance(value, str):

@@ -31,6 +31,30 @@ def build_arg_variable(name: str) -> str:
     return BUILD_ARG_PREFIX + name
 
 
+# Written to the IR dump only when it is not its default: a field added after the golden dumps
+# were written that most pipelines leave at its default (ciforge.ir_dump).
+UNLESS_DEFAULT: Final = {"dump": "unless-default"}
+# The image.env variable (and image-publish output) with every repository the image is pushed to,
+# comma-separated, when image.repository lists several (docs/release.md, several repositories).
+IMAGE_NAMES: Final = "IMAGE_NAMES"
+
+
+def registry_variables(suffix: str) -> tuple[str, str, str]:
+    """The job variables of one registry a job logs in to: its host, user and password. The
+    primary repository's registry has the suffix "" (REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD);
+    another registry's suffix is _<HOST> (REGISTRY_DOCKER_IO, ...: docs/release.md)."""
+    return f"REGISTRY{suffix}", f"REGISTRY_USER{suffix}", f"REGISTRY_PASSWORD{suffix}"
+
+
+def registry_credential(kind: Literal["USER", "PASSWORD"], arg: str) -> tuple[str, str]:
+    """The registry host of a registry_user or registry_password value, and the CI secret that
+    holds the credential on a platform whose own registry the host is not. ``arg`` is the host
+    (the primary repository's registry: REGISTRY_USER, REGISTRY_PASSWORD) or ``host suffix`` for
+    another registry (REGISTRY_USER_<HOST>, REGISTRY_PASSWORD_<HOST>)."""
+    host, _, suffix = arg.partition(" ")
+    return host, f"REGISTRY_{kind}{suffix}"
+
+
 class Event(enum.Enum):
     """The abstract events of the execution plan (docs/equivalence.md, "The claim")."""
 
@@ -210,6 +234,11 @@ class BuildImage:
     # value is the variable BUILD_ARG_<NAME> of image.env (the image-ref block computes it). A name
     # of LABEL_ARGS replaces that label's value.
     build_args: tuple[str, ...] = ()
+    # the image.env variable with the names pushed to: IMAGE (one repository) or IMAGE_NAMES
+    # (several, comma-separated: one build pushes the same digest to each)
+    names: str = attrs.field(default="IMAGE", metadata=UNLESS_DEFAULT)
+    # when pushing, the suffix of each registry the build logs in to first (ir.registry_variables)
+    registries: tuple[str, ...] = attrs.field(default=("",), metadata=UNLESS_DEFAULT)
 
     @property
     def label_args(self) -> tuple[str, ...]:

@@ -15,7 +15,13 @@ from ciforge import ir
 def _plain(value: Any) -> Any:
     if attrs.has(type(value)):
         out = {"kind": type(value).__name__}
-        out.update({f.name: _plain(getattr(value, f.name)) for f in attrs.fields(type(value))})
+        out.update(
+            {
+                f.name: _plain(getattr(value, f.name))
+                for f in attrs.fields(type(value))
+                if not (f.metadata.get("dump") == "unless-default" and getattr(value, f.name) == f.default)
+            }
+        )
         return out
     if isinstance(value, enum.Enum):
         return value.value

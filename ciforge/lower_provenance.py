@@ -37,19 +37,20 @@ def with_env(base: ir.Env) -> ir.Env:
     return base + tuple(item for item in env() if item[0] not in names)
 
 
-def image_steps(*, key: bool) -> tuple[ir.Step, ...]:
-    """The sign job's: attest the digest's provenance, and the platform's own record of it."""
+def image_steps(*, key: bool, registries: tuple[str, ...], several: bool) -> tuple[ir.Step, ...]:
+    """The sign job's: attest the digest's provenance (in each repository), and the platform's
+    own record of it (the primary's)."""
+    script = s.attest_image_provenance(key=key, registries=registries, several=several)
     return (
-        ir.Run(id=PROVENANCE_BLOCK, name="SLSA provenance (cosign attest)", script=s.attest_image_provenance(key=key)),
+        ir.Run(id=PROVENANCE_BLOCK, name="SLSA provenance (cosign attest)", script=script),
         ir.AttestProvenance(subject="image"),
     )
 
 
-def verify_step(*, key: bool) -> ir.Run:
-    """The verify job's gate on the digest's provenance."""
-    return ir.Run(
-        id="verify-provenance", name="Cosign verify the provenance", script=s.verify_image_provenance(key=key)
-    )
+def verify_step(*, key: bool, registries: tuple[str, ...], several: bool) -> ir.Run:
+    """The verify job's gate on the digest's provenance (in each repository)."""
+    script = s.verify_image_provenance(key=key, registries=registries, several=several)
+    return ir.Run(id="verify-provenance", name="Cosign verify the provenance", script=script)
 
 
 def release_steps(*, key: bool) -> tuple[ir.Step, ...]:

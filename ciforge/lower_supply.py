@@ -21,12 +21,21 @@ from __future__ import annotations
 
 from typing import Final
 
-from ciforge import dockerfile_gen, ir, lower_image, lower_provenance, lower_release, lower_scan, lower_smoke, pins
+from ciforge import (
+    dockerfile_gen,
+    ir,
+    lower_image,
+    lower_provenance,
+    lower_registries,
+    lower_release,
+    lower_scan,
+    lower_smoke,
+    pins,
+)
 from ciforge import scripts_supply as s
 from ciforge.diagnostics import Diagnostic, DiagnosticCode
 from ciforge.model import Binary, Manifest
 
-IMAGE_OUTPUTS: Final = ("IMAGE", "IMAGE_DIGEST")
 SBOM_FILES: Final = {"spdx-json": ("sbom.spdx.json", "spdxjson"), "cyclonedx-json": ("sbom.cdx.json", "cyclonedx")}
 
 
@@ -72,17 +81,11 @@ class SupplyChain:
     def warn(self, code: DiagnosticCode, message: str, path: tuple[str | int, ...]) -> None:
         self.diagnostics.append(Diagnostic(code=code, message=message, path=path, severity="warning"))
 
-    def registry_env(self) -> ir.Env:
+    def registry_env(self, *, every: bool = False) -> ir.Env:
         """Registry and credentials. For the platform's own registry the job token is used; for
-        any other registry, the REGISTRY_USER and REGISTRY_PASSWORD CI secrets."""
-        image = self.m.image
-        host = image.repository.split("/")[0] if image is not None and image.repository else ""
-        registry: ir.EnvValue = host or ir.PlatformValue("registry")
-        return (
-            ("REGISTRY", registry),
-            ("REGISTRY_USER", ir.PlatformValue("registry_user", host)),
-            ("REGISTRY_PASSWORD", ir.PlatformValue("registry_password", host)),
-        )
+        any other registry, the REGISTRY_USER and REGISTRY_PASSWORD CI secrets. ``every``: also
+        each other registry of several repositories (ciforge.lower_registries)."""
+        return lower_registries.env(self.m.image, every=every)
 
     def tool(self, name: str) -> ir.SetupTool:
         return ir.SetupTool(tool=name, version=pins.tool_version(name))
@@ -92,10 +95,9 @@ class SupplyChain:
     def image_env(self) -> ir.Env:
         image = self.m.image
         assert image is not None
-        repository: ir.EnvValue = image.repository or ir.PlatformValue("image_repository")
         tagged = "semver" in image.tags or "latest" in image.tags
         return (
-            ("IMAGE_REPOSITORY", repository),
+            *lower_registries.repositories_env(image),
             ("REF_NAME", ir.PlatformValue("ref_name")),
             ("COMMIT_SHA", ir.PlatformValue("commit_sha")),
             *((("RELEASE_TAG", ir.PlatformValue("tag_name")),) if tagged else ()),
@@ -125,7 +127,9 @@ class SupplyChain:
             ir.Run(
                 id="image-ref",
                 name="Image name and tags",
-                script=s.image_ref(image.tags, tuple(image.build_args.items())),
+                script=s.image_ref(
+                    image.tags, tuple(image.build_args.items()), several=lower_registries.several(image)
+                ),
             ),
             *((self.image_layout(),) if image.from_build else ()),
             ir.BuildImage(
@@ -136,10 +140,13 @@ class SupplyChain:
                 cache=image.cache,
                 labels=image.generated,
                 build_args=tuple(image.build_args),
+                names=ir.IMAGE_NAMES if lower_registries.several(image) else "IMAGE",
+                registries=lower_registries.suffixes(image, every=True) if publish else ("",),
             ),
         ]
         if publish:
-            steps.append(ir.Run(id="image-output", name="Image digest", script=s.record_image_output()))
+            record = s.record_image_output(several=lower_registries.several(image))
+            steps.append(ir.Run(id="image-output", name="Image digest", script=record))
         events = self.publish_events if publish else ir.ALL_EVENTS - self.publish_events
         return ir.Job(
             id="image-publish" if publish else "image-build",
@@ -160,11 +167,11 @@ class SupplyChain:
             events=events,
             runtime=ir.Runtime.DOCKER,
             # A build that does not push logs in nowhere and gets no registry credential.
-            env=lower_image.stamp_env(image, self.image_env()) + (self.registry_env() if publish else ()),
+            env=lower_image.stamp_env(image, self.image_env()) + (self.registry_env(every=True) if publish else ()),
             steps=tuple(steps),
             access=self.access(ir.Access.WRITE_IMAGES) if publish else self.access(),
             timeout_minutes=45,
-            outputs=IMAGE_OUTPUTS if publish else (),
+            outputs=lower_registries.outputs(image) if publish else (),
             gates=(ir.Gate(kind="exit_code", block="image-build"),),
             cancellable=not publish,
             environment=self.environment if publish else None,
@@ -181,14 +188,20 @@ class SupplyChain:
             needs=needs,
             events=self.publish_events,
             runtime=ir.Runtime.DOCKER,
-            env=self.image_env() + self.registry_env(),
+            env=self.image_env() + self.registry_env(every=True),
             steps=(
                 self.tool("buildx"),
-                ir.Run(id="image-ref", name="Image name and tags", script=s.image_ref(image.tags)),
+                ir.Run(
+                    id="image-ref",
+                    name="Image name and tags",
+                    script=s.image_ref(image.tags, several=lower_registries.several(image)),
+                ),
                 ir.Run(
                     id="promote",
                     name="Tag the digest",
-                    script=s.promote(may_be_untagged=not {"ref", "sha"} & set(image.tags)),
+                    script=s.promote(
+                        may_be_untagged=not {"ref", "sha"} & set(image.tags), **lower_registries.every(self.m.image)
+                    ),
                 ),
             ),
             inputs=(self.image_input(),),
@@ -214,7 +227,8 @@ class SupplyChain:
         )
 
     def image_input(self) -> ir.OutputInput:
-        return ir.OutputInput(producer="image-publish", names=IMAGE_OUTPUTS)
+        """image-publish's outputs (on GitLab its dotenv report gives a job that needs it every one)."""
+        return ir.OutputInput(producer="image-publish", names=lower_registries.outputs(self.m.image))
 
     # -- SBOM and scan --------------------------------------------------------------------------
 
@@ -287,7 +301,7 @@ class SupplyChain:
         key = sign.key is not None
         needs = ("image-publish",) + (("sbom",) if self.m.sbom else ()) + (("scan",) if self.m.scan else ())
         provenance = lower_provenance.wanted(self.m)
-        env = (*self.registry_env(), *self.sbom_env(), *self.signing_env(private=True))
+        env = (*self.registry_env(every=True), *self.sbom_env(), *self.signing_env(private=True))
         return ir.Job(
             id="sign",
             name="Sign",
@@ -298,8 +312,12 @@ class SupplyChain:
             env=lower_provenance.with_env(env) if provenance else env,
             steps=(
                 self.tool("cosign"),
-                ir.Run(id="sign", name="Cosign sign", script=s.sign(key=key, attest_sbom=self.m.sbom is not None)),
-                *(lower_provenance.image_steps(key=key) if provenance else ()),
+                ir.Run(
+                    id="sign",
+                    name="Cosign sign",
+                    script=s.sign(key=key, attest_sbom=self.m.sbom is not None, **lower_registries.every(self.m.image)),
+                ),
+                *(lower_provenance.image_steps(key=key, **lower_registries.every(self.m.image)) if provenance else ()),
             ),
             inputs=(self.image_input(),),
             consumes=(ir.ArtifactInput(producer="sbom", name="sbom"),) if self.m.sbom else (),
@@ -323,15 +341,21 @@ class SupplyChain:
             needs=("image-publish", "sign"),
             events=self.publish_events,
             runtime=ir.Runtime.COSIGN,
-            env=(*self.registry_env(), *self.sbom_env(), *self.signing_env(private=False)),
+            env=(*self.registry_env(every=True), *self.sbom_env(), *self.signing_env(private=False)),
             steps=(
                 self.tool("cosign"),
                 ir.Run(
                     id="verify",
                     name="Cosign verify",
-                    script=s.verify(key=key, attestation=self.m.sbom is not None),
+                    script=s.verify(
+                        key=key, attestation=self.m.sbom is not None, **lower_registries.every(self.m.image)
+                    ),
                 ),
-                *((lower_provenance.verify_step(key=key),) if provenance else ()),
+                *(
+                    (lower_provenance.verify_step(key=key, **lower_registries.every(self.m.image)),)
+                    if provenance
+                    else ()
+                ),
             ),
             inputs=(self.image_input(),),
             access=self.access(ir.Access.READ_IMAGES),
@@ -380,6 +404,7 @@ class SupplyChain:
         lower_scan.check(self)
         lower_smoke.check_image_probe(self)
         lower_image.check(self)
+        lower_registries.check(self)
         releases = m.release is not None and m.release.on_tags
         if m.sign is not None and m.image is None and (not releases or (m.build is None and m.sbom is None)):
             self.error(

@@ -246,7 +246,8 @@ class Build:
 class Image:
     """``image:`` — the BuildKit image build."""
 
-    repository: str | None = None
+    # one repository, or several: the same digest is pushed to each (None: the platform's default)
+    repository: str | tuple[str, ...] | None = None
     dockerfile: str = "Dockerfile"
     context: str = "."
     platforms: tuple[str, ...] = ("linux/amd64",)
@@ -264,6 +265,13 @@ class Image:
     def generated(self) -> bool:
         """``dockerfile: generate``: ciforge writes the Dockerfile (:mod:`ciforge.dockerfile_gen`)."""
         return self.dockerfile == GENERATE
+
+    @property
+    def repositories(self) -> tuple[str, ...]:
+        """image.repository as a list, the primary first (empty: the platform's default)."""
+        if self.repository is None:
+            return ()
+        return (self.repository,) if isinstance(self.repository, str) else self.repository
 
 
 @attrs.frozen(kw_only=True)

@@ -180,13 +180,14 @@ def _one_of(error: Any, path: JsonPath) -> _Problem:
 
 def _branch_type(error: Any) -> str | None:
     """The type of the oneOf branch that must be meant: a mapping or a list always is (no other
-    branch is one), and a string is when the others are mappings (``./sdk`` or ``{path: ./sdk}``)."""
+    branch is one), and a string is when the others are mappings or lists (``./sdk`` or
+    ``{path: ./sdk}``; image.repository, one or a list)."""
     if isinstance(error.instance, dict):
         return "object"
     if isinstance(error.instance, list):
         return "array"
     types = [b.get("type") for b in error.validator_value if isinstance(b, dict)]
-    if isinstance(error.instance, str) and types.count("string") == 1 and "object" in types:
+    if isinstance(error.instance, str) and types.count("string") == 1 and ({"object", "array"} & set(types)):
         return "string"
     return None
 

@@ -8,11 +8,14 @@ identities from platform values (see ciforge.ir.PlatformValue).
 
 from __future__ import annotations
 
-from ciforge.ir import build_arg_variable
+from ciforge.ir import IMAGE_NAMES, build_arg_variable, registry_variables
 from ciforge.scripts import block, pinned
 from ciforge.scripts_build import placeholder_lines, stamped, tag_version_lines
 
 IMAGE_REF = '"${IMAGE}@${IMAGE_DIGEST}"'
+# several repositories: each in turn (docs/release.md, several repositories)
+EACH_IMAGE = "for image in $(printf '%s' \"$IMAGE_NAMES\" | tr ',' ' '); do"
+EACH_REF = '"${image}@${IMAGE_DIGEST}"'
 
 
 # SemVer 2.0 (https://semver.org/#is-there-a-suggested-regular-expression-regex-to-check-a-semver-string),
@@ -21,14 +24,21 @@ IMAGE_REF = '"${IMAGE}@${IMAGE_DIGEST}"'
 _SEMVER = "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$"
 
 
-def image_ref(kinds: tuple[str, ...] = ("ref", "sha"), build_args: tuple[tuple[str, str], ...] = ()) -> str:
+def image_ref(
+    kinds: tuple[str, ...] = ("ref", "sha"), build_args: tuple[tuple[str, str], ...] = (), *, several: bool = False
+) -> str:
     """Lower-case the repository and derive the image tags of ``kinds`` (image.tags) into
     image.env: ``ref`` the ref slug, ``sha`` sha-<12 digits>, ``semver`` on a SemVer tag X.Y.Z,
     X.Y and X (a pre-release only itself), ``latest`` on the default branch. ``build_args``
     (image.build-args: name, value with release placeholders) are written as BUILD_ARG_<NAME>,
-    stamped by the build's own placeholder lines (docs/release.md)."""
+    stamped by the build's own placeholder lines (docs/release.md). ``several``: the repositories
+    are IMAGE_REPOSITORIES, written as IMAGE_NAMES; IMAGE (and its tags) is the first."""
+    named = [
+        "names=\"$(printf '%s' \"$IMAGE_REPOSITORIES\" | tr '[:upper:]' '[:lower:]')\"",
+        'image="${names%%,*}"',
+    ]
     lines = [
-        "image=\"$(printf '%s' \"$IMAGE_REPOSITORY\" | tr '[:upper:]' '[:lower:]')\"",
+        *(named if several else ["image=\"$(printf '%s' \"$IMAGE_REPOSITORY\" | tr '[:upper:]' '[:lower:]')\""]),
         'tags=""',
         'add() { tags="${tags:+${tags},}${image}:$1"; }',
     ]
@@ -66,25 +76,46 @@ def image_ref(kinds: tuple[str, ...] = ("ref", "sha"), build_args: tuple[tuple[s
         "{",
         '  echo "IMAGE=${image}"',
         '  echo "IMAGE_TAGS=${tags}"',
+        *([f'  echo "{IMAGE_NAMES}=${{names}}"'] if several else []),
         *(f'  echo "{variable}=${{{variable}}}"' for variable in arguments),
         "} > image.env",
         "cat image.env",
     )
 
 
-def promote(*, may_be_untagged: bool = False) -> str:
+def _logins(tool: str, registries: tuple[str, ...]) -> list[str]:
+    """``tool login`` to each registry: its job variables' suffixes (ir.registry_variables)."""
+    lines = []
+    for suffix in registries:
+        registry, user, password = registry_variables(suffix)
+        lines.append(f'printf \'%s\' "${password}" | {tool} login "${registry}" -u "${user}" --password-stdin')
+    return lines
+
+
+def promote(*, may_be_untagged: bool = False, registries: tuple[str, ...] = ("",), several: bool = False) -> str:
     """Add the tags (IMAGE_TAGS from image.env) to the pushed, signed and verified digest, with
     ``docker buildx imagetools create`` at the pinned buildx: the registry copies the manifest,
     nothing is rebuilt, and the digest stays what was verified. ``may_be_untagged``: image.tags
     has neither ref nor sha, so a ref may get no tag (semver off tags, latest off the default
-    branch), and then nothing is created."""
+    branch), and then nothing is created. ``several``: each repository of IMAGE_NAMES gets the same
+    tags, from its own reference to the digest (``registries``: the suffixes of the logins)."""
     create = [
-        'printf \'%s\' "$REGISTRY_PASSWORD" | docker login "$REGISTRY" -u "$REGISTRY_USER" --password-stdin',
+        *_logins("docker", registries),
         "set --",
         "for tag in $(printf '%s' \"$IMAGE_TAGS\" | tr ',' ' '); do set -- \"$@\" --tag \"$tag\"; done",
         'docker buildx imagetools create "$@" "${IMAGE}@${IMAGE_DIGEST}"',
         'docker buildx imagetools inspect "${IMAGE}@${IMAGE_DIGEST}"',
     ]
+    if several:
+        create = [
+            *_logins("docker", registries),
+            EACH_IMAGE,
+            "  set --",
+            '  for tag in $(printf \'%s\' "$IMAGE_TAGS" | tr \',\' \' \'); do set -- "$@" --tag "${image}:${tag#"${IMAGE}:"}"; done',
+            f'  docker buildx imagetools create "$@" {EACH_REF}',
+            f"  docker buildx imagetools inspect {EACH_REF}",
+            "done",
+        ]
     if may_be_untagged:
         create = [
             'if [ -z "$IMAGE_TAGS" ]; then',
@@ -96,12 +127,14 @@ def promote(*, may_be_untagged: bool = False) -> str:
     return block("# shellcheck source=/dev/null", ". ./image.env", *create)
 
 
-def record_image_output() -> str:
-    """After a pushed build: IMAGE joins IMAGE_DIGEST in outputs.env (the job's outputs)."""
+def record_image_output(*, several: bool = False) -> str:
+    """After a pushed build: IMAGE (and with ``several`` repositories IMAGE_NAMES) joins
+    IMAGE_DIGEST in outputs.env (the job's outputs)."""
     return block(
         "# shellcheck source=/dev/null",
         ". ./image.env",
         'echo "IMAGE=${IMAGE}" >> outputs.env',
+        *([f'echo "{IMAGE_NAMES}=${{{IMAGE_NAMES}}}" >> outputs.env'] if several else []),
         'grep -q "^IMAGE_DIGEST=sha256:[0-9a-f]\\{64\\}$" outputs.env',
         "cat outputs.env",
     )
@@ -122,10 +155,6 @@ def source_sbom() -> str:
     return block('syft scan dir:. -o "${SBOM_FORMAT}=${SBOM_FILE}"', 'ls -l "$SBOM_FILE"')
 
 
-def _cosign_login() -> str:
-    return 'printf \'%s\' "$REGISTRY_PASSWORD" | cosign login "$REGISTRY" -u "$REGISTRY_USER" --password-stdin'
-
-
 def _signing_flags(key: bool) -> str:
     return "--key env://COSIGN_PRIVATE_KEY" if key else ""
 
@@ -140,9 +169,17 @@ def _join(*parts: str) -> str:
     return " ".join(p for p in parts if p)
 
 
-def sign(*, key: bool, attest_sbom: bool) -> str:
-    """Sign the digest, and attach the SBOM as a signed attestation."""
-    lines = [_cosign_login(), _join("cosign sign --yes", _signing_flags(key), IMAGE_REF)]
+def _each(lines: list[str], *, several: bool) -> list[str]:
+    """``lines`` for IMAGE_REF or, with ``several`` repositories, in a loop for each (EACH_REF)."""
+    if not several:
+        return lines
+    return [EACH_IMAGE, *("  " + line.replace("${IMAGE}@", "${image}@") for line in lines), "done"]
+
+
+def sign(*, key: bool, attest_sbom: bool, registries: tuple[str, ...] = ("",), several: bool = False) -> str:
+    """Sign the digest, and attach the SBOM as a signed attestation (``several``: in each
+    repository of IMAGE_NAMES; ``registries``: the suffixes of the logins)."""
+    lines = [_join("cosign sign --yes", _signing_flags(key), IMAGE_REF)]
     if attest_sbom:
         lines.append(
             _join(
@@ -152,23 +189,25 @@ def sign(*, key: bool, attest_sbom: bool) -> str:
                 IMAGE_REF,
             )
         )
-    return block(*lines)
+    return block(*_logins("cosign", registries), *_each(lines, several=several))
 
 
-def verify(*, key: bool, attestation: bool) -> str:
-    """The verification gate: exact identity and issuer (or the public key)."""
-    lines = [_cosign_login(), _join("cosign verify", _verify_flags(key), IMAGE_REF, "> cosign-verify.json")]
+def verify(*, key: bool, attestation: bool, registries: tuple[str, ...] = ("",), several: bool = False) -> str:
+    """The verification gate: exact identity and issuer (or the public key); ``several``: in
+    each repository of IMAGE_NAMES (``registries``: the suffixes of the logins)."""
+    write = ">>" if several else ">"
+    lines = [_join("cosign verify", _verify_flags(key), IMAGE_REF, f"{write} cosign-verify.json")]
     if attestation:
         lines.append(
             _join(
                 'cosign verify-attestation --type "$SBOM_PREDICATE_TYPE"',
                 _verify_flags(key),
                 IMAGE_REF,
-                "> cosign-verify-attestation.json",
+                f"{write} cosign-verify-attestation.json",
             )
         )
     lines.append('echo "verified ${IMAGE}@${IMAGE_DIGEST}"')
-    return block(*lines)
+    return block(*_logins("cosign", registries), *_each(lines, several=several))
 
 
 def collect_builds() -> str:
@@ -358,32 +397,29 @@ def provenance_predicate() -> str:
     )
 
 
-def attest_image_provenance(*, key: bool) -> str:
-    """sign.provenance: attest the pushed digest's SLSA provenance with cosign."""
-    return block(
-        provenance_predicate(),
-        _cosign_login(),
-        _join(
-            "cosign attest --yes",
-            _signing_flags(key),
-            f"--type {PROVENANCE_TYPE} --predicate provenance.json",
-            IMAGE_REF,
-        ),
+def attest_image_provenance(*, key: bool, registries: tuple[str, ...] = ("",), several: bool = False) -> str:
+    """sign.provenance: attest the pushed digest's SLSA provenance with cosign (``several``: in
+    each repository of IMAGE_NAMES; ``registries``: the suffixes of the logins)."""
+    attest = _join(
+        "cosign attest --yes", _signing_flags(key), f"--type {PROVENANCE_TYPE} --predicate provenance.json", IMAGE_REF
     )
+    return block(provenance_predicate(), *_logins("cosign", registries), *_each([attest], several=several))
 
 
-def verify_image_provenance(*, key: bool) -> str:
-    """The gate: the digest has a provenance attestation signed by this pipeline's identity (or key)."""
-    return block(
-        _cosign_login(),
+def verify_image_provenance(*, key: bool, registries: tuple[str, ...] = ("",), several: bool = False) -> str:
+    """The gate: the digest has a provenance attestation signed by this pipeline's identity (or
+    key); ``several``: in each repository of IMAGE_NAMES."""
+    write = ">>" if several else ">"
+    lines = [
         _join(
             f"cosign verify-attestation --type {PROVENANCE_TYPE}",
             _verify_flags(key),
             IMAGE_REF,
-            "> cosign-verify-provenance.json",
+            f"{write} cosign-verify-provenance.json",
         ),
         'echo "verified the provenance of ${IMAGE}@${IMAGE_DIGEST}"',
-    )
+    ]
+    return block(*_logins("cosign", registries), *_each(lines, several=several))
 
 
 def attest_checksums_provenance(*, key: bool) -> str:

@@ -144,7 +144,14 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
         push = draw(st.sampled_from([["tags", "branches"], ["tags"], ["branches"]]))
         m["image"] = {"push": push, "cache": draw(st.booleans())}
         if draw(st.booleans()):
-            m["image"]["repository"] = draw(st.sampled_from(["ghcr.io/acme/svc", "registry.example.com/a/b"]))
+            repositories: list[str | list[str]] = [
+                "ghcr.io/acme/svc",
+                "registry.example.com/a/b",
+                # several repositories (docs/release.md): either platform's own registry, others
+                ["ghcr.io/acme/svc", "docker.io/acme/svc", "registry.gitlab.com/acme/svc"],
+                ["registry.example.com/a/b", "ghcr.io/acme/svc", "registry.example.com/a/c"],
+            ]
+            m["image"]["repository"] = draw(st.sampled_from(repositories))
         if draw(st.booleans()):
             m["sbom"] = {"format": draw(st.sampled_from(["spdx-json", "cyclonedx-json"]))}
         if draw(st.booleans()):

@@ -169,3 +169,29 @@ def test_an_architecture_binfmt_does_not_emulate_is_refused(tmp_path: Path, caps
     [row] = diagnostics(tmp_path, text, capsys)
     assert (row["code"], row["line"], row["col"]) == ("conflict", 6, 28), row
     assert "image.emulation has no emulator for linux/sparc64" in str(row["message"])
+
+
+CUSTOM_REGISTRY = CASES / "stage-image-custom-registry"
+GITHUB_LOGIN = (
+    "      - name: Log in to the registry\n"
+    "        uses: docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121  # v4.1.0\n"
+    "        with:\n"
+    "          registry: ${{ env.REGISTRY }}\n"
+    "          username: ${{ env.REGISTRY_USER }}\n"
+    "          password: ${{ env.REGISTRY_PASSWORD }}\n"
+)
+PUSH_TAMPERS = [
+    (GITHUB, GITHUB_LOGIN, ""),
+    (GITHUB, "registry: ${{ env.REGISTRY }}", "registry: docker.io"),
+    (GITLAB, '      printf \'%s\' "$REGISTRY_PASSWORD" | docker login', '      # printf \'%s\' "$REGISTRY_PASSWORD" | docker login'),
+    (GITLAB, 'docker login "$REGISTRY"', 'docker login "$REGISTRY_MIRROR"'),
+    (GITHUB, "name=${{ env.IMAGE }}", "name=registry.example.com/team/other"),
+    (GITLAB, "name=${IMAGE}", "name=registry.example.com/team/other"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "old", "new"), PUSH_TAMPERS)
+def test_verify_sees_where_the_build_pushes_and_logs_in(path: str, old: str, new: str, tmp_path: Path) -> None:
+    """The image-build contract records the names a pushing build pushes to and the registries it
+    logs in to first (GitHub's login-action steps, GitLab's docker login lines)."""
+    assert verify_edited(CUSTOM_REGISTRY, tmp_path, (path, old, new)), f"verify missed: {old!r} -> {new!r}"

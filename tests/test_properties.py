@@ -158,6 +158,7 @@ def _features(manifest: dict[str, Any]) -> set[str]:
     found |= {"release.archives"} if "archives" in manifest.get("release", {}) else set()
     found |= {f"smoke {'run' if 'run' in manifest['smoke'] else 'probes'}"} if "smoke" in manifest else set()
     found |= {"image.tags"} if "tags" in manifest.get("image", {}) else set()
+    found |= {"several image repositories"} if isinstance(manifest.get("image", {}).get("repository"), list) else set()
     found |= {"build variant leg"} if any("goarm" in e or "goamd64" in e for e in matrix.get("include", [])) else set()
     image = manifest.get("image", {})
     if image.get("dockerfile") == "generate":
@@ -226,6 +227,7 @@ ALL_FEATURES = {
     "smoke run",
     "smoke probes",
     "image.tags",
+    "several image repositories",
     "generated Dockerfile",
     "generated Dockerfile with base",
     "generated Dockerfile with ports",

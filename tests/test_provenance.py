@@ -8,6 +8,7 @@ docs/provenance.md."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -215,3 +216,32 @@ def test_without_the_key_nothing_changes() -> None:
     assert "actions/attest@" not in files[GITHUB]
     assert "attestations:" not in files[GITHUB]
     assert "RUNNER_GENERATE_ARTIFACTS_METADATA" not in files[GITLAB]
+
+
+def test_each_repository_gets_the_provenance(tmp_path: Path) -> None:
+    """With several image repositories, the provenance is attested and verified in each, by the
+    same loops as the signature; GitHub's own record names the primary."""
+    case = tmp_path / "repositories"
+    shutil.copytree(CASES / "image-repositories", case)
+    manifest = case / "ciforge.yml"
+    manifest.write_text(manifest.read_text().replace("  keyless: true\n", "  keyless: true\n  provenance: true\n"))
+    result = render_case(case)
+    assert result.pipeline is not None
+    github = YAML(typ="safe", pure=True).load(result.files[GITHUB])["jobs"]
+    gitlab = YAML(typ="safe", pure=True).load(result.files[GITLAB])
+    each = "for image in $(printf '%s' \"$IMAGE_NAMES\" | tr ',' ' '); do"
+    for job, needle in (
+        ("sign", "--type slsaprovenance1 --predicate provenance.json"),
+        ("verify", "verify-attestation --type slsaprovenance1"),
+    ):
+        [block] = [s for s in _scripts(github[job]) if needle in s]
+        assert [s for s in gitlab[job]["script"] if needle in s] == [block]
+        assert each in block
+        assert '"${image}@${IMAGE_DIGEST}"' in block
+        assert 'login "$REGISTRY_DOCKER_IO"' in block
+    for name in ("push:main", "tag"):
+        event = EVENTS[name]
+        expected = from_ir.plan(result.pipeline, event)
+        assert (
+            lift_github.lift(result.files[GITHUB], event) == expected == lift_gitlab.lift(result.files[GITLAB], event)
+        )

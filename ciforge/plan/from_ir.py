@@ -123,6 +123,8 @@ def _commands(job: ir.Job) -> tuple[str, ...]:
                             *(build_arg_word(name, variable) for name, variable in step.user_args),
                         )
                     ),
+                    names=f"${step.names}" if step.push else "",
+                    logins=",".join("$" + ir.registry_variables(s)[0] for s in step.registries) if step.push else "",
                 )
             )
     return tuple(out)

@@ -244,16 +244,31 @@ def change_check(commands: tuple[str, ...], *, base: str, shared_shell: bool) ->
 
 
 def image_build_command(
-    *, context: str, dockerfile: str, platforms: str, push: bool, cache: bool, tags: bool, labels: str = ""
+    *,
+    context: str,
+    dockerfile: str,
+    platforms: str,
+    push: bool,
+    cache: bool,
+    tags: bool,
+    labels: str = "",
+    names: str = "",
+    logins: str = "",
 ) -> str:
     """The image build as a contract, the same text whichever implementation ran it. ``push``
     is a push by digest; ``tags`` says whether the build also pushes tags (never, in ciforge's
     own output: only the promote job tags, after verification); ``labels``: the names of the
-    build arguments it passes, comma-separated (the generated Dockerfile's OCI labels)."""
+    build arguments it passes, comma-separated (the generated Dockerfile's OCI labels);
+    ``names``: the image names it pushes to (a $VARIABLE of image.env, or the literal names);
+    ``logins``: the registries it logs in to first, comma-separated, in order (each a $VARIABLE
+    of the job, or a literal host): with several repositories (docs/release.md), dropping one
+    from the push or its login on one platform is a difference."""
     return (
         f"builtin image-build context={context} file={dockerfile} platforms={platforms} "
         f"push={str(push).lower()} cache={str(cache).lower()} tags={str(tags).lower()}"
         + (f" build-args={labels}" if labels else "")
+        + (f" names={names}" if names else "")
+        + (f" logins={logins}" if logins else "")
     )
 
 

@@ -90,7 +90,9 @@ REGISTER: Final = {
             "GitHub runs docker/build-push-action, GitLab the buildx command line; the plan compares "
             "their inputs (context, Dockerfile, platforms, push, cache, and the build arguments: a "
             "generated Dockerfile's label arguments by name, image.build-args by the image.env variable "
-            "that holds each value), not their code. image.emulation is a contract too: "
+            "that holds each value; when pushing, the names it pushes to and the registries it logs "
+            "in to first: docker/login-action steps on GitHub, docker login lines of the block on "
+            "GitLab), not their code. image.emulation is a contract too: "
             "docker/setup-qemu-action on GitHub, a docker run of the same binfmt image on GitLab, "
             "compared as the image and the architectures it installs.",
         ),
@@ -155,7 +157,9 @@ REGISTER: Final = {
             "registry-credentials",
             "Registry credentials",
             "Each platform logs in to its own registry with its own job token (github.actor/GITHUB_TOKEN, "
-            "CI_REGISTRY_USER/CI_REGISTRY_PASSWORD), or with CI secrets for another registry.",
+            "CI_REGISTRY_USER/CI_REGISTRY_PASSWORD), or with CI secrets for another registry "
+            "(REGISTRY_USER/REGISTRY_PASSWORD for the primary repository's, REGISTRY_USER_<HOST>/"
+            "REGISTRY_PASSWORD_<HOST> for another registry of several repositories; docs/release.md).",
         ),
         NamedException(
             "signing-identity",
@@ -387,6 +391,8 @@ PLATFORM_ENV: Final = frozenset(
 )
 # registry-credentials: where they come from differs per platform (and may be implicit on GitLab).
 CREDENTIAL_ENV: Final = frozenset({"REGISTRY_USER", "REGISTRY_PASSWORD"})
+# and those of the other registries of several repositories (ir.registry_variables)
+CREDENTIAL_PREFIXES: Final = ("REGISTRY_USER_", "REGISTRY_PASSWORD_")
 # Gate settings and identities that ciforge never writes as job variables (they are assigned in
 # the scripts, or derived from the ID token): from a GitLab variable, a pipeline variable can
 # override them (pipeline-variables).
@@ -415,7 +421,7 @@ def normalize_env(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
     for name, raw in env.items():
         # GitHub's own registry, whether written as a literal or as the platform value
         value = "@REGISTRY" if name == "REGISTRY" and raw == "ghcr.io" else raw
-        if name in PLATFORM_ENV or name in CREDENTIAL_ENV:
+        if name in PLATFORM_ENV or name in CREDENTIAL_ENV or name.startswith(CREDENTIAL_PREFIXES):
             continue  # platform-env, registry-credentials
         if name in PARAMETER_ENV and not value.startswith(OVERRIDABLE):
             out.append((name, PARAMETER_ENV[name]))  # signing-identity

@@ -59,32 +59,33 @@ def build_image(step: ir.BuildImage) -> list[Yaml]:
     (never the git ref), no provenance/SBOM attestations (set identically on GitLab), the GitHub
     Actions cache backend. https://github.com/docker/build-push-action#inputs"""
     out: list[Yaml] = []
-    if step.push:
+    for suffix in step.registries if step.push else ():
+        registry, user, password = ir.registry_variables(suffix)
         out.append(
             {
-                "name": "Log in to the registry",
+                "name": f"Log in to another registry ({registry})" if suffix else "Log in to the registry",
                 "uses": uses("docker/login-action"),
                 "with": {
-                    "registry": "${{ env.REGISTRY }}",
-                    "username": "${{ env.REGISTRY_USER }}",
-                    "password": "${{ env.REGISTRY_PASSWORD }}",
+                    "registry": f"${{{{ env.{registry} }}}}",
+                    "username": f"${{{{ env.{user} }}}}",
+                    "password": f"${{{{ env.{password} }}}}",
                 },
             }
         )
     build_args = tuple(variable for _, variable in step.user_args)
+    names = (step.names,) if step.names != "IMAGE" else ()
     out.append(
         {
             "name": "Export image name and tags",
-            "run": Script(export_lines("image.env", IMAGE_ENV + build_args, "$GITHUB_ENV")),
+            "run": Script(export_lines("image.env", IMAGE_ENV + names + build_args, "$GITHUB_ENV")),
         }
     )
     # Push by digest only, never a tag: the promote job tags the digest once it is verified.
+    # Several names are one CSV field, quoted (one build pushes the same digest to each):
     # https://docs.docker.com/build/exporters/image-registry/
-    output = (
-        "type=image,name=${{ env.IMAGE }},push-by-digest=true,name-canonical=true,push=true"
-        if step.push
-        else "type=cacheonly"
-    )
+    name = f"name=${{{{ env.{step.names} }}}}"
+    name = name if step.names == "IMAGE" else f'"{name}"'
+    output = f"type=image,{name},push-by-digest=true,name-canonical=true,push=true" if step.push else "type=cacheonly"
     with_: dict[str, Yaml] = {
         "context": step.context,
         "file": step.dockerfile,

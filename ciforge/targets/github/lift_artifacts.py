@@ -59,3 +59,13 @@ def downloaded(with_: dict[str, Any], leg: dict[str, str], producers: dict[str, 
         return set(producers.values())
     pattern = normalize_value("", with_["pattern"], leg)
     return {job for name, job in producers.items() if fnmatch.fnmatchcase(name, pattern)}
+
+
+def misplaced(with_: dict[str, Any], leg: dict[str, str], fetched: set[str], uploads: dict[str, str]) -> set[str]:
+    """A directory's artifact fetched by name lands in its own directory, where GitLab restores
+    it; anywhere else (another leg's directory) is a consumption of its own, ``<job>@<path>``."""
+    directory = uploads.get(normalize_value("", with_.get("name", ""), leg))
+    path = normalize_value("", with_.get("path", "."), leg)
+    if directory is None or path == directory:
+        return set()
+    return {f"{job}@{path}" for job in fetched}

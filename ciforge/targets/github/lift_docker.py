@@ -3,19 +3,46 @@ docker/build-push-action as the emulation and image-build contracts (ciforge.pla
 
 from __future__ import annotations
 
+import csv
 import re
-from typing import Any
+from typing import Any, Final
 
 from ciforge.plan.model import build_arg_word, emulation_command, image_build_command
 from ciforge.targets.github.lift_matrix import scalar
+
+_ENV: Final = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 def build_arg(line: str) -> str:
     """One NAME=value line of build-push-action's build-args, as the plan records it: a value that
     is exactly one ${{ env.NAME }} names that variable."""
     name, _, value = line.strip().partition("=")
-    variable = re.fullmatch(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", value.strip())
+    variable = _ENV.fullmatch(value.strip())
     return build_arg_word(name.strip(), variable[1] if variable else "")
+
+
+def env_word(value: str) -> str:
+    """A value as the image-build contract records it: exactly one ${{ env.NAME }} is $NAME,
+    anything else itself."""
+    variable = _ENV.fullmatch(value.strip())
+    return f"${variable[1]}" if variable else value.strip()
+
+
+def pushed_names(outputs: str) -> str:
+    """The name attribute of build-push-action's image output (one CSV line of key=value fields:
+    https://docs.docker.com/build/exporters/image-registry/), as the contract records it."""
+    for line in outputs.splitlines():
+        for field in next(csv.reader([line]), []):
+            key, _, value = field.partition("=")
+            if key.strip() == "name":
+                return env_word(value)
+    return ""
+
+
+def login(with_: dict[str, Any], acc: dict[str, Any]) -> None:
+    """docker/login-action: the registry it logs in to before a build (its default, without a
+    registry input, is Docker Hub: https://github.com/docker/login-action#inputs)."""
+    acc.setdefault("logins", []).append(env_word(scalar(with_.get("registry", "docker.io"))))
 
 
 def docker_action(action: str, with_: dict[str, Any], acc: dict[str, Any]) -> None:
@@ -33,15 +60,18 @@ def docker_action(action: str, with_: dict[str, Any], acc: dict[str, Any]) -> No
         if with_.get("cache-image", True) is not False:
             acc["caches"].append("binfmt:shared")
         return
+    push = with_.get("push") is True or "push=true" in str(with_.get("outputs", ""))
     acc["commands"].append(
         image_build_command(
             context=scalar(with_["context"]),
             dockerfile=scalar(with_["file"]),
             platforms=scalar(with_["platforms"]),
-            push=with_.get("push") is True or "push=true" in str(with_.get("outputs", "")),
+            push=push,
             cache="cache-from" in with_,
             tags=bool(with_.get("tags")),
             labels=",".join(build_arg(line) for line in str(with_.get("build-args", "")).splitlines() if line.strip()),
+            names=pushed_names(str(with_.get("outputs", ""))) if push else "",
+            logins=",".join(acc.get("logins", [])) if push else "",
         )
     )
     if "cache-from" in with_:

@@ -27,7 +27,13 @@ from ciforge.plan.model import (
 )
 from ciforge.plan.posture import environment_fact
 from ciforge.targets.github import expressions, lift_docker, lift_paths, lift_services
-from ciforge.targets.github.lift_artifacts import Artifacts, artifact_producers, downloaded, upload_directories
+from ciforge.targets.github.lift_artifacts import (
+    Artifacts,
+    artifact_producers,
+    downloaded,
+    misplaced,
+    upload_directories,
+)
 from ciforge.targets.github.lift_matrix import expand_matrix, scalar
 from ciforge.targets.github.lift_values import normalize_value
 
@@ -290,15 +296,11 @@ def _step(
         fetched = downloaded(with_, leg, producers)
         if not fetched:
             raise LiftError(f"no job uploads {with_.get('name') or with_.get('pattern') or 'any artifact'}")
-        acc["consumes"] |= fetched
-        # a directory's artifact fetched by name lands in its own directory, where GitLab
-        # restores it; anywhere else (another leg's directory) is another consumption
-        name = normalize_value("", with_.get("name", ""), leg)
-        directory = acc["uploads"].get(name)
-        if directory is not None and normalize_value("", with_.get("path", "."), leg) != directory:
-            acc["consumes"] |= {f"{job}@{normalize_value('', with_.get('path', '.'), leg)}" for job in fetched}
+        acc["consumes"] |= fetched | misplaced(with_, leg, fetched, acc["uploads"])
     elif action in ("docker/setup-qemu-action", "docker/build-push-action"):
         lift_docker.docker_action(action, with_, acc)
+    elif action == "docker/login-action":
+        lift_docker.login(with_, acc)  # part of the image-build contract
     elif action not in CONTRACT_ACTIONS:
         raise LiftError(f"unknown action {uses}")
 

@@ -20,11 +20,15 @@ ACCESS_SCOPES: Final[Mapping[ir.Access, tuple[str, str]]] = {
 SCOPE_ORDER: Final = ("contents", "packages", "attestations", "security-events", "id-token")
 
 
-def _registry_host(job: ir.Job) -> str:
-    for name, value in job.env:
-        if name == "REGISTRY_PASSWORD" and isinstance(value, ir.PlatformValue):
-            return value.arg
-    return ""
+def _writes_own_registry(job: ir.Job) -> bool:
+    """Whether the job's registries include GitHub's own (a job without registry credentials
+    reaches only GitHub's own registry)."""
+    hosts = [
+        ir.registry_credential("PASSWORD", value.arg)[0]
+        for _, value in job.env
+        if isinstance(value, ir.PlatformValue) and value.name == "registry_password"
+    ]
+    return not hosts or any(own_registry(host) for host in hosts)
 
 
 def scopes(job: ir.Job) -> tuple[str, ...]:
@@ -34,7 +38,7 @@ def scopes(job: ir.Job) -> tuple[str, ...]:
     levels: dict[str, str] = {}
     for access in sorted(job.access, key=lambda a: a.value):
         scope, level = ACCESS_SCOPES[access]
-        if scope == "packages" and not own_registry(_registry_host(job)):
+        if scope == "packages" and not _writes_own_registry(job):
             continue
         if levels.get(scope) != "write":
             levels[scope] = level

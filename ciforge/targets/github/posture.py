@@ -25,13 +25,13 @@ def _github_secrets(job: ir.Job) -> list[str]:
     for _, value in job.env:
         if not isinstance(value, ir.PlatformValue):
             continue
-        ghcr = value.arg in ("", "ghcr.io")
         if value.name == "secret":
             out.append(value.arg)
-        elif value.name == "registry_user" and not ghcr:
-            out.append("REGISTRY_USER")
-        elif value.name == "registry_password":
-            out.append("GITHUB_TOKEN" if ghcr else "REGISTRY_PASSWORD")
+        elif value.name in ("registry_user", "registry_password"):
+            host, secret = ir.registry_credential("USER" if value.name == "registry_user" else "PASSWORD", value.arg)
+            ghcr = host in ("", "ghcr.io")
+            if not ghcr or value.name == "registry_password":
+                out.append("GITHUB_TOKEN" if ghcr else secret)
     if job.has(ir.PublishRelease):
         out.append("GITHUB_TOKEN")  # gh creates the release with the job token
     return sorted(set(out))

@@ -16,12 +16,14 @@ def own_registry(host: str) -> bool:
     return host in ("", "ghcr.io")
 
 
-def _registry_user(host: str) -> str:
-    return "${{ github.actor }}" if own_registry(host) else "${{ secrets.REGISTRY_USER }}"
+def _registry_user(arg: str) -> str:
+    host, secret = ir.registry_credential("USER", arg)
+    return "${{ github.actor }}" if own_registry(host) else "${{ secrets." + secret + " }}"
 
 
-def _registry_password(host: str) -> str:
-    return "${{ secrets.GITHUB_TOKEN }}" if own_registry(host) else "${{ secrets.REGISTRY_PASSWORD }}"
+def _registry_password(arg: str) -> str:
+    host, secret = ir.registry_credential("PASSWORD", arg)
+    return "${{ secrets.GITHUB_TOKEN }}" if own_registry(host) else "${{ secrets." + secret + " }}"
 
 
 # https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#github-context

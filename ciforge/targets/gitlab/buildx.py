@@ -46,10 +46,9 @@ def build_image_script(step: ir.BuildImage) -> str:
         "# shellcheck source=/dev/null",
         ". ./image.env",
     ]
-    if step.push:
-        lines.append(
-            'printf \'%s\' "$REGISTRY_PASSWORD" | docker login "$REGISTRY" -u "$REGISTRY_USER" --password-stdin'
-        )
+    for suffix in step.registries if step.push else ():
+        registry, user, password = ir.registry_variables(suffix)
+        lines.append(f'printf \'%s\' "${password}" | docker login "${registry}" -u "${user}" --password-stdin')
     lines.append("docker buildx create --use --driver docker-container --name ciforge > /dev/null")
     if step.cache:
         lines.append(f'cache="type=registry,ref={CACHE_REF}"')
@@ -69,8 +68,10 @@ def build_image_script(step: ir.BuildImage) -> str:
         outputs.append('--cache-from "$cache"')
         if step.push:
             outputs.append('--cache-to "${cache},mode=max"')
+    # several names are one CSV field, quoted: https://docs.docker.com/build/exporters/image-registry/
+    name = f"name=${{{step.names}}}" if step.names == "IMAGE" else f'\\"name=${{{step.names}}}\\"'
     outputs.append(
-        '--output "type=image,name=${IMAGE},push-by-digest=true,name-canonical=true,push=true"'
+        f'--output "type=image,{name},push-by-digest=true,name-canonical=true,push=true"'
         if step.push
         else "--output type=cacheonly"
     )

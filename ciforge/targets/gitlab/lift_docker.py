@@ -3,18 +3,56 @@ line as the emulation and image-build contracts (ciforge.plan.model)."""
 
 from __future__ import annotations
 
+import csv
 import re
 import shlex
+from typing import Final
 
 from ciforge.plan.model import build_arg_word, emulation_command, image_build_command
+
+_VARIABLE: Final = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 def build_arg(word: str) -> str:
     """One NAME=value of a --build-arg, as the plan records it: a value that is exactly one
     $NAME or ${NAME} names that variable."""
     name, _, value = word.partition("=")
-    variable = re.fullmatch(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))", value)
+    variable = _VARIABLE.fullmatch(value)
     return build_arg_word(name, (variable[1] or variable[2]) if variable else "")
+
+
+def variable_word(word: str) -> str:
+    """A value as the image-build contract records it: exactly one $NAME or ${NAME} is $NAME,
+    anything else itself (its shell quotes removed)."""
+    word = word[1:-1] if len(word) > 1 and word[0] == word[-1] and word[0] in "\"'" else word
+    variable = _VARIABLE.fullmatch(word)
+    return f"${variable[1] or variable[2]}" if variable else word
+
+
+def pushed_names(line: str) -> str:
+    """The name attribute of the --output image exporter (one CSV line of key=value fields:
+    https://docs.docker.com/build/exporters/image-registry/), as the contract records it; the
+    argument is double-quoted or a plain word, a CSV quote inside written \\"."""
+    output = re.search(r'--output(?:=|\s+)("(?:[^"\\]|\\.)*"|\S+)', line)
+    if output is None:
+        return ""
+    value = output[1][1:-1].replace('\\"', '"') if output[1].startswith('"') else output[1]
+    for field in next(csv.reader([value]), []):
+        key, _, name = field.partition("=")
+        if key == "name":
+            return variable_word(name)
+    return ""
+
+
+def logins(block: str) -> str:
+    """The registries the block logs in to before its build, in order (docker login's default,
+    without a server, is Docker Hub: https://docs.docker.com/reference/cli/docker/login/)."""
+    words = []
+    for line in block.split("docker buildx build ", 1)[0].splitlines():
+        command = line.split(" #", 1)[0].strip()  # a comment logs in nowhere
+        for login in re.finditer(r"\bdocker login(?: +(\S+))?", "" if command.startswith("#") else command):
+            words.append(variable_word(login[1]) if login[1] and not login[1].startswith("-") else "docker.io")
+    return ",".join(words)
 
 
 def binfmt(block: str) -> str | None:
@@ -38,14 +76,17 @@ def buildx(block: str) -> tuple[str, str | None]:
         name = re.escape(cache_from.strip("${}"))
         assigned = re.search(rf'^{name}="([^"]*)"$', block, re.MULTILINE)
         cache_from = assigned[1] if assigned else cache_from
+    push = "--push" in words or any("push=true" in w for w in words)
     command = image_build_command(
         context=words[-1],
         dockerfile=words[words.index("--file") + 1],
         platforms=words[words.index("--platform") + 1],
-        push="--push" in words or any("push=true" in w for w in words),
+        push=push,
         cache=cache_from is not None,
         tags=any(w in ("--tag", "-t", "$@") or w.startswith("--tag=") for w in words),
         labels=",".join(build_arg(words[i + 1]) for i, w in enumerate(words[:-1]) if w == "--build-arg"),
+        names=pushed_names(line) if push else "",
+        logins=logins(joined) if push else "",
     )
     if cache_from is None:
         return command, None

@@ -13,10 +13,20 @@ def _same_registry(host: str) -> bool:
     return host in ("", "registry.gitlab.com")
 
 
+def _registry_user(arg: str) -> str:
+    host, secret = ir.registry_credential("USER", arg)
+    return "$CI_REGISTRY_USER" if _same_registry(host) else "$" + secret
+
+
+def _registry_password(arg: str) -> str:
+    host, secret = ir.registry_credential("PASSWORD", arg)
+    return "$CI_REGISTRY_PASSWORD" if _same_registry(host) else "$" + secret
+
+
 PLATFORM_VALUES: Final[Mapping[str, Callable[[str], str | None]]] = {
     "registry": lambda _: "$CI_REGISTRY",
-    "registry_user": lambda host: "$CI_REGISTRY_USER" if _same_registry(host) else "$REGISTRY_USER",
-    "registry_password": lambda host: "$CI_REGISTRY_PASSWORD" if _same_registry(host) else "$REGISTRY_PASSWORD",
+    "registry_user": _registry_user,
+    "registry_password": _registry_password,
     "image_repository": lambda _: "$CI_REGISTRY_IMAGE",
     "ref_name": lambda _: "$CI_COMMIT_REF_NAME",
     "commit_sha": lambda _: "$CI_COMMIT_SHA",
