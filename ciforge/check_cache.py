@@ -238,7 +238,10 @@ def current(key: str, out_dir: Path) -> bool:
         outputs: dict[str, str] = record["outputs"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
-    if not outputs:
+    # an entry that is not what store() writes (damaged, or written by hand) is a miss
+    if not all(isinstance(v, dict) for v in (*recorded.values(), outputs)) or not outputs:
+        return False
+    if not all(isinstance(rel, str) and isinstance(digest, str) for rel, digest in outputs.items()):
         return False
     now = _fingerprint(list(recorded["files"]), list(recorded["directories"]), list(recorded["mtimes"]))
     if now != recorded:

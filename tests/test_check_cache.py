@@ -202,3 +202,18 @@ def test_every_path_a_render_asks_about_is_covered(case: Path, tmp_path: Path) -
     for path in reads.stats:
         if path.startswith(inside):
             assert path in record["mtimes"] or str(Path(path).parent) in record["mtimes"], path
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["", "{", "[]", '{"version": 1}', "null", '{"outputs": [1]}'],
+    ids=["empty", "truncated", "list", "partial", "null", "wrong-types"],
+)
+def test_a_damaged_entry_is_a_miss(cache_dir: Path, tmp_path: Path, damage: str) -> None:
+    manifest = _copy("go-service", tmp_path)
+    assert main(["render", "-m", str(manifest)]) == 0
+    [entry] = [p for p in (cache_dir / check_cache.OUTPUTS).rglob("*") if p.is_file()]
+    record = json.loads(entry.read_text())
+    entry.write_text(damage if damage != '{"outputs": [1]}' else json.dumps({**record, "outputs": [1]}))
+    assert not check_cache.current(_slot(manifest), manifest.parent)
+    assert main(["render", "--check", "-m", str(manifest)]) == 0  # the full check, which passes
