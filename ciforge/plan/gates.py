@@ -37,21 +37,23 @@ def _words(command: str) -> tuple[tuple[str, ...], ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=8192)
 def invokes(command: str, *words: str) -> bool:
     """Whether a line of the block starts with the command ``words`` (e.g. ``gh release create``);
-    the lifters use it to recognise a platform's own blocks."""
+    the lifters use it to recognise a platform's own blocks (cached, as :func:`_words`)."""
     return any(line.split()[: len(words)] == list(words) for line in command.split("\n"))
 
 
-def _invocations(command: str, tool: str) -> list[list[str]]:
+@functools.lru_cache(maxsize=4096)
+def _invocations(command: str, tool: str) -> tuple[tuple[str, ...], ...]:
     """The arguments of every invocation of ``tool`` in the block."""
-    out = []
+    out: list[tuple[str, ...]] = []
     for words in _words(command):
-        out += [list(words[i + 1 :]) for i, word in enumerate(words) if word == tool]
-    return out
+        out += [words[i + 1 :] for i, word in enumerate(words) if word == tool]
+    return tuple(out)
 
 
-def _flag(args: list[str], name: str) -> str | None:
+def _flag(args: tuple[str, ...], name: str) -> str | None:
     for i, arg in enumerate(args):
         if arg == name and i + 1 < len(args):
             return args[i + 1]

@@ -16,6 +16,7 @@ a status function means ``success() && (condition)``. Anything outside the gramm
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -317,9 +318,17 @@ def _compare(op: str, left: Any, right: Any) -> bool:
 
 
 def _parse(text: str, contexts: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]]) -> Node:
+    names = tuple(sorted({name.lower() for name in functions}))
+    return _parsed(text, frozenset(str(k).lower() for k in contexts), names)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str, contexts: frozenset[str], functions: tuple[str, ...]) -> Node:
+    """The syntax tree of ``text`` with these context and function names: the lifters judge the
+    same conditions on every event, so each is parsed once (a tree is never changed)."""
     arity = {name: (low, high) for name, (_, low, high) in expression_values.FUNCTIONS.items()}
-    arity |= {name.lower(): _STATUS_ARITY.get(name.lower(), (0, 2**31)) for name in functions}
-    return _Parser(text, {str(k).lower() for k in contexts}, arity).parse()
+    arity |= {name: _STATUS_ARITY.get(name, (0, 2**31)) for name in functions}
+    return _Parser(text, set(contexts), arity).parse()
 
 
 def evaluate(text: str, context: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]] | None = None) -> Any:
