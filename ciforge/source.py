@@ -10,6 +10,7 @@ position) and builds plain Python data from it itself, so that it can:
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 import unicodedata
@@ -265,10 +266,13 @@ def _fast_path(text: str) -> bool:
     return _C_PARSER and text.isascii() and "\t" not in text and not _DIRECTIVE.search(text)
 
 
+@functools.lru_cache(maxsize=2)
 def compose(text: str) -> Node | None:
     """The YAML 1.2 node graph of ``text``, with positions: through libyaml where it reads the
     text as YAML 1.2 does, else (or when libyaml refuses the text, so that the reported error is
-    always the same) through ruamel's pure-Python parser."""
+    always the same) through ruamel's pure-Python parser. The last two graphs are kept: verify
+    reads each file's twice (its loader bounds, the constructs ciforge never writes); the
+    readers never change a graph."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ReusedAnchorWarning)  # YAML 1.2 allows redefining anchors
         if _fast_path(text):

@@ -39,6 +39,7 @@ PROBES = [
 
 def _load(text: str, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[object, ...]:
     monkeypatch.setattr(source, "_C_PARSER", fast and source._C_PARSER)
+    source.compose.cache_clear()  # each parser composes afresh
     doc, diagnostics = source.load_text(text, "ciforge.yml")
     shape = None
     if doc is not None:
@@ -84,6 +85,7 @@ def test_text_yaml_1_1_would_read_otherwise_takes_the_pure_path(text: str, monke
         return real(typ=typ, pure=pure)
 
     monkeypatch.setattr(source, "YAML", spy)
+    source.compose.cache_clear()
     source.load_text(text, "ciforge.yml")
     assert calls == ["rt"]
 
@@ -105,6 +107,7 @@ def _plain(text: str, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[obje
     from ciforge.plan import foreign
 
     monkeypatch.setattr(source, "_C_PARSER", fast and source._C_PARSER)
+    source.compose.cache_clear()
     try:
         data: object = source.load_plain(text)
     except YAMLError as exc:  # the same refusal through both parsers
