@@ -122,6 +122,12 @@ EnvValue = str | PlatformValue
 Env = tuple[tuple[str, EnvValue], ...]
 
 
+def env_adding(base: Env, extra: Env) -> Env:
+    """``base`` and each variable of ``extra`` that it does not set yet (``base`` wins)."""
+    names = {name for name, _ in base}
+    return base + tuple(item for item in extra if item[0] not in names)
+
+
 @attrs.frozen(kw_only=True)
 class Triggers:
     """Which events create a pipeline at all (GitHub ``on:`` / GitLab ``workflow:rules``)."""

@@ -71,8 +71,7 @@ def stamp_env(image: Image, env: ir.Env) -> ir.Env:
     build's own values) that it lacks (it has RELEASE_TAG when the image tags need it)."""
     if not image.build_args:
         return env
-    names = {name for name, _ in env}
-    return env + tuple((name, value) for name, value in lower_build.STAMP_ENV if name not in names)
+    return ir.env_adding(env, lower_build.STAMP_ENV)
 
 
 def check(chain: SupplyChain) -> None:

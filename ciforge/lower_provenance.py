@@ -33,8 +33,7 @@ def env() -> ir.Env:
 
 def with_env(base: ir.Env) -> ir.Env:
     """``base`` and the predicate's values it does not set yet."""
-    names = {name for name, _ in base}
-    return base + tuple(item for item in env() if item[0] not in names)
+    return ir.env_adding(base, env())
 
 
 def image_steps(*, key: bool, registries: tuple[str, ...], several: bool) -> tuple[ir.Step, ...]:

@@ -21,30 +21,24 @@ class Artifacts:
     uploads: dict[str, str]
 
 
-def artifact_producers(workflow: dict[str, Any]) -> dict[str, str]:
-    """Each artifact a job uploads, by its name in each of the job's legs -> the job."""
-    out = {}
+def uploads(workflow: dict[str, Any]) -> Artifacts:
+    """Each artifact a job uploads, by its name in each of the job's legs: the job, and for one
+    uploaded from a single directory (a path ending in /) that directory, where GitLab restores
+    those files."""
+    producers: dict[str, str] = {}
+    directories: dict[str, str] = {}
     for job_id, job in workflow["jobs"].items():
         for leg in expand_matrix(job.get("strategy")) or [{}]:
             for step in job.get("steps", []):
-                if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
-                    out[normalize_value("", step["with"]["name"], leg)] = job_id
-    return out
-
-
-def upload_directories(workflow: dict[str, Any]) -> dict[str, str]:
-    """Each artifact uploaded from one directory (a single path ending in /), by its name in each
-    leg -> that directory: where GitLab restores those files."""
-    out = {}
-    for job in workflow["jobs"].values():
-        for leg in expand_matrix(job.get("strategy")) or [{}]:
-            for step in job.get("steps", []):
-                if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
-                    paths = [p for p in str(step["with"]["path"]).splitlines() if p.strip()]
-                    directory = normalize_value("", paths[0], leg) if len(paths) == 1 else ""
-                    if directory.endswith("/"):
-                        out[normalize_value("", step["with"]["name"], leg)] = directory
-    return out
+                if not str(step.get("uses", "")).startswith("actions/upload-artifact@"):
+                    continue
+                name = normalize_value("", step["with"]["name"], leg)
+                producers[name] = job_id
+                paths = [p for p in str(step["with"]["path"]).splitlines() if p.strip()]
+                directory = normalize_value("", paths[0], leg) if len(paths) == 1 else ""
+                if directory.endswith("/"):
+                    directories[name] = directory
+    return Artifacts(producers=producers, uploads=directories)
 
 
 def downloaded(with_: dict[str, Any], leg: dict[str, str], producers: dict[str, str]) -> set[str]:

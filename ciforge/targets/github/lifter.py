@@ -29,10 +29,9 @@ from ciforge.plan.posture import environment_fact
 from ciforge.targets.github import expressions, lift_docker, lift_paths, lift_services
 from ciforge.targets.github.lift_artifacts import (
     Artifacts,
-    artifact_producers,
     downloaded,
     misplaced,
-    upload_directories,
+    uploads,
 )
 from ciforge.targets.github.lift_matrix import expand_matrix, scalar
 from ciforge.targets.github.lift_values import normalize_value
@@ -437,7 +436,7 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
 
     jobs: dict[str, PlanJob] = {}
     keys: dict[str, list[str]] = {}
-    artifacts = Artifacts(producers=artifact_producers(workflow), uploads=upload_directories(workflow))
+    artifacts = uploads(workflow)
     for job_id, job in workflow["jobs"].items():
         if result(job_id) != "success":
             continue
