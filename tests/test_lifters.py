@@ -263,6 +263,45 @@ def test_github_download_selects_artifacts_as_the_action_does(download: dict[str
     assert lift_github.lift(workflow, PUSH_MAIN).jobs["ship"].consumes == frozenset(consumes)
 
 
+@pytest.mark.parametrize(
+    ("download", "consumes"),
+    [
+        # each leg fetches its own leg's artifact, into the directory it was uploaded from
+        ({"name": "bin-${{ matrix.LEG }}", "path": "dist/${{ matrix.LEG }}/"}, {"a": {"build"}, "b": {"build"}}),
+        # leg a's artifact in every leg: into its own directory in leg a, into leg b's in leg b
+        (
+            {"name": "bin-${{ matrix.OTHER }}", "path": "dist/${{ matrix.LEG }}/"},
+            {"a": {"build"}, "b": {"build", "build@dist/b/"}},
+        ),
+        ({"pattern": "bin-${{ matrix.LEG }}*", "path": "dist/"}, {"a": {"build"}, "b": {"build"}}),
+    ],
+)
+def test_github_download_reads_the_legs_matrix_values(download: dict[str, Any], consumes: dict[str, set[str]]) -> None:
+    """name, pattern and path of a download in a matrix job are each leg's own values."""
+    legs = {"LEG": ["a", "b"]}
+    workflow = {
+        "on": "push",
+        "jobs": {
+            "build": {
+                "strategy": {"matrix": legs},
+                "steps": [
+                    {
+                        "uses": "actions/upload-artifact@0",
+                        "with": {"name": "bin-${{ matrix.LEG }}", "path": "dist/${{ matrix.LEG }}/"},
+                    }
+                ],
+            },
+            "smoke": {
+                "needs": "build",
+                "strategy": {"matrix": {**legs, "include": [{"LEG": "a", "OTHER": "a"}, {"LEG": "b", "OTHER": "a"}]}},
+                "steps": [{"uses": "actions/download-artifact@0", "with": download}],
+            },
+        },
+    }
+    jobs = lift_github.lift(workflow, PUSH_MAIN).jobs
+    assert {leg: set(jobs[f"smoke[LEG={leg},OTHER=a]"].consumes) for leg in legs["LEG"]} == consumes
+
+
 # -- GitLab ------------------------------------------------------------------------------------
 # https://docs.gitlab.com/ci/variables/predefined_variables/
 

@@ -289,6 +289,25 @@ class RunnerRun:
         return "\n".join(self.text().splitlines()[-lines:])
 
 
+# act's host executor loses the end of a failing step's output: when the step's command fails,
+# `HostEnvironment.exec` returns at once, without waiting for the goroutine that copies the
+# step's terminal (pty) to the log, and closes the terminal, so whatever that goroutine has not
+# read yet is dropped (a step failing within ~50 ms printed nothing at all). A successful step
+# waits for the copy. See pkg/container/host_environment.go in nektos/act (v0.2.x), `exec`:
+# `err = cmd.Run(); if err != nil { return err }` before `<-logctx.Done()`.
+# Work-around: act passes the host's environment to its steps and runs them with `bash
+# --noprofile --norc -eo pipefail`, which still reads $BASH_ENV; this file makes the step's own
+# shell (not the shells it starts) pause briefly when it exits with a failure, so the copy has
+# read everything before act closes the terminal. The exit status is kept (the trap does not
+# call exit). A step that sets its own EXIT trap replaces this one.
+ACT_BASH_ENV = """\
+if [ -z "${CIFORGE_ACT_STEP_SHELL:-}" ]; then
+  export CIFORGE_ACT_STEP_SHELL=1
+  trap '[ "$?" -eq 0 ] || sleep 0.5' EXIT
+fi
+"""
+
+
 @dataclass
 class ActHost:
     """act in host mode: one HOME (so one Go build cache, as setup-go's cache would give) and one
@@ -297,6 +316,7 @@ class ActHost:
     tools: Tools
     base: Path
     stubs: Path = field(init=False)
+    bash_env: Path = field(init=False)
     home: Path = field(init=False)
     runs: int = 0
 
@@ -312,6 +332,8 @@ class ActHost:
         bin_dir.mkdir()
         (bin_dir / "python3").symlink_to(sys.executable)
         self.path = f"{bin_dir}:{SYSTEM_PATH}"
+        self.bash_env = self.base / "act-bash-env.sh"
+        self.bash_env.write_text(ACT_BASH_ENV, encoding="utf-8")
 
     def event_file(self, project: Path, event: str, ref: str | None = None) -> Path:
         head = git(project, "rev-parse", "HEAD")
@@ -368,7 +390,7 @@ class ActHost:
         for key, value in (overrides or {}).items():
             args += ["--env", f"{key}={value}"]
         env = clean_env(self.home, self.path, CIFORGE_GO_TOOLCHAINS=str(self.tools.go_root),
-                        CIFORGE_ARTIFACT_DIR=str(artifacts))  # fmt: skip
+                        CIFORGE_ARTIFACT_DIR=str(artifacts), BASH_ENV=str(self.bash_env))  # fmt: skip
         start = time.monotonic()
         proc = run(args, cwd=project, env=env)
         seconds = time.monotonic() - start
