@@ -112,23 +112,29 @@ EOF
 
 # rerun WORK MODULE... -- TEST...: the survivors, untested and unfinished mutants of the last run
 # in WORK, against the current tests and the current rest of the code base.
-# Killed mutants keep their verdict (tests are only ever added); the modules must be unchanged.
+# Killed mutants keep their verdict (tests are only ever added). A mutated module that changed
+# since is copied in too: mutmut keeps the verdicts of its functions whose source is unchanged
+# (it hashes each function) and runs every mutant of each changed function again. A killed
+# mutant of an unchanged function keeps its verdict even when a function it calls changed: for
+# the score of a much-changed module, run it in full.
 rerun() {
-  local work="$1" survivors modules=() tests=()
+  local work="$1" survivors modules=() tests=() changed=()
   shift
   while [ "$1" != "--" ]; do modules+=("$1"); shift; done
   shift
   tests=("$@")
   set -- "${modules[@]}"
   [ -d "$work/mutants" ] || { echo "mutation: no earlier run of $* in $work" >&2; exit 2; }
-  local m
+  local m keep=()
   for m in "$@"; do
-    cmp -s "$ROOT/$m" "$work/$m" || { echo "mutation: $m changed since its last full run: run it in full" >&2; exit 2; }
+    if cmp -s "$ROOT/$m" "$work/$m"; then keep+=("$m"); else changed+=("$m"); fi
   done
-  # Everything but the mutated modules is refreshed: tests written since the last run may rely
-  # on other modules' changes (mutmut copies the unmutated modules into mutants/ on every run).
+  [ "${#changed[@]}" -eq 0 ] || echo "mutation: changed since the last run (their changed functions run in full): ${changed[*]}"
+  # Everything but the unchanged mutated modules is refreshed: tests written since the last run
+  # may rely on other modules' changes (mutmut copies the unmutated modules into mutants/ on
+  # every run).
   rm -rf "$work/tests"
-  copy_tree "$work" "$@"
+  copy_tree "$work" "${keep[@]}"
   write_config "$work" "${modules[@]}" -- "${tests[@]}"
   survivors="$(cd "$work" && "$ROOT/.venv/bin/python" - "$@" <<'EOF'
 import json
@@ -149,6 +155,14 @@ EOF
     # shellcheck disable=SC2086 # one argument per mutant name
     (cd "$work" && CIFORGE_HYPOTHESIS="${CIFORGE_HYPOTHESIS:-mutation}" \
       "$ROOT/.venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" $survivors >"$work/mutmut-rerun.log" 2>&1) || {
+      tail -30 "$work/mutmut-rerun.log" >&2
+      exit 1
+    }
+  fi
+  if [ "${#changed[@]}" -gt 0 ]; then
+    # Without names, mutmut runs only the mutants without a verdict: those of changed functions.
+    (cd "$work" && CIFORGE_HYPOTHESIS="${CIFORGE_HYPOTHESIS:-mutation}" \
+      "$ROOT/.venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" >>"$work/mutmut-rerun.log" 2>&1) || {
       tail -30 "$work/mutmut-rerun.log" >&2
       exit 1
     }
