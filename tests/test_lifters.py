@@ -141,11 +141,14 @@ def test_github_job_details() -> None:
         ("false", PUSH_MAIN, False),
         ("${{ github.ref_type != 'tag' }}", PUSH_MAIN, True),
         ("${{ github.ref_type != 'tag' }}", TAG, False),
+        # no cache input: setup-go caches by default (https://github.com/actions/setup-go#caching-dependency-files-and-build-outputs)
+        (None, PUSH_MAIN, True),
     ],
 )
 def test_github_go_cache_follows_the_cache_input(cache: Any, event: PlanEvent, restores: bool) -> None:
     """setup-go's own cache is keyed by OS, arch, Go version and go.sum: every job shares it."""
-    job = {"steps": [{"uses": "actions/setup-go@0", "with": {"go-version": "1.23", "cache": cache}}]}
+    with_ = {"go-version": "1.23"} | ({} if cache is None else {"cache": cache})
+    job = {"steps": [{"uses": "actions/setup-go@0", "with": with_}]}
     assert lift_github.lift(_github(job), event).jobs["j"].caches == (("go:across-jobs",) if restores else ())
 
 
@@ -173,6 +176,10 @@ LOOKUP_ON_TAGS: Final = "${{ startsWith(github.ref, 'refs/tags/') }}"
         ({"path": GO_PATHS, "key": "go-jx-1"}, False, PUSH_MAIN, ("go:across-jobs",)),
         ({"path": "~\\AppData\\Local\\go-build\n~\\go\\pkg\\mod", "key": "j"}, False, PUSH_MAIN, ("go",)),
         ({"path": "node_modules\n.npm", "key": "npm-j"}, False, PUSH_MAIN, ("cache:node_modules",)),
+        # the directory named go-build, with a trailing separator too; not a name ending in it
+        ({"path": "~/.cache/go-build/", "key": "go-j"}, False, PUSH_MAIN, ("go",)),
+        ({"path": "C:\\go-build\\", "key": "go-j"}, False, PUSH_MAIN, ("go",)),
+        ({"path": "~/.cache/my-go-build", "key": "go-j"}, False, PUSH_MAIN, ("cache:~/.cache/my-go-build",)),
     ],
 )
 def test_github_actions_cache_scope(
@@ -197,6 +204,11 @@ def test_github_actions_cache_scope(
         ({"uses": "actions/download-artifact@0", "with": {"pattern": "bin-*"}}, "no job uploads bin-*"),
         # neither name nor pattern: every artifact of the run, and there is none
         ({"uses": "actions/download-artifact@0"}, "no job uploads any artifact"),
+        # path and key are required inputs of actions/cache (https://github.com/actions/cache#inputs)
+        ({"uses": "actions/cache@0", "with": {"key": "go-j"}}, "actions/cache step without path"),
+        ({"uses": "actions/cache@0", "with": {"path": " ", "key": "go-j"}}, "actions/cache step without path"),
+        ({"uses": "actions/cache@0", "with": {"path": "~/.cache/go-build"}}, "actions/cache step without key"),
+        ({"uses": "actions/cache@0", "with": {"path": "vendor/", "key": ""}}, "actions/cache step without key"),
     ],
 )
 def test_github_lifter_refuses_what_it_does_not_model(step: dict[str, Any], reason: str) -> None:

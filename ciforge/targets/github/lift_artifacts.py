@@ -32,10 +32,10 @@ def uploads(workflow: dict[str, Any]) -> Artifacts:
             for step in job.get("steps", []):
                 if not str(step.get("uses", "")).startswith("actions/upload-artifact@"):
                     continue
-                name = normalize_value("", step["with"]["name"], leg)
+                name = normalize_value(step["with"]["name"], leg)
                 producers[name] = job_id
                 paths = [p for p in str(step["with"]["path"]).splitlines() if p.strip()]
-                directory = normalize_value("", paths[0], leg) if len(paths) == 1 else ""
+                directory = normalize_value(paths[0], leg) if len(paths) == 1 else ""
                 if directory.endswith("/"):
                     directories[name] = directory
     return Artifacts(producers=producers, uploads=directories)
@@ -47,19 +47,19 @@ def downloaded(with_: dict[str, Any], leg: dict[str, str], producers: dict[str, 
     (download-artifact downloads from the whole run).
     https://github.com/actions/download-artifact#inputs"""
     if with_.get("name"):
-        name = normalize_value("", with_["name"], leg)
+        name = normalize_value(with_["name"], leg)
         return {producers[name]} if name in producers else set()
     if not with_.get("pattern"):
         return set(producers.values())
-    pattern = normalize_value("", with_["pattern"], leg)
+    pattern = normalize_value(with_["pattern"], leg)
     return {job for name, job in producers.items() if fnmatch.fnmatchcase(name, pattern)}
 
 
 def misplaced(with_: dict[str, Any], leg: dict[str, str], fetched: set[str], uploads: dict[str, str]) -> set[str]:
     """A directory's artifact fetched by name lands in its own directory, where GitLab restores
     it; anywhere else (another leg's directory) is a consumption of its own, ``<job>@<path>``."""
-    directory = uploads.get(normalize_value("", with_.get("name", ""), leg))
-    path = normalize_value("", with_.get("path", "."), leg)
+    directory = uploads.get(normalize_value(with_.get("name", ""), leg))
+    path = normalize_value(with_.get("path", "."), leg)
     if directory is None or path == directory:
         return set()
     return {f"{job}@{path}" for job in fetched}

@@ -32,7 +32,8 @@ WHOLE_VALUES: Final = {
 }
 
 
-def normalize_value(name: str, value: Any, leg: dict[str, str]) -> str:
+def normalize_value(value: Any, leg: dict[str, str]) -> str:
+    """The plan's token for ``value`` in the matrix leg ``leg``."""
     text = scalar(value)
 
     def resolve(expr: str) -> str:

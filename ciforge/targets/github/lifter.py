@@ -226,10 +226,14 @@ def _restored_cache(with_: dict[str, Any], job: dict[str, Any], job_id: str) -> 
     """What an actions/cache step restores: "go" for the Go caches keyed per job and matrix leg
     (the job's id in the key, and a matrix value when the job has a matrix), "go:across-jobs"
     for a key that other jobs or legs share, "cache:<first path>" for anything else."""
-    paths = [line.strip() for line in str(with_.get("path", "")).splitlines() if line.strip()]
-    if not any(path.replace("\\", "/").endswith("go-build") for path in paths):
-        return f"cache:{paths[0] if paths else ''}"
-    key = str(with_.get("key", ""))
+    for required in ("path", "key"):  # https://github.com/actions/cache#inputs
+        if not str(with_.get(required) or "").strip():
+            raise LiftError(f"actions/cache step without {required}")
+    paths = [line.strip() for line in str(with_["path"]).splitlines() if line.strip()]
+    # the build cache's directory, in any spelling of the path (a Windows path, a trailing separator)
+    if not any(re.split(r"[\\/]", path.rstrip("\\/"))[-1] == "go-build" for path in paths):
+        return f"cache:{paths[0]}"
+    key = str(with_["key"])
     per_job = re.search(rf"(^|-){re.escape(job_id)}(-|$)", key) is not None
     per_leg = "strategy" not in job or "matrix." in key
     return "go" if per_job and per_leg else "go:across-jobs"
@@ -282,14 +286,14 @@ def _step(
     with_ = step.get("with", {}) or {}
     if action in TOOL_ACTIONS:
         tool, key = TOOL_ACTIONS[action]
-        acc["tools"].append((tool, normalize_value("", with_[key], leg)))
+        acc["tools"].append((tool, normalize_value(with_[key], leg)))
         acc["caches"] += _caches_restored(action, with_, job, acc)
     elif action == "actions/cache":
         acc["caches"] += _caches_restored(action, with_, job, acc)
     elif action == "actions/upload-artifact":
         always = "cancelled()" in str(step.get("if", "")) or "always()" in str(step.get("if", ""))
-        name = normalize_value("", with_["name"], leg)
-        paths = tuple(p for p in (normalize_value("", p, leg) for p in str(with_["path"]).splitlines()) if p)
+        name = normalize_value(with_["name"], leg)
+        paths = tuple(p for p in (normalize_value(p, leg) for p in str(with_["path"]).splitlines()) if p)
         acc["produces"].append(Artifact(name=name, paths=paths, when="always" if always else "on_success"))
     elif action == "actions/download-artifact":
         fetched = downloaded(with_, leg, producers)
@@ -313,7 +317,7 @@ def _plan_job(  # noqa: PLR0917 - the job, its leg, and what the whole workflow 
     artifacts: Artifacts,
 ) -> PlanJob:
     raw_env = {**(workflow.get("env") or {}), **(job.get("env") or {})}
-    env = {name: normalize_value(name, value, leg) for name, value in raw_env.items()}
+    env = {name: normalize_value(value, leg) for name, value in raw_env.items()}
     env = lift_services.reached(env, job)
     acc: dict[str, Any] = {
         "commands": [],
@@ -332,7 +336,7 @@ def _plan_job(  # noqa: PLR0917 - the job, its leg, and what the whole workflow 
     consumes |= {m[1] for v in env.values() for m in [re.match(r"@output\(([^.]+)\.", v)] if m}
     commands = tuple(acc["commands"])
     runs_on = job.get("runs-on", [])
-    labels = [normalize_value("", label, leg) for label in (runs_on if isinstance(runs_on, list) else [runs_on])]
+    labels = [normalize_value(label, leg) for label in (runs_on if isinstance(runs_on, list) else [runs_on])]
     return PlanJob(
         key=job_key(job_id, tuple(leg.items())),
         logical_id=job_id,
