@@ -26,6 +26,9 @@ settings.register_profile(
 settings.register_profile(
     "thorough", max_examples=2000, deadline=None, suppress_health_check=(HealthCheck.too_slow,), print_blob=True
 )
+# "ci" (.ci/run sets it): the fast profile's examples, but random, so every CI run tries new
+# inputs for the round-trip, equivalence and other properties; the seed is printed in the header.
+settings.register_profile("ci", parent=settings.get_profile("fast"), derandomize=False, database=None, print_blob=True)
 # "mutation" (scripts/mutation.sh): the fast profile's examples, without shrinking a failure, so a
 # mutant that fails a property is reported in seconds, not after minutes of shrinking.
 settings.register_profile(
@@ -35,6 +38,7 @@ settings.register_profile(
     database=None,
 )
 PROFILE = os.environ.get("CIFORGE_HYPOTHESIS", "fast")
+RANDOM_PROFILES = ("thorough", "ci")
 settings.load_profile(PROFILE)
 
 
@@ -49,8 +53,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             "--update-goldens is refused when CI is set: goldens are updated by hand, then reviewed"
         )
-    # The thorough profile is random, with a seed printed in the header so a failure can be rerun.
-    if PROFILE == "thorough" and config.getoption("hypothesis_seed", None) is None:
+    # The thorough and ci profiles are random, with a seed printed in the header so a failure can
+    # be rerun.
+    if PROFILE in RANDOM_PROFILES and config.getoption("hypothesis_seed", None) is None:
         config.option.hypothesis_seed = str(random.SystemRandom().randrange(2**32))
 
 
