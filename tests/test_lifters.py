@@ -276,6 +276,17 @@ def test_github_download_selects_artifacts_as_the_action_does(download: dict[str
 
 
 @pytest.mark.parametrize(
+    ("container", "image"),
+    [("golang:1.23", "golang:1.23"), ({"image": "golang:1.23", "options": "--cpus 1"}, "golang:1.23"), (None, "")],
+)
+def test_github_job_container_as_a_name_or_a_mapping(container: Any, image: str) -> None:
+    """``container:`` is an image name or a mapping with ``image``.
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idcontainer"""
+    job: dict[str, Any] = {"steps": [{"run": "go version"}]} | ({} if container is None else {"container": container})
+    assert lift_github.lift(_github(job), PUSH_MAIN).jobs["j"].container == image
+
+
+@pytest.mark.parametrize(
     ("download", "consumes"),
     [
         # each leg fetches its own leg's artifact, into the directory it was uploaded from
