@@ -103,10 +103,17 @@ def test_github_job_details() -> None:
     settings, matrix values and outputs of needed jobs."""
     job = {
         "timeout-minutes": 20,
-        "env": {"A": "${{ secrets.TOKEN }}", "B": "${{ vars.LEVEL }}", "C": "${{ matrix.goos }}-x", "D": True},
+        "env": {
+            "A": "${{ secrets.TOKEN }}",
+            "B": "${{ vars.LEVEL }}",
+            "C": "${{ matrix.goos }}-x",
+            "D": True,
+            "E": "a-${{ matrix.nope }}b",
+            "F": "${{ secrets.GITHUB_TOKEN }}",
+        },
         "strategy": {"matrix": {"goos": ["linux", "darwin"]}},
         "steps": [
-            {"uses": "actions/checkout@0", "with": {}},
+            {"uses": "actions/checkout@feature@2", "with": {}},  # a ref may hold "@"
             {"uses": "actions/setup-go@0", "with": {"go-version": "1.23", "cache": False}},
             {"run": "go test ./..."},
         ],
@@ -125,6 +132,10 @@ def test_github_job_details() -> None:
     assert env["C"] == "linux-x"
     assert env["D"] == "true"
     assert env["TOP"] == "1"
+    # a matrix property the leg lacks is empty; the job token is its own value, not a setting
+    # (https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#matrix-context)
+    assert env["E"] == "a-b"
+    assert env["F"] == "@github-token"
     bare = lift_github.lift(_github({"steps": [{"run": "x"}]}), PUSH_MAIN).jobs["j"]
     assert bare.timeout_minutes == 360
     assert not bare.source
@@ -180,6 +191,7 @@ LOOKUP_ON_TAGS: Final = "${{ startsWith(github.ref, 'refs/tags/') }}"
         ({"path": "~/.cache/go-build/", "key": "go-j"}, False, PUSH_MAIN, ("go",)),
         ({"path": "C:\\go-build\\", "key": "go-j"}, False, PUSH_MAIN, ("go",)),
         ({"path": "~/.cache/my-go-build", "key": "go-j"}, False, PUSH_MAIN, ("cache:~/.cache/my-go-build",)),
+        ({"path": "~/.cache/go-buildX", "key": "go-j"}, False, PUSH_MAIN, ("cache:~/.cache/go-buildX",)),
     ],
 )
 def test_github_actions_cache_scope(
@@ -204,6 +216,7 @@ def test_github_actions_cache_scope(
         ({"uses": "actions/download-artifact@0", "with": {"pattern": "bin-*"}}, "no job uploads bin-*"),
         # neither name nor pattern: every artifact of the run, and there is none
         ({"uses": "actions/download-artifact@0"}, "no job uploads any artifact"),
+        ({"name": "nothing"}, "step nothing has neither run nor uses"),
         # path and key are required inputs of actions/cache (https://github.com/actions/cache#inputs)
         ({"uses": "actions/cache@0", "with": {"key": "go-j"}}, "actions/cache step without path"),
         ({"uses": "actions/cache@0", "with": {"path": " ", "key": "go-j"}}, "actions/cache step without path"),

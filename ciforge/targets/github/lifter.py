@@ -268,6 +268,14 @@ def platform_block(step: dict[str, Any], job: dict[str, Any]) -> str | None:
     return None
 
 
+def _uses(step: dict[str, Any]) -> str:
+    """The action a step uses; a step runs a script or uses an action.
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idsteps"""
+    if "uses" not in step:
+        raise LiftError(f"step {step.get('name')} has neither run nor uses")
+    return str(step["uses"])
+
+
 def _step(
     step: dict[str, Any], job: dict[str, Any], leg: dict[str, str], producers: dict[str, str], acc: dict[str, Any]
 ) -> None:
@@ -281,8 +289,8 @@ def _step(
                 raise LiftError(f"step {step.get('name')} has its own working-directory")
             acc["commands"].append(script)
         return
-    uses = str(step.get("uses", ""))
-    action = uses.split("@", 1)[0]
+    uses = _uses(step)
+    action = uses.split("@", 1)[0]  # a ref may hold "@" too
     with_ = step.get("with", {}) or {}
     if action in TOOL_ACTIONS:
         tool, key = TOOL_ACTIONS[action]
