@@ -299,6 +299,25 @@ class ScanReport:
     exception: ClassVar[str] = "scan-report"
 
 
+CodeScanTool = Literal["gosec", "trivy", "govulncheck"]
+SecurityReport = Literal["sast", "secret_detection", "dependency_scanning"]
+
+
+@attrs.frozen(kw_only=True)
+class CodeScanReport:
+    """A code scan's full report (``tool`` at ``version``: every finding, never failing) in the
+    view the platform has for it, kept even when the gate fails: GitHub uploads the SARIF to code
+    scanning; GitLab keeps it as the security report ``report`` (``artifacts:reports``), converted
+    from SARIF (:mod:`ciforge.sarif_gitlab`) or, in Trivy's image, written by Trivy's template.
+    Separate from the gate, which is a :class:`Run` block (docs/code-scan.md). Named exception
+    ``scan-report``."""
+
+    tool: CodeScanTool
+    version: str
+    report: SecurityReport
+    exception: ClassVar[str] = "scan-report"
+
+
 @attrs.frozen(kw_only=True)
 class PublishRelease:
     """Publish the release of the tag in RELEASE_TAG with every file in ``release/`` as an asset,
@@ -334,11 +353,20 @@ Step = (
     | NewCodeReport
     | TestReport
     | ScanReport
+    | CodeScanReport
     | PublishRelease
     | AttestProvenance
 )
 # The steps each platform spells in its own way, never compared as commands (docs/equivalence.md).
-PLATFORM_REPORTS: Final = (CoverageReport, NewCodeReport, TestReport, ScanReport, PublishRelease, AttestProvenance)
+PLATFORM_REPORTS: Final = (
+    CoverageReport,
+    NewCodeReport,
+    TestReport,
+    ScanReport,
+    CodeScanReport,
+    PublishRelease,
+    AttestProvenance,
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -380,15 +408,16 @@ class OutputInput:
     names: tuple[str, ...]
 
 
-GateKind = Literal["exit_code", "coverage", "new_code_coverage", "vulnerabilities", "licenses", "signature"]
+GateKind = Literal["exit_code", "coverage", "new_code_coverage", "vulnerabilities", "licenses", "signature", "findings"]
 
 
 @attrs.frozen(kw_only=True)
 class Gate:
     """A check whose failure fails the job, implemented by the :class:`Run` block ``block``:
-    ``exit_code`` (the block's commands), ``coverage`` (``min_pct``), ``vulnerabilities``
-    (``severity``, ``ignore_unfixed``, ``target``, ``scanners``), ``licenses`` (``deny``,
-    ``severity``) and ``signature``. The execution plan reads them."""
+        ``exit_code`` (the block's commands), ``coverage`` (``min_pct``), ``vulnerabilities``
+        (``severity``, ``ignore_unfixed``, ``target``, ``scanners``), ``licenses`` (``deny``,
+        ``severity``), ``signature`` and ``findings`` (a code scanner's: ``tool``, ``severity``,
+    ``confidence``). The execution plan reads them."""
 
     kind: GateKind
     block: str

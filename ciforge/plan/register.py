@@ -51,7 +51,10 @@ REGISTER: Final = {
             "GitHub uploads SARIF to code scanning, GitLab keeps a container-scanning report (for the "
             "image, the SBOM and the repository alike: Trivy's GitLab template). Both come from a "
             "separate Trivy invocation over the same target and scanners that never fails; the gates "
-            "(severity, licences) are shared blocks.",
+            "(severity, licences) are shared blocks. The code-scan jobs' reports too: the same gosec or "
+            "Trivy command line writes SARIF, which GitHub uploads to code scanning and GitLab converts "
+            "into its sast or secret_detection report (ciforge.sarif_gitlab; in Trivy's image, Trivy's "
+            "template writes the same fields); their gates are shared blocks (docs/code-scan.md).",
         ),
         NamedException(
             "release-publish",

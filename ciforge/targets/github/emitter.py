@@ -342,6 +342,9 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.TestReport: step_test_report,
     ir.NewCodeReport: step_new_code_report,
     ir.ScanReport: step_scan_report,
+    ir.CodeScanReport: lambda step, job, pipeline: _platform_block(
+        job, name=f"{step.tool} report (SARIF)", id="code-scan-sarif", script=scripts.code_scan_report(step)
+    ),
     ir.PublishRelease: step_publish_release,
     ir.AttestProvenance: step_attest_provenance,
 }

@@ -288,6 +288,9 @@ def _report_file(job: dict[str, Any], kind: str) -> str | None:
     return posixpath.basename(str(path)) if path else None
 
 
+SECURITY_REPORTS: Final = ("sast", "secret_detection", "dependency_scanning")
+
+
 def platform_block(text: str, job: dict[str, Any]) -> str | None:
     """The named exception a block only GitLab has belongs to, recognised by GitLab's own
     structure: it writes one of the job's report artifacts (coverage, container scanning), calls
@@ -299,6 +302,11 @@ def platform_block(text: str, job: dict[str, Any]) -> str | None:
         return "coverage-report"
     if scanning is not None and f"--output {scanning}" in text:
         return "scan-report"
+    # a code scan's security report: Trivy's template, or SARIF converted (docs/code-scan.md)
+    for kind in SECURITY_REPORTS:
+        report = _report_file(job, kind)
+        if report is not None and (f"--output {report}" in text or f" {report} {kind} <<'PY'" in text):
+            return "scan-report"
     # https://docs.gitlab.com/api/releases/#create-a-release
     if "${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/releases" in text:
         return "release-publish"
