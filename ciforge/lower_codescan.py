@@ -3,7 +3,11 @@ events the manifest names, each with its full report in the platform's own view
 (:class:`ciforge.ir.CodeScanReport`) and its gate, the same block on both platforms:
 
 * ``code-scan-sast``: gosec at a pinned release (``sast: gosec``);
-* ``code-scan-secrets``: Trivy's secret scanner (``secrets: true``).
+* ``code-scan-secrets``: Trivy's secret scanner (``secrets: true``);
+* ``code-scan-dependencies``: govulncheck (``dependencies: true``; the release of
+  ``lint.govulncheck``, else the newest the pipeline's Go builds), and on pull and merge requests
+  ``code-scan-dependency-review``: the modules go.sum adds since the base, against govulncheck's
+  module scan.
 
 The jobs need nothing and nothing waits for them; they read the source only (GitHub adds the
 security-events scope for the SARIF upload) and get no secrets.
@@ -13,7 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ciforge import gosec, ir, lower_jobs, pins
+import attrs
+
+from ciforge import gosec, govulncheck, ir, lower_jobs, pins, scripts
 from ciforge import scripts_codescan as s
 
 if TYPE_CHECKING:
@@ -50,6 +56,8 @@ def check(low: Lowering, scan: CodeScan) -> bool:
 def _job(
     scan: CodeScan, *, kind: str, name: str, runtime: ir.Runtime, go: str | None, steps: list[ir.Step], gate: ir.Gate
 ) -> ir.Job:
+    """A scan job over the checkout; a Go job sets up the pipeline's Go first."""
+    setup: list[ir.Step] = [ir.Checkout(), *((ir.SetupGo(version=go),) if go is not None else ())]
     return ir.Job(
         id=f"code-scan-{kind}",
         name=name,
@@ -57,9 +65,28 @@ def _job(
         events=frozenset(lower_jobs.EVENTS[event] for event in scan.events),
         go=go,
         runtime=runtime,
-        steps=tuple(steps),
+        steps=(*setup, *steps),
         timeout_minutes=20,
         gates=(gate,),
+    )
+
+
+_KINDS = {"sast": "sast", "dependency_scanning": "dependencies"}
+
+
+def _go_scanner(
+    scan: CodeScan, go: str, report: ir.CodeScanReport, gate: ir.Run, detail: tuple[tuple[str, str], ...] = ()
+) -> ir.Job:
+    """A Go tool's job: its report, then its gate block (a typed gate with ``detail``, else the
+    block's exit code)."""
+    return _job(
+        scan,
+        kind=_KINDS[report.report],
+        name=f"{report.tool} {report.version}",
+        runtime=ir.Runtime.GO,
+        go=go,
+        steps=[report, gate],
+        gate=ir.Gate(kind="findings" if detail else "exit_code", block=gate.id, detail=detail),
     )
 
 
@@ -73,23 +100,12 @@ def sast_job(low: Lowering, scan: CodeScan, go: str) -> ir.Job | None:
         low.error("conflict", str(exc), ("code-scan", "sast"))
         return None
     threshold = s.gosec_threshold(scan.severity)
-    return _job(
+    return _go_scanner(
         scan,
-        kind="sast",
-        name=f"gosec {version}",
-        runtime=ir.Runtime.GO,
-        go=go,
-        steps=[
-            ir.Checkout(),
-            ir.SetupGo(version=go),
-            ir.CodeScanReport(tool="gosec", version=version, report="sast"),
-            ir.Run(id="sast-gate", name="gosec gate", script=s.gosec_gate(version, threshold)),
-        ],
-        gate=ir.Gate(
-            kind="findings",
-            block="sast-gate",
-            detail=(("tool", "gosec"), ("severity", threshold), ("confidence", "low")),
-        ),
+        go,
+        ir.CodeScanReport(tool="gosec", version=version, report="sast"),
+        ir.Run(id="sast-gate", name="gosec gate", script=s.gosec_gate(version, threshold)),
+        detail=(("tool", "gosec"), ("severity", threshold), ("confidence", "low")),
     )
 
 
@@ -103,7 +119,6 @@ def secrets_job(scan: CodeScan) -> ir.Job:
         runtime=ir.Runtime.TRIVY,
         go=None,
         steps=[
-            ir.Checkout(),
             ir.SetupTool(tool="trivy", version=pins.tool_version("trivy")),
             ir.CodeScanReport(tool="trivy", version=pins.tool_version("trivy"), report="secret_detection"),
             ir.Run(id="secrets-gate", name="Secret gate", script=s.secrets_gate(severity)),
@@ -114,6 +129,48 @@ def secrets_job(scan: CodeScan) -> ir.Job:
             detail=(("severity", severity), ("ignore_unfixed", "false"), ("target", "fs"), ("scanners", "secret")),
         ),
     )
+
+
+def dependency_jobs(low: Lowering, scan: CodeScan, go: str) -> list[ir.Job]:
+    """govulncheck's SARIF report and its gate (the lint job's block: a vulnerability reached from
+    the code fails), and the review of added modules on change requests."""
+    if go == low.unresolved:
+        return []
+    asked = low.m.lint.govulncheck
+    try:
+        version = asked if isinstance(asked, str) else govulncheck.choose(go)
+    except govulncheck.NoReleaseError as exc:
+        low.error("govulncheck", str(exc), ("code-scan", "dependencies"))
+        return []
+    packages: ir.Env = (("GO_PACKAGES", low.m.go.packages),)
+    scan_job = _go_scanner(
+        scan,
+        go,
+        ir.CodeScanReport(tool="govulncheck", version=version, report="dependency_scanning"),
+        ir.Run(id="dependencies-gate", name="govulncheck gate", script=scripts.govulncheck(version)),
+    )
+    out = [attrs.evolve(scan_job, env=packages)]
+    if "pr" in scan.events:
+        review = _job(
+            scan,
+            kind="dependency-review",
+            name="Dependency review",
+            runtime=ir.Runtime.GO,
+            go=go,
+            steps=[
+                ir.Run(id="dependency-review", name="Review added modules", script=s.dependency_review(version)),
+            ],
+            gate=ir.Gate(kind="exit_code", block="dependency-review"),
+        )
+        out.append(
+            attrs.evolve(
+                review,
+                events=frozenset({ir.Event.CHANGE_REQUEST}),
+                env=(*packages, ("CHANGE_BASE", ir.PlatformValue("change_base"))),
+                full_history=True,
+            )
+        )
+    return out
 
 
 def jobs(low: Lowering, go: str) -> list[ir.Job]:
@@ -127,7 +184,7 @@ def jobs(low: Lowering, go: str) -> list[ir.Job]:
     if scan.secrets:
         out.append(secrets_job(scan))
     if scan.dependencies:
-        low.warn("conflict", "code-scan.dependencies is not lowered yet: no job scans the modules", ("code-scan",))
+        out += dependency_jobs(low, scan, go)
     if scan.sast == "native":
         low.warn("conflict", "code-scan.sast native is not lowered yet: no job runs static analysis", ("code-scan",))
     return out

@@ -70,8 +70,13 @@ def _location(result: dict[str, Any], report: str, root: str, commit: str) -> tu
     start = int(region.get("startLine", 1))
     end = int(region.get("endLine", start))
     if report == "dependency_scanning":
-        package = str(_properties(result).get("module") or result.get("ruleId", ""))
-        return {"file": file, "dependency": {"package": {"name": package}}}, file, start
+        # govulncheck: the vulnerable frame, last in each stack, names module@version
+        frames = ((result.get("stacks") or [{}])[0]).get("frames") or [{}]
+        name, _, version = str(frames[-1].get("module") or result.get("ruleId", "")).partition("@")
+        dependency: dict[str, Any] = {"package": {"name": name}}
+        if version:
+            dependency["version"] = version
+        return {"file": file, "dependency": dependency}, file, start
     location: dict[str, Any] = {"file": file, "start_line": start, "end_line": end}
     if report == "secret_detection":
         location["commit"] = {"sha": commit}

@@ -257,8 +257,10 @@ def platform_block(step: dict[str, Any], job: dict[str, Any]) -> str | None:
         return "coverage-report"  # the coverage summary, and the uncovered new lines as annotations
     if "$GITHUB_ENV" in script or "$GITHUB_OUTPUT" in script or "steps." in str(step.get("env") or ""):
         return "output-plumbing"
-    # Trivy's --output, gosec's -out (https://github.com/securego/gosec#output-formats)
-    if any(f"--output {name}" in script or f"-out {name}" in script for name in _sarif_files(job)):
+    # Trivy's --output, gosec's -out (https://github.com/securego/gosec#output-formats), govulncheck's stdout
+    if any(
+        f"--output {name}" in script or f"-out {name}" in script or f"> {name}" in script for name in _sarif_files(job)
+    ):
         return "scan-report"
     if invokes(script, "gh", "release", "create"):
         return "release-publish"
