@@ -319,6 +319,17 @@ class CodeScanReport:
 
 
 @attrs.frozen(kw_only=True)
+class NativeSast:
+    """The platform's own static analysis (``code-scan.sast: native``): CodeQL on GitHub (init,
+    then analyze, of github/codeql-action, for Go with autobuild); on GitLab, GitLab's SAST
+    template (``include: template: Jobs/SAST.gitlab-ci.yml``), whose own analyzer jobs and rules
+    the template defines. Different engines with different rules: the job that holds it is its
+    platform's own, in no plan (named exception ``sast-native``, docs/code-scan.md)."""
+
+    exception: ClassVar[str] = "sast-native"
+
+
+@attrs.frozen(kw_only=True)
 class PublishRelease:
     """Publish the release of the tag in RELEASE_TAG with every file in ``release/`` as an asset,
     through the platform's own release API. Named exception ``release-publish``. ``notes``: the
@@ -354,6 +365,7 @@ Step = (
     | TestReport
     | ScanReport
     | CodeScanReport
+    | NativeSast
     | PublishRelease
     | AttestProvenance
 )
@@ -514,6 +526,11 @@ class Job:
     # Its blocks read the change's base commit from git (the module change check, the new-code
     # gate): a full clone on both platforms.
     full_history: bool = False
+
+    @property
+    def native(self) -> bool:
+        """Whether the job is its platform's own analysis (:class:`NativeSast`), in no plan."""
+        return self.has(NativeSast)
 
     def has(self, step_type: type) -> bool:
         """Whether one of the job's steps is a ``step_type`` (e.g. a platform's report steps)."""

@@ -2,7 +2,8 @@
 events the manifest names, each with its full report in the platform's own view
 (:class:`ciforge.ir.CodeScanReport`) and its gate, the same block on both platforms:
 
-* ``code-scan-sast``: gosec at a pinned release (``sast: gosec``);
+* ``code-scan-sast``: gosec at a pinned release (``sast: gosec``), or each platform's own
+  analysis (``sast: native``: :class:`ciforge.ir.NativeSast`, in no plan);
 * ``code-scan-secrets``: Trivy's secret scanner (``secrets: true``);
 * ``code-scan-dependencies``: govulncheck (``dependencies: true``; the release of
   ``lint.govulncheck``, else the newest the pipeline's Go builds), and on pull and merge requests
@@ -54,7 +55,14 @@ def check(low: Lowering, scan: CodeScan) -> bool:
 
 
 def _job(
-    scan: CodeScan, *, kind: str, name: str, runtime: ir.Runtime, go: str | None, steps: list[ir.Step], gate: ir.Gate
+    scan: CodeScan,
+    *,
+    kind: str,
+    name: str,
+    runtime: ir.Runtime,
+    go: str | None,
+    steps: list[ir.Step],
+    gate: ir.Gate | None,
 ) -> ir.Job:
     """A scan job over the checkout; a Go job sets up the pipeline's Go first."""
     setup: list[ir.Step] = [ir.Checkout(), *((ir.SetupGo(version=go),) if go is not None else ())]
@@ -67,7 +75,7 @@ def _job(
         runtime=runtime,
         steps=(*setup, *steps),
         timeout_minutes=20,
-        gates=(gate,),
+        gates=(gate,) if gate is not None else (),
     )
 
 
@@ -185,6 +193,18 @@ def jobs(low: Lowering, go: str) -> list[ir.Job]:
         out.append(secrets_job(scan))
     if scan.dependencies:
         out += dependency_jobs(low, scan, go)
-    if scan.sast == "native":
-        low.warn("conflict", "code-scan.sast native is not lowered yet: no job runs static analysis", ("code-scan",))
+    if scan.sast == "native" and go != low.unresolved:
+        # each platform's own engine and rules (named exception sast-native): no shared gate
+        out.insert(
+            0,
+            _job(
+                scan,
+                kind="sast",
+                name="Static analysis (native)",
+                runtime=ir.Runtime.GO,
+                go=go,
+                steps=[ir.NativeSast()],
+                gate=None,
+            ),
+        )
     return out

@@ -57,6 +57,11 @@ REGISTER: Final = {
             "template writes the same fields); their gates are shared blocks (docs/code-scan.md).",
         ),
         NamedException(
+            "sast-native",
+            "Each platform's own static analysis",
+            "With code-scan.sast: native, GitHub runs CodeQL (github/codeql-action init and analyze, pinned to the commit of upload-sarif) and GitLab includes its SAST template (Jobs/SAST.gitlab-ci.yml), whose analyzer jobs (semgrep-sast for Go), rules and images the template defines. Same intent, not the same findings: different engines with different rules, no shared gate (CodeQL's alerts and GitLab's report do not fail the pipeline by themselves). The job is in no plan: the lifters recognise CodeQL's job (checkout, Go, init, analyze and nothing else) and the template's include with its sast job set to a stage. Use sast: gosec where equal gates matter (docs/code-scan.md).",
+        ),
+        NamedException(
             "release-publish",
             "Release publishing API",
             "GitHub creates the release with gh; GitLab uploads assets to the generic package registry "

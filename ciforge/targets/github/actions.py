@@ -136,6 +136,20 @@ def attest_provenance(step: ir.AttestProvenance) -> list[Yaml]:
     return [{"name": "Record the provenance (GitHub attestations)", "uses": uses("actions/attest"), "with": subject}]
 
 
+def native_sast(job: ir.Job) -> list[Yaml]:
+    """CodeQL for Go (code-scan.sast: native; named exception sast-native): init with autobuild,
+    then analyze, which uploads to code scanning; both from the commit upload-sarif is pinned to.
+    https://docs.github.com/en/code-security/code-scanning/creating-an-advanced-setup-for-code-scanning/codeql-code-scanning-for-compiled-languages"""
+    return [
+        {
+            "name": "CodeQL init",
+            "uses": uses("github/codeql-action/init"),
+            "with": {"languages": "go", "build-mode": "autobuild"},
+        },
+        {"name": "CodeQL analyze", "uses": uses("github/codeql-action/analyze"), "with": {"category": job.id}},
+    ]
+
+
 def report_steps(job: ir.Job) -> list[Yaml]:
     """A scan report goes to code scanning, also when the gate failed.
     https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/uploading-a-sarif-file-to-github"""

@@ -237,6 +237,8 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.NewCodeReport: lambda step, job: [],
     ir.ScanReport: lambda step, job: _platform_block(job, scripts.scan_report(step.target, step.scanners)),
     ir.CodeScanReport: lambda step, job: _platform_block(job, scripts.code_scan_report(step)),
+    # GitLab's SAST template, included at the top instead of the job (native_sast below)
+    ir.NativeSast: lambda step, job: [],
     ir.PublishRelease: lambda step, job: _platform_block(
         job, scripts.publish_release(notes=step.notes, draft=step.draft, assets=step.assets)
     ),
@@ -363,5 +365,19 @@ def emit(pipeline: ir.Pipeline) -> dict[str, Yaml]:
         "variables": {name: variable(value) for name, value in pipeline.env if isinstance(value, str)},
     }
     for job in pipeline.jobs:
-        doc[job.id] = emit_job(job, pipeline)
+        if job.native:
+            doc.update(native_sast(job))
+        else:
+            doc[job.id] = emit_job(job, pipeline)
     return doc
+
+
+# GitLab's SAST template and the job its analyzers extend (code-scan.sast: native; named exception
+# sast-native): the template's jobs run in the stage of the job named sast, "test" unless it is set.
+# https://docs.gitlab.com/user/application_security/sast/#configure-sast-in-your-cicd-yaml
+SAST_TEMPLATE: Final = "Jobs/SAST.gitlab-ci.yml"
+
+
+def native_sast(job: ir.Job) -> dict[str, Yaml]:
+    """The include of GitLab's SAST template, its analyzers in the native job's stage."""
+    return {"include": [{"template": SAST_TEMPLATE}], "sast": {"stage": job.stage}}

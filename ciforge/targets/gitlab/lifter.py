@@ -289,6 +289,16 @@ def _report_file(job: dict[str, Any], kind: str) -> str | None:
 
 
 SECURITY_REPORTS: Final = ("sast", "secret_detection", "dependency_scanning")
+# GitLab's SAST template (code-scan.sast: native): its analyzer jobs, defined in the template, and
+# the job "sast" they extend, which sets their stage, are in no plan (named exception sast-native).
+# https://docs.gitlab.com/user/application_security/sast/
+SAST_INCLUDE: Final = [{"template": "Jobs/SAST.gitlab-ci.yml"}]
+
+
+def native_sast(doc: dict[str, Any], name: str) -> bool:
+    """Whether ``name`` is the template's sast job, set to a stage and nothing else."""
+    job = doc.get(name)
+    return name == "sast" and doc.get("include") == SAST_INCLUDE and isinstance(job, dict) and set(job) == {"stage"}
 
 
 def platform_block(text: str, job: dict[str, Any]) -> str | None:
@@ -457,7 +467,7 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
     jobs: dict[str, PlanJob] = {}
     keys: dict[str, list[str]] = {}
     for name, job in doc.items():
-        if name in RESERVED or name.startswith(".") or not isinstance(job, dict):
+        if name in RESERVED or name.startswith(".") or not isinstance(job, dict) or native_sast(doc, name):
             continue
         if "rules" in job:
             rule = first_rule(job["rules"], variables)
