@@ -299,6 +299,36 @@ class ScanReport:
     exception: ClassVar[str] = "scan-report"
 
 
+CodeScanTool = Literal["gosec", "trivy", "govulncheck"]
+SecurityReport = Literal["sast", "secret_detection", "dependency_scanning"]
+
+
+@attrs.frozen(kw_only=True)
+class CodeScanReport:
+    """A code scan's full report (``tool`` at ``version``: every finding, never failing) in the
+    view the platform has for it, kept even when the gate fails: GitHub uploads the SARIF to code
+    scanning; GitLab keeps it as the security report ``report`` (``artifacts:reports``), converted
+    from SARIF (:mod:`ciforge.sarif_gitlab`) or, in Trivy's image, written by Trivy's template.
+    Separate from the gate, which is a :class:`Run` block (docs/code-scan.md). Named exception
+    ``scan-report``."""
+
+    tool: CodeScanTool
+    version: str
+    report: SecurityReport
+    exception: ClassVar[str] = "scan-report"
+
+
+@attrs.frozen(kw_only=True)
+class NativeSast:
+    """The platform's own static analysis (``code-scan.sast: native``): CodeQL on GitHub (init,
+    then analyze, of github/codeql-action, for Go with autobuild); on GitLab, GitLab's SAST
+    template (``include: template: Jobs/SAST.gitlab-ci.yml``), whose own analyzer jobs and rules
+    the template defines. Different engines with different rules: the job that holds it is its
+    platform's own, in no plan (named exception ``sast-native``, docs/code-scan.md)."""
+
+    exception: ClassVar[str] = "sast-native"
+
+
 @attrs.frozen(kw_only=True)
 class PublishRelease:
     """Publish the release of the tag in RELEASE_TAG with every file in ``release/`` as an asset,
@@ -334,11 +364,21 @@ Step = (
     | NewCodeReport
     | TestReport
     | ScanReport
+    | CodeScanReport
+    | NativeSast
     | PublishRelease
     | AttestProvenance
 )
 # The steps each platform spells in its own way, never compared as commands (docs/equivalence.md).
-PLATFORM_REPORTS: Final = (CoverageReport, NewCodeReport, TestReport, ScanReport, PublishRelease, AttestProvenance)
+PLATFORM_REPORTS: Final = (
+    CoverageReport,
+    NewCodeReport,
+    TestReport,
+    ScanReport,
+    CodeScanReport,
+    PublishRelease,
+    AttestProvenance,
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -380,15 +420,16 @@ class OutputInput:
     names: tuple[str, ...]
 
 
-GateKind = Literal["exit_code", "coverage", "new_code_coverage", "vulnerabilities", "licenses", "signature"]
+GateKind = Literal["exit_code", "coverage", "new_code_coverage", "vulnerabilities", "licenses", "signature", "findings"]
 
 
 @attrs.frozen(kw_only=True)
 class Gate:
     """A check whose failure fails the job, implemented by the :class:`Run` block ``block``:
-    ``exit_code`` (the block's commands), ``coverage`` (``min_pct``), ``vulnerabilities``
-    (``severity``, ``ignore_unfixed``, ``target``, ``scanners``), ``licenses`` (``deny``,
-    ``severity``) and ``signature``. The execution plan reads them."""
+        ``exit_code`` (the block's commands), ``coverage`` (``min_pct``), ``vulnerabilities``
+        (``severity``, ``ignore_unfixed``, ``target``, ``scanners``), ``licenses`` (``deny``,
+        ``severity``), ``signature`` and ``findings`` (a code scanner's: ``tool``, ``severity``,
+    ``confidence``). The execution plan reads them."""
 
     kind: GateKind
     block: str
@@ -485,6 +526,11 @@ class Job:
     # Its blocks read the change's base commit from git (the module change check, the new-code
     # gate): a full clone on both platforms.
     full_history: bool = False
+
+    @property
+    def native(self) -> bool:
+        """Whether the job is its platform's own analysis (:class:`NativeSast`), in no plan."""
+        return self.has(NativeSast)
 
     def has(self, step_type: type) -> bool:
         """Whether one of the job's steps is a ``step_type`` (e.g. a platform's report steps)."""

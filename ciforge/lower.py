@@ -17,6 +17,7 @@ from ciforge import (
     goversion,
     ir,
     lower_build,
+    lower_codescan,
     lower_modules,
     pins,
     reading,
@@ -198,6 +199,8 @@ class Lowering:
         # the builds start with the checks; what ships waits for both (docs/cost.md, the job graph)
         builds = building.jobs(go) if building is not None else []
         checks = list(jobs)
+        # code scanning: nothing waits for it (its events need not include what ships)
+        jobs += lower_codescan.jobs(self, go)
         jobs += builds
         if self.ships() or self.custom_jobs_need_builds():
             # collected builds are waited for through their collectors (lower_supply.collectors)

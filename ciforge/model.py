@@ -304,6 +304,22 @@ class Scan:
     licenses: LicenseGate | None = None
 
 
+CodeScanLevel = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
+CodeScanEvent = Literal["pr", "push", "tag", "manual"]
+SastMode = Literal["gosec", "native", False]
+
+
+@attrs.frozen(kw_only=True)
+class CodeScan:
+    """``code-scan:`` — static analysis, secret scanning and vulnerable modules (docs/code-scan.md)."""
+
+    sast: SastMode = "gosec"
+    secrets: bool = True
+    dependencies: bool = True
+    severity: tuple[CodeScanLevel, ...] = ("HIGH", "CRITICAL")
+    events: tuple[CodeScanEvent, ...] = ("pr", "push")
+
+
 @attrs.frozen(kw_only=True)
 class Sign:
     """``sign:`` — Cosign signing and the verification gate."""
@@ -418,6 +434,7 @@ class Manifest:
     image: Image | None = None
     sbom: Sbom | None = None
     scan: Scan | None = None
+    code_scan: CodeScan | None = None
     sign: Sign | None = None
     release: Release | None = None
     smoke: Smoke | None = None

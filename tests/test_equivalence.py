@@ -22,6 +22,7 @@ from ciforge.plan import EVENTS, differences, from_ir, probes, register
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.helpers import CASES, GITHUB, GITLAB, case_dirs, render_case
+from tests.test_code_scan_native import CODE_SCAN_CHECKS
 from tests.test_custom_services import CUSTOM_JOB_CHECKS
 from tests.test_path_filters import PATH_CHECKS
 from tests.test_schedules import SCHEDULE_CHECKS
@@ -492,6 +493,7 @@ EXCEPTION_CHECKS: dict[str, Callable[[Result], None]] = {
     "skip-marker-variants": check_skip_marker_variants,
     **SCHEDULE_CHECKS,
     **CUSTOM_JOB_CHECKS,
+    **CODE_SCAN_CHECKS,
     **PATH_CHECKS,
 }
 

@@ -35,6 +35,8 @@ class Keywords:
     top: Mapping[str, str]
     job: Mapping[str, str]
     jobs_key: str | None
+    # a top-level keyword's one value ciforge does write (a named exception's), as plain data
+    allowed: Mapping[str, object] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -95,6 +97,15 @@ def _merge_keys(node: Node, seen: set[int]) -> list[Finding]:
     return out
 
 
+def _plain(node: Node) -> object:
+    """A composed node as plain data (scalars as strings)."""
+    if isinstance(node, MappingNode):
+        return {_key(k): _plain(v) for k, v in node.value}
+    if isinstance(node.value, list):
+        return [_plain(item) for item in node.value]
+    return str(node.value)
+
+
 def _keyword_findings(root: Node, keywords: Keywords) -> list[Finding]:
     out: list[Finding] = []
     jobs: list[tuple[Node, Node]] = []
@@ -103,7 +114,7 @@ def _keyword_findings(root: Node, keywords: Keywords) -> list[Finding]:
         if keywords.jobs_key is not None:
             if name == keywords.jobs_key:
                 jobs = _pairs(value)
-        elif name in keywords.top:
+        elif name in keywords.top and not (name in keywords.allowed and _plain(value) == keywords.allowed[name]):
             out.append(_at(key.start_mark, keywords.top[name]))
         elif name.startswith("."):
             out.append(_at(key.start_mark, f"the hidden job {name} (a template for `extends` or !reference)"))

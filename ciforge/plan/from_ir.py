@@ -174,7 +174,8 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
     running = [
         j
         for j in pipeline.jobs
-        if kind in j.events and (kind is not ir.Event.SCHEDULE or event.schedule in j.schedules)
+        # the platform's own static analysis is in no plan (named exception sast-native)
+        if kind in j.events and (kind is not ir.Event.SCHEDULE or event.schedule in j.schedules) and not j.native
     ]
     keys = {j.id: [job_key(j.id, leg.variables) for leg in j.legs] or [j.id] for j in running}
     jobs: dict[str, PlanJob] = {}

@@ -3,7 +3,7 @@ blocks a manifest wrote itself (a custom job's ``run``). ciforge's own gates are
 (:class:`ciforge.ir.Gate`) that the planner reads directly (:mod:`ciforge.plan.from_ir`).
 
 Recognition reads the tools' own command lines, never ciforge's messages: a ``trivy image``,
-``trivy sbom`` or ``trivy fs`` whose ``--exit-code`` is not 0, a ``cosign verify``, ``verify-blob``
+``trivy sbom`` or ``trivy fs`` whose ``--exit-code`` is not 0, a gosec run without ``-no-fail``, a ``cosign verify``, ``verify-blob``
 or ``verify-attestation``, and a block that compares with ``$COVERAGE_THRESHOLD`` (or checks
 licences against ``$LICENSE_DENY``) and can ``exit 1``. A hand edit that keeps the words but drops
 the failing exit is no gate.
@@ -86,6 +86,22 @@ def licenses(deny: str, severity: str) -> Gate:
     return Gate(kind="licenses", detail=f"deny={deny} severity={severity}")
 
 
+def findings(tool: str, *, severity: str, confidence: str) -> Gate:
+    return Gate(kind="findings", detail=f"tool={tool} severity={severity} confidence={confidence}")
+
+
+def _gosec_invocations(command: str) -> tuple[tuple[str, ...], ...]:
+    """The arguments of every gosec run in the block: the binary, or ``go run`` of its module."""
+    out: list[tuple[str, ...]] = []
+    for words in _words(command):
+        out += [
+            words[i + 1 :]
+            for i, word in enumerate(words)
+            if word == "gosec" or word.startswith("github.com/securego/gosec/v2/cmd/gosec@")
+        ]
+    return tuple(out)
+
+
 TRIVY_TARGETS: Final = frozenset({"image", "sbom", "fs"})
 
 
@@ -112,6 +128,13 @@ def recognise(command: str, env: dict[str, str]) -> Gate | None:
             scanners = _resolve(_flag(args, "--scanners") or "vuln", settings)
             return vulnerabilities(
                 severity, ignore_unfixed="--ignore-unfixed" in args, target=args[0], scanners=scanners
+            )
+    for args in _gosec_invocations(command):
+        if "-no-fail" not in args:  # gosec exits 1 on a finding (https://github.com/securego/gosec#usage)
+            return findings(
+                "gosec",
+                severity=_resolve(_flag(args, "-severity") or "low", settings),
+                confidence=_resolve(_flag(args, "-confidence") or "low", settings),
             )
     if any(args[:1] and args[0] in COSIGN_VERIFY for args in _invocations(command, "cosign")):
         return SIGNATURE
@@ -141,4 +164,6 @@ def typed(gate: ir.Gate) -> Gate | None:
         return licenses(detail["deny"], detail["severity"])
     if gate.kind == "signature":
         return SIGNATURE
+    if gate.kind == "findings":
+        return findings(detail["tool"], severity=detail["severity"], confidence=detail["confidence"])
     return None

@@ -51,7 +51,15 @@ REGISTER: Final = {
             "GitHub uploads SARIF to code scanning, GitLab keeps a container-scanning report (for the "
             "image, the SBOM and the repository alike: Trivy's GitLab template). Both come from a "
             "separate Trivy invocation over the same target and scanners that never fails; the gates "
-            "(severity, licences) are shared blocks.",
+            "(severity, licences) are shared blocks. The code-scan jobs' reports too: the same gosec or "
+            "Trivy command line writes SARIF, which GitHub uploads to code scanning and GitLab converts "
+            "into its sast or secret_detection report (ciforge.sarif_gitlab; in Trivy's image, Trivy's "
+            "template writes the same fields); their gates are shared blocks (docs/code-scan.md).",
+        ),
+        NamedException(
+            "sast-native",
+            "Each platform's own static analysis",
+            "With code-scan.sast: native, GitHub runs CodeQL (github/codeql-action init and analyze, pinned to the commit of upload-sarif) and GitLab includes its SAST template (Jobs/SAST.gitlab-ci.yml), whose analyzer jobs (semgrep-sast for Go), rules and images the template defines. Same intent, not the same findings: different engines with different rules, no shared gate (CodeQL's alerts and GitLab's report do not fail the pipeline by themselves). The job is in no plan: the lifters recognise CodeQL's job (checkout, Go, init, analyze and nothing else) and the template's include with its sast job set to a stage. Use sast: gosec where equal gates matter (docs/code-scan.md).",
         ),
         NamedException(
             "release-publish",

@@ -4,6 +4,7 @@ what runs, what cannot run on this machine, and why."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -40,7 +41,15 @@ GO_JOBS = ("lint", "test", "build")
 SMOKE_JOB = "smoke"
 # Remote actions the Go jobs use, replaced by local stand-ins (stubs/). actions/checkout needs none:
 # act special-cases it in host mode (it copies the working tree, for any ref, also offline).
-STUBBED_ACTIONS = ("actions/setup-go", "actions/cache", "actions/upload-artifact", "actions/download-artifact")
+STUBBED_ACTIONS = (
+    "actions/setup-go",
+    "actions/cache",
+    "actions/upload-artifact",
+    "actions/download-artifact",
+    # the code-scan jobs (test_code_scan.py): the Trivy oracle on PATH, and a SARIF check
+    "aquasecurity/setup-trivy",
+    "github/codeql-action/upload-sarif",
+)
 # Host tools the jobs themselves call (besides what the oracles provide).
 HOST_TOOLS = ("bash", "git", "gcc", "rsync", "awk", "sha256sum", "python3")
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -100,6 +109,15 @@ def run(
         [str(a) for a in args], cwd=cwd, env=dict(env) if env is not None else None,
         capture_output=True, text=True, check=False, timeout=timeout,
     )  # fmt: skip
+
+
+def trivy_dir(base: Path) -> Path:
+    """A directory holding only the Trivy oracle (the code-scan secrets job's tool)."""
+    directory = base / "trivy-bin"
+    directory.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # the other runner's thread made it
+        (directory / "trivy").symlink_to(oracle("trivy"))
+    return directory
 
 
 def clean_env(home: Path, path: str, **extra: str) -> dict[str, str]:
@@ -381,7 +399,9 @@ class ActHost:
         local = []
         for name in STUBBED_ACTIONS:
             if name in refs:
-                local += ["--local-repository", f"{name}@{refs[name]}={self.stubs / name.split('/', 1)[1]}"]
+                # an action in a repository's folder (github/codeql-action/upload-sarif): the repository
+                repository = "/".join(name.split("/")[:2])
+                local += ["--local-repository", f"{repository}@{refs[name]}={self.stubs / repository.split('/')[1]}"]
         args = [
             self.tools.act, event, "-W", str(WORKFLOW), "-P", "ubuntu-24.04=-self-hosted",
             "-e", str(self.event_file(project, event, ref)), *(["-j", job] if job else []), "--json",
@@ -390,7 +410,8 @@ class ActHost:
         for key, value in (overrides or {}).items():
             args += ["--env", f"{key}={value}"]
         env = clean_env(self.home, self.path, CIFORGE_GO_TOOLCHAINS=str(self.tools.go_root),
-                        CIFORGE_ARTIFACT_DIR=str(artifacts), BASH_ENV=str(self.bash_env))  # fmt: skip
+                        CIFORGE_ARTIFACT_DIR=str(artifacts), CIFORGE_TRIVY_DIR=str(trivy_dir(self.base)),
+                        BASH_ENV=str(self.bash_env))  # fmt: skip
         start = time.monotonic()
         proc = run(args, cwd=project, env=env)
         seconds = time.monotonic() - start
@@ -487,7 +508,8 @@ class GitLabHost:
         return [self.tools.node, self.tools.gitlab_ci_local, "--no-color", *args]
 
     def env(self) -> dict[str, str]:
-        return clean_env(self.home, f"{self.tools.go_bin}:{SYSTEM_PATH}")
+        # the pinned Trivy: the code-scan secrets job's image on GitLab, ignored in shell mode
+        return clean_env(self.home, f"{self.tools.go_bin}:{SYSTEM_PATH}:{trivy_dir(self.base)}")
 
     @staticmethod
     def variable_args(variables: Mapping[str, str]) -> list[str]:

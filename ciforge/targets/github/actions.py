@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from ciforge import ir, pins
+from ciforge.scripts_codescan import SARIF_FILES
 from ciforge.targets.github.outputs import export_lines
 from ciforge.targets.github.scripts import SARIF_FILE
 from ciforge.yamldata import Pinned, Script, Yaml
@@ -135,16 +136,31 @@ def attest_provenance(step: ir.AttestProvenance) -> list[Yaml]:
     return [{"name": "Record the provenance (GitHub attestations)", "uses": uses("actions/attest"), "with": subject}]
 
 
+def native_sast(job: ir.Job) -> list[Yaml]:
+    """CodeQL for Go (code-scan.sast: native; named exception sast-native): init with autobuild,
+    then analyze, which uploads to code scanning; both from the commit upload-sarif is pinned to.
+    https://docs.github.com/en/code-security/code-scanning/creating-an-advanced-setup-for-code-scanning/codeql-code-scanning-for-compiled-languages"""
+    return [
+        {
+            "name": "CodeQL init",
+            "uses": uses("github/codeql-action/init"),
+            "with": {"languages": "go", "build-mode": "autobuild"},
+        },
+        {"name": "CodeQL analyze", "uses": uses("github/codeql-action/analyze"), "with": {"category": job.id}},
+    ]
+
+
 def report_steps(job: ir.Job) -> list[Yaml]:
     """A scan report goes to code scanning, also when the gate failed.
     https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/uploading-a-sarif-file-to-github"""
-    if not job.has(ir.ScanReport):
-        return []
+    files = [SARIF_FILE] if job.has(ir.ScanReport) else []
+    files += [SARIF_FILES[s.tool] for s in job.steps if isinstance(s, ir.CodeScanReport)]
     return [
         {
             "name": "Upload SARIF to code scanning",
             "if": "${{ !cancelled() }}",
             "uses": uses("github/codeql-action/upload-sarif"),
-            "with": {"sarif_file": SARIF_FILE, "category": job.id},
+            "with": {"sarif_file": sarif, "category": job.id},
         }
+        for sarif in files
     ]

@@ -16,6 +16,7 @@ from ciforge.targets.github import scripts
 from ciforge.targets.github.actions import (
     attest_provenance,
     build_image,
+    native_sast,
     report_steps,
     setup_emulation,
     setup_tool,
@@ -342,6 +343,10 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     ir.TestReport: step_test_report,
     ir.NewCodeReport: step_new_code_report,
     ir.ScanReport: step_scan_report,
+    ir.CodeScanReport: lambda step, job, pipeline: _platform_block(
+        job, name=f"{step.tool} report (SARIF)", id="code-scan-sarif", script=scripts.code_scan_report(step)
+    ),
+    ir.NativeSast: lambda step, job, pipeline: native_sast(job),
     ir.PublishRelease: step_publish_release,
     ir.AttestProvenance: step_attest_provenance,
 }

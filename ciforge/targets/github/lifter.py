@@ -248,6 +248,19 @@ def _sarif_files(job: dict[str, Any]) -> set[str]:
     }
 
 
+# CodeQL's own analysis (code-scan.sast: native): its job is in no plan (named exception sast-native).
+_CODEQL: Final = ("github/codeql-action/init", "github/codeql-action/analyze")
+_NATIVE_SETUP: Final = frozenset({"actions/checkout", "actions/setup-go"})
+
+
+def native_sast(job: dict[str, Any]) -> bool:
+    """Whether a job is only CodeQL's analysis: check out, set up Go, CodeQL init and analyze,
+    nothing that runs a command of its own (another step makes it an ordinary job, lifted and
+    compared)."""
+    actions = [str(step.get("uses", "")).split("@", 1)[0] for step in job.get("steps", [])]
+    return [a for a in actions if a in _CODEQL] == list(_CODEQL) and set(actions) <= _NATIVE_SETUP | set(_CODEQL)
+
+
 def platform_block(step: dict[str, Any], job: dict[str, Any]) -> str | None:
     """The named exception a run step only GitHub has belongs to, recognised by GitHub's own
     structure: a job summary or a file command (workflow commands), a step that copies another
@@ -261,7 +274,10 @@ def platform_block(step: dict[str, Any], job: dict[str, Any]) -> str | None:
         return "coverage-report"  # the coverage summary, and the uncovered new lines as annotations
     if "$GITHUB_ENV" in script or "$GITHUB_OUTPUT" in script or "steps." in str(step.get("env") or ""):
         return "output-plumbing"
-    if any(f"--output {name}" in script for name in _sarif_files(job)):
+    # Trivy's --output, gosec's -out (https://github.com/securego/gosec#output-formats), govulncheck's stdout
+    if any(
+        f"--output {name}" in script or f"-out {name}" in script or f"> {name}" in script for name in _sarif_files(job)
+    ):
         return "scan-report"
     if invokes(script, "gh", "release", "create"):
         return "release-publish"
@@ -450,7 +466,7 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
     keys: dict[str, list[str]] = {}
     artifacts = uploads(workflow)
     for job_id, job in workflow["jobs"].items():
-        if result(job_id) != "success":
+        if result(job_id) != "success" or native_sast(job):
             continue
         legs = expand_matrix(job.get("strategy")) or [{}]
         for leg in legs:

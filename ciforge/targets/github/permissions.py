@@ -42,7 +42,7 @@ def scopes(job: ir.Job) -> tuple[str, ...]:
             continue
         if levels.get(scope) != "write":
             levels[scope] = level
-    if job.has(ir.ScanReport):
+    if job.has(ir.ScanReport) or job.has(ir.CodeScanReport) or job.native:
         levels["security-events"] = "write"
     if job.oidc:
         levels["id-token"] = "write"

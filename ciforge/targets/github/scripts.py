@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from ciforge import ir, scripts_codescan
 from ciforge.scripts import block, pinned
 from ciforge.scripts_coverage import UNCOVERED_FILE
 from ciforge.scripts_scan import registry_login, trivy
@@ -72,6 +73,12 @@ def scan_report(target: str, scanners: str) -> str:
             f"--format sarif --output {SARIF_FILE}",
         ),
     )
+
+
+def code_scan_report(step: ir.CodeScanReport) -> str:
+    """The code scanner's every finding as SARIF, for code scanning (the same command line as
+    GitLab's report runs before converting it); it never fails (docs/code-scan.md)."""
+    return block(scripts_codescan.SARIF_COMMANDS[step.tool](step.version))
 
 
 def publish_release(*, notes: bool, draft: bool = False, assets: bool = True) -> str:

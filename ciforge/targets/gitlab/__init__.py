@@ -23,6 +23,8 @@ FOREIGN_KEYWORDS: Final = Keywords(
     },
     job={"extends": "`extends` copies keys from another job"},
     jobs_key=None,
+    # code-scan.sast: native includes GitLab's SAST template (named exception sast-native)
+    allowed={"include": [{"template": "Jobs/SAST.gitlab-ci.yml"}]},
 )
 
 

@@ -13,6 +13,7 @@ from ciforge import ir
 from ciforge.globs import ref_filter_rules
 from ciforge.ir import unsupported
 from ciforge.scripts import block, quoted
+from ciforge.scripts_codescan import GITLAB_REPORTS
 from ciforge.scripts_modules import guarded
 from ciforge.scripts_report import JUNIT_FILE
 from ciforge.targets.gitlab import buildx, images, runners, scripts, signing, values
@@ -235,6 +236,9 @@ STEPS: Final[Mapping[type, Callable[..., list[Yaml]]]] = {
     # the Cobertura report marks uncovered lines in the merge request diff
     ir.NewCodeReport: lambda step, job: [],
     ir.ScanReport: lambda step, job: _platform_block(job, scripts.scan_report(step.target, step.scanners)),
+    ir.CodeScanReport: lambda step, job: _platform_block(job, scripts.code_scan_report(step)),
+    # GitLab's SAST template, included at the top instead of the job (native_sast below)
+    ir.NativeSast: lambda step, job: [],
     ir.PublishRelease: lambda step, job: _platform_block(
         job, scripts.publish_release(notes=step.notes, draft=step.draft, assets=step.assets)
     ),
@@ -280,7 +284,7 @@ def artifacts(job: ir.Job) -> Yaml:
         out["expire_in"] = f"{max(a.retention_days for a in job.produces)} days"
     reports: dict[str, Yaml] = {}
     coverage = job.has(ir.CoverageReport)
-    scan = job.has(ir.ScanReport)
+    scan = job.has(ir.ScanReport) or job.has(ir.CodeScanReport)
     if coverage:
         # relative to the project directory, where the artifacts are collected
         # https://docs.gitlab.com/ci/yaml/artifacts_reports/#artifactsreportscoverage_report
@@ -298,8 +302,11 @@ def artifacts(job: ir.Job) -> Yaml:
     # https://docs.gitlab.com/ci/yaml/artifacts_reports/
     if job.cyclonedx_sbom is not None:
         reports["cyclonedx"] = [job.cyclonedx_sbom]
-    if scan:
+    if job.has(ir.ScanReport):
         reports["container_scanning"] = scripts.CONTAINER_SCANNING_FILE
+    for step in job.steps:
+        if isinstance(step, ir.CodeScanReport):  # the security report of a code scan (docs/code-scan.md)
+            reports[step.report] = GITLAB_REPORTS[step.report]
     if reports:
         out["reports"] = reports
         # Keep reports of a failed gate (coverage, vulnerabilities): that is when they matter.
@@ -358,5 +365,19 @@ def emit(pipeline: ir.Pipeline) -> dict[str, Yaml]:
         "variables": {name: variable(value) for name, value in pipeline.env if isinstance(value, str)},
     }
     for job in pipeline.jobs:
-        doc[job.id] = emit_job(job, pipeline)
+        if job.native:
+            doc.update(native_sast(job))
+        else:
+            doc[job.id] = emit_job(job, pipeline)
     return doc
+
+
+# GitLab's SAST template and the job its analyzers extend (code-scan.sast: native; named exception
+# sast-native): the template's jobs run in the stage of the job named sast, "test" unless it is set.
+# https://docs.gitlab.com/user/application_security/sast/#configure-sast-in-your-cicd-yaml
+SAST_TEMPLATE: Final = "Jobs/SAST.gitlab-ci.yml"
+
+
+def native_sast(job: ir.Job) -> dict[str, Yaml]:
+    """The include of GitLab's SAST template, its analyzers in the native job's stage."""
+    return {"include": [{"template": SAST_TEMPLATE}], "sast": {"stage": job.stage}}

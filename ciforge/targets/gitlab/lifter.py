@@ -288,6 +288,19 @@ def _report_file(job: dict[str, Any], kind: str) -> str | None:
     return posixpath.basename(str(path)) if path else None
 
 
+SECURITY_REPORTS: Final = ("sast", "secret_detection", "dependency_scanning")
+# GitLab's SAST template (code-scan.sast: native): its analyzer jobs, defined in the template, and
+# the job "sast" they extend, which sets their stage, are in no plan (named exception sast-native).
+# https://docs.gitlab.com/user/application_security/sast/
+SAST_INCLUDE: Final = [{"template": "Jobs/SAST.gitlab-ci.yml"}]
+
+
+def native_sast(doc: dict[str, Any], name: str) -> bool:
+    """Whether ``name`` is the template's sast job, set to a stage and nothing else."""
+    job = doc.get(name)
+    return name == "sast" and doc.get("include") == SAST_INCLUDE and isinstance(job, dict) and set(job) == {"stage"}
+
+
 def platform_block(text: str, job: dict[str, Any]) -> str | None:
     """The named exception a block only GitLab has belongs to, recognised by GitLab's own
     structure: it writes one of the job's report artifacts (coverage, container scanning), calls
@@ -299,6 +312,11 @@ def platform_block(text: str, job: dict[str, Any]) -> str | None:
         return "coverage-report"
     if scanning is not None and f"--output {scanning}" in text:
         return "scan-report"
+    # a code scan's security report: Trivy's template, or SARIF converted (docs/code-scan.md)
+    for kind in SECURITY_REPORTS:
+        report = _report_file(job, kind)
+        if report is not None and (f"--output {report}" in text or f" {report} {kind} <<'PY'" in text):
+            return "scan-report"
     # https://docs.gitlab.com/api/releases/#create-a-release
     if "${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/releases" in text:
         return "release-publish"
@@ -449,7 +467,7 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
     jobs: dict[str, PlanJob] = {}
     keys: dict[str, list[str]] = {}
     for name, job in doc.items():
-        if name in RESERVED or name.startswith(".") or not isinstance(job, dict):
+        if name in RESERVED or name.startswith(".") or not isinstance(job, dict) or native_sast(doc, name):
             continue
         if "rules" in job:
             rule = first_rule(job["rules"], variables)

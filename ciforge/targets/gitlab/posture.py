@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from ciforge import ir
 from ciforge.plan.posture import WHOLE_FILE, Posture, environment_fact
-from ciforge.targets.gitlab.lifter import DIND_IMAGE
+from ciforge.targets.gitlab.lifter import DIND_IMAGE, SAST_INCLUDE
 
 # GitLab keywords that run code or pull configuration around every job.
 # https://docs.gitlab.com/ci/yaml/#default
@@ -30,6 +30,10 @@ def expected(pipeline: ir.Pipeline) -> Posture:
     """The posture the manifest means on GitLab."""
     posture: Posture = {WHOLE_FILE: frozenset({"auto_cancel: interruptible"})}
     for job in pipeline.jobs:
+        if job.native:  # GitLab's SAST template, its analyzers in the stage of the job sast
+            posture[WHOLE_FILE] |= {f"top-level include: {SAST_INCLUDE}"}
+            posture["sast"] = frozenset({"environment: -", "id_tokens: -", "interruptible: false"})
+            continue
         facts = {
             f"environment: {job.environment or '-'}",
             "id_tokens: " + _gitlab_id_tokens(job),

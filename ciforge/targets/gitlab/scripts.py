@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Final
 
+from ciforge import ir, scripts_codescan
 from ciforge.scripts import block
 from ciforge.scripts_scan import registry_login, trivy
 
@@ -74,6 +76,36 @@ def scan_report(target: str, scanners: str) -> str:
             f"--scanners {scanners} --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --exit-code 0",
             f'--format template --template "@/contrib/gitlab.tpl" --output {CONTAINER_SCANNING_FILE}',
         ),
+    )
+
+
+def _package_text(*path: str) -> str:
+    return resources.files("ciforge").joinpath(*path).read_text(encoding="utf-8")
+
+
+def code_scan_report(step: ir.CodeScanReport) -> str:
+    """The code scanner's every finding as GitLab's security report ``step.report``; it never
+    fails (docs/code-scan.md). In the golang image: the SARIF that GitHub uploads, converted by
+    ciforge.sarif_gitlab, whose source runs from a quoted heredoc (python3 comes with the image's
+    buildpack-deps scm base: mercurial depends on it). In Trivy's Alpine image, which has no
+    python3: Trivy's template writes the same report fields and ids."""
+    report = scripts_codescan.GITLAB_REPORTS[step.report]
+    if step.tool == "trivy":
+        template = _package_text("data", "trivy-secret-detection.tpl").rstrip("\n")
+        return block(
+            'template="$(mktemp -d)/secret-detection.tpl"',  # Trivy reads only .tpl files
+            f"cat > \"$template\" <<'TPL'\n{template}\nTPL",
+            trivy(
+                "fs",
+                f"--scanners secret --severity {scripts_codescan.EVERY_SEVERITY} --exit-code 0",
+                f'--format template --template "@$template" --output {report}',
+            ),
+        )
+    sarif = scripts_codescan.SARIF_FILES[step.tool]
+    converter = _package_text("sarif_gitlab.py").rstrip("\n")
+    return block(
+        scripts_codescan.SARIF_COMMANDS[step.tool](step.version),
+        f"python3 - {sarif} {report} {step.report} <<'PY'\n{converter}\nPY",
     )
 
 
