@@ -172,6 +172,14 @@ def _one_of(error: Any, path: JsonPath) -> _Problem:
     if path == ("lint", "golangci-lint"):
         message = f'golangci-lint must be a version like "v2.1.6" or false, got {_short(error.instance)}'
         return _Problem("type", path, message)
+    if path == ("build", "jobs"):
+        if isinstance(error.instance, int) and not isinstance(error.instance, bool):
+            message = (
+                f"build.jobs must be at least 1 (the number of jobs the legs are spread over), got {error.instance}"
+            )
+            return _Problem("range", path, message)
+        message = f"build.jobs must be per-leg, single or a number of jobs (1 or more), got {_short(error.instance)}"
+        return _Problem("type" if not isinstance(error.instance, str) else "enum", path, message)
     if path == ("modules",):
         message = f'modules must be auto or a list of module directories like "./sdk", got {_short(error.instance)}'
         return _Problem("type", path, message)
