@@ -80,7 +80,7 @@ def _compile(data: dict[str, Any]) -> tuple[ir.Pipeline, dict[str, str], list[st
 
 
 def _builds(pipeline: ir.Pipeline) -> list[ir.Job]:
-    return [j for j in pipeline.jobs if j.stage == "build"]
+    return [j for j in pipeline.jobs if j.stage == "build" and j.id.startswith("build")]  # not checks-N
 
 
 def test_per_leg_is_the_default_and_renders_the_same_bytes() -> None:
@@ -256,3 +256,31 @@ def test_the_gitlab_archive_is_compared_only_as_an_archive() -> None:
     assert gitlab.one_archive
     assert any("produces differ" in d for d in differences(expected, attrs.evolve(gitlab, one_archive=False)))
     assert not lift_github.lift(result.files[GITHUB], EVENTS["tag"]).one_archive
+
+
+def test_forty_batches_of_eighty_legs_fit_every_platform_when_everything_ships() -> None:
+    """N's maximum (40, the most jobs per-leg makes) with an image push, the supply chain, a
+    release and a custom job that downloads the binaries: GitLab's needs limit holds (checks are
+    gathered), and both outputs mean what the IR means."""
+    include = [{"goos": "linux", "goarch": "arm64", "tags": f"t{i}"} for i in range(79)]
+    data = {
+        "version": 1,
+        "name": "svc",
+        "go": {"version": "1.23"},
+        "build": {"jobs": 40, "matrix": {"goos": ["linux"], "goarch": ["amd64"], "include": include}},
+        "image": {"push": ["tags"]},
+        "sbom": {},
+        "scan": {},
+        "sign": {"keyless": True, "verify": True},
+        "release": {"on-tags": True},
+        "jobs": {"after": {"needs": ["build"], "artifacts": {"from": ["build"]}, "run": "ls dist"}},
+    }
+    pipeline, files, _ = _compile(data)
+    builds = _builds(pipeline)
+    assert [len(b.legs) for b in builds] == [2] * 40
+    instances = {j.id: j.instances for j in pipeline.jobs}
+    assert max(sum(instances[n] for n in j.needs) for j in pipeline.jobs) <= 50  # GitLab counts each job
+    for event in EVENTS.values():
+        expected = from_ir.plan(pipeline, event)
+        assert differences(expected, lift_github.lift(files[GITHUB], event)) == [], event.name
+        assert differences(expected, lift_gitlab.lift(files[GITLAB], event)) == [], event.name
