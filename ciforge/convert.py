@@ -14,7 +14,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ciforge.model import Manifest, Module
+from ciforge.model import BuildJobs, Manifest, Module
 
 
 def _key(name: str) -> str:
@@ -42,6 +42,7 @@ def converter(*, detailed: bool = False) -> cattrs.Converter:
     # golangci-lint: a version string, false, or absent. The schema has already checked it.
     conv.register_structure_hook(str | bool | None, lambda value, _: value)
     conv.register_structure_hook(str | bool, lambda value, _: value)  # lint.govulncheck
+    conv.register_structure_hook(BuildJobs, lambda value, _: value)  # build.jobs: per-leg, single or N
     conv.register_structure_hook(str | None, lambda value, _: None if value is None else str(value))
     conv.register_structure_hook(bool | None, lambda value, _: None if value is None else bool(value))
     conv.register_structure_hook(

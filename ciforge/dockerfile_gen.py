@@ -179,7 +179,10 @@ def spec(
 def default_base(platforms: tuple[str, ...], pipeline: ir.Pipeline) -> ImageBase:
     """The runtime base when ``image.base`` is unset, from the pipeline's build legs."""
     legs = [
-        leg for job in pipeline.jobs if any(getattr(s, "id", "") == "go-build" for s in job.steps) for leg in job.legs
+        leg
+        for job in pipeline.jobs
+        if any(str(getattr(s, "id", "")).startswith("go-build") for s in job.steps)
+        for leg in job.legs
     ]
     return "debian" if needs_cgo(platforms, legs)[0] else "distroless"
 

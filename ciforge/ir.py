@@ -526,6 +526,15 @@ class Job:
     # Its blocks read the change's base commit from git (the module change check, the new-code
     # gate): a full clone on both platforms.
     full_history: bool = False
+    # Its legs run one after another in this one job, not as a matrix (build.jobs: single or N):
+    # its blocks set each leg's variables themselves, and an artifact named with {leg} is kept
+    # once per leg under that leg's name (in_sequence).
+    sequential: bool = attrs.field(default=False, metadata=UNLESS_DEFAULT)
+
+    @property
+    def instances(self) -> int:
+        """How many jobs it is on a platform: one per matrix leg, or one."""
+        return 1 if self.sequential else max(1, len(self.legs))
 
     @property
     def native(self) -> bool:
@@ -535,6 +544,28 @@ class Job:
     def has(self, step_type: type) -> bool:
         """Whether one of the job's steps is a ``step_type`` (e.g. a platform's report steps)."""
         return any(isinstance(step, step_type) for step in self.steps)
+
+
+def in_sequence(job: Job) -> Job:
+    """A job whose legs run one after another as what each platform writes and the plan
+    compares: one job, no matrix, each {leg} artifact once per leg (in leg order); any other
+    job unchanged."""
+    if not job.sequential:
+        return job
+    produces: list[Artifact] = []
+    for artifact in job.produces:
+        if LEG_TOKEN not in artifact.name:
+            produces.append(artifact)
+            continue
+        produces += [
+            attrs.evolve(
+                artifact,
+                name=artifact.name.replace(LEG_TOKEN, leg.key),
+                paths=tuple(p.replace(LEG_TOKEN, leg.key) for p in artifact.paths),
+            )
+            for leg in job.legs
+        ]
+    return attrs.evolve(job, legs=(), sequential=False, produces=tuple(produces))
 
 
 def service_variable(name: str) -> str:

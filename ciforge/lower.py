@@ -293,7 +293,7 @@ def gather(needed: list[ir.Job], *, reserve: int) -> tuple[tuple[str, ...], list
 
 def _instances(jobs: list[ir.Job]) -> int:
     """How many jobs GitLab counts in a ``needs`` of these: each matrix leg is one."""
-    return sum(max(1, len(j.legs)) for j in jobs)
+    return sum(j.instances for j in jobs)
 
 
 def _gathering(number: int, group: list[ir.Job]) -> ir.Job:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from ciforge import goreleases, ir, lower_archives, matrix, scripts_build
+from ciforge import goreleases, ir, lower_archives, matrix, scripts, scripts_build
 from ciforge.diagnostics import JsonPath
 from ciforge.model import Binary, Build, MatrixEntry
 
@@ -26,6 +26,9 @@ SHARD_SIZE: Final = 200
 # on, as the release also needs the SBOM job).
 NEEDS_LIMIT: Final = 50
 MAX_LEGS: Final = 2000
+# A batch's timeout: 20 minutes per leg, at most 6 hours, the longest a job runs on GitHub's
+# hosted runners (https://docs.github.com/en/actions/reference/limits).
+MAX_TIMEOUT: Final = 360
 DIMENSIONS: Final = ("goos", "goarch", "cgo")
 
 
@@ -111,6 +114,41 @@ def placeholders_used(ldflags: str) -> bool:
     return any(name in scripts_build.PLACEHOLDERS for name in _PLACEHOLDER.findall(ldflags))
 
 
+def batches(legs: list[ir.Leg], count: int) -> list[list[ir.Leg]]:
+    """``legs`` in matrix order, cut into ``count`` contiguous batches whose sizes differ by at
+    most one, the larger ones first (7 legs in 3 jobs: 3, 2, 2)."""
+    size, larger = divmod(len(legs), count)
+    out: list[list[ir.Leg]] = []
+    start = 0
+    for number in range(count):
+        end = start + size + (1 if number < larger else 0)
+        out.append(legs[start:end])
+        start = end
+    return out
+
+
+def sequential_blocks(legs: list[ir.Leg], script: str) -> list[ir.Run]:
+    """The build block once per leg, for a job whose legs run one after another: each sets its
+    own leg's variables, and unsets those only other legs set, first. GitLab runs a job's blocks
+    in one shell (https://docs.gitlab.com/ci/yaml/#script), so without that a leg would inherit
+    the previous leg's GO_TAGS, CC or GOARM; the same text runs on GitHub (docs/cost.md, build
+    layouts)."""
+    names = list(dict.fromkeys(name for leg in legs for name, _ in leg.variables))
+    blocks = []
+    for number, leg in enumerate(legs, start=1):
+        own = {name for name, _ in leg.variables}
+        others = [name for name in names if name not in own]
+        header = scripts.block(*([f"unset {' '.join(others)}"] if others else []), *scripts.pinned(*leg.variables))
+        blocks.append(
+            ir.Run(
+                id=f"go-build-{number}",
+                name=f"go build {leg.key}",
+                script=header + script.removeprefix(scripts.PRELUDE),
+            )
+        )
+    return blocks
+
+
 def binaries(build: Build, name: str) -> tuple[Binary, ...]:
     """The binaries every leg builds: ``binaries``, or one from ``main`` and ``binary``."""
     if build.binaries is not None:
@@ -155,9 +193,10 @@ class BuildLowering:
             self.low.error("placeholder", problem, ("build", "ldflags"))
         self._check_binaries()
         legs = self.legs(go)
+        count = self._job_count(len(legs))
         release = self.low.m.release is not None and self.low.m.release.on_tags
-        # release-assets also needs the sbom job: gather from 50 legs on
-        self.low.collect_builds = release and len(legs) >= NEEDS_LIMIT
+        # release-assets also needs the sbom job: gather from 50 legs (jobs, when batched) on
+        self.low.collect_builds = release and (len(legs) if count is None else count) >= NEEDS_LIMIT
         # what ships needs every leg, through gathering jobs that each need one shard
         size = NEEDS_LIMIT if self.low.ships() and len(legs) >= NEEDS_LIMIT else SHARD_SIZE
         archives = self.low.m.release.archives if self.low.m.release is not None else None
@@ -173,7 +212,10 @@ class BuildLowering:
                 for leg in legs
             ]
             archive = lower_archives.contents(archives, binaries(build, self.low.m.name))
-        shards = [legs[i : i + size] for i in range(0, len(legs), size)] or [[]]
+        if count is None:
+            shards = [legs[i : i + size] for i in range(0, len(legs), size)] or [[]]
+        else:
+            shards = batches(legs, count)
         stamp = placeholders_used(build.ldflags) or archive is not None
         script = scripts_build.go_build(
             binaries=" ".join(f"{b.binary}={b.main}" for b in binaries(build, self.low.m.name)),
@@ -188,6 +230,11 @@ class BuildLowering:
             suffix = f"-{number}" if len(shards) > 1 else ""
             # collected builds carry their shard in the artifact name, so a collector can select them
             artifact = f"build{suffix}-{ir.LEG_TOKEN}" if self.low.collect_builds else f"build-{ir.LEG_TOKEN}"
+            blocks = (
+                [ir.Run(id="go-build", name="go build", script=script)]
+                if count is None
+                else sequential_blocks(shard, script)
+            )
             jobs.append(
                 ir.Job(
                     id=f"build{suffix}",
@@ -196,18 +243,35 @@ class BuildLowering:
                     go=go,
                     env=env,
                     legs=tuple(shard),
-                    steps=(
-                        ir.Checkout(),
-                        ir.SetupGo(version=go),
-                        ir.Run(id="go-build", name="go build", script=script),
-                    ),
+                    steps=(ir.Checkout(), ir.SetupGo(version=go), *blocks),
                     produces=(ir.Artifact(name=artifact, paths=(f"dist/build-{ir.LEG_TOKEN}/",)),),
+                    # one cache per job: per leg in a matrix, shared by a batch's legs
                     cache=self.low.go_cache(),
-                    timeout_minutes=20,
-                    gates=(ir.Gate(kind="exit_code", block="go-build"),),
+                    timeout_minutes=20 if count is None else min(MAX_TIMEOUT, 20 * len(shard)),
+                    gates=tuple(ir.Gate(kind="exit_code", block=block.id) for block in blocks),
+                    sequential=count is not None,
                 )
             )
         return jobs
+
+    def _job_count(self, legs: int) -> int | None:
+        """How many jobs the legs are spread over one after another (build.jobs), or None for a
+        job per leg (a matrix): per-leg, or N at least the number of legs."""
+        layout = self.build.jobs
+        if layout == "per-leg":
+            return None
+        if layout == "single":
+            return 1
+        count = int(layout)
+        if count >= legs > 0:
+            self.low.warn(
+                "range",
+                f"build.jobs is {count} and the matrix has {legs} leg{'s' if legs != 1 else ''}: each leg is a job "
+                "of its own, as with per-leg",
+                ("build", "jobs"),
+            )
+            return None
+        return count
 
     def _check_binaries(self) -> None:
         build = self.build

@@ -229,6 +229,9 @@ class Binary:
     release: bool = True
 
 
+BuildJobs = Literal["per-leg", "single"] | int
+
+
 @attrs.frozen(kw_only=True)
 class Build:
     """``build:`` — the cross-build of the main package (or of ``binaries``)."""
@@ -240,6 +243,9 @@ class Build:
     buildvcs: bool = False
     tags: tuple[str, ...] | None = None  # None: go.tags
     matrix: Matrix = Matrix()
+    # per-leg: a job per leg (a matrix); single: every leg in one job, one after another; N: the
+    # legs in matrix order, in N jobs of contiguous legs (docs/build.md)
+    jobs: BuildJobs = "per-leg"
 
 
 @attrs.frozen(kw_only=True)

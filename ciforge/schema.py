@@ -158,6 +158,11 @@ def _unknown_keys(error: Any) -> list[_Problem]:
     return out
 
 
+# build.jobs: N at most the most jobs per-leg makes of a matrix (MAX_LEGS in jobs of NEEDS_LIMIT:
+# ciforge.lower_build), so what waits for every build job still fits GitLab's needs limit.
+_BUILD_JOBS_MAX: Final = 40
+
+
 def _one_of(error: Any, path: JsonPath) -> _Problem:
     if path == ("go",):
         both = "version" in error.instance and "version-file" in error.instance
@@ -172,6 +177,18 @@ def _one_of(error: Any, path: JsonPath) -> _Problem:
     if path == ("lint", "golangci-lint"):
         message = f'golangci-lint must be a version like "v2.1.6" or false, got {_short(error.instance)}'
         return _Problem("type", path, message)
+    if path == ("build", "jobs"):
+        if isinstance(error.instance, int) and not isinstance(error.instance, bool):
+            message = (
+                f"build.jobs must be from 1 to {_BUILD_JOBS_MAX} (the number of jobs the legs are spread over), "
+                f"got {error.instance}"
+            )
+            return _Problem("range", path, message)
+        message = (
+            f"build.jobs must be per-leg, single or a number of jobs (1 to {_BUILD_JOBS_MAX}), "
+            f"got {_short(error.instance)}"
+        )
+        return _Problem("type" if not isinstance(error.instance, str) else "enum", path, message)
     if path == ("modules",):
         message = f'modules must be auto or a list of module directories like "./sdk", got {_short(error.instance)}'
         return _Problem("type", path, message)

@@ -177,7 +177,20 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
     coverage_merge(draw, m)
     scan_targets(draw, m)
     smoke_image(draw, m)
+    build_jobs(m)
     return m
+
+
+def build_jobs(m: dict[str, Any]) -> None:
+    """build.jobs (issue 18): a matrix with one include entry is built in one job, with two in 2
+    batches, any other per-leg (no draw of its own, so the examples of every other feature stay
+    as they were)."""
+    build = m["build"]
+    if build is False:
+        return
+    layout = {1: "single", 2: 2}.get(len(build["matrix"]["include"]))
+    if layout is not None:
+        build["jobs"] = layout
 
 
 def smoke_image(draw: st.DrawFn, m: dict[str, Any]) -> None:

@@ -304,6 +304,17 @@ def check_caches(result: Result) -> None:
     assert "cache" in setup_go["with"]
 
 
+def check_artifact_archive(result: Result) -> None:
+    single = render_case(CASES / "build-single")
+    legs = [leg.key for leg in single.pipeline.job("build").legs] if single.pipeline else []
+    gl = _load(single.files[GITLAB])["build"]["artifacts"]
+    assert (gl["name"], gl["paths"]) == ("build", [f"dist/build-{leg}/" for leg in legs])
+    gh = _load(single.files[GITHUB])["jobs"]["build"]["steps"]
+    assert [s["with"]["name"] for s in gh if "upload-artifact" in s.get("uses", "")] == [f"build-{leg}" for leg in legs]
+    assert len(legs) == 6
+    assert plans_differ(single) == []
+
+
 def check_platform_env(result: Result) -> None:
     gl = _load(result.files[GITLAB])
     assert "DOCKER_HOST" in gl["image-publish"]["variables"]
@@ -475,6 +486,7 @@ EXCEPTION_CHECKS: dict[str, Callable[[Result], None]] = {
     "provenance-native": check_provenance_native,
     "output-plumbing": check_output_plumbing,
     "image-build-contract": check_image_build_contract,
+    "artifact-archive": check_artifact_archive,
     "checkout": check_checkout,
     "caches": check_caches,
     "tool-install": check_tool_install,

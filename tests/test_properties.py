@@ -155,6 +155,8 @@ def _features(manifest: dict[str, Any]) -> set[str]:
     found |= {"build.ldflags placeholders"} if "{" in build.get("ldflags", "") else set()
     found |= {"build.buildvcs"} if build.get("buildvcs") else set()
     found |= {"build.binaries"} if "binaries" in build else set()
+    jobs_layout = build.get("jobs", "per-leg")  # build.jobs (issue 18)
+    found |= {f"build.jobs {'N' if isinstance(jobs_layout, int) else jobs_layout}"} - {"build.jobs per-leg"}
     found |= {"release.archives"} if "archives" in manifest.get("release", {}) else set()
     found |= {f"smoke {'run' if 'run' in manifest['smoke'] else 'probes'}"} if "smoke" in manifest else set()
     found |= {"image.tags"} if "tags" in manifest.get("image", {}) else set()
@@ -205,6 +207,8 @@ ALL_FEATURES = {
     "stage sign",
     "stage release",
     "release fan-in over 50 legs",
+    "build.jobs single",
+    "build.jobs N",
     "custom job with needs",
     "custom job needing a custom job",
     "custom job downloading the build",

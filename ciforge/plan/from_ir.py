@@ -171,8 +171,9 @@ def plan(pipeline: ir.Pipeline, event: PlanEvent) -> Plan:
         PathFilter(paths=paths.paths, ignore=paths.ignore) if paths is not None and event.kind in paths.events else None
     )
     kind = event.kind
+    # a batch of legs run one after another is one job (docs/cost.md, build layouts)
     running = [
-        j
+        ir.in_sequence(j)
         for j in pipeline.jobs
         # the platform's own static analysis is in no plan (named exception sast-native)
         if kind in j.events and (kind is not ir.Event.SCHEDULE or event.schedule in j.schedules) and not j.native

@@ -137,6 +137,9 @@ class Plan:
     event: str
     jobs: dict[str, PlanJob] = attrs.field(eq=True)
     path_filter: PathFilter | None = attrs.field(default=None, eq=False)
+    # The platform keeps one artifact archive per job (GitLab): a job's artifacts are compared
+    # as that archive (register: artifact-archive).
+    one_archive: bool = attrs.field(default=False, eq=False)
 
     def keys(self) -> list[str]:
         """Job keys in a stable order."""
@@ -170,13 +173,31 @@ def differences(left: Plan, right: Plan, *, names: tuple[str, str] = ("left", "r
         out.append(f"{left.event}: job {key} runs in {a} but not in {b}")
     for key in sorted(set(right.jobs) - set(left.jobs)):
         out.append(f"{left.event}: job {key} runs in {b} but not in {a}")
+    archive = left.one_archive or right.one_archive
     for key in sorted(set(left.jobs) & set(right.jobs)):
         x, y = left.jobs[key], right.jobs[key]
         for field in attrs.fields(PlanJob):
             vx, vy = getattr(x, field.name), getattr(y, field.name)
+            if field.name == "produces" and archive:
+                vx, vy = archived(x), archived(y)
             if vx != vy:
                 out.append(f"{left.event}: job {key}: {field.name} differs: {a}={_show(vx)} {b}={_show(vy)}")
     return out
+
+
+def archived(job: PlanJob) -> tuple[Artifact, ...]:
+    """The job's artifacts as one archive, where a platform keeps one per job (GitLab): several
+    (a batch of build legs, each its own on GitHub) become one named after the job, with all
+    their paths in order, kept always if one of them is (register: artifact-archive)."""
+    if len(job.produces) <= 1:
+        return job.produces
+    return (
+        Artifact(
+            name=job.logical_id,
+            paths=tuple(p for a in job.produces for p in a.paths),
+            when="always" if any(a.when == "always" for a in job.produces) else "on_success",
+        ),
+    )
 
 
 def _show_filter(path_filter: PathFilter | None) -> str:

@@ -105,6 +105,16 @@ REGISTER: Final = {
             "compared as the image and the architectures it installs.",
         ),
         NamedException(
+            "artifact-archive",
+            "One artifact archive per GitLab job",
+            "A GitHub job uploads each artifact under its own name; a GitLab job keeps one archive, which "
+            "every job that needs it downloads whole. A job keeping several artifacts (build.jobs: single "
+            "or N, whose batch keeps build-<leg> for each of its legs) keeps them on GitLab as one archive "
+            "named after the job, with all their paths. The plan compares a GitLab job's archive with the "
+            "job's artifacts taken together (the name of the job, their paths in order, when); on GitHub "
+            "each artifact by its name.",
+        ),
+        NamedException(
             "checkout",
             "Checkout",
             "GitHub jobs check out explicitly with actions/checkout; GitLab clones implicitly unless "

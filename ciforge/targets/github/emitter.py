@@ -247,7 +247,7 @@ def step_setup_go(step: ir.SetupGo, job: ir.Job, pipeline: ir.Pipeline) -> list[
 
 def _go_cache(cache: ir.GoCache, job: ir.Job, version: str) -> Yaml:
     """The job's own Go module and build cache, one per job and matrix leg (as GitLab's
-    $CI_JOB_NAME_SLUG key), falling back only to the same leg's older entries: a cache built for
+    $CI_JOB_NAME_SLUG key; a batch of legs run one after another shares its job's), falling back only to the same leg's older entries: a cache built for
     another target would not be reused. https://github.com/actions/cache#inputs"""
     leg = f"-${{{{ matrix.{job.leg_variable} }}}}" if job.legs else ""
     # the job and the leg name the runner's OS and arch too: every build leg runs on the
@@ -434,7 +434,10 @@ def steps(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
     setup = [s for s in job.steps if isinstance(s, ir.Checkout | ir.SetupGo | ir.SetupTool)]
     work = [s for s in job.steps if not isinstance(s, ir.Checkout | ir.SetupGo | ir.SetupTool)]
     out: list[Yaml] = [y for s in setup for y in emit_step(s, job, pipeline)]
-    out += [step for c in job.consumes for step in download(c, pipeline)]
+    downloads = [step for c in job.consumes for step in download(c, pipeline)]
+    # batches of build legs (build-1, build-2, ...) keep their artifacts under the same pattern:
+    # one download fetches them all
+    out += [step for i, step in enumerate(downloads) if step not in downloads[:i]]
     out += [y for s in work for y in emit_step(s, job, pipeline)]
     out += export_outputs(job)
     out += report_steps(job)
@@ -443,6 +446,7 @@ def steps(job: ir.Job, pipeline: ir.Pipeline) -> list[Yaml]:
 
 
 def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
+    job = ir.in_sequence(job)  # a batch of legs is one job, no matrix (docs/cost.md, build layouts)
     name = f"{job.name} ({leg_expression(job)})" if job.legs else job.name
     return drop_none(
         {

@@ -198,7 +198,8 @@ def cache(job: ir.Job) -> Yaml:
         return None
     return {
         # One cache per job, and per matrix leg (the slug carries the leg's values), so parallel
-        # legs do not overwrite each other's build cache. Scoped like GitHub's caches: per ref,
+        # legs do not overwrite each other's build cache; a batch of legs run one after another
+        # (build.jobs) shares its job's. Scoped like GitHub's caches: per ref,
         # and never shared between protected and unprotected refs (a fork's merge request from
         # its own "main" is unprotected); a tag ref is its own scope, so a tag pipeline, like
         # GitHub's, restores no cache that another ref wrote.
@@ -277,8 +278,9 @@ def _leg(template: str, job: ir.Job) -> str:
 def artifacts(job: ir.Job) -> Yaml:
     out: dict[str, Yaml] = {}
     if job.produces:
-        first = job.produces[0]
-        out["name"] = _leg(first.name, job)
+        # one archive per job: several artifacts (a batch of build legs, each its own on
+        # GitHub) are kept as one named after the job (register: artifact-archive)
+        out["name"] = _leg(job.produces[0].name, job) if len(job.produces) == 1 else job.id
         out["paths"] = [_leg(p, job) for a in job.produces for p in a.paths]
         out["when"] = "always" if any(a.when == "always" for a in job.produces) else "on_success"
         out["expire_in"] = f"{max(a.retention_days for a in job.produces)} days"
@@ -327,6 +329,7 @@ def environment(job: ir.Job) -> Yaml:
 
 
 def emit_job(job: ir.Job, pipeline: ir.Pipeline) -> dict[str, Yaml]:
+    job = ir.in_sequence(job)  # a batch of legs is one job, no parallel:matrix (docs/cost.md, build layouts)
     return drop_none(
         {
             "stage": job.stage,

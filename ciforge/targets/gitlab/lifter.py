@@ -495,4 +495,4 @@ def lift(source: str | dict[str, Any], event: PlanEvent) -> Plan:
                 f"{event.name}: GitLab refuses the pipeline: job {key} needs {len(jobs[key].needs)} jobs, "
                 f"more than {NEEDS_LIMIT}"
             )
-    return Plan(event=event.name, jobs=jobs, path_filter=path_filter)
+    return Plan(event=event.name, jobs=jobs, path_filter=path_filter, one_archive=True)

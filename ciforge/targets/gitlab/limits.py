@@ -19,7 +19,7 @@ def exceeded_limits(pipeline: ir.Pipeline, text: str | None) -> list[Limit]:
     """Needs per job and the length of each matrix job's name (whether or not ``text``, the
     pipeline, is rendered: a manifest must fit every platform)."""
     out: list[Limit] = []
-    concrete = {j.id: max(1, len(j.legs)) for j in pipeline.jobs}
+    concrete = {j.id: j.instances for j in pipeline.jobs}
     for job in pipeline.jobs:
         count = sum(concrete[n] for n in job.needs)
         if count > MAX_NEEDS:
@@ -33,7 +33,7 @@ def exceeded_limits(pipeline: ir.Pipeline, text: str | None) -> list[Limit]:
     needed = {n for j in pipeline.jobs for n in j.needs}
     for job in pipeline.jobs:
         limit = MAX_NEEDED_JOB_NAME if job.id in needed else MAX_JOB_NAME
-        for leg in job.legs:
+        for leg in () if job.sequential else job.legs:  # a batch's legs are no jobs of their own
             name = f"{job.id}: [{', '.join(v for _, v in leg.variables)}]"
             if len(name) > limit:
                 out.append(
