@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ciforge import gosec, govulncheck, ir, lower_jobs, pins, scripts
-from ciforge import scripts_codescan as s
+from ciforge import gosec, govulncheck, ir, lower_jobs, pins, scripts, scripts_codescan as s
 
 if TYPE_CHECKING:
     from ciforge.lower import Lowering

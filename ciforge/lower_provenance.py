@@ -8,8 +8,7 @@ runner artifact metadata) is the named exception ``provenance-native``. docs/pro
 
 from __future__ import annotations
 
-from ciforge import ir
-from ciforge import scripts_supply as s
+from ciforge import ir, scripts_supply as s
 from ciforge.model import Manifest
 
 PROVENANCE_BLOCK = "provenance"

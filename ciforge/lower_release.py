@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ciforge import ir, lower_provenance
-from ciforge import scripts_supply as s
+from ciforge import ir, lower_provenance, scripts_supply as s
 
 if TYPE_CHECKING:
     from ciforge.lower_supply import SupplyChain

@@ -31,8 +31,8 @@ from ciforge import (
     lower_scan,
     lower_smoke,
     pins,
+    scripts_supply as s,
 )
-from ciforge import scripts_supply as s
 from ciforge.diagnostics import Diagnostic, DiagnosticCode
 from ciforge.model import Binary, Manifest
 

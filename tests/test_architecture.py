@@ -18,8 +18,7 @@ from ciforge.cli import TARGET_CHOICES
 from ciforge.plan import register
 from ciforge.targets import Platform, github, gitlab, registry
 from ciforge.targets.github import emitter as github_emitter
-from ciforge.targets.gitlab import emitter as gitlab_emitter
-from ciforge.targets.gitlab import limits as gitlab_limits
+from ciforge.targets.gitlab import emitter as gitlab_emitter, limits as gitlab_limits
 from tests.helpers import CASES, render_case
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,16 +16,14 @@ from typing import Any
 
 import jsonschema
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from ruamel.yaml import YAML
 
 from ciforge import gosec, ir, pins, sarif_gitlab, scripts_codescan
 from ciforge.plan import EVENTS, from_ir
 from ciforge.plan.model import Gate
 from ciforge.targets.github import lifter as lift_github
-from ciforge.targets.gitlab import lifter as lift_gitlab
-from ciforge.targets.gitlab import scripts as gitlab_scripts
+from ciforge.targets.gitlab import lifter as lift_gitlab, scripts as gitlab_scripts
 from tests.conftest import oracle
 from tests.helpers import CASES, GITHUB, GITLAB, as_yaml, render_case
 from tests.test_equivalence import plans_differ

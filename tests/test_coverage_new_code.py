@@ -13,8 +13,7 @@ from ciforge import ir
 from ciforge.compiler import compile_pipeline
 from ciforge.plan import EVENTS, from_ir
 from ciforge.scripts_coverage import UNCOVERED_FILE, coverage_new_code
-from ciforge.targets.github import lifter as lift_github
-from ciforge.targets.github import scripts as github_scripts
+from ciforge.targets.github import lifter as lift_github, scripts as github_scripts
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.helpers import CASES, GITHUB, GITLAB, needs_go, render_case, run_with_go
 from tests.test_equivalence import plans_differ

@@ -18,8 +18,7 @@ from ciforge.compiler import Result, compile_pipeline
 from ciforge.diagnostics import format_text
 from ciforge.plan import EVENTS, from_ir, register, verify
 from ciforge.targets.github import lifter as lift_github
-from ciforge.targets.gitlab import images
-from ciforge.targets.gitlab import lifter as lift_gitlab
+from ciforge.targets.gitlab import images, lifter as lift_gitlab
 from tests.helpers import CASES, GITHUB, GITLAB, case_dirs, render_case
 
 CASE = CASES / "custom-services"

@@ -13,16 +13,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, note, settings
-from hypothesis import strategies as st
+from hypothesis import given, note, settings, strategies as st
 
 from ciforge import globs, ir
 from ciforge.plan import filter_reference
 from ciforge.plan.model import PlanEvent
-from ciforge.targets.github import emitter as github
-from ciforge.targets.github import lifter as lift_github
-from ciforge.targets.gitlab import emitter as gitlab
-from ciforge.targets.gitlab import lifter as lift_gitlab
+from ciforge.targets.github import emitter as github, lifter as lift_github
+from ciforge.targets.gitlab import emitter as gitlab, lifter as lift_gitlab
 
 # https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#patterns-to-match-branches-and-tags
 # (pattern, names the docs say it matches, names it must not match per the same rules)

@@ -9,8 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from ciforge.targets.github import expressions as gh_expr
 from ciforge.targets.github.expressions import ExpressionError

@@ -5,8 +5,7 @@ https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows
 
 from __future__ import annotations
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from ciforge.matrix import expand
 

@@ -26,8 +26,7 @@ from ciforge.lower_paths import pattern_problem
 from ciforge.plan import EVENTS, differences, from_ir, probes, show
 from ciforge.plan.filter_reference import matches as github_matches
 from ciforge.plan.model import PathFilter, PlanEvent
-from ciforge.targets.github import lift_paths
-from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.github import lift_paths, lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.conftest import oracle
 from tests.helpers import CASES, GITHUB, GITLAB, render_case

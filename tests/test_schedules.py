@@ -29,8 +29,7 @@ from ciforge.lower_schedule import cron_problems
 from ciforge.plan import EVENTS, differences, from_ir, probes
 from ciforge.plan.model import event_from_cli, schedule_event
 from ciforge.targets.github import lifter as lift_github
-from ciforge.targets.gitlab import lifter as lift_gitlab
-from ciforge.targets.gitlab import schedules as gitlab_schedules
+from ciforge.targets.gitlab import lifter as lift_gitlab, schedules as gitlab_schedules
 from tests.conftest import oracle
 from tests.helpers import CASES, GITHUB, GITLAB, render_case
 from tests.test_verify_holes import edit, render, verify

@@ -15,8 +15,7 @@ from ruamel.yaml import YAML
 
 from ciforge.compiler import compile_file
 from ciforge.plan.model import EVENTS, Plan
-from ciforge.targets.github import expressions as gh_expr
-from ciforge.targets.github import lifter as lift_github
+from ciforge.targets.github import expressions as gh_expr, lifter as lift_github
 from ciforge.targets.github.lifter import github_context
 from ciforge.targets.gitlab import lifter as lift_gitlab
 from tests.conftest import ROOT

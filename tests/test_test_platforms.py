@@ -12,11 +12,8 @@ from ciforge.compiler import compile_pipeline
 from ciforge.diagnostics import Diagnostic
 from ciforge.plan import EVENTS
 from ciforge.targets import registry
-from ciforge.targets.github import emitter as github
-from ciforge.targets.github import lifter as lift_github
-from ciforge.targets.github import runners as github_runners
-from ciforge.targets.gitlab import lifter as lift_gitlab
-from ciforge.targets.gitlab import runners as gitlab_runners
+from ciforge.targets.github import emitter as github, lifter as lift_github, runners as github_runners
+from ciforge.targets.gitlab import lifter as lift_gitlab, runners as gitlab_runners
 from tests.helpers import CASES, GITHUB, GITLAB, render_case
 from tests.test_equivalence import plans_differ
 
