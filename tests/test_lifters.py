@@ -288,6 +288,76 @@ def test_github_download_selects_artifacts_as_the_action_does(download: dict[str
     assert lift_github.lift(workflow, PUSH_MAIN).jobs["ship"].consumes == frozenset(consumes)
 
 
+@pytest.mark.parametrize(("condition", "when"), [("${{ always() }}", "always"), ("${{ success() }}", "on_success")])
+def test_github_upload_kept_when_the_step_always_runs(condition: str, when: str) -> None:
+    """An upload whose if: has always() (or !cancelled()) runs after a failure too."""
+    step = {"uses": "actions/upload-artifact@0", "if": condition, "with": {"name": "logs", "path": "out/"}}
+    (artifact,) = lift_github.lift(_github({"steps": [step]}), PUSH_MAIN).jobs["j"].produces
+    assert artifact.when == when
+
+
+def test_github_runs_on_per_leg_and_as_a_label_list() -> None:
+    """runs-on is a label, a list of labels (every one must match a runner), or a matrix value.
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idruns-on"""
+    workflow = {
+        "on": "push",
+        "jobs": {
+            "per-os": {
+                "runs-on": "${{ matrix.os }}",
+                "strategy": {"matrix": {"os": ["ubuntu-24.04", "windows-2025"]}},
+                "steps": [{"run": "go test ./..."}],
+            },
+            "own": {"runs-on": ["self-hosted", "arm64"], "steps": [{"run": "go test ./..."}]},
+            # a self-hosted runner's platform is the one the job declares (the runners exception)
+            "declared": {
+                "runs-on": ["self-hosted", "arm64"],
+                "env": {"TEST_PLATFORM": "linux/arm64"},
+                "steps": [{"run": "go test ./..."}],
+            },
+        },
+    }
+    jobs = lift_github.lift(workflow, PUSH_MAIN).jobs
+    assert jobs["per-os[os=ubuntu-24.04]"].platform == "linux/amd64"
+    assert jobs["per-os[os=windows-2025]"].platform == "windows/amd64"
+    assert jobs["own"].platform == "@self-hosted(self-hosted,arm64)"
+    assert jobs["declared"].platform == "linux/arm64"
+
+
+CHANGE_CHECK: Final = (
+    "set -euo pipefail\nexport AFFECTED_BY='sdk'\nrm -f .ciforge-unaffected\ntouch .ciforge-unaffected\nexit 0"
+)
+GUARDED: Final = 'set -euo pipefail\nif [ -e .ciforge-unaffected ]; then echo "unaffected"; exit 0; fi\ngo vet ./...'
+
+
+@pytest.mark.parametrize(
+    ("work", "affected_by"),
+    [(GUARDED, ("sdk",)), ("set -euo pipefail\ngo vet ./...", ("sdk", "!block 2 runs anyway"))],
+)
+def test_github_change_check_sees_a_block_without_the_guard(work: str, affected_by: tuple[str, ...]) -> None:
+    """Each GitHub step is a shell of its own: the check's exit 0 ends only its own step, so every
+    later block must end at the marker (docs/monorepo.md)."""
+    job = {
+        "env": {"CHANGE_BASE": "${{ github.event.pull_request.base.sha }}"},
+        "steps": [{"run": CHANGE_CHECK}, {"run": work}],
+    }
+    workflow = {"on": {"pull_request": None}, "jobs": {"j": job}}
+    assert lift_github.lift(workflow, PR).jobs["j"].affected_by == affected_by
+
+
+@pytest.mark.parametrize(("condition", "runs"), [("success('b')", True), ("success('a')", False), ("success()", False)])
+def test_github_success_of_named_needs(condition: str, runs: bool) -> None:
+    """success() looks at every needed job, success('b') at the named ones only."""
+    workflow = {
+        "on": "push",
+        "jobs": {
+            "a": {"if": "false", "steps": [{"run": "x"}]},
+            "b": {"steps": [{"run": "x"}]},
+            "c": {"needs": ["a", "b"], "if": condition, "steps": [{"run": "x"}]},
+        },
+    }
+    assert ("c" in lift_github.lift(workflow, PUSH_MAIN).jobs) is runs
+
+
 @pytest.mark.parametrize(
     ("container", "image"),
     [("golang:1.23", "golang:1.23"), ({"image": "golang:1.23", "options": "--cpus 1"}, "golang:1.23"), (None, "")],
