@@ -8,7 +8,7 @@ from typing import Any, Final
 
 import pytest
 
-from ciforge.plan.model import PlanEvent
+from ciforge.plan.model import PlanEvent, schedule_event
 from ciforge.targets.github import lifter as lift_github
 from ciforge.targets.gitlab import lifter as lift_gitlab
 
@@ -356,6 +356,43 @@ def test_github_success_of_named_needs(condition: str, runs: bool) -> None:
         },
     }
     assert ("c" in lift_github.lift(workflow, PUSH_MAIN).jobs) is runs
+
+
+@pytest.mark.parametrize(
+    ("condition", "runs"),
+    [
+        # a job's status functions: a skipped need is not a failure, nothing is cancelled
+        ("${{ always() && needs.a.result == 'skipped' }}", True),
+        ("${{ always() && github.event_name == 'push' }}", True),
+        ("${{ needs.a.result == 'skipped' }}", False),  # success() is implied, and a is skipped
+        ("${{ cancelled() }}", False),
+        ("${{ !cancelled() }}", True),
+        (True, False),  # a YAML true: success() && true
+    ],
+)
+def test_github_status_functions_after_a_skipped_need(condition: Any, runs: bool) -> None:
+    """https://docs.github.com/en/actions/reference/workflows-and-actions/expressions#status-check-functions"""
+    workflow = {
+        "on": "push",
+        "jobs": {
+            "a": {"if": "false", "steps": [{"run": "x"}]},
+            "c": {"needs": "a", "if": condition, "steps": [{"run": "x"}]},
+        },
+    }
+    assert ("c" in lift_github.lift(workflow, PUSH_MAIN).jobs) is runs
+
+
+def test_github_if_true_runs_the_job() -> None:
+    workflow = {"on": "push", "jobs": {"c": {"if": True, "steps": [{"run": "x"}]}}}
+    assert "c" in lift_github.lift(workflow, PUSH_MAIN).jobs
+
+
+def test_github_event_name_of_a_schedule() -> None:
+    workflow = {
+        "on": {"schedule": [{"cron": "0 3 * * *"}]},
+        "jobs": {"nightly": {"if": "github.event_name == 'schedule'", "steps": [{"run": "x"}]}},
+    }
+    assert "nightly" in lift_github.lift(workflow, schedule_event("0 3 * * *")).jobs
 
 
 @pytest.mark.parametrize(
