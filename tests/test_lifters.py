@@ -396,6 +396,35 @@ def test_github_event_name_of_a_schedule() -> None:
 
 
 @pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("[!x]", "filter pattern '[!x]': invalid [...] list"),
+        ("v[1-", "filter pattern 'v[1-': invalid [...] list"),
+        ("release\\", "filter pattern 'release\\\\' ends with a backslash"),
+    ],
+)
+def test_github_filter_patterns_github_refuses(pattern: str, reason: str) -> None:
+    """The cheat sheet's [...] holds characters and a-z/A-Z/0-9 ranges; a trailing \\ escapes nothing.
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#filter-pattern-cheat-sheet"""
+    with pytest.raises(lift_github.LiftError) as caught:
+        lift_github.filters_match([pattern], "release")
+    assert str(caught.value) == reason
+
+
+@pytest.mark.parametrize(("pattern", "name"), [("?a", "?a"), ("+b", "+b")])
+def test_github_filter_quantifier_at_the_start_is_literal(pattern: str, name: str) -> None:
+    assert lift_github.filters_match([pattern], name)
+    assert not lift_github.filters_match([pattern], name[1:])
+
+
+@pytest.mark.parametrize("text", ["on: push\n", "- a\n", "jobs\n"])
+def test_github_lifter_refuses_what_is_not_a_workflow(text: str) -> None:
+    with pytest.raises(lift_github.LiftError) as caught:
+        lift_github.load(text)
+    assert str(caught.value) == "not a workflow"
+
+
+@pytest.mark.parametrize(
     ("container", "image"),
     [("golang:1.23", "golang:1.23"), ({"image": "golang:1.23", "options": "--cpus 1"}, "golang:1.23"), (None, "")],
 )
