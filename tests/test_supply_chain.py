@@ -84,7 +84,8 @@ def test_github_least_privilege(case: Path) -> None:
         "packages:read": {"sbom", "scan", "smoke-image", "verify"},  # smoke-image pulls the digest
         "id-token:write": {"sign", "release-assets"},
         "attestations:write": {"sign", "release-assets"},  # actions/attest (sign.provenance)
-        "security-events:write": {"scan"},
+        # uploads to code scanning: the Trivy scan, and code-scan's SARIF reports (docs/code-scan.md)
+        "security-events:write": {"scan", "code-scan-sast", "code-scan-secrets", "code-scan-dependencies"},
         "contents:write": {"release"},
     }
     for job_id, job in wf["jobs"].items():
