@@ -131,10 +131,15 @@ rerun() {
   done
   [ "${#changed[@]}" -eq 0 ] || echo "mutation: changed since the last run (their changed functions run in full): ${changed[*]}"
   # Everything but the unchanged mutated modules is refreshed: tests written since the last run
-  # may rely on other modules' changes (mutmut copies the unmutated modules into mutants/ on
-  # every run).
+  # may rely on other modules' changes.
   rm -rf "$work/tests"
   copy_tree "$work" "${keep[@]}"
+  # mutmut never refreshes a file of mutants/ it has copied once (utils/file_utils.copy_src_dir):
+  # every file but the mutated modules (which mutmut writes) is brought up to date there too.
+  local mutated
+  mutated="$(printf '%s\n' "${modules[@]}")"
+  (cd "$work" && find ciforge tests -type f ! -path '*/__pycache__/*' -print0 |
+    grep -zvxF -e "$mutated" | tar --null -T - -cf - | tar -xf - -C mutants)
   write_config "$work" "${modules[@]}" -- "${tests[@]}"
   survivors="$(cd "$work" && "$ROOT/.venv/bin/python" - "$@" <<'EOF'
 import json
