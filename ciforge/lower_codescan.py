@@ -98,9 +98,20 @@ def _go_scanner(
 
 
 def sast_job(low: Lowering, scan: CodeScan, go: str) -> ir.Job | None:
-    """gosec: its SARIF report, then its gate at the severity threshold."""
+    """gosec: its SARIF report, then its gate at the severity threshold; or each platform's own
+    engine and rules (``native``, named exception sast-native: no shared gate)."""
     if go == low.unresolved:
         return None
+    if scan.sast == "native":
+        return _job(
+            scan,
+            kind="sast",
+            name="Static analysis (native)",
+            runtime=ir.Runtime.GO,
+            go=go,
+            steps=[ir.NativeSast()],
+            gate=None,
+        )
     try:
         version = gosec.choose(go)
     except gosec.NoReleaseError as exc:
@@ -186,24 +197,10 @@ def jobs(low: Lowering, go: str) -> list[ir.Job]:
     if scan is None or not check(low, scan):
         return []
     out: list[ir.Job] = []
-    if scan.sast == "gosec" and (job := sast_job(low, scan, go)) is not None:
+    if scan.sast and (job := sast_job(low, scan, go)) is not None:
         out.append(job)
     if scan.secrets:
         out.append(secrets_job(scan))
     if scan.dependencies:
         out += dependency_jobs(low, scan, go)
-    if scan.sast == "native" and go != low.unresolved:
-        # each platform's own engine and rules (named exception sast-native): no shared gate
-        out.insert(
-            0,
-            _job(
-                scan,
-                kind="sast",
-                name="Static analysis (native)",
-                runtime=ir.Runtime.GO,
-                go=go,
-                steps=[ir.NativeSast()],
-                gate=None,
-            ),
-        )
     return out

@@ -3,9 +3,9 @@ blocks a manifest wrote itself (a custom job's ``run``). ciforge's own gates are
 (:class:`ciforge.ir.Gate`) that the planner reads directly (:mod:`ciforge.plan.from_ir`).
 
 Recognition reads the tools' own command lines, never ciforge's messages: a ``trivy image``,
-``trivy sbom`` or ``trivy fs`` whose ``--exit-code`` is not 0, a gosec run without ``-no-fail``, a ``cosign verify``, ``verify-blob``
-or ``verify-attestation``, and a block that compares with ``$COVERAGE_THRESHOLD`` (or checks
-licences against ``$LICENSE_DENY``) and can ``exit 1``. A hand edit that keeps the words but drops
+``trivy sbom`` or ``trivy fs`` whose ``--exit-code`` is not 0, a gosec run without ``-no-fail``, a
+``cosign verify``, ``verify-blob`` or ``verify-attestation``, and a block that compares with
+``$COVERAGE_THRESHOLD`` (or checks licences against ``$LICENSE_DENY``) and can ``exit 1``. A hand edit that keeps the words but drops
 the failing exit is no gate.
 """
 

@@ -247,8 +247,9 @@ def step_setup_go(step: ir.SetupGo, job: ir.Job, pipeline: ir.Pipeline) -> list[
 
 def _go_cache(cache: ir.GoCache, job: ir.Job, version: str) -> Yaml:
     """The job's own Go module and build cache, one per job and matrix leg (as GitLab's
-    $CI_JOB_NAME_SLUG key; a batch of legs run one after another shares its job's), falling back only to the same leg's older entries: a cache built for
-    another target would not be reused. https://github.com/actions/cache#inputs"""
+    $CI_JOB_NAME_SLUG key; a batch of legs run one after another shares its job's), falling back
+    only to the same leg's older entries: a cache built for another target would not be reused.
+    https://github.com/actions/cache#inputs"""
     leg = f"-${{{{ matrix.{job.leg_variable} }}}}" if job.legs else ""
     # the job and the leg name the runner's OS and arch too: every build leg runs on the
     # linux/amd64 runner, each test platform is a job of its own (docs/cost.md)
