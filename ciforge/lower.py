@@ -279,6 +279,10 @@ def gather(needed: list[ir.Job], *, reserve: int) -> tuple[tuple[str, ...], list
     leg counted (https://docs.gitlab.com/ci/yaml/#needs). ``reserve``: room kept for the other
     needs of the jobs that wait. Over the limit, ``checks-N`` jobs each need at most NEEDS_LIMIT
     of them, and the waiting jobs need those (gathered again while they are too many)."""
+    # one gathering job is the fewest needs there can be: a reserve that leaves no room for it
+    # would gather forever (build.jobs is capped so that the lowering never asks for that)
+    if reserve >= NEEDS_LIMIT:
+        raise ValueError(f"gather: a reserve of {reserve} leaves no room within {NEEDS_LIMIT} needs")
     gathering: list[ir.Job] = []
     while _instances(needed) + reserve > NEEDS_LIMIT:
         groups: list[list[ir.Job]] = [[]]

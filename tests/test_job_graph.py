@@ -74,3 +74,18 @@ def test_the_example_builds_start_with_the_checks_and_what_ships_waits_for_all()
     assert checks_and_build <= set(job("release-assets").needs)
     # the example's own smoke job needs the build, so it waits for the checks too
     assert set(job("smoke").needs) == checks_and_build
+
+
+@pytest.mark.parametrize("reserve", [NEEDS_LIMIT, NEEDS_LIMIT + 7])
+def test_a_reserve_that_leaves_no_room_is_refused_not_gathered_forever(reserve: int) -> None:
+    """Even one gathering job plus this reserve exceeds the limit: the loop could never end."""
+    with pytest.raises(ValueError, match=f"a reserve of {reserve} leaves no room within 50 needs"):
+        gather([_job("lint"), _job("build", legs=6, stage="build")], reserve=reserve)
+
+
+def test_the_largest_reserve_with_room_still_gathers() -> None:
+    """A reserve of 49 leaves room for exactly one need: every job is gathered down to one."""
+    checks = [_job(f"c{i:02}") for i in range(5)]
+    needs, made = gather(checks, reserve=NEEDS_LIMIT - 1)
+    assert len(needs) == 1
+    assert made[-1].id == needs[0]
