@@ -195,3 +195,22 @@ def test_verify_sees_where_the_build_pushes_and_logs_in(path: str, old: str, new
     """The image-build contract records the names a pushing build pushes to and the registries it
     logs in to first (GitHub's login-action steps, GitLab's docker login lines)."""
     assert verify_edited(CUSTOM_REGISTRY, tmp_path, (path, old, new)), f"verify missed: {old!r} -> {new!r}"
+
+
+GITLAB_LOGIN = 'docker login "$REGISTRY" -u "$REGISTRY_USER" --password-stdin'
+
+
+@pytest.mark.parametrize(
+    "reordered",
+    [
+        'docker login -u "$REGISTRY_USER" --password-stdin "$REGISTRY"',
+        'docker login --username "$REGISTRY_USER" --password-stdin "$REGISTRY"',
+        'docker login --username="$REGISTRY_USER" --password-stdin "$REGISTRY"',
+    ],
+)
+def test_verify_reads_a_gitlab_login_with_its_options_first(reordered: str, tmp_path: Path) -> None:
+    """docker login [OPTIONS] [SERVER]: the same login written options first is no difference
+    (it was once read as a login to Docker Hub), and the server still counts."""
+    assert verify_edited(CUSTOM_REGISTRY, tmp_path, (GITLAB, GITLAB_LOGIN, reordered)) == []
+    elsewhere = reordered.replace('"$REGISTRY"', '"$REGISTRY_MIRROR"')
+    assert verify_edited(CUSTOM_REGISTRY, tmp_path / "elsewhere", (GITLAB, GITLAB_LOGIN, elsewhere))

@@ -44,15 +44,34 @@ def pushed_names(line: str) -> str:
     return ""
 
 
+# docker login's options that take a value (https://docs.docker.com/reference/cli/docker/login/)
+_LOGIN_VALUE_OPTIONS: Final = frozenset({"-u", "--username", "-p", "--password"})
+
+
 def logins(block: str) -> str:
-    """The registries the block logs in to before its build, in order (docker login's default,
-    without a server, is Docker Hub: https://docs.docker.com/reference/cli/docker/login/)."""
+    """The registries the block logs in to before its build, in order."""
     words = []
     for line in block.split("docker buildx build ", 1)[0].splitlines():
         command = line.split(" #", 1)[0].strip()  # a comment logs in nowhere
-        for login in re.finditer(r"\bdocker login(?: +(\S+))?", "" if command.startswith("#") else command):
-            words.append(variable_word(login[1]) if login[1] and not login[1].startswith("-") else "docker.io")
+        for login in re.finditer(r"\bdocker login\b", "" if command.startswith("#") else command):
+            # its arguments end where the shell's command does (a pipe, a list, a redirection)
+            words.append(login_server(re.split(r"[|;&<>]", command[login.end() :], maxsplit=1)[0].split()))
     return ",".join(words)
+
+
+def login_server(arguments: list[str]) -> str:
+    """The server of ``docker login [OPTIONS] [SERVER]``: the first word that is neither an option
+    nor an option's value; without one, Docker Hub (docker login's default:
+    https://docs.docker.com/reference/cli/docker/login/)."""
+    value_follows = False
+    for word in arguments:
+        if value_follows:
+            value_follows = False
+        elif word in _LOGIN_VALUE_OPTIONS:
+            value_follows = True
+        elif not word.startswith("-"):
+            return variable_word(word)
+    return "docker.io"
 
 
 def binfmt(block: str) -> str | None:
