@@ -13,7 +13,7 @@
 # target it; mutmut then runs, per mutant, only the tests that reach the mutated function), all
 # of its mutants every time. A run works on a copy of the work tree (.mutation/, gitignored; the
 # uncommitted state is what is measured) and prints one line per module: killed / total, the
-# survivors and the mutants no test ran. One mutant's diff: cd .mutation/MODULE && ../../.venv/bin/mutmut show NAME
+# survivors and the mutants no test ran. One mutant's diff: cd .mutation/targets.gitlab.lifter (say) && ../../.venv/bin/mutmut show NAME
 # Needs the test extras plus mutmut ("pip install -c constraints.txt -e '.[test,mutation]'") and
 # the oracles (scripts/install-oracles.sh). MUTATION_JOBS sets the parallel mutants (default 2).
 # A mutant whose tests run longer than MUTATION_TIMEOUT_MULTIPLIER (default 5) times their
@@ -24,7 +24,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 
-LIFT_TESTS="tests/test_equivalence.py tests/test_lift_conditions.py tests/test_skip_markers.py tests/test_filter_patterns.py tests/test_verify_holes.py tests/test_matrix.py tests/test_lifters.py tests/test_image_build.py"
+LIFT_TESTS="tests/test_equivalence.py tests/test_lift_conditions.py tests/test_skip_markers.py tests/test_filter_patterns.py tests/test_verify_holes.py tests/test_matrix.py tests/test_lifters.py tests/test_image_build.py tests/test_lift_docker.py"
 declare -A FOCUS=(
   [ciforge/matrix.py]="tests/test_matrix.py"
   [ciforge/globs.py]="tests/test_globs.py tests/test_filter_patterns.py"
@@ -178,13 +178,17 @@ EOF
 toml_list() { local out="" x; for x in "$@"; do out+="\"$x\", "; done; echo "[${out%, }]"; }
 
 # run MODULE... -- TEST...: one mutmut run of the modules against the tests, in a fresh
-# .mutation/FIRST-MODULE-NAME/ (kept until that group runs again, for mutmut show).
+# .mutation/FIRST-MODULE/ (its dotted path under ciforge/, e.g. targets.gitlab.lifter; kept until
+# that group runs again, for mutmut show).
 run() {
   local modules=() tests=() t
   while [ "$1" != "--" ]; do modules+=("$1"); shift; done
   shift
   for t in "$@"; do [ -f "$t" ] && tests+=("$t"); done
-  local work="$ROOT/.mutation/$(basename "${modules[0]}" .py)"
+  # named after the first module's dotted path: both platforms have a lifter.py
+  local first="${modules[0]#ciforge/}"
+  first="${first%.py}"
+  local work="$ROOT/.mutation/${first//\//.}"
   if [ -n "${MUTATION_RERUN:-}" ]; then
     rerun "$work" "${modules[@]}" -- "${tests[@]}"
     return

@@ -208,3 +208,174 @@ def test_gitlab_binfmt(block: str, expected: str) -> None:
 )
 def test_gitlab_binfmt_reads_only_the_whole_line(block: str) -> None:
     assert gitlab.binfmt(block) is None
+
+
+QEMU = "docker/setup-qemu-action"
+BUILD_PUSH = "docker/build-push-action"
+BUILD = {"context": ".", "file": "Dockerfile", "platforms": "linux/amd64"}
+PLAIN = "builtin image-build context=. file=Dockerfile platforms=linux/amd64"
+
+
+def _docker_action(action: str, with_: dict[str, Any], logins: tuple[str, ...] = ()) -> dict[str, Any]:
+    acc: dict[str, Any] = {"commands": [], "caches": [], **({"logins": list(logins)} if logins else {})}
+    github.docker_action(action, with_, acc)
+    return {"commands": acc["commands"], "caches": acc["caches"]}
+
+
+@pytest.mark.parametrize(
+    ("with_", "command"),
+    [
+        # setup-qemu-action's defaults, also for an empty input (src/context.ts: `|| default`)
+        ({}, "builtin emulation image=docker.io/tonistiigi/binfmt:latest architectures=all"),
+        (
+            {"image": "", "platforms": ""},
+            "builtin emulation image=docker.io/tonistiigi/binfmt:latest architectures=all",
+        ),
+        (
+            {"image": "tonistiigi/binfmt:qemu-v9", "platforms": "arm64, riscv64"},
+            "builtin emulation image=tonistiigi/binfmt:qemu-v9 architectures=arm64,riscv64",
+        ),
+        # platforms is a list input: by lines as well as by commas
+        (
+            {"platforms": "arm64\nriscv64,arm\n"},
+            "builtin emulation image=docker.io/tonistiigi/binfmt:latest architectures=arm64,riscv64,arm",
+        ),
+    ],
+    ids=_id,
+)
+def test_github_emulation(with_: dict[str, Any], command: str) -> None:
+    assert _docker_action(QEMU, with_) == {"commands": [command], "caches": ["binfmt:shared"]}
+
+
+@pytest.mark.parametrize(
+    ("value", "cached"),
+    [(True, True), ("true", True), ("True", True), (False, False), ("false", False), ("FALSE", False)],
+)
+def test_github_emulation_cache_image_is_a_boolean_input(value: object, cached: bool) -> None:
+    """getBooleanInput: a quoted "false" is false too, as the action reads it."""
+    assert _docker_action(QEMU, {"cache-image": value})["caches"] == (["binfmt:shared"] if cached else [])
+
+
+@pytest.mark.parametrize(
+    ("with_", "pushes"),
+    [
+        ({}, False),
+        ({"push": True}, True),
+        ({"push": "true"}, True),
+        ({"push": "TRUE"}, True),
+        ({"push": False}, False),
+        ({"push": "False"}, False),
+        ({"outputs": "type=image,push=true"}, True),
+        ({"outputs": "type=image,push=false"}, False),
+    ],
+    ids=_id,
+)
+def test_github_image_build_push_is_a_boolean_input_or_the_output(with_: dict[str, Any], pushes: bool) -> None:
+    [command] = _docker_action(BUILD_PUSH, {**BUILD, **with_})["commands"]
+    assert command.startswith(f"{PLAIN} push={str(pushes).lower()} cache=false tags=false")
+
+
+def test_github_image_build_without_a_push_records_no_names_or_logins() -> None:
+    with_ = {**BUILD, "outputs": "type=image,name=ghcr.io/o/app"}
+    result = _docker_action(BUILD_PUSH, with_, logins=("ghcr.io",))
+    assert result == {"commands": [f"{PLAIN} push=false cache=false tags=false"], "caches": []}
+
+
+@pytest.mark.parametrize(
+    ("logins", "suffix"),
+    [((), " names=ghcr.io/o/app"), (("ghcr.io", "docker.io"), " names=ghcr.io/o/app logins=ghcr.io,docker.io")],
+)
+def test_github_image_build_that_pushes_records_its_names_and_logins(logins: tuple[str, ...], suffix: str) -> None:
+    with_ = {**BUILD, "push": True, "outputs": "type=image,name=ghcr.io/o/app"}
+    [command] = _docker_action(BUILD_PUSH, with_, logins=logins)["commands"]
+    assert command == f"{PLAIN} push=true cache=false tags=false{suffix}"
+
+
+@pytest.mark.parametrize(("tags", "recorded"), [("ghcr.io/o/app:1", True), ("", False), (None, False)])
+def test_github_image_build_tags(tags: str | None, recorded: bool) -> None:
+    [command] = _docker_action(BUILD_PUSH, {**BUILD, "tags": tags})["commands"]
+    assert command == f"{PLAIN} push=false cache=false tags={str(recorded).lower()}"
+
+
+@pytest.mark.parametrize(
+    ("cache_from", "cache"),
+    [("type=gha", "image"), (" type=gha\n", "image"), ("type=registry,ref=ghcr.io/o/app:cache", "image:shared")],
+    ids=_id,
+)
+def test_github_image_build_cache(cache_from: str, cache: str) -> None:
+    """type=gha is scoped by ref; any other cache is shared between refs."""
+    result = _docker_action(BUILD_PUSH, {**BUILD, "cache-from": cache_from})
+    assert result == {"commands": [f"{PLAIN} push=false cache=true tags=false"], "caches": [cache]}
+
+
+def test_github_image_build_args() -> None:
+    with_ = {**BUILD, "build-args": "VERSION=${{ env.BUILD_ARG_VERSION }}\n\n  REVISION=${{ github.sha }}\n"}
+    [command] = _docker_action(BUILD_PUSH, with_)["commands"]
+    assert command == f"{PLAIN} push=false cache=false tags=false build-args=VERSION=$BUILD_ARG_VERSION,REVISION"
+
+
+GITLAB_PLAIN = "docker buildx build --file Dockerfile --platform linux/amd64"
+
+
+@pytest.mark.parametrize(
+    ("block", "command"),
+    [
+        # without a push, neither the output's name nor the logins are part of the contract
+        (
+            f"docker login registry.example\n{GITLAB_PLAIN} --output type=image,name=registry.example/app .",
+            f"{PLAIN} push=false cache=false tags=false",
+        ),
+        (
+            f"docker login registry.example\n{GITLAB_PLAIN} --output type=image,name=registry.example/app,push=true .",
+            f"{PLAIN} push=true cache=false tags=false names=registry.example/app logins=registry.example",
+        ),
+        # the shell's quote removal, wherever the quotes stand
+        (
+            f'{GITLAB_PLAIN} --build-arg VERSION="$BUILD_ARG_VERSION" --build-arg REVISION .',
+            f"{PLAIN} push=false cache=false tags=false build-args=VERSION=$BUILD_ARG_VERSION,REVISION",
+        ),
+        (
+            "docker buildx build --file 'build/Dockerfile' --platform \"linux/amd64\" '.'",
+            "builtin image-build context=. file=build/Dockerfile platforms=linux/amd64 push=false cache=false tags=false",
+        ),
+        # a continued line is one command
+        (
+            "docker buildx build \\\n  --file Dockerfile \\\n  --platform linux/amd64 \\\n  .",
+            f"{PLAIN} push=false cache=false tags=false",
+        ),
+    ],
+    ids=_id,
+)
+def test_gitlab_buildx_command(block: str, command: str) -> None:
+    assert gitlab.buildx(block) == (command, None)
+
+
+@pytest.mark.parametrize(
+    ("block", "cache"),
+    [
+        (
+            'XCACHE="type=registry,ref=$CI_REGISTRY_IMAGE/cache:$CI_COMMIT_REF_PROTECTED"\n'
+            + GITLAB_PLAIN
+            + ' --cache-from "$XCACHE" .',
+            "image",
+        ),
+        (
+            'XCACHE="type=registry,ref=$CI_REGISTRY_IMAGE/cache:$CI_COMMIT_REF_PROTECTED"\n'
+            + GITLAB_PLAIN
+            + " --cache-from ${XCACHE} .",
+            "image",
+        ),
+        (
+            'XCACHE="type=registry,ref=$CI_REGISTRY_IMAGE/cache"\n' + GITLAB_PLAIN + ' --cache-from "$XCACHE" .',
+            "image:shared",
+        ),
+        # a variable the block never assigns is read as written
+        (GITLAB_PLAIN + ' --cache-from "$XCACHE" .', "image:shared"),
+        (GITLAB_PLAIN + " --cache-from type=registry,ref=x:$CI_COMMIT_REF_PROTECTED .", "image"),
+    ],
+    ids=_id,
+)
+def test_gitlab_buildx_cache(block: str, cache: str) -> None:
+    """A cache split by ref protection is scoped ("image"); any other is shared."""
+    command, restored = gitlab.buildx(block)
+    assert (command, restored) == (f"{PLAIN} push=false cache=true tags=false", cache)

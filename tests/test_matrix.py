@@ -108,6 +108,32 @@ def test_expand_agrees_with_the_independent_lifter(
     assert ours == theirs
 
 
+def test_the_lifter_reads_a_strategy_without_a_matrix_as_no_legs() -> None:
+    """A job without a strategy, or a strategy with only fail-fast or max-parallel, is one job."""
+    from ciforge.targets.github.lift_matrix import expand_matrix
+
+    assert expand_matrix(None) == []
+    assert expand_matrix({}) == []
+    assert expand_matrix({"fail-fast": False, "max-parallel": 2}) == []
+
+
+def test_the_lifter_expands_a_matrix_without_include_or_exclude() -> None:
+    """Neither key is required; null is the same as absent."""
+    from ciforge.targets.github.lift_matrix import expand_matrix
+
+    assert expand_matrix({"matrix": {"os": ["linux", "darwin"]}}) == [{"os": "linux"}, {"os": "darwin"}]
+    assert expand_matrix({"matrix": {"os": ["linux"], "include": None, "exclude": None}}) == [{"os": "linux"}]
+
+
+def test_the_lifter_reads_yaml_booleans_as_the_runner_writes_them() -> None:
+    """A YAML boolean in a matrix is `true`/`false` in an expression's string form; other scalars
+    are their text."""
+    from ciforge.targets.github.lift_matrix import expand_matrix
+
+    legs = expand_matrix({"matrix": {"cgo": [True, False], "n": [1]}})
+    assert legs == [{"cgo": "true", "n": "1"}, {"cgo": "false", "n": "1"}]
+
+
 def test_object_values_are_matched_by_content() -> None:
     """Matrix values may be objects: an include extends the legs whose object equals its own,
     key order aside, and a different object is a new leg."""

@@ -11,6 +11,10 @@ from ciforge.plan.model import build_arg_word, emulation_command, image_build_co
 from ciforge.targets.github.lift_matrix import scalar
 
 _ENV: Final = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+# @actions/core's getBooleanInput, which both actions use for push and cache-image: the YAML 1.2
+# core schema's spellings of true; false is the others' (any other value fails the step)
+# https://github.com/actions/toolkit/blob/main/packages/core/README.md#inputsoutputs
+_TRUE: Final = ("true", "True", "TRUE")
 
 
 def build_arg(line: str) -> str:
@@ -45,22 +49,30 @@ def login(with_: dict[str, Any], acc: dict[str, Any]) -> None:
     acc.setdefault("logins", []).append(env_word(scalar(with_.get("registry", "docker.io"))))
 
 
+def boolean_input(with_: dict[str, Any], name: str, *, default: bool) -> bool:
+    """An action's boolean input as getBooleanInput reads it: ``push: "True"`` is true, as is
+    ``push: true``; without the input, the action's default."""
+    return scalar(with_[name]) in _TRUE if name in with_ else default
+
+
 def docker_action(action: str, with_: dict[str, Any], acc: dict[str, Any]) -> None:
     """docker/setup-qemu-action and docker/build-push-action: the emulation and image-build
     contracts, and the caches they restore."""
     if action == "docker/setup-qemu-action":
-        # its defaults: the :latest image, every platform, the image cached in the GitHub Actions
-        # cache (https://github.com/docker/setup-qemu-action#inputs)
+        # its defaults, also for an empty input: the :latest image, every platform, the image
+        # cached in the GitHub Actions cache (https://github.com/docker/setup-qemu-action#inputs,
+        # src/context.ts); platforms is a list, by lines or commas
+        platforms = [p.strip() for line in scalar(with_.get("platforms", "")).splitlines() for p in line.split(",")]
         acc["commands"].append(
             emulation_command(
-                image=scalar(with_.get("image", "docker.io/tonistiigi/binfmt:latest")),
-                architectures=scalar(with_.get("platforms", "all")),
+                image=scalar(with_.get("image", "")) or "docker.io/tonistiigi/binfmt:latest",
+                architectures=",".join(p for p in platforms if p) or "all",
             )
         )
-        if with_.get("cache-image", True) is not False:
+        if boolean_input(with_, "cache-image", default=True):
             acc["caches"].append("binfmt:shared")
         return
-    push = with_.get("push") is True or "push=true" in str(with_.get("outputs", ""))
+    push = boolean_input(with_, "push", default=False) or "push=true" in str(with_.get("outputs", ""))
     acc["commands"].append(
         image_build_command(
             context=scalar(with_["context"]),

@@ -88,8 +88,9 @@ def buildx(block: str) -> tuple[str, str | None]:
     protection, "image:shared" when not, None without one)."""
     joined = re.sub(r"\\\n[ \t]*", " ", block)  # the shell's line continuation
     line = next(line for line in joined.splitlines() if line.startswith("docker buildx build "))
-    words = shlex.split(line, posix=False)
-    words = [w[1:-1] if len(w) > 1 and w[0] == w[-1] == '"' else w for w in words]
+    # the words as the shell passes them: quotes removed wherever they stand (--build-arg
+    # NAME="$VALUE" is NAME=$VALUE), escapes resolved
+    words = shlex.split(line)
     cache_from = words[words.index("--cache-from") + 1] if "--cache-from" in words else None
     if cache_from is not None and cache_from.startswith("$"):  # a variable set earlier in the block
         name = re.escape(cache_from.strip("${}"))
