@@ -829,3 +829,24 @@ def test_gitlab_runner_tags_expand_the_job_variables() -> None:
     named = {"j": {"script": ["x"], "tags": ["$RUNNER"], "variables": {"RUNNER": "saas-linux-small-arm64"}}}
     arm = lift_gitlab.lift(plain, PUSH_MAIN).jobs["j"].platform
     assert lift_gitlab.lift(named, PUSH_MAIN).jobs["j"].platform == arm == "linux/arm64"
+
+
+@pytest.mark.parametrize(
+    ("condition", "runs"), [("vars.DEPLOY != 'yes'", True), ("${{ vars.DEPLOY == 'yes' }}", False)]
+)
+def test_github_vars_in_a_job_condition_are_unset_variables(condition: str, runs: bool) -> None:
+    """The plan knows no configuration variable: `vars.X` is null in a job's `if:`, not an
+    unknown context (https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#vars-context)."""
+    workflow = {"on": "push", "jobs": {"c": {"runs-on": "x", "if": condition, "steps": [{"run": "x"}]}}}
+    assert ("c" in lift_github.lift(workflow, PUSH_MAIN).jobs) is runs
+
+
+def test_github_release_publish_is_githubs_own_block_and_other_gh_release_calls_are_commands() -> None:
+    """`gh release create` is the release-publish exception (its env holds the token); `gh
+    release upload` is an ordinary command both platforms must run."""
+    steps = [
+        {"run": 'gh release create "$TAG" dist/*', "env": {"GH_TOKEN": "${{ github.token }}", "TAG": "v1"}},
+        {"run": "gh release upload v1 extra.txt"},
+    ]
+    workflow = {"on": "push", "jobs": {"r": {"runs-on": "x", "steps": steps}}}
+    assert lift_github.lift(workflow, TAG).jobs["r"].commands == ("gh release upload v1 extra.txt",)
