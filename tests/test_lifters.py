@@ -850,3 +850,117 @@ def test_github_release_publish_is_githubs_own_block_and_other_gh_release_calls_
     ]
     workflow = {"on": "push", "jobs": {"r": {"runs-on": "x", "steps": steps}}}
     assert lift_github.lift(workflow, TAG).jobs["r"].commands == ("gh release upload v1 extra.txt",)
+
+
+# -- GitLab: from the survivors of the lifter's mutation run of 2026-12-03 (docs/testing.md) ----
+def _gitlab_job(job: dict[str, Any], event: PlanEvent = PUSH_MAIN, **top: Any) -> Any:
+    return lift_gitlab.lift({**top, "j": job}, event).jobs["j"]
+
+
+def test_gitlab_change_check_ends_the_job_in_its_one_shell() -> None:
+    """GitLab runs a job's script items in one shell: the check's `exit 0` ends the job, so the
+    blocks after it need no guard (docs/monorepo.md); GitHub's steps do."""
+    job = {
+        "variables": {"CHANGE_BASE": "$CI_MERGE_REQUEST_DIFF_BASE_SHA"},
+        "rules": [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}],
+        "script": [CHANGE_CHECK, "set -euo pipefail\ngo vet ./..."],
+    }
+    mr = {"workflow": {"rules": [{"if": "$CI_PIPELINE_SOURCE"}]}}
+    assert _gitlab_job(job, PR, **mr).affected_by == ("sdk",)
+
+
+def test_gitlab_a_need_without_artifacts_downloads_them() -> None:
+    """`needs:artifacts` defaults to true (https://docs.gitlab.com/ci/yaml/#needsartifacts)."""
+    doc = {
+        "build": {"script": ["go build"], "artifacts": {"paths": ["dist/"]}},
+        "ship": {"needs": [{"job": "build"}], "script": ["ship"]},
+        "skip": {"needs": [{"job": "build", "artifacts": False}], "script": ["ship"]},
+    }
+    jobs = lift_gitlab.lift(doc, PUSH_MAIN).jobs
+    assert (jobs["ship"].consumes, jobs["skip"].consumes) == (frozenset({"build"}), frozenset())
+
+
+def test_gitlab_a_rule_variable_overrides_an_unexpanded_one_and_is_read_as_a_value() -> None:
+    """`expand: false` keeps the job's own value literal; a rule's variable of the same name
+    replaces it, and the rule's value expands."""
+    job = {
+        "variables": {"KEY": {"value": "$LITERAL", "expand": False}},
+        "rules": [{"if": "$CI_COMMIT_BRANCH", "variables": {"KEY": "$DEPLOY_KEY"}}],
+        "script": ["x"],
+    }
+    assert dict(_gitlab_job(job).env)["KEY"] == "@setting(DEPLOY_KEY)"
+
+
+def test_gitlab_an_image_build_keeps_the_go_cache_beside_the_image_cache() -> None:
+    job = {
+        "cache": {"key": "go-$CI_COMMIT_REF_PROTECTED-$CI_COMMIT_REF_SLUG-$CI_JOB_NAME_SLUG", "paths": [".go/"]},
+        "script": ['docker buildx build --file Dockerfile --platform linux/amd64 --cache-from "type=registry,ref=x" .'],
+    }
+    assert _gitlab_job(job).caches == ("go", "image:shared")
+
+
+def test_gitlab_only_the_key_prefix_names_the_cache_scope() -> None:
+    """`cache:key:files` hashes the files' content; only the prefix can name the ref
+    (https://docs.gitlab.com/ci/yaml/#cachekeyprefix)."""
+    key = {"files": ["$CI_COMMIT_REF_PROTECTED-$CI_COMMIT_REF_SLUG/go.sum"], "prefix": "go"}
+    assert _gitlab_job({"cache": {"key": key, "paths": [".go/"]}, "script": ["x"]}).caches == ("go:shared",)
+
+
+SIGNED: Final = {"id_tokens": {"SIGSTORE_ID_TOKEN": {"aud": "sigstore"}}}
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        'CERT_IDENTITY="$(jwt-subject "$SIGSTORE_ID_TOKEN")"\nexport CERT_IDENTITY',
+        'CERT_IDENTITY="$(jwt-subject "${SIGSTORE_ID_TOKEN}")"\nexport CERT_IDENTITY',
+    ],
+    ids=["as-$NAME", "as-${NAME}"],
+)
+def test_gitlab_signing_identity_from_an_id_token(block: str) -> None:
+    """A block that derives CERT_IDENTITY from one of the job's ID tokens, as `$NAME` or
+    `${NAME}`, is GitLab's own (signing-identity); the blocks after it see the identity (the
+    plan's parameter, as on GitHub)."""
+    job = _gitlab_job({**SIGNED, "script": [block, "cosign sign x"]})
+    assert job.commands == ("cosign sign x",)
+    assert dict(job.env)["CERT_IDENTITY"] == "@signing-identity"
+
+
+def test_gitlab_cert_identity_without_an_id_token_is_a_command() -> None:
+    job = _gitlab_job({**SIGNED, "script": ["export CERT_IDENTITY=someone@example.com"]})
+    assert job.commands == ("export CERT_IDENTITY=someone@example.com",)
+
+
+DIND: Final = {"services": ["docker:28.2.2-dind"]}
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "docker cp a:/x /y",  # no buildx-bin image
+        "docker pull docker/buildx-bin:0.23.0",  # buildx-bin without the copy
+        "wget -q https://dl.google.com/go/go1.24.3.linux-amd64.tar.gz",  # not curl
+        "docker pull docker.io/library/alpine:3.22",  # docker.io without an install
+        "apt-get remove -y docker.io",  # apt-get, but not install
+        "go test ./... > None",  # a job without a coverage report has no report file
+    ],
+)
+def test_gitlab_blocks_that_only_resemble_gitlabs_own_are_commands(block: str) -> None:
+    """Each of GitLab's own blocks (tool installs, reports) is recognised by all of its marks
+    together; a block with only some of them is work both platforms must run."""
+    assert _gitlab_job({**DIND, "script": [block]}).commands == (block,)
+
+
+def test_gitlab_a_job_named_sast_without_the_template_is_an_ordinary_job() -> None:
+    """Only the SAST template's job (the include, and a job that sets only its stage) is the
+    `sast-native` exception."""
+    assert _gitlab_job_named("sast", {"script": ["gosec ./..."]}).commands == ("gosec ./...",)
+
+
+def _gitlab_job_named(name: str, job: dict[str, Any]) -> Any:
+    return lift_gitlab.lift({name: job}, PUSH_MAIN).jobs[name]
+
+
+def test_gitlab_lifter_refuses_a_document_that_is_not_a_pipeline() -> None:
+    with pytest.raises(lift_gitlab.LiftError, match=r"^not a pipeline$"):
+        lift_gitlab.lift("- a list\n", PUSH_MAIN)
