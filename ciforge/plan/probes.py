@@ -67,6 +67,9 @@ SKIP_MESSAGES: Final = (
     "[actions skip] bump",
     "release\n\nskip-checks:true",
     "release\n\nSigned-off-by: A <a@example.com>\nskip-checks: true\n",
+    # the trailer block is the last paragraph; a trailer's value may hold a colon
+    "release\n\nWhy it changed.\n\nskip-checks: true",
+    "release\n\nLink: https://example.com/issue/1\nskip-checks: true",
 )
 NEAR_MISSES: Final = (
     "skip ci, but no brackets",
@@ -74,6 +77,9 @@ NEAR_MISSES: Final = (
     "[skip  ci] has two spaces",
     "release\nskip-checks: true",
     "release\n\nskip-checks: true\nSigned-off-by: A <a@example.com>",
+    # a line of the last paragraph that is not a trailer (no key, or no colon) makes it no trailer block
+    "release\n\nnot-a-trailer\nskip-checks: true",
+    "release\n\n: no key\nskip-checks: true",
 )
 
 
