@@ -24,7 +24,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 
-LIFT_TESTS="tests/test_equivalence.py tests/test_lift_conditions.py tests/test_skip_markers.py tests/test_filter_patterns.py tests/test_verify_holes.py tests/test_matrix.py tests/test_lifters.py tests/test_image_build.py tests/test_lift_docker.py"
+LIFT_TESTS="tests/test_equivalence.py tests/test_lift_conditions.py tests/test_skip_markers.py tests/test_filter_patterns.py tests/test_verify_holes.py tests/test_matrix.py tests/test_lifters.py tests/test_image_build.py tests/test_lift_docker.py tests/test_from_ir.py"
 declare -A FOCUS=(
   [ciforge/matrix.py]="tests/test_matrix.py"
   [ciforge/globs.py]="tests/test_globs.py tests/test_filter_patterns.py"
