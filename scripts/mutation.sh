@@ -164,8 +164,21 @@ EOF
       exit 1
     }
   fi
-  if [ "${#changed[@]}" -gt 0 ]; then
-    # Without names, mutmut runs only the mutants without a verdict: those of changed functions.
+  # Without names, mutmut runs only the mutants without a verdict: those of changed functions,
+  # and every mutant when the focused tests changed (mutmut resets all its verdicts when its test
+  # selection does), so the result is always a complete run.
+  local unjudged
+  unjudged="$(cd "$work" && "$ROOT/.venv/bin/python" - "$@" <<'EOF'
+import json
+import sys
+from pathlib import Path
+
+metas = [json.loads((Path("mutants") / f"{m}.meta").read_text()) for m in sys.argv[1:]]
+print(sum(code is None for meta in metas for code in meta["exit_code_by_key"].values()))
+EOF
+)"
+  if [ "${#changed[@]}" -gt 0 ] || [ "$unjudged" -gt 0 ]; then
+    echo "mutation: running the $unjudged mutant(s) without a verdict (changed functions, or all after a change of the focused tests)"
     (cd "$work" && CIFORGE_HYPOTHESIS="${CIFORGE_HYPOTHESIS:-mutation}" \
       "$ROOT/.venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" >>"$work/mutmut-rerun.log" 2>&1) || {
       tail -30 "$work/mutmut-rerun.log" >&2
