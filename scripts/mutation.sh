@@ -79,6 +79,26 @@ for module in sys.argv[1:]:
 EOF
 }
 
+# mutants STATUS... -- MODULE...: the names of the modules' mutants in any of those statuses
+# (mutmut's own, or "unjudged": no verdict yet), from mutmut's result files.
+mutants() {
+  "$ROOT/.venv/bin/python" - "$@" <<'EOF'
+import json
+import sys
+from pathlib import Path
+
+from mutmut.stats import status_by_exit_code
+
+split = sys.argv.index("--")
+wanted, modules = set(sys.argv[1:split]), sys.argv[split + 1 :]
+for module in modules:
+    meta = json.loads((Path("mutants") / f"{module}.meta").read_text())
+    for name, code in meta["exit_code_by_key"].items():
+        if (status_by_exit_code[code] if code is not None else "unjudged") in wanted:
+            print(name)
+EOF
+}
+
 # copy_tree WORK [KEEP...]: the work tree's files (tracked and untracked, not ignored) into WORK,
 # the uncommitted state included, except the files KEEP.
 copy_tree() {
@@ -141,20 +161,7 @@ rerun() {
   (cd "$work" && find ciforge tests -type f ! -path '*/__pycache__/*' -print0 |
     grep -zvxF -e "$mutated" | tar --null -T - -cf - | tar -xf - -C mutants)
   write_config "$work" "${modules[@]}" -- "${tests[@]}"
-  survivors="$(cd "$work" && "$ROOT/.venv/bin/python" - "$@" <<'EOF'
-import json
-import sys
-from pathlib import Path
-
-from mutmut.stats import status_by_exit_code
-
-for module in sys.argv[1:]:
-    meta = json.loads((Path("mutants") / f"{module}.meta").read_text())
-    for name, code in meta["exit_code_by_key"].items():
-        if code is None or status_by_exit_code[code] in ("survived", "no tests"):
-            print(name)
-EOF
-)"
+  survivors="$(cd "$work" && mutants unjudged survived "no tests" -- "$@")"
   echo "mutation: running $(wc -w <<<"$survivors") survivor(s), untested or unfinished mutant(s) of $* against the current tests"
   if [ -n "$survivors" ]; then
     # shellcheck disable=SC2086 # one argument per mutant name
@@ -168,15 +175,7 @@ EOF
   # and every mutant when the focused tests changed (mutmut resets all its verdicts when its test
   # selection does), so the result is always a complete run.
   local unjudged
-  unjudged="$(cd "$work" && "$ROOT/.venv/bin/python" - "$@" <<'EOF'
-import json
-import sys
-from pathlib import Path
-
-metas = [json.loads((Path("mutants") / f"{m}.meta").read_text()) for m in sys.argv[1:]]
-print(sum(code is None for meta in metas for code in meta["exit_code_by_key"].values()))
-EOF
-)"
+  unjudged="$(cd "$work" && mutants unjudged -- "$@" | wc -l)"
   if [ "${#changed[@]}" -gt 0 ] || [ "$unjudged" -gt 0 ]; then
     echo "mutation: running the $unjudged mutant(s) without a verdict (changed functions, or all after a change of the focused tests)"
     (cd "$work" && CIFORGE_HYPOTHESIS="${CIFORGE_HYPOTHESIS:-mutation}" \

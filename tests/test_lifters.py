@@ -853,8 +853,10 @@ def test_github_release_publish_is_githubs_own_block_and_other_gh_release_calls_
 
 
 # -- GitLab: from the survivors of the lifter's mutation run of 2026-12-03 (docs/testing.md) ----
-def _gitlab_job(job: dict[str, Any], event: PlanEvent = PUSH_MAIN, **top: Any) -> Any:
-    return lift_gitlab.lift({**top, "j": job}, event).jobs["j"]
+def _gitlab_job(
+    job: dict[str, Any], event: PlanEvent = PUSH_MAIN, *, name: str = "j", top: dict[str, Any] | None = None
+) -> Any:
+    return lift_gitlab.lift({**(top or {}), name: job}, event).jobs[name]
 
 
 def test_gitlab_change_check_ends_the_job_in_its_one_shell() -> None:
@@ -866,7 +868,7 @@ def test_gitlab_change_check_ends_the_job_in_its_one_shell() -> None:
         "script": [CHANGE_CHECK, "set -euo pipefail\ngo vet ./..."],
     }
     mr = {"workflow": {"rules": [{"if": "$CI_PIPELINE_SOURCE"}]}}
-    assert _gitlab_job(job, PR, **mr).affected_by == ("sdk",)
+    assert _gitlab_job(job, PR, top=mr).affected_by == ("sdk",)
 
 
 def test_gitlab_a_need_without_artifacts_downloads_them() -> None:
@@ -954,11 +956,7 @@ def test_gitlab_blocks_that_only_resemble_gitlabs_own_are_commands(block: str) -
 def test_gitlab_a_job_named_sast_without_the_template_is_an_ordinary_job() -> None:
     """Only the SAST template's job (the include, and a job that sets only its stage) is the
     `sast-native` exception."""
-    assert _gitlab_job_named("sast", {"script": ["gosec ./..."]}).commands == ("gosec ./...",)
-
-
-def _gitlab_job_named(name: str, job: dict[str, Any]) -> Any:
-    return lift_gitlab.lift({name: job}, PUSH_MAIN).jobs[name]
+    assert _gitlab_job({"script": ["gosec ./..."]}, name="sast").commands == ("gosec ./...",)
 
 
 def test_gitlab_lifter_refuses_a_document_that_is_not_a_pipeline() -> None:
